@@ -1,0 +1,100 @@
+# glulab — build, test, data and the other everyday targets.  `make help` lists them.
+#
+# Layout: src/**/*.cpp (less src/cli) -> build/libglulab.a; src/cli/*.cpp -> build/glulab;
+# tests/*.cpp -> build/tests (doctest); lessons/NN-*/main.cpp -> build/lessons/NN.
+
+CXX      ?= g++
+BUILD    := build
+DATA_MIRROR ?= ../shared/data
+# Extra flags for the test runner, e.g. make test TEST_ARGS='-tc="rms_norm*"'
+TEST_ARGS ?=
+
+# Debian packages the build and the tests need (`make deps` installs what is missing).
+DEPS_BUILD := g++ make pkg-config libopenblas-dev libfmt-dev doctest-dev libcli11-dev nlohmann-json3-dev
+# Needed only by the PyTorch cross-check and the PyTorch side of the benchmark.
+DEPS_TORCH := python3 python3-torch python3-numpy
+# Needed only to draw plots (without it glulab draws ASCII charts).
+DEPS_PLOT  := gnuplot-nox
+
+# Recursive (=) so pkg-config runs after `make deps` has installed the packages.
+PKG_CFLAGS = $(shell pkg-config --cflags openblas fmt 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs openblas fmt 2>/dev/null)
+CXXFLAGS ?= -O2
+# The machine the build runs on; ARCH=x86-64-v3 (say) for a binary to copy elsewhere.
+ARCH ?= native
+CXXFLAGS += -std=c++20 -Wall -Wextra -fopenmp -march=$(ARCH) -MMD -MP -Iinclude
+LDFLAGS  += -fopenmp
+
+LIB_SRC   := $(filter-out src/cli/%,$(wildcard src/*/*.cpp))
+CLI_SRC   := $(wildcard src/cli/*.cpp)
+TEST_SRC  := $(wildcard tests/*.cpp)
+LIB_OBJ   := $(LIB_SRC:%.cpp=$(BUILD)/%.o)
+CLI_OBJ   := $(CLI_SRC:%.cpp=$(BUILD)/%.o)
+TEST_OBJ  := $(TEST_SRC:%.cpp=$(BUILD)/%.o)
+LIB       := $(BUILD)/libglulab.a
+DEPS_STAMP := $(BUILD)/.deps-ok
+
+.PHONY: all deps deps-torch deps-plot test data clean help
+all: $(BUILD)/glulab
+
+help:
+	@echo "make            build build/glulab"
+	@echo "make deps       check (and as root install) the Debian packages glulab needs"
+	@echo "make test       build and run the unit tests (TEST_ARGS='-tc=\"name*\"' to filter)"
+	@echo "make data       get data/tinyshakespeare.txt (DATA_MIRROR=$(DATA_MIRROR) or download)"
+	@echo "make clean      remove build/"
+
+# install_deps: the missing ones of these Debian packages are installed with apt-get as root;
+# otherwise the one command to run is printed and make fails.
+define install_deps
+missing=""; for p in $(1); do \
+  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+done; \
+if [ -z "$$missing" ]; then true; \
+elif [ "$$(id -u)" = 0 ]; then \
+  echo "glulab: installing missing Debian packages:$$missing"; \
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null \
+  || { echo "glulab: apt-get could not install:$$missing" >&2; exit 1; }; \
+else \
+  echo "glulab: missing Debian packages:$$missing" >&2; \
+  echo "glulab: run this once, then try again:" >&2; \
+  echo "    sudo apt-get install -y$$missing" >&2; exit 1; \
+fi
+endef
+
+# deps: installs with apt-get as root, otherwise prints the one command to run and fails.
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP): Makefile
+	@$(call install_deps,$(DEPS_BUILD))
+	@mkdir -p $(BUILD) && touch $@
+deps-torch:
+	@$(call install_deps,$(DEPS_TORCH))
+deps-plot:
+	@$(call install_deps,$(DEPS_PLOT))
+
+$(BUILD)/%.o: %.cpp | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/glulab: $(CLI_OBJ) $(LIB)
+	$(CXX) $(LDFLAGS) $^ -o $@ $(PKG_LIBS)
+
+$(BUILD)/tests: $(TEST_OBJ) $(LIB)
+	$(CXX) $(LDFLAGS) $^ -o $@ $(PKG_LIBS)
+
+test: $(BUILD)/tests $(BUILD)/glulab
+	$(BUILD)/tests $(TEST_ARGS)
+
+data: data/tinyshakespeare.txt
+data/tinyshakespeare.txt:
+	@sh data/fetch.sh "$(DATA_MIRROR)" $@
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

@@ -1,0 +1,129 @@
+// ops.hpp — the kernels: one named forward/backward pair per op, on raw float arrays.
+//
+// These functions know nothing of tensors or the tape. Each `*_forward` computes an output from
+// its inputs; each `*_backward` takes the gradient of the output (`dout`) and ADDS (+=) the
+// gradients of the inputs into the `d`-prefixed arrays. A null `d` array means "this input
+// needs no gradient" and is skipped. Arguments follow one order: outputs and caches first, then
+// inputs, then sizes. The math of each pair sits above it in its source file:
+//
+//   src/ops/matmul.cpp       gemm, gemm_naive, matmul_forward/backward        Lesson 04
+//   src/ops/elementwise.cpp  add, add_bias, mul, scale, sum, mean              Lesson 03
+//   src/ops/activations.cpp  relu, gelu, gelu_tanh, sigmoid, silu               Lesson 06
+//   src/ops/glu.cpp          glu_forward/backward (the whole GLU family)        Lesson 07
+//   src/ops/rmsnorm.cpp      rms_norm_forward/backward                          Lesson 08
+//   src/ops/softmax.cpp      softmax, cross_entropy                             Lesson 09
+//   src/ops/embedding.cpp    embedding_forward/backward                         Lesson 10
+//   src/ops/attention.cpp    attention_forward/backward (causal, multi-head)    Lesson 10
+//   src/ops/dropout.cpp      dropout_forward/backward                           Lesson 12
+//
+// Shapes use the letters of tensor.hpp. `n` is a number of elements, N a number of rows.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace glulab {
+
+// Matrix products (src/ops/matmul.cpp)
+// ------------------------------------
+// C (M, N) = alpha * op(A) op(B) + beta * C, row-major, op(X) = X or X^T. `gemm` calls
+// OpenBLAS's cblas_sgemm (splitting the rows of C over OpenMP threads when that pays);
+// `gemm_naive` is the triple loop it is tested against.
+void gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda,
+          const float* B, int ldb, float beta, float* C, int ldc);
+void gemm_naive(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A,
+                int lda, const float* B, int ldb, float beta, float* C, int ldc);
+// out (M, N) = a (M, K) @ b (K, N), or a (M, K) @ b^T with b (N, K) when trans_b.
+void matmul_forward(float* out, const float* a, const float* b, int M, int N, int K, bool trans_b);
+void matmul_backward(float* da, float* db, const float* dout, const float* a, const float* b,
+                     int M, int N, int K, bool trans_b);
+
+// Elementwise ops and reductions (src/ops/elementwise.cpp)
+// --------------------------------------------------------
+void add_forward(float* out, const float* a, const float* b, int64_t n);
+void add_backward(float* da, float* db, const float* dout, int64_t n);
+// out (N, C) = x (N, C) + bias (C), the bias broadcast over rows.
+void add_bias_forward(float* out, const float* x, const float* bias, int64_t N, int C);
+void add_bias_backward(float* dx, float* dbias, const float* dout, int64_t N, int C);
+void mul_forward(float* out, const float* a, const float* b, int64_t n);
+void mul_backward(float* da, float* db, const float* dout, const float* a, const float* b, int64_t n);
+void scale_forward(float* out, const float* x, float s, int64_t n);
+void scale_backward(float* dx, const float* dout, float s, int64_t n);
+// out (1) = sum or mean of x (n).
+void sum_forward(float* out, const float* x, int64_t n);
+void sum_backward(float* dx, const float* dout, int64_t n);
+void mean_forward(float* out, const float* x, int64_t n);
+void mean_backward(float* dx, const float* dout, int64_t n);
+
+// Activations (src/ops/activations.cpp)
+// -------------------------------------
+// The activation functions glulab knows. `identity` exists for the Bilinear GLU variant.
+enum class Act { identity, relu, gelu, gelu_tanh, sigmoid, silu };
+std::string_view act_name(Act act);
+
+void relu_forward(float* out, const float* x, int64_t n);
+void relu_backward(float* dx, const float* dout, const float* x, int64_t n);
+void gelu_forward(float* out, const float* x, int64_t n);       // exact: x * Phi(x), erf form
+void gelu_backward(float* dx, const float* dout, const float* x, int64_t n);
+void gelu_tanh_forward(float* out, const float* x, int64_t n);  // the tanh approximation
+void gelu_tanh_backward(float* dx, const float* dout, const float* x, int64_t n);
+void sigmoid_forward(float* out, const float* x, int64_t n);
+void sigmoid_backward(float* dx, const float* dout, const float* x, int64_t n);
+void silu_forward(float* out, const float* x, int64_t n);       // x * sigmoid(x), a.k.a. swish
+void silu_backward(float* dx, const float* dout, const float* x, int64_t n);
+// Dispatch on `act` to one of the pairs above (identity copies / adds).
+void activation_forward(float* out, const float* x, int64_t n, Act act);
+void activation_backward(float* dx, const float* dout, const float* x, int64_t n, Act act);
+
+// The GLU family (src/ops/glu.cpp)
+// --------------------------------
+// out (n) = act(gate) * up: sigmoid = GLU, identity = Bilinear, relu = ReGLU,
+// gelu = GEGLU, silu = SwiGLU (Shazeer 2020).
+void glu_forward(float* out, const float* gate, const float* up, int64_t n, Act act);
+void glu_backward(float* dgate, float* dup, const float* dout, const float* gate, const float* up,
+                  int64_t n, Act act);
+
+// RMSNorm (src/ops/rmsnorm.cpp)
+// -----------------------------
+// out (N, C) = x / sqrt(mean(x^2) + eps) * g (C); caches rstd (N) = 1 / sqrt(mean(x^2) + eps).
+void rms_norm_forward(float* out, float* rstd, const float* x, const float* g, int64_t N, int C,
+                      float eps);
+void rms_norm_backward(float* dx, float* dg, const float* dout, const float* x, const float* g,
+                       const float* rstd, int64_t N, int C);
+
+// Softmax and cross-entropy (src/ops/softmax.cpp)
+// -----------------------------------------------
+// Row-wise softmax of x (N, C).
+void softmax_forward(float* out, const float* x, int64_t N, int C);
+void softmax_backward(float* dx, const float* dout, const float* out, int64_t N, int C);
+// Fused log-softmax + cross-entropy, mean over the N rows. Fills probs (N, V) and returns the
+// mean loss; targets (N) must lie in [0, V) (checked). backward: dlogits += dloss (p - onehot) / N.
+float cross_entropy_forward(float* probs, const float* logits, const int* targets, int64_t N, int V);
+void cross_entropy_backward(float* dlogits, float dloss, const float* probs, const int* targets,
+                            int64_t N, int V);
+
+// Embedding (src/ops/embedding.cpp)
+// ---------------------------------
+// out (N, C) = weight (V, C)[ids (N)]; ids are checked against V. Backward scatters with +=.
+void embedding_forward(float* out, const int* ids, const float* weight, int64_t N, int C, int V);
+void embedding_backward(float* dweight, const float* dout, const int* ids, int64_t N, int C);
+
+// Causal multi-head self-attention (src/ops/attention.cpp)
+// --------------------------------------------------------
+// qkv (B, T, 3C) holds q, k, v side by side; head h uses channels [h*HS, (h+1)*HS) of each.
+// Per (b, h): att = softmax(q k^T / sqrt(HS) + causal mask) (T, T), out = att v.
+// out (B, T, C) puts head h in channels [h*HS, (h+1)*HS). Caches probs (B, NH, T, T).
+// Backward needs `scratch` of attention_scratch_floats(B, T, NH) floats.
+void attention_forward(float* out, float* probs, const float* qkv, int B, int T, int C, int NH);
+void attention_backward(float* dqkv, float* scratch, const float* dout, const float* qkv,
+                        const float* probs, int B, int T, int C, int NH);
+int64_t attention_scratch_floats(int B, int T, int NH);
+
+// Dropout (src/ops/dropout.cpp)
+// -----------------------------
+// Inverted dropout: mask (n) holds 0 or 1/(1-p), drawn from `seed`; out = x * mask.
+void dropout_forward(float* out, float* mask, const float* x, int64_t n, float p, uint64_t seed);
+void dropout_backward(float* dx, const float* dout, const float* mask, int64_t n);
+
+}  // namespace glulab

@@ -1,0 +1,65 @@
+// params.hpp — every parameter of a model in one flat arena.
+//
+// A model's weights, their gradients and AdamW's two moment estimates are four flat float
+// arrays of the same length. Each parameter is a named view into them: `blocks.0.ffn.gate.weight`
+// is the slice [offset, offset + numel) of every array. So zeroing all gradients is one fill,
+// AdamW is one loop, a checkpoint is one write, and a data-parallel version could average the
+// gradients of several processes with one all-reduce.
+//
+// Parameters are declared once, by one function of the model (`Transformer::declare`), which
+// runs twice: the first pass only records names, shapes and offsets (the tensors it gets back
+// have no memory yet); `allocate()` then makes the arrays; the second pass, making the same
+// calls in the same order, gets views into them. The store checks that both passes agree.
+//
+// Lesson 11 · the transformer block and the model
+#pragma once
+
+#include "glulab/tensor.hpp"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace glulab {
+
+struct ParamEntry {
+    std::string name;    // PyTorch-style dotted name, e.g. "blocks.0.attn.qkv.weight"
+    Shape shape;         // e.g. (384, 128)
+    size_t offset = 0;   // first element in the flat arrays
+    bool decay = false;  // does AdamW apply weight decay to it (matrices yes, gains no)
+};
+
+class ParamStore {
+public:
+    // Declare (first pass) or bind (second pass) the next parameter.
+    Tensor add(const std::string& name, Shape shape, bool decay);
+    // Ends the first pass: allocates data, grad, m and v (zeroed) for every declared parameter.
+    void allocate();
+    bool allocated() const { return allocated_; }
+    // Ends the second pass: checks that it declared everything the first pass did.
+    void finish_binding() const;
+
+    size_t size() const { return size_; }  // total number of scalar parameters
+    const std::vector<ParamEntry>& entries() const { return entries_; }
+    const ParamEntry& find(const std::string& name) const;  // throws on an unknown name
+    Tensor view(const ParamEntry& e);                        // its data and grad, once allocated
+
+    // The four flat arrays, size() floats each.
+    float* data() { return data_.get(); }
+    float* grad() { return grad_.get(); }
+    float* adam_m() { return m_.get(); }
+    float* adam_v() { return v_.get(); }
+    const float* data() const { return data_.get(); }
+    const float* grad() const { return grad_.get(); }
+
+    void zero_grad();
+
+private:
+    std::vector<ParamEntry> entries_;
+    size_t size_ = 0;
+    size_t bound_ = 0;  // how many entries the second pass has bound so far
+    bool allocated_ = false;
+    std::unique_ptr<float[]> data_, grad_, m_, v_;
+};
+
+}  // namespace glulab

@@ -1,0 +1,92 @@
+// tape.hpp — the autograd tape: a list of what was computed, replayed backwards.
+//
+// Every differentiable op (autograd.hpp) does three things: allocate its output from the
+// tape's arena, call its named forward kernel (ops.hpp), and, when recording, append a Node
+// that says how to call its named backward kernel. That is all the tape does: it glues.
+//
+// Nodes are appended in execution order, so the list is already a topological order of the
+// graph: `backward(loss)` seeds dloss = 1 and runs one loop from the last node to the first.
+// Backward kernels add (+=) into the gradients of their inputs, so a tensor used twice
+// receives both contributions.
+//
+// `NoGrad` switches recording off (evaluation, sampling): ops then allocate no gradient
+// buffers and append no nodes.
+//
+// Lesson 03 · the tape
+#pragma once
+
+#include "glulab/arena.hpp"
+#include "glulab/tensor.hpp"
+
+#include <array>
+#include <string>
+#include <vector>
+
+namespace glulab {
+
+// Node
+// ----
+// One recorded op. `backward` is a plain function pointer to the op's glue, which reads the
+// fields below and calls the named backward kernel. Fixed-size fields keep a Node free of heap
+// memory, so recording allocates nothing once the node list has grown in the first step.
+struct Node {
+    const char* op = "";                      // "rms_norm", printed by listing() and dot()
+    void (*backward)(const Node&) = nullptr;  // the op's glue, calls e.g. rms_norm_backward
+    Tensor out;                               // the op's result (its grad is dout)
+    std::array<Tensor, 3> in{};               // the op's tensor inputs
+    int n_in = 0;
+    std::array<float*, 2> saved{};            // what the forward cached, e.g. rstd
+    const int* ids = nullptr;                 // token ids (embedding, cross_entropy)
+    std::array<int, 4> iarg{};                // integer attributes: heads, activation kind, ...
+    float farg = 0.0f;                        // a float attribute: scale factor, eps, ...
+};
+
+class Tape {
+public:
+    Tape();
+
+    // Is the tape recording? False inside a NoGrad scope.
+    bool recording() const { return recording_; }
+    // Should an op whose inputs are these record itself? (recording and any input needs grad)
+    bool wants_grad(std::initializer_list<Tensor> inputs) const;
+
+    // A new op result from the arena; with `grad`, also a zeroed gradient buffer.
+    Tensor new_tensor(Shape shape, bool grad);
+    // Scratch floats from the arena (an op's cache); lives until reset().
+    float* scratch(size_t n) { return arena_.alloc(n); }
+    void record(const Node& node);
+
+    // Seed d(loss) = 1 and run every node's backward, last to first.
+    void backward(Tensor loss);
+    // Forget all nodes and activations (keeps the memory for the next step).
+    void reset();
+
+    const std::vector<Node>& nodes() const { return nodes_; }
+    const Arena& arena() const { return arena_; }
+    // One line per node: "  3 rms_norm     (16, 64, 128), (128) -> (16, 64, 128)"
+    std::string listing() const;
+    // The graph in Graphviz DOT: `dot -Tpng` draws it.
+    std::string dot() const;
+
+private:
+    friend class NoGrad;
+    Arena arena_;
+    std::vector<Node> nodes_;
+    bool recording_ = true;
+};
+
+// NoGrad: records nothing while in scope.
+//   { NoGrad off(tape); logits = model.forward(tape, ...); }
+class NoGrad {
+public:
+    explicit NoGrad(Tape& tape) : tape_(tape), before_(tape.recording_) { tape.recording_ = false; }
+    ~NoGrad() { tape_.recording_ = before_; }
+    NoGrad(const NoGrad&) = delete;
+    NoGrad& operator=(const NoGrad&) = delete;
+
+private:
+    Tape& tape_;
+    bool before_;
+};
+
+}  // namespace glulab

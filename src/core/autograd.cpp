@@ -1,0 +1,287 @@
+// autograd.cpp — the glue between Tensors, the Tape and the kernels of ops.hpp.
+//
+// Every op below has the same shape (as in flashlight's autograd): check the inputs, make the
+// output, run the forward kernel, and, if the tape wants gradients, record a Node whose
+// `backward` is a small lambda that unpacks the Node and calls the backward kernel. The math
+// lives with the kernels; nothing here differentiates anything.
+//
+// Lesson 03 · the tape
+#include "glulab/autograd.hpp"
+
+namespace glulab {
+
+namespace {
+
+void check_same_shape(const char* op, Tensor a, Tensor b) {
+    GLULAB_CHECK(a.shape == b.shape, "both inputs must have the same shape",
+                 "{}: shapes {} and {} differ", op, a.shape, b.shape);
+}
+
+void check_data(const char* op, Tensor t) {
+    GLULAB_CHECK(t.data != nullptr, "was the parameter store allocated?",
+                 "{}: an input of shape {} has no memory", op, t.shape);
+}
+
+// The output of an op with these inputs, and whether to record it.
+struct Out {
+    Tensor t;
+    bool record;
+};
+Out make_output(Tape& tape, Shape shape, std::initializer_list<Tensor> inputs) {
+    bool rec = tape.wants_grad(inputs);
+    return {tape.new_tensor(shape, rec), rec};
+}
+
+Node node_of(const char* op, void (*backward)(const Node&), Tensor out,
+             std::initializer_list<Tensor> inputs) {
+    Node n;
+    n.op = op;
+    n.backward = backward;
+    n.out = out;
+    for (Tensor t : inputs) n.in[static_cast<size_t>(n.n_in++)] = t;
+    return n;
+}
+
+}  // namespace
+
+Tensor add(Tape& tape, Tensor a, Tensor b) {
+    check_same_shape("add", a, b);
+    auto [out, rec] = make_output(tape, a.shape, {a, b});
+    add_forward(out.data, a.data, b.data, a.numel());
+    if (rec)
+        tape.record(node_of("add", [](const Node& n) {
+            add_backward(n.in[0].grad, n.in[1].grad, n.out.grad, n.out.numel());
+        }, out, {a, b}));
+    return out;
+}
+
+Tensor add_bias(Tape& tape, Tensor x, Tensor bias) {
+    GLULAB_CHECK(bias.shape.rank == 1 && bias.shape[0] == x.cols(), "bias has one value per column",
+                 "add_bias: bias {} does not match x {}", bias.shape, x.shape);
+    auto [out, rec] = make_output(tape, x.shape, {x, bias});
+    add_bias_forward(out.data, x.data, bias.data, x.rows(), x.cols());
+    if (rec)
+        tape.record(node_of("add_bias", [](const Node& n) {
+            add_bias_backward(n.in[0].grad, n.in[1].grad, n.out.grad, n.out.rows(), n.out.cols());
+        }, out, {x, bias}));
+    return out;
+}
+
+Tensor mul(Tape& tape, Tensor a, Tensor b) {
+    check_same_shape("mul", a, b);
+    auto [out, rec] = make_output(tape, a.shape, {a, b});
+    mul_forward(out.data, a.data, b.data, a.numel());
+    if (rec)
+        tape.record(node_of("mul", [](const Node& n) {
+            mul_backward(n.in[0].grad, n.in[1].grad, n.out.grad, n.in[0].data, n.in[1].data,
+                         n.out.numel());
+        }, out, {a, b}));
+    return out;
+}
+
+Tensor scale(Tape& tape, Tensor x, float s) {
+    auto [out, rec] = make_output(tape, x.shape, {x});
+    scale_forward(out.data, x.data, s, x.numel());
+    if (rec) {
+        Node n = node_of("scale", [](const Node& n) {
+            scale_backward(n.in[0].grad, n.out.grad, n.farg, n.out.numel());
+        }, out, {x});
+        n.farg = s;
+        tape.record(n);
+    }
+    return out;
+}
+
+Tensor sum(Tape& tape, Tensor x) {
+    auto [out, rec] = make_output(tape, Shape{1}, {x});
+    sum_forward(out.data, x.data, x.numel());
+    if (rec)
+        tape.record(node_of("sum", [](const Node& n) {
+            sum_backward(n.in[0].grad, n.out.grad, n.in[0].numel());
+        }, out, {x}));
+    return out;
+}
+
+Tensor mean(Tape& tape, Tensor x) {
+    auto [out, rec] = make_output(tape, Shape{1}, {x});
+    mean_forward(out.data, x.data, x.numel());
+    if (rec)
+        tape.record(node_of("mean", [](const Node& n) {
+            mean_backward(n.in[0].grad, n.out.grad, n.in[0].numel());
+        }, out, {x}));
+    return out;
+}
+
+// matmul
+// ------
+// a is seen as a matrix (M, K) with every leading axis folded into M, so (B, T, C) @ (C, N)
+// is one gemm of (B*T, C) by (C, N). The output keeps a's leading axes.
+Tensor matmul(Tape& tape, Tensor a, Tensor b, bool trans_b) {
+    check_data("matmul", a);
+    check_data("matmul", b);
+    GLULAB_CHECK(b.shape.rank == 2, "the right operand is a matrix", "matmul: b has shape {}", b.shape);
+    const int K = a.cols();
+    const int bK = trans_b ? b.shape[1] : b.shape[0];
+    const int N = trans_b ? b.shape[0] : b.shape[1];
+    GLULAB_CHECK(K == bK, "a (..., K) needs b (K, N), or b (N, K) with trans_b",
+                 "matmul: a {} and b {}{} do not chain", a.shape, b.shape, trans_b ? "^T" : "");
+    Shape s = a.shape;
+    s.dims[static_cast<size_t>(s.rank - 1)] = N;
+    auto [out, rec] = make_output(tape, s, {a, b});
+    const int M = static_cast<int>(a.rows());
+    matmul_forward(out.data, a.data, b.data, M, N, K, trans_b);
+    if (rec) {
+        Node n = node_of("matmul", [](const Node& n) {
+            const Tensor &a = n.in[0], &b = n.in[1];
+            matmul_backward(a.grad, b.grad, n.out.grad, a.data, b.data,
+                            static_cast<int>(a.rows()), n.out.cols(), a.cols(), n.iarg[0] != 0);
+        }, out, {a, b});
+        n.iarg[0] = trans_b;
+        tape.record(n);
+    }
+    return out;
+}
+
+Tensor linear(Tape& tape, Tensor x, Tensor weight, Tensor bias) {
+    Tensor y = matmul(tape, x, weight, /*trans_b=*/true);
+    return bias.data ? add_bias(tape, y, bias) : y;
+}
+
+Tensor activation(Tape& tape, Tensor x, Act act) {
+    auto [out, rec] = make_output(tape, x.shape, {x});
+    activation_forward(out.data, x.data, x.numel(), act);
+    if (rec) {
+        Node n = node_of(act_name(act).data(), [](const Node& n) {
+            activation_backward(n.in[0].grad, n.out.grad, n.in[0].data, n.out.numel(),
+                                static_cast<Act>(n.iarg[0]));
+        }, out, {x});
+        n.iarg[0] = static_cast<int>(act);
+        tape.record(n);
+    }
+    return out;
+}
+
+Tensor relu(Tape& tape, Tensor x) { return activation(tape, x, Act::relu); }
+Tensor gelu(Tape& tape, Tensor x) { return activation(tape, x, Act::gelu); }
+Tensor sigmoid(Tape& tape, Tensor x) { return activation(tape, x, Act::sigmoid); }
+Tensor silu(Tape& tape, Tensor x) { return activation(tape, x, Act::silu); }
+
+Tensor glu(Tape& tape, Tensor gate, Tensor up, Act act) {
+    check_same_shape("glu", gate, up);
+    auto [out, rec] = make_output(tape, gate.shape, {gate, up});
+    glu_forward(out.data, gate.data, up.data, gate.numel(), act);
+    if (rec) {
+        Node n = node_of("glu", [](const Node& n) {
+            glu_backward(n.in[0].grad, n.in[1].grad, n.out.grad, n.in[0].data, n.in[1].data,
+                         n.out.numel(), static_cast<Act>(n.iarg[0]));
+        }, out, {gate, up});
+        n.iarg[0] = static_cast<int>(act);
+        tape.record(n);
+    }
+    return out;
+}
+
+Tensor rms_norm(Tape& tape, Tensor x, Tensor g, float eps) {
+    GLULAB_CHECK(g.shape.rank == 1 && g.shape[0] == x.cols(), "the gain has one value per channel",
+                 "rms_norm: gain {} does not match x {}", g.shape, x.shape);
+    auto [out, rec] = make_output(tape, x.shape, {x, g});
+    float* rstd = tape.scratch(static_cast<size_t>(x.rows()));
+    rms_norm_forward(out.data, rstd, x.data, g.data, x.rows(), x.cols(), eps);
+    if (rec) {
+        Node n = node_of("rms_norm", [](const Node& n) {
+            rms_norm_backward(n.in[0].grad, n.in[1].grad, n.out.grad, n.in[0].data, n.in[1].data,
+                              n.saved[0], n.out.rows(), n.out.cols());
+        }, out, {x, g});
+        n.saved[0] = rstd;
+        tape.record(n);
+    }
+    return out;
+}
+
+Tensor softmax(Tape& tape, Tensor x) {
+    auto [out, rec] = make_output(tape, x.shape, {x});
+    softmax_forward(out.data, x.data, x.rows(), x.cols());
+    if (rec)
+        tape.record(node_of("softmax", [](const Node& n) {
+            softmax_backward(n.in[0].grad, n.out.grad, n.out.data, n.out.rows(), n.out.cols());
+        }, out, {x}));
+    return out;
+}
+
+Tensor cross_entropy(Tape& tape, Tensor logits, const int* targets) {
+    auto [out, rec] = make_output(tape, Shape{1}, {logits});
+    const int64_t N = logits.rows();
+    const int V = logits.cols();
+    float* probs = tape.scratch(static_cast<size_t>(N * V));
+    out.data[0] = cross_entropy_forward(probs, logits.data, targets, N, V);
+    if (rec) {
+        Node n = node_of("cross_entropy", [](const Node& n) {
+            cross_entropy_backward(n.in[0].grad, n.out.grad[0], n.saved[0], n.ids,
+                                   n.in[0].rows(), n.in[0].cols());
+        }, out, {logits});
+        n.saved[0] = probs;
+        n.ids = targets;
+        tape.record(n);
+    }
+    return out;
+}
+
+Tensor embedding(Tape& tape, const int* ids, Shape ids_shape, Tensor weight) {
+    GLULAB_CHECK(weight.shape.rank == 2, "an embedding table is (V, C)",
+                 "embedding: weight has shape {}", weight.shape);
+    GLULAB_CHECK(ids_shape.rank >= 1 && ids_shape.rank <= 3, "ids are (N), (B, T) or similar",
+                 "embedding: ids of shape {}", ids_shape);
+    Shape s = ids_shape;
+    s.dims[static_cast<size_t>(s.rank++)] = weight.shape[1];
+    auto [out, rec] = make_output(tape, s, {weight});
+    embedding_forward(out.data, ids, weight.data, ids_shape.numel(), weight.shape[1], weight.shape[0]);
+    if (rec) {
+        Node n = node_of("embedding", [](const Node& n) {
+            embedding_backward(n.in[0].grad, n.out.grad, n.ids, n.out.rows(), n.out.cols());
+        }, out, {weight});
+        n.ids = ids;
+        tape.record(n);
+    }
+    return out;
+}
+
+Tensor attention(Tape& tape, Tensor qkv, int NH) {
+    GLULAB_CHECK(qkv.shape.rank == 3 && qkv.shape[2] % 3 == 0, "qkv is (B, T, 3C)",
+                 "attention: qkv has shape {}", qkv.shape);
+    const int B = qkv.shape[0], T = qkv.shape[1], C = qkv.shape[2] / 3;
+    GLULAB_CHECK(NH > 0 && C % NH == 0, "the channels must split evenly into heads",
+                 "attention: C={} is not divisible by NH={}", C, NH);
+    auto [out, rec] = make_output(tape, Shape{B, T, C}, {qkv});
+    float* probs = tape.scratch(static_cast<size_t>(B) * NH * T * T);
+    attention_forward(out.data, probs, qkv.data, B, T, C, NH);
+    if (rec) {
+        Node n = node_of("attention", [](const Node& n) {
+            const Shape& s = n.in[0].shape;
+            attention_backward(n.in[0].grad, n.saved[1], n.out.grad, n.in[0].data, n.saved[0],
+                               s[0], s[1], s[2] / 3, n.iarg[0]);
+        }, out, {qkv});
+        n.saved[0] = probs;
+        n.saved[1] = tape.scratch(static_cast<size_t>(attention_scratch_floats(B, T, NH)));
+        n.iarg[0] = NH;
+        tape.record(n);
+    }
+    return out;
+}
+
+Tensor dropout(Tape& tape, Tensor x, float p, uint64_t seed) {
+    GLULAB_CHECK(p >= 0.0f && p < 1.0f, "dropout takes 0 <= p < 1", "dropout: p = {}", p);
+    if (p == 0.0f) return x;
+    auto [out, rec] = make_output(tape, x.shape, {x});
+    float* mask = tape.scratch(static_cast<size_t>(x.numel()));
+    dropout_forward(out.data, mask, x.data, x.numel(), p, seed);
+    if (rec) {
+        Node n = node_of("dropout", [](const Node& n) {
+            dropout_backward(n.in[0].grad, n.out.grad, n.saved[0], n.out.numel());
+        }, out, {x});
+        n.saved[0] = mask;
+        tape.record(n);
+    }
+    return out;
+}
+
+}  // namespace glulab

@@ -1,0 +1,57 @@
+// params.cpp — the flat parameter arena (see params.hpp).
+//
+// Lesson 11 · the transformer block and the model
+#include "glulab/params.hpp"
+
+#include <algorithm>
+
+namespace glulab {
+
+Tensor ParamStore::add(const std::string& name, Shape shape, bool decay) {
+    if (!allocated_) {
+        for (const ParamEntry& e : entries_)
+            GLULAB_CHECK(e.name != name, "every parameter needs its own name",
+                         "parameter '{}' declared twice", name);
+        entries_.push_back({name, shape, size_, decay});
+        size_ += static_cast<size_t>(shape.numel());
+        return Tensor{nullptr, nullptr, shape};
+    }
+    GLULAB_CHECK(bound_ < entries_.size(), "declare the same parameters in both passes",
+                 "parameter '{}' was not declared in the first pass", name);
+    const ParamEntry& e = entries_[bound_++];
+    GLULAB_CHECK(e.name == name && e.shape == shape, "declare the same parameters in both passes",
+                 "second pass declared '{}' {} where the first declared '{}' {}", name, shape,
+                 e.name, e.shape);
+    return view(e);
+}
+
+void ParamStore::allocate() {
+    GLULAB_CHECK(!allocated_, "", "the parameter store is already allocated");
+    for (auto* array : {&data_, &grad_, &m_, &v_}) {
+        array->reset(new float[size_]);
+        std::fill_n(array->get(), size_, 0.0f);
+    }
+    allocated_ = true;
+    bound_ = 0;
+}
+
+void ParamStore::finish_binding() const {
+    GLULAB_CHECK(bound_ == entries_.size(), "declare the same parameters in both passes",
+                 "the second pass bound {} of {} parameters", bound_, entries_.size());
+}
+
+const ParamEntry& ParamStore::find(const std::string& name) const {
+    for (const ParamEntry& e : entries_)
+        if (e.name == name) return e;
+    GLULAB_CHECK(false, "list the names with `glulab params`", "no parameter named '{}'", name);
+    return entries_.front();  // not reached
+}
+
+Tensor ParamStore::view(const ParamEntry& e) {
+    GLULAB_CHECK(allocated_, "call allocate() first", "parameter '{}' has no memory yet", e.name);
+    return Tensor{data_.get() + e.offset, grad_.get() + e.offset, e.shape};
+}
+
+void ParamStore::zero_grad() { std::fill_n(grad_.get(), size_, 0.0f); }
+
+}  // namespace glulab

@@ -1,0 +1,44 @@
+// main.cpp — the doctest runner for build/tests, and the heap-allocation counter.
+//
+// Replacing the global operator new lets tests count heap allocations: test_alloc.cpp runs
+// training steps and checks that steps 2..N allocate nothing.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include "alloc_counter.hpp"
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+namespace {
+std::atomic<long> g_allocations{0};
+}
+
+// Frees what the operator new below took from malloc (out of line, so the compiler's
+// new/delete pairing check sees a plain function).
+[[gnu::noinline]] static void release(void* p) noexcept { std::free(p); }
+
+long glulab_test::heap_allocations() { return g_allocations.load(); }
+
+void* operator new(std::size_t n) {
+    g_allocations++;
+    if (void* p = std::malloc(n ? n : 1)) return p;
+    throw std::bad_alloc();
+}
+void* operator new[](std::size_t n) { return operator new(n); }
+void* operator new(std::size_t n, std::align_val_t a) {
+    g_allocations++;
+    std::size_t al = static_cast<std::size_t>(a);
+    if (void* p = std::aligned_alloc(al, (n + al - 1) / al * al)) return p;
+    throw std::bad_alloc();
+}
+void* operator new[](std::size_t n, std::align_val_t a) { return operator new(n, a); }
+void operator delete(void* p) noexcept { release(p); }
+void operator delete[](void* p) noexcept { release(p); }
+void operator delete(void* p, std::size_t) noexcept { release(p); }
+void operator delete[](void* p, std::size_t) noexcept { release(p); }
+void operator delete(void* p, std::align_val_t) noexcept { release(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { release(p); }
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept { release(p); }
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { release(p); }
