@@ -34,7 +34,7 @@ TEST_OBJ  := $(TEST_SRC:%.cpp=$(BUILD)/%.o)
 LIB       := $(BUILD)/libglulab.a
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps deps-torch deps-plot test data clean help
+.PHONY: all deps deps-torch deps-plot test data clean help lessons exercise solutions docs-check
 all: $(BUILD)/glulab
 
 help:
@@ -42,6 +42,10 @@ help:
 	@echo "make deps       check (and as root install) the Debian packages glulab needs"
 	@echo "make test       build and run the unit tests (TEST_ARGS='-tc=\"name*\"' to filter)"
 	@echo "make data       get data/tinyshakespeare.txt (DATA_MIRROR=$(DATA_MIRROR) or download)"
+	@echo "make lessons    build and run every lesson program (build/lessons/NN)"
+	@echo "make exercise LESSON=NN   test your lessons/NN-*/exercise.cpp"
+	@echo "make solutions  test every lesson's reference solution"
+	@echo "make docs-check check the lessons' pointers into the source and their outputs"
 	@echo "make clean      remove build/"
 
 # install_deps: the missing ones of these Debian packages are installed with apt-get as root;
@@ -87,8 +91,52 @@ $(BUILD)/glulab: $(CLI_OBJ) $(LIB)
 $(BUILD)/tests: $(TEST_OBJ) $(LIB)
 	$(CXX) $(LDFLAGS) $^ -o $@ $(PKG_LIBS)
 
+# make test runs everything; make test LESSON=NN runs lesson NN's tests only.
+ifeq ($(LESSON),)
 test: $(BUILD)/tests $(BUILD)/glulab
 	$(BUILD)/tests $(TEST_ARGS)
+else
+test: $(BUILD)/tests $(BUILD)/lessons/$(LESSON)-solution
+	$(BUILD)/tests -ts=lesson$(LESSON) $(TEST_ARGS)
+	$(BUILD)/lessons/$(LESSON)-solution $(TEST_ARGS)
+endif
+
+# Lessons
+# -------
+# lessons/NN-topic/main.cpp -> build/lessons/NN, linked with libglulab.a; exercise tests:
+# lessons/NN-topic/test.cpp with exercise.cpp (yours) or solution.cpp (the reference).
+LESSON_DIRS := $(sort $(wildcard lessons/[0-9][0-9]-*))
+LESSON_NUMS := $(foreach d,$(LESSON_DIRS),$(firstword $(subst -, ,$(notdir $(d)))))
+lesson_dir = $(firstword $(wildcard lessons/$(1)-*))
+LESSON_CXX = $(CXX) $(CXXFLAGS) $(PKG_CFLAGS) -Iinclude
+
+.SECONDEXPANSION:
+$(BUILD)/lessons/%: $$(wildcard $$(call lesson_dir,%)/*.cpp) $$(wildcard $$(call lesson_dir,%)/*.hpp) $(LIB)
+	@mkdir -p $(dir $@)
+	$(LESSON_CXX) -I$(call lesson_dir,$*) $(call lesson_dir,$*)/main.cpp $(LIB) -o $@ $(LDFLAGS) $(PKG_LIBS)
+$(BUILD)/lessons/%-solution: $$(wildcard $$(call lesson_dir,%)/*) lessons/test_main.cpp $(LIB)
+	@mkdir -p $(dir $@)
+	$(LESSON_CXX) -I$(call lesson_dir,$*) $(call lesson_dir,$*)/test.cpp $(call lesson_dir,$*)/solution.cpp lessons/test_main.cpp $(LIB) -o $@ $(LDFLAGS) $(PKG_LIBS)
+$(BUILD)/lessons/%-exercise: $$(wildcard $$(call lesson_dir,%)/*) lessons/test_main.cpp $(LIB)
+	@mkdir -p $(dir $@)
+	$(LESSON_CXX) -I$(call lesson_dir,$*) $(call lesson_dir,$*)/test.cpp $(call lesson_dir,$*)/exercise.cpp lessons/test_main.cpp $(LIB) -o $@ $(LDFLAGS) $(PKG_LIBS)
+
+# Builds every lesson program and runs it, keeping its output in build/lessons/NN.out.
+lessons: $(foreach n,$(LESSON_NUMS),$(BUILD)/lessons/$(n))
+	@for n in $(LESSON_NUMS); do \
+	  echo "== lesson $$n"; $(BUILD)/lessons/$$n > $(BUILD)/lessons/$$n.out || { cat $(BUILD)/lessons/$$n.out; echo "lesson $$n failed"; exit 1; }; \
+	  tail -n 3 $(BUILD)/lessons/$$n.out; done
+
+exercise:
+	@[ -n "$(LESSON)" ] || { echo "usage: make exercise LESSON=NN (one of: $(LESSON_NUMS))"; exit 2; }
+	@$(MAKE) --no-print-directory $(BUILD)/lessons/$(LESSON)-exercise
+	$(BUILD)/lessons/$(LESSON)-exercise
+
+solutions: $(foreach n,$(LESSON_NUMS),$(BUILD)/lessons/$(n)-solution)
+	@for n in $(LESSON_NUMS); do echo "== lesson $$n solution"; $(BUILD)/lessons/$$n-solution || exit 1; done
+
+docs-check: lessons
+	python3 tests/docs_check.py
 
 data: data/tinyshakespeare.txt
 data/tinyshakespeare.txt:

@@ -1,0 +1,102 @@
+// act_scalar.hpp — every activation function and its derivative, on one float.
+//
+// Private to src/ops: activations.cpp loops these over arrays, glu.cpp applies them to the gate.
+// Writing each formula once, here, keeps the two files from drifting apart. Contains the scalar
+// functions and the two dispatchers `act_value` / `act_derivative`; leaves out the array loops.
+//
+// Lesson 06 · activations
+#pragma once
+
+#include "glulab/ops.hpp"
+
+#include <cmath>
+
+namespace glulab {
+
+// relu
+// ----
+//     relu(x) = max(x, 0)        relu'(x) = 1 if x > 0, else 0
+// The derivative at exactly 0 does not exist; we use 0 there (as PyTorch does).
+inline float relu_value(float x) { return x > 0.0f ? x : 0.0f; }
+inline float relu_derivative(float x) { return x > 0.0f ? 1.0f : 0.0f; }
+
+// sigmoid
+// -------
+//     s(x) = 1 / (1 + e^-x)      s'(x) = s(x) (1 - s(x))
+// Stable for large |x|: with z = e^-|x| (always in (0, 1], never overflows),
+// s(x) = 1 / (1 + z) for x >= 0 and z / (1 + z) for x < 0. The second form keeps tiny values
+// such as s(-80) = 1.8e-35 instead of computing 1 - (a number that rounds to 1) = 0.
+inline float sigmoid_value(float x) {
+    const float z = std::exp(-std::fabs(x));
+    return x >= 0.0f ? 1.0f / (1.0f + z) : z / (1.0f + z);
+}
+inline float sigmoid_derivative(float x) {
+    const float s = sigmoid_value(x);
+    return s * (1.0f - s);
+}
+
+// silu (swish)
+// ------------
+//     silu(x) = x s(x)           silu'(x) = s(x) + x s(x) (1 - s(x)) = s(x) (1 + x (1 - s(x)))
+inline float silu_value(float x) { return x * sigmoid_value(x); }
+inline float silu_derivative(float x) {
+    const float s = sigmoid_value(x);
+    return s * (1.0f + x * (1.0f - s));
+}
+
+// gelu (exact)
+// ------------
+// With Phi the standard normal CDF and phi its density:
+//     gelu(x) = x Phi(x) = x * 0.5 * (1 + erf(x / sqrt(2)))
+//     gelu'(x) = Phi(x) + x phi(x),        phi(x) = e^(-x^2 / 2) / sqrt(2 pi)
+inline float gelu_value(float x) { return 0.5f * x * (1.0f + std::erf(x * 0.70710678f)); }
+inline float gelu_derivative(float x) {
+    const float cdf = 0.5f * (1.0f + std::erf(x * 0.70710678f));
+    const float pdf = 0.39894228f * std::exp(-0.5f * x * x);  // 0.3989... = 1 / sqrt(2 pi)
+    return cdf + x * pdf;
+}
+
+// gelu_tanh (the tanh approximation of GPT-2)
+// -------------------------------------------
+//     u = sqrt(2 / pi) (x + 0.044715 x^3)
+//     gelu_tanh(x) = 0.5 x (1 + tanh(u))
+//     gelu_tanh'(x) = 0.5 (1 + tanh(u)) + 0.5 x (1 - tanh(u)^2) sqrt(2 / pi) (1 + 3 * 0.044715 x^2)
+inline float gelu_tanh_value(float x) {
+    const float u = 0.79788456f * (x + 0.044715f * x * x * x);  // 0.7978... = sqrt(2 / pi)
+    return 0.5f * x * (1.0f + std::tanh(u));
+}
+inline float gelu_tanh_derivative(float x) {
+    const float u = 0.79788456f * (x + 0.044715f * x * x * x);
+    const float t = std::tanh(u);
+    const float du = 0.79788456f * (1.0f + 3.0f * 0.044715f * x * x);
+    return 0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * du;
+}
+
+// act_value, act_derivative
+// -------------------------
+// The function and its derivative chosen at run time; identity is x and 1.
+inline float act_value(float x, Act act) {
+    switch (act) {
+        case Act::identity: return x;
+        case Act::relu: return relu_value(x);
+        case Act::gelu: return gelu_value(x);
+        case Act::gelu_tanh: return gelu_tanh_value(x);
+        case Act::sigmoid: return sigmoid_value(x);
+        case Act::silu: return silu_value(x);
+    }
+    return x;
+}
+
+inline float act_derivative(float x, Act act) {
+    switch (act) {
+        case Act::identity: return 1.0f;
+        case Act::relu: return relu_derivative(x);
+        case Act::gelu: return gelu_derivative(x);
+        case Act::gelu_tanh: return gelu_tanh_derivative(x);
+        case Act::sigmoid: return sigmoid_derivative(x);
+        case Act::silu: return silu_derivative(x);
+    }
+    return 1.0f;
+}
+
+}  // namespace glulab

@@ -1,0 +1,124 @@
+// elementwise.cpp — add, add_bias, mul, scale, sum and mean, forward and backward.
+//
+// Contains: the simplest ops, each a forward/backward pair. They are the micrograd lesson on
+// arrays: every backward pushes dout to its inputs with +=, and skips an input whose d-array is
+// null. Leaves out: broadcasting beyond a bias over rows (the model needs no more).
+//
+// Lesson 03 · the tape
+#include "glulab/ops.hpp"
+
+namespace glulab {
+
+namespace {
+// Below this many elements, starting the threads costs more than the loop.
+constexpr int64_t min_parallel = 1 << 16;
+}  // namespace
+
+// add
+// ---
+//     out = a + b              (n)
+//     da += dout, db += dout   (n)
+void add_forward(float* out, const float* a, const float* b, int64_t n) {
+#pragma omp parallel for if (n > min_parallel)
+    for (int64_t i = 0; i < n; i++) out[i] = a[i] + b[i];
+}
+
+void add_backward(float* da, float* db, const float* dout, int64_t n) {
+    if (da) {
+#pragma omp parallel for if (n > min_parallel)
+        for (int64_t i = 0; i < n; i++) da[i] += dout[i];
+    }
+    if (db) {
+#pragma omp parallel for if (n > min_parallel)
+        for (int64_t i = 0; i < n; i++) db[i] += dout[i];
+    }
+}
+
+// add_bias
+// --------
+//     out (N, C) = x (N, C) + bias (C)       the same bias added to every row
+//     dx    += dout                          (N, C)
+//     dbias += sum over rows of dout         (C)
+// bias was used N times, so its gradient is the sum of the N row gradients.
+void add_bias_forward(float* out, const float* x, const float* bias, int64_t N, int C) {
+#pragma omp parallel for if (N * C > min_parallel)
+    for (int64_t i = 0; i < N; i++)
+        for (int c = 0; c < C; c++) out[i * C + c] = x[i * C + c] + bias[c];
+}
+
+void add_bias_backward(float* dx, float* dbias, const float* dout, int64_t N, int C) {
+    if (dx) add_backward(dx, nullptr, dout, N * C);
+    if (dbias) {
+        // Serial over rows: rows split across threads would race on dbias.
+        for (int64_t i = 0; i < N; i++)
+            for (int c = 0; c < C; c++) dbias[c] += dout[i * C + c];
+    }
+}
+
+// mul
+// ---
+//     out = a * b                              (n), elementwise
+//     da += dout * b, db += dout * a           (n)
+void mul_forward(float* out, const float* a, const float* b, int64_t n) {
+#pragma omp parallel for if (n > min_parallel)
+    for (int64_t i = 0; i < n; i++) out[i] = a[i] * b[i];
+}
+
+void mul_backward(float* da, float* db, const float* dout, const float* a, const float* b, int64_t n) {
+    if (da) {
+#pragma omp parallel for if (n > min_parallel)
+        for (int64_t i = 0; i < n; i++) da[i] += dout[i] * b[i];
+    }
+    if (db) {
+#pragma omp parallel for if (n > min_parallel)
+        for (int64_t i = 0; i < n; i++) db[i] += dout[i] * a[i];
+    }
+}
+
+// scale
+// -----
+//     out = s x,  dx += s dout                 (n), s a constant
+void scale_forward(float* out, const float* x, float s, int64_t n) {
+#pragma omp parallel for if (n > min_parallel)
+    for (int64_t i = 0; i < n; i++) out[i] = s * x[i];
+}
+
+void scale_backward(float* dx, const float* dout, float s, int64_t n) {
+    if (!dx) return;
+#pragma omp parallel for if (n > min_parallel)
+    for (int64_t i = 0; i < n; i++) dx[i] += s * dout[i];
+}
+
+// sum, mean
+// ---------
+//     out (1) = sum_i x_i                      dx_i += dout
+//     out (1) = sum_i x_i / n                  dx_i += dout / n
+// The sum runs in double, in index order, on one thread: a float accumulator loses the small
+// terms once the total is large, and a fixed order gives the same bits on every run.
+void sum_forward(float* out, const float* x, int64_t n) {
+    double acc = 0.0;
+    for (int64_t i = 0; i < n; i++) acc += x[i];
+    out[0] = static_cast<float>(acc);
+}
+
+void sum_backward(float* dx, const float* dout, int64_t n) {
+    if (!dx) return;
+    const float d = dout[0];
+#pragma omp parallel for if (n > min_parallel)
+    for (int64_t i = 0; i < n; i++) dx[i] += d;
+}
+
+void mean_forward(float* out, const float* x, int64_t n) {
+    double acc = 0.0;
+    for (int64_t i = 0; i < n; i++) acc += x[i];
+    out[0] = n ? static_cast<float>(acc / static_cast<double>(n)) : 0.0f;
+}
+
+void mean_backward(float* dx, const float* dout, int64_t n) {
+    if (!dx || n == 0) return;
+    const float d = dout[0] / static_cast<float>(n);
+#pragma omp parallel for if (n > min_parallel)
+    for (int64_t i = 0; i < n; i++) dx[i] += d;
+}
+
+}  // namespace glulab
