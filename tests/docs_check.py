@@ -36,21 +36,21 @@ def check_parts(d, problems):
             problems.append(f"{d.name}: missing {part}")
     readme = d / "README.md"
     if readme.is_file():
-        headings = re.findall(r"^##\s+(.+?)\s*$", readme.read_text(), re.M)
+        headings = re.findall(r"^##\s+(.+?)\s*$", readme.read_text(encoding="utf-8"), re.M)
         for s in SECTIONS:
             if s not in headings:
                 problems.append(f"{d.name}/README.md: missing section '## {s}'")
 
 
 def check_pointers(path, problems):
-    text = path.read_text()
+    text = path.read_text(encoding="utf-8")
     for file, symbol in POINTER.findall(text):
         target = ROOT / file
         if not target.exists():
             problems.append(f"{path.relative_to(ROOT)}: points to {file}, which does not exist")
         elif symbol and target.is_file():
             name = symbol.split("::")[-1]
-            if not re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", target.read_text()):
+            if not re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", target.read_text(encoding="utf-8")):
                 problems.append(f"{path.relative_to(ROOT)}: {file} has no symbol '{symbol}'")
 
 
@@ -70,7 +70,7 @@ def output_matches(expected, actual):
 
 def check_output(d, problems):
     num = d.name[:2]
-    readme = (d / "README.md").read_text() if (d / "README.md").is_file() else ""
+    readme = (d / "README.md").read_text(encoding="utf-8") if (d / "README.md").is_file() else ""
     blocks = re.findall(r"```console\n\$ build/lessons/(\d\d)[^\n]*\n(.*?)```", readme, re.S)
     blocks = [b for n, b in blocks if n == num]
     if not blocks:
@@ -81,7 +81,7 @@ def check_output(d, problems):
         problems.append(f"{d.name}: no {out.relative_to(ROOT)} (run `make lessons` first)")
         return
     expected = blocks[0].rstrip("\n").split("\n")
-    actual = out.read_text().rstrip("\n").split("\n")
+    actual = out.read_text(encoding="utf-8").rstrip("\n").split("\n")
     if not output_matches(expected, actual):
         problems.append(f"{d.name}: the program's output no longer matches README.md 'Run it':\n"
                         + "  expected:\n    " + "\n    ".join(expected)
@@ -92,7 +92,7 @@ def check_tags(lessons, problems):
     nums = {d.name[:2] for d in lessons}
     tagged = set()
     for path in list((ROOT / "src").rglob("*.[ch]pp")) + list((ROOT / "include").rglob("*.hpp")):
-        for n in TAG.findall(path.read_text()):
+        for n in TAG.findall(path.read_text(encoding="utf-8")):
             tagged.add(n)
             if n not in nums:
                 problems.append(f"{path.relative_to(ROOT)}: tagged Lesson {n}, which does not exist")
@@ -110,7 +110,8 @@ def main():
             check_pointers(md, problems)
     for md in (ROOT / "docs").glob("*.md"):
         check_pointers(md, problems)
-    check_pointers(ROOT / "README.md", problems)
+    if (ROOT / "README.md").is_file():
+        check_pointers(ROOT / "README.md", problems)
     check_tags(lessons, problems)
     for p in problems:
         print("docs-check:", p)
