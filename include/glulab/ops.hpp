@@ -60,7 +60,7 @@ void mean_backward(float* dx, const float* dout, int64_t n);
 // -------------------------------------
 // The activation functions glulab knows. `identity` exists for the Bilinear GLU variant.
 enum class Act { identity, relu, gelu, gelu_tanh, sigmoid, silu };
-std::string_view act_name(Act act);
+const char* act_name(Act act);  // "relu", "gelu", ... (a string literal)
 
 void relu_forward(float* out, const float* x, int64_t n);
 void relu_backward(float* dx, const float* dout, const float* x, int64_t n);

@@ -151,7 +151,7 @@ Tensor activation(Tape& tape, Tensor x, Act act) {
     auto [out, rec] = make_output(tape, x.shape, {x});
     activation_forward(out.data, x.data, x.numel(), act);
     if (rec) {
-        Node n = node_of(act_name(act).data(), [](const Node& n) {
+        Node n = node_of(act_name(act), [](const Node& n) {
             activation_backward(n.in[0].grad, n.out.grad, n.in[0].data, n.out.numel(),
                                 static_cast<Act>(n.iarg[0]));
         }, out, {x});

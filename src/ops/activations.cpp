@@ -22,7 +22,7 @@ namespace {
 constexpr int64_t min_parallel = 1 << 15;
 }  // namespace
 
-std::string_view act_name(Act act) {
+const char* act_name(Act act) {
     switch (act) {
         case Act::identity: return "identity";
         case Act::relu: return "relu";

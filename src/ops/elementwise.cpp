@@ -64,7 +64,8 @@ void mul_forward(float* out, const float* a, const float* b, int64_t n) {
     for (int64_t i = 0; i < n; i++) out[i] = a[i] * b[i];
 }
 
-void mul_backward(float* da, float* db, const float* dout, const float* a, const float* b, int64_t n) {
+void mul_backward(float* da, float* db, const float* dout, const float* a, const float* b,
+                  int64_t n) {
     if (da) {
 #pragma omp parallel for if (n > min_parallel)
         for (int64_t i = 0; i < n; i++) da[i] += dout[i] * b[i];

@@ -1,0 +1,108 @@
+// matmul.cpp — matrix products: gemm on OpenBLAS, its naive reference, and the matmul op.
+//
+// Contains: gemm (cblas_sgemm, rows of C split over OpenMP threads when that pays), gemm_naive
+// (the triple loop that tests hold gemm to), matmul_forward and matmul_backward. Leaves out:
+// batched products (attention.cpp loops over heads itself) and writing a fast gemm by hand
+// (lesson 04 shows why blocking for the cache matters, then leaves it to OpenBLAS).
+//
+// OpenBLAS is asked to run on one thread (the program calls openblas_set_num_threads(1) at
+// start); all of glulab's parallelism is OpenMP, so threads never nest.
+//
+// Lesson 04 · matrix multiplication
+#include "glulab/ops.hpp"
+
+#include <cblas.h>
+#include <omp.h>
+
+namespace glulab {
+
+// gemm
+// ----
+//     C (M, N) = alpha * op(A) (M, K) @ op(B) (K, N) + beta * C
+//
+// Row-major, as everywhere in glulab. op(A) = A when !trans_a, so A is stored (M, K); with
+// trans_a, A is stored (K, M) and read as its transpose. Likewise B is stored (K, N), or (N, K)
+// with trans_b. `lda`, `ldb`, `ldc` are row strides, so a block of a larger matrix (one head's
+// columns of qkv) can be used in place without a copy. With beta = 0, C is only written, never
+// read: it may hold garbage (even NaN) on entry.
+//
+// Splitting: row i of C needs only row i of op(A) and all of op(B), so threads can each take a
+// slice [i0, i1) of the rows of C and call cblas_sgemm on it. The slice of op(A) starts at row
+// i0 of A (A + i0 * lda), or, with trans_a, at column i0 of A (A + i0). We split only when the
+// work M*N*K is worth starting threads for and when we are not already inside a parallel
+// region (attention calls gemm from one thread per head: there each call stays whole).
+namespace {
+// M*N*K below this runs on one thread. Measured on two cores: at 2^18 (64^3) starting the
+// threads costs more than they save, at 2^19 it breaks even, at 2^20 the split is 1.5x faster.
+constexpr int64_t gemm_split_min = int64_t{1} << 19;
+}  // namespace
+
+void gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda,
+          const float* B, int ldb, float beta, float* C, int ldc) {
+    if (M == 0 || N == 0) return;
+    const CBLAS_TRANSPOSE ta = trans_a ? CblasTrans : CblasNoTrans;
+    const CBLAS_TRANSPOSE tb = trans_b ? CblasTrans : CblasNoTrans;
+    const int64_t work = int64_t{M} * N * K;
+    if (omp_in_parallel() || omp_get_max_threads() == 1 || work < gemm_split_min) {
+        cblas_sgemm(CblasRowMajor, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        return;
+    }
+#pragma omp parallel
+    {
+        const int nt = omp_get_num_threads(), t = omp_get_thread_num();
+        const int i0 = static_cast<int>(int64_t{M} * t / nt);
+        const int i1 = static_cast<int>(int64_t{M} * (t + 1) / nt);
+        if (i1 > i0) {
+            const float* A0 = trans_a ? A + i0 : A + int64_t{i0} * lda;
+            cblas_sgemm(CblasRowMajor, ta, tb, i1 - i0, N, K, alpha, A0, lda, B, ldb, beta,
+                        C + int64_t{i0} * ldc, ldc);
+        }
+    }
+}
+
+// gemm_naive: the definition, one dot product per element of C, accumulated in double.
+void gemm_naive(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A,
+                int lda, const float* B, int ldb, float beta, float* C, int ldc) {
+    for (int i = 0; i < M; i++) {
+        for (int j = 0; j < N; j++) {
+            double acc = 0.0;
+            for (int p = 0; p < K; p++) {
+                float a = trans_a ? A[int64_t{p} * lda + i] : A[int64_t{i} * lda + p];
+                float b = trans_b ? B[int64_t{j} * ldb + p] : B[int64_t{p} * ldb + j];
+                acc += static_cast<double>(a) * b;
+            }
+            float& c = C[int64_t{i} * ldc + j];
+            c = alpha * static_cast<float>(acc) + (beta == 0.0f ? 0.0f : beta * c);
+        }
+    }
+}
+
+// matmul
+// ------
+//     out (M, N) = a (M, K) @ b (K, N)             or, with trans_b,  a (M, K) @ b^T, b (N, K)
+//
+// Backward as shape algebra: each gradient has its tensor's shape, and there is one way to
+// multiply dout (M, N) with the other operand to get it.
+//
+//     da (M, K) += dout (M, N) @ b^T (N, K)        trans_b: += dout (M, N) @ b (N, K)
+//     db (K, N) += a^T (K, M) @ dout (M, N)        trans_b: db (N, K) += dout^T (N, M) @ a (M, K)
+//
+// Both backward products pass beta = 1, so gemm adds into da and db instead of overwriting.
+// linear layers use trans_b: their weight is stored (out, in), as in PyTorch.
+void matmul_forward(float* out, const float* a, const float* b, int M, int N, int K, bool trans_b) {
+    gemm(false, trans_b, M, N, K, 1.0f, a, K, b, trans_b ? K : N, 0.0f, out, N);
+}
+
+void matmul_backward(float* da, float* db, const float* dout, const float* a, const float* b,
+                     int M, int N, int K, bool trans_b) {
+    if (da) {
+        if (trans_b) gemm(false, false, M, K, N, 1.0f, dout, N, b, K, 1.0f, da, K);
+        else gemm(false, true, M, K, N, 1.0f, dout, N, b, N, 1.0f, da, K);
+    }
+    if (db) {
+        if (trans_b) gemm(true, false, N, K, M, 1.0f, dout, N, a, K, 1.0f, db, K);
+        else gemm(true, false, K, N, M, 1.0f, a, K, dout, N, 1.0f, db, N);
+    }
+}
+
+}  // namespace glulab
