@@ -44,11 +44,11 @@ struct GradcheckInput {
 };
 
 struct GradcheckOptions {
-    float h = 1e-2f;          // central-difference step, e.g. 1e-2f
-    double tol = 1e-2;        // largest relative error allowed on any element, e.g. 1e-2
-    double floor = 1e-2;      // smallest denominator of the relative error, e.g. 1e-2
+    float h = 1e-2f;            // central-difference step, e.g. 3e-2f for softmax
+    double tol = 1e-2;          // largest relative error allowed on any element, e.g. 1e-2
+    double floor = 1e-2;        // smallest denominator of the relative error, e.g. 1e-2
     bool kink_at_zero = false;  // true for relu-like ops: re-draw input values within 2h of 0
-    uint64_t seed = 5;        // the RNG seed for inputs and weights, e.g. 5
+    uint64_t seed = 5;          // the RNG seed for inputs and weights, e.g. 5
 };
 
 // The computation being checked: builds a graph on the tape from the inputs, returns its output.
@@ -66,7 +66,8 @@ struct GradcheckSpec {
 GradcheckResult gradcheck(const GradcheckSpec& spec);
 // The checks gradcheck_all() runs, in its order (tests run them one by one).
 std::vector<GradcheckSpec> gradcheck_specs();
-// One line for the CLI: "OK     rms_norm         max rel err 3.1e-07", failures add the message.
+// What `glulab gradcheck` prints for a result: "OK   rms_norm         max rel err 3.3e-04", or
+// "FAIL ..." followed by a second line, indented, with the message.
 std::string format_result(const GradcheckResult& result);
 
 }  // namespace glulab

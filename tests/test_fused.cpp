@@ -1,0 +1,152 @@
+// test_fused.cpp — composite first, fused second, and a test that they agree.
+//
+// Contains: silu(x) against mul(x, sigmoid(x)); glu(gate, up, act) against
+// mul(activation(gate, act), up) for each of the five GLU activations; gelu_tanh against gelu.
+// Each pair is compared on its forward output and on the gradients of its inputs after
+// backward. Run just these with: build/tests -tc="fused*"
+//
+// The tolerance
+// -------------
+// A fused kernel and its composite compute the same formula in float, in a different order
+// (one pass instead of two; a derivative written out instead of chained through mul). Such
+// reorderings differ by a few units in the last place, about 1e-7 relative. The pairs must agree
+// within
+//
+//     |fused - composite| <= 1e-6 * max(1, |fused|, |composite|)
+//
+// about ten roundings' worth (today they agree to 1e-7, as the kernels share the scalar
+// formulas of src/ops/act_scalar.hpp). A wrong formula is off by far more: even gelu_tanh, a
+// close approximation of gelu, differs from it by up to 5e-4.
+//
+// Lesson 05 · gradient checking
+#include <doctest/doctest.h>
+
+#include "glulab/autograd.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+using namespace glulab;
+
+TEST_SUITE_BEGIN("lesson05");  // make test LESSON=05 runs these
+
+namespace {
+
+constexpr double kTol = 1e-6;  // relative, with values below 1 compared absolutely (see above)
+constexpr int kN = 80;         // points per input
+
+// x_i = -3.95, -3.85, ..., 3.95: [-4, 4] in steps of 0.1, never exactly 0 (relu's kink).
+std::vector<float> grid() {
+    std::vector<float> x(kN);
+    for (int i = 0; i < kN; i++) x[static_cast<size_t>(i)] = 0.1f * (static_cast<float>(i) - 39.5f);
+    return x;
+}
+
+// A second input that is not a function of the first: values in [-1.5, 1.5], in no order.
+std::vector<float> wiggle(float phase) {
+    std::vector<float> x(kN);
+    for (int i = 0; i < kN; i++) x[static_cast<size_t>(i)] = 1.5f * std::sin(2.3f * static_cast<float>(i) + phase);
+    return x;
+}
+
+// What one side of a pair computes: its output and the gradient of each input.
+struct Pass {
+    std::vector<float> out;
+    std::vector<std::vector<float>> grad;
+};
+
+// Runs f on the given input values and backpropagates L = sum_i out_i * w_i, with fixed weights
+// w_i = 1 + 0.5 sin(i) so that every output element reaches the gradients with its own weight.
+Pass run(const std::function<Tensor(Tape&, std::span<Tensor>)>& f,
+         std::vector<std::vector<float>> values) {
+    Pass p;
+    p.grad.assign(values.size(), std::vector<float>(kN, 0.0f));
+    std::vector<Tensor> x(values.size());
+    for (size_t j = 0; j < values.size(); j++) x[j] = {values[j].data(), p.grad[j].data(), Shape{kN}};
+
+    Tape tape;
+    Tensor out = f(tape, x);
+    std::vector<float> w(kN);
+    for (int i = 0; i < kN; i++) w[static_cast<size_t>(i)] = 1.0f + 0.5f * std::sin(static_cast<float>(i));
+    Tensor weights{w.data(), nullptr, out.shape};
+    tape.backward(sum(tape, mul(tape, out, weights)));
+    p.out.assign(out.data, out.data + out.numel());
+    return p;
+}
+
+bool agrees(float a, float b) {
+    return std::fabs(a - b) <= kTol * std::max({1.0f, std::fabs(a), std::fabs(b)});
+}
+
+// Fused and composite agree on every output and every input gradient.
+void check_agree(const Pass& fused, const Pass& composite) {
+    REQUIRE(fused.out.size() == composite.out.size());
+    for (size_t i = 0; i < fused.out.size(); i++) {
+        INFO("output element " << i << ": fused " << fused.out[i] << " but composite "
+                               << composite.out[i]);
+        CHECK(agrees(fused.out[i], composite.out[i]));
+    }
+    REQUIRE(fused.grad.size() == composite.grad.size());
+    for (size_t j = 0; j < fused.grad.size(); j++)
+        for (size_t i = 0; i < fused.grad[j].size(); i++) {
+            INFO("gradient of input " << j << " element " << i << ": fused " << fused.grad[j][i]
+                                      << " but composite " << composite.grad[j][i]);
+            CHECK(agrees(fused.grad[j][i], composite.grad[j][i]));
+        }
+}
+
+}  // namespace
+
+// silu
+// ----
+// silu(x) = x * sigmoid(x): the composite backward goes through mul and sigmoid, the fused one
+// uses silu'(x) = s (1 + x (1 - s)) written out.
+TEST_CASE("fused: silu(x) agrees with mul(x, sigmoid(x))") {
+    Pass fused = run([](Tape& t, std::span<Tensor> x) { return silu(t, x[0]); }, {grid()});
+    Pass composite = run([](Tape& t, std::span<Tensor> x) { return mul(t, x[0], sigmoid(t, x[0])); },
+                         {grid()});
+    check_agree(fused, composite);
+}
+
+// The GLU family
+// --------------
+// glu(gate, up, act) = act(gate) * up in one kernel, against activation then mul.
+TEST_CASE("fused: glu(gate, up, act) agrees with mul(activation(gate, act), up)") {
+    for (Act act : {Act::sigmoid, Act::identity, Act::relu, Act::gelu, Act::silu}) {
+        SUBCASE(std::string(act_name(act)).c_str()) {
+            Pass fused = run([act](Tape& t, std::span<Tensor> x) { return glu(t, x[0], x[1], act); },
+                             {grid(), wiggle(0.3f)});
+            Pass composite = run([act](Tape& t, std::span<Tensor> x) {
+                return mul(t, activation(t, x[0], act), x[1]);
+            }, {grid(), wiggle(0.3f)});
+            check_agree(fused, composite);
+        }
+    }
+}
+
+// gelu_tanh
+// ---------
+// Not the same function as gelu but GPT-2's approximation of it: close, and not equal. On
+// [-4, 4] the values differ by at most 4.7e-4 (near x = -2.7) and the derivatives by 8.7e-4,
+// which the weights of L (up to 1.5) scale to 1.3e-3 in the gradients.
+TEST_CASE("fused: gelu_tanh stays within 1e-3 of gelu on [-4, 4]") {
+    Pass exact = run([](Tape& t, std::span<Tensor> x) { return gelu(t, x[0]); }, {grid()});
+    Pass approx = run([](Tape& t, std::span<Tensor> x) { return activation(t, x[0], Act::gelu_tanh); },
+                      {grid()});
+    const std::vector<float> x = grid();
+    float max_diff = 0.0f;
+    for (size_t i = 0; i < x.size(); i++) {
+        INFO("x = " << x[i] << ": gelu " << exact.out[i] << ", gelu_tanh " << approx.out[i]
+                    << "; gradients " << exact.grad[0][i] << ", " << approx.grad[0][i]);
+        CHECK(std::fabs(exact.out[i] - approx.out[i]) <= 1e-3f);
+        CHECK(std::fabs(exact.grad[0][i] - approx.grad[0][i]) <= 2e-3f);
+        max_diff = std::max(max_diff, std::fabs(exact.out[i] - approx.out[i]));
+    }
+    CHECK(max_diff > 1e-4f);  // an approximation, not a second name for the same kernel
+}
+
+TEST_SUITE_END();
