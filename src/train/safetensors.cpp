@@ -1,0 +1,351 @@
+// safetensors.cpp — write and read safetensors files (see safetensors.hpp for the layout).
+//
+// Contains: safetensors_write (atomic: write a .tmp, flush it to disk, rename) and
+// safetensors_read (validate the whole header before touching the data, then copy each tensor
+// into owned vectors). Leaves out: memory mapping, dtypes other than F32 / I32.
+//
+// The reader treats every file as untrusted input: each length, offset and shape is checked
+// against the file's real size before it is used, so a truncated or malicious file produces a
+// glulab::Error naming the file and the problem, never a crash or a huge allocation.
+//
+// Lesson 12 · training
+#include "glulab/safetensors.hpp"
+
+#include <nlohmann/json.hpp>
+#include <unistd.h>  // fsync
+
+#include <algorithm>
+#include <bit>
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+// The data section is raw little-endian bytes, copied straight to and from memory.
+static_assert(std::endian::native == std::endian::little,
+              "glulab's safetensors I/O assumes a little-endian machine");
+
+namespace glulab {
+
+namespace {
+
+// A header longer than this is treated as corrupt rather than allocated (the JSON of a large
+// model is a few hundred kilobytes).
+constexpr uint64_t kMaxHeaderBytes = 100'000'000;
+
+const char* kSupported = "glulab reads and writes F32 and I32 tensors";
+
+bool parse_dtype(const std::string& s, DType* out) {
+    if (s == "F32") { *out = DType::F32; return true; }
+    if (s == "I32") { *out = DType::I32; return true; }
+    return false;
+}
+
+}  // namespace
+
+const char* dtype_name(DType dtype) { return dtype == DType::F32 ? "F32" : "I32"; }
+size_t dtype_size(DType) { return 4; }  // both F32 and I32 are four bytes
+
+SafetensorsEntry::SafetensorsEntry(std::string name_, Shape shape_, const float* data_)
+    : name(std::move(name_)), shape(shape_), dtype(DType::F32), data(data_) {}
+SafetensorsEntry::SafetensorsEntry(std::string name_, Shape shape_, const int32_t* data_)
+    : name(std::move(name_)), shape(shape_), dtype(DType::I32), data(data_) {}
+
+// Writing
+// -------
+// The header lists the tensors in the given order with contiguous byte ranges: the first
+// starts at 0, each next one where the previous ended. nlohmann's ordered_json keeps that
+// order in the JSON too, so the header reads like the file.
+
+namespace {
+
+bool put(std::FILE* f, const void* bytes, size_t n) { return std::fwrite(bytes, 1, n, f) == n; }
+
+std::string make_header(const std::vector<SafetensorsEntry>& tensors,
+                        const SafetensorsMetadata& metadata) {
+    nlohmann::ordered_json header = nlohmann::ordered_json::object();
+    if (!metadata.empty()) header["__metadata__"] = metadata;
+    uint64_t offset = 0;
+    for (const SafetensorsEntry& t : tensors) {
+        uint64_t bytes = static_cast<uint64_t>(t.shape.numel()) * dtype_size(t.dtype);
+        std::vector<int> dims(t.shape.dims.begin(), t.shape.dims.begin() + t.shape.rank);
+        header[t.name] = {{"dtype", dtype_name(t.dtype)},
+                          {"shape", dims},
+                          {"data_offsets", {offset, offset + bytes}}};
+        offset += bytes;
+    }
+    std::string text;
+    try {
+        text = header.dump();
+    } catch (const nlohmann::json::exception& e) {
+        GLULAB_CHECK(false, "names and metadata must be valid UTF-8",
+                     "cannot encode the safetensors header: {}", e.what());
+    }
+    // Pad with spaces (JSON whitespace) so the data section starts 8-byte aligned.
+    text.append((8 - text.size() % 8) % 8, ' ');
+    return text;
+}
+
+}  // namespace
+
+void safetensors_write(const std::string& path, const std::vector<SafetensorsEntry>& tensors,
+                       const SafetensorsMetadata& metadata) {
+    std::set<std::string> seen;
+    for (const SafetensorsEntry& t : tensors) {
+        GLULAB_CHECK(!t.name.empty() && t.name != "__metadata__",
+                     "\"__metadata__\" is reserved for the metadata map",
+                     "invalid tensor name '{}' for {}", t.name, path);
+        GLULAB_CHECK(seen.insert(t.name).second, "each tensor needs its own name",
+                     "tensor '{}' is listed twice for {}", t.name, path);
+        GLULAB_CHECK(t.shape.rank >= 1, "give the tensor a shape such as (1)",
+                     "tensor '{}' has no shape", t.name);
+        GLULAB_CHECK(t.data || t.shape.numel() == 0, "point data at numel() values",
+                     "tensor '{}' of shape {} has no data", t.name, t.shape);
+    }
+    std::string header = make_header(tensors, metadata);
+
+    // The 8-byte length, little-endian: least significant byte first.
+    unsigned char length[8];
+    for (int i = 0; i < 8; i++)
+        length[i] = static_cast<unsigned char>(static_cast<uint64_t>(header.size()) >> (8 * i));
+
+    const std::string tmp = path + ".tmp";
+    std::FILE* f = std::fopen(tmp.c_str(), "wb");
+    GLULAB_CHECK(f, "does the directory exist, and may glulab write there?",
+                 "cannot create {}: {}", tmp, std::strerror(errno));
+    bool ok = put(f, length, 8) && put(f, header.data(), header.size());
+    for (const SafetensorsEntry& t : tensors)
+        ok = ok && put(f, t.data, static_cast<size_t>(t.shape.numel()) * dtype_size(t.dtype));
+    // fflush hands the bytes to the OS, fsync makes the OS put them on disk: only then is the
+    // rename below safe against a power cut as well as against a crash of glulab.
+    ok = ok && std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
+    int err = errno;
+    ok = (std::fclose(f) == 0) && ok;
+    if (!ok) {
+        std::remove(tmp.c_str());
+        GLULAB_CHECK(false, "is the disk full?", "could not write {}: {}", tmp, std::strerror(err));
+    }
+    std::error_code ec;
+    std::filesystem::rename(tmp, path, ec);  // atomic on POSIX: replaces any old `path`
+    if (ec) {
+        std::remove(tmp.c_str());
+        GLULAB_CHECK(false, "", "could not rename {} to {}: {}", tmp, path, ec.message());
+    }
+}
+
+// Reading
+// -------
+// Order of checks: the file's size, the header length, the JSON, each entry (dtype, shape,
+// byte range), then the ranges against each other. Only after all of that is any tensor data
+// allocated and read.
+
+namespace {
+
+struct Range {
+    uint64_t begin = 0, end = 0;
+    size_t index = 0;  // into SafetensorsFile::tensors
+};
+
+// Shape and byte range of the entry `name` = `entry`, checked against `data_bytes`, the size
+// of the data section.
+SafetensorsTensor parse_entry(const std::string& path, const std::string& name,
+                              const nlohmann::json& entry, uint64_t data_bytes, Range* range) {
+    const char* hint = "each entry is {\"dtype\": ..., \"shape\": [...], \"data_offsets\": [b, e]}";
+    GLULAB_CHECK(entry.is_object(), hint, "{}: entry '{}' is not a JSON object", path, name);
+    for (const char* key : {"dtype", "shape", "data_offsets"})
+        GLULAB_CHECK(entry.contains(key), hint, "{}: tensor '{}' has no \"{}\"", path, name, key);
+
+    SafetensorsTensor t;
+    t.name = name;
+    const nlohmann::json& dtype = entry["dtype"];
+    GLULAB_CHECK(dtype.is_string() && parse_dtype(dtype.get<std::string>(), &t.dtype), kSupported,
+                 "{}: tensor '{}' has unsupported dtype {}", path, name, dtype.dump());
+
+    const nlohmann::json& shape = entry["shape"];
+    GLULAB_CHECK(shape.is_array() && shape.size() >= 1 && shape.size() <= 4,
+                 "glulab tensors have rank 1 to 4",
+                 "{}: tensor '{}' has shape {}, not a list of 1 to 4 sizes", path, name,
+                 shape.dump());
+    for (const nlohmann::json& d : shape) {
+        GLULAB_CHECK(d.is_number_unsigned() && d.get<uint64_t>() <= INT_MAX,
+                     "sizes are non-negative integers",
+                     "{}: tensor '{}' has invalid size {} in shape {}", path, name, d.dump(),
+                     shape.dump());
+        t.shape.dims[static_cast<size_t>(t.shape.rank++)] = d.get<int>();
+    }
+    // numel in 64 bits without wrapping around: four sizes below 2^31 could reach 2^124.
+    // `overflow` means "more bytes than any file holds" (a zero size anywhere still wins).
+    uint64_t numel = 1;
+    bool overflow = false;
+    for (int i = 0; i < t.shape.rank; i++) {
+        uint64_t n = static_cast<uint64_t>(t.shape[i]);
+        if (n == 0) { numel = 0; overflow = false; break; }
+        if (numel > UINT64_MAX / 8 / n) overflow = true;
+        if (!overflow) numel *= n;
+    }
+
+    const nlohmann::json& offsets = entry["data_offsets"];
+    GLULAB_CHECK(offsets.is_array() && offsets.size() == 2 && offsets[0].is_number_unsigned() &&
+                     offsets[1].is_number_unsigned(),
+                 hint, "{}: tensor '{}' has data_offsets {}, not two non-negative integers",
+                 path, name, offsets.dump());
+    range->begin = offsets[0].get<uint64_t>();
+    range->end = offsets[1].get<uint64_t>();
+    GLULAB_CHECK(range->begin <= range->end, "data_offsets are [begin, end)",
+                 "{}: tensor '{}' has data_offsets [{}, {}] with begin after end", path, name,
+                 range->begin, range->end);
+    GLULAB_CHECK(!overflow && numel * dtype_size(t.dtype) == range->end - range->begin,
+                 "numel * dtype size must equal end - begin",
+                 "{}: tensor '{}' of shape {} and dtype {} needs {} bytes but data_offsets "
+                 "[{}, {}] hold {}", path, name, t.shape, dtype_name(t.dtype),
+                 overflow ? std::string("too many") : std::to_string(numel * dtype_size(t.dtype)),
+                 range->begin, range->end, range->end - range->begin);
+    GLULAB_CHECK(range->end <= data_bytes, "the file may be truncated",
+                 "{}: tensor '{}' has data_offsets [{}, {}] past the end of the data section "
+                 "({} bytes)", path, name, range->begin, range->end, data_bytes);
+    return t;
+}
+
+SafetensorsMetadata parse_metadata(const std::string& path, const nlohmann::json& meta) {
+    const char* hint = "__metadata__ maps strings to strings; store JSON values as strings";
+    GLULAB_CHECK(meta.is_object(), hint, "{}: __metadata__ is not a JSON object", path);
+    SafetensorsMetadata out;
+    for (const auto& [key, value] : meta.items()) {
+        GLULAB_CHECK(value.is_string(), hint, "{}: metadata '{}' is {}, not a string", path, key,
+                     value.dump());
+        out[key] = value.get<std::string>();
+    }
+    return out;
+}
+
+}  // namespace
+
+SafetensorsFile safetensors_read(const std::string& path) {
+    std::error_code ec;
+    const uint64_t file_bytes = std::filesystem::file_size(path, ec);
+    GLULAB_CHECK(!ec, "check the path; checkpoints are written by `glulab train`",
+                 "cannot open {}: {}", path, ec.message());
+    std::ifstream in(path, std::ios::binary);
+    GLULAB_CHECK(in.good(), "check the file's permissions", "cannot open {}", path);
+    GLULAB_CHECK(file_bytes >= 8, "a safetensors file starts with an 8-byte header length",
+                 "{} is {} bytes long: too short to be a safetensors file", path, file_bytes);
+
+    unsigned char length[8];
+    in.read(reinterpret_cast<char*>(length), 8);
+    uint64_t header_bytes = 0;
+    for (int i = 0; i < 8; i++) header_bytes |= static_cast<uint64_t>(length[i]) << (8 * i);
+    GLULAB_CHECK(header_bytes <= file_bytes - 8 && header_bytes <= kMaxHeaderBytes,
+                 "the file is truncated or not a safetensors file",
+                 "{}: header length {} does not fit a {}-byte file", path, header_bytes,
+                 file_bytes);
+    const uint64_t data_start = 8 + header_bytes;
+    const uint64_t data_bytes = file_bytes - data_start;
+
+    std::string text(header_bytes, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(header_bytes));
+    GLULAB_CHECK(in.good(), "", "{}: could not read the {}-byte header", path, header_bytes);
+    nlohmann::json header;
+    try {
+        header = nlohmann::json::parse(text);
+    } catch (const nlohmann::json::parse_error& e) {
+        GLULAB_CHECK(false, "the file is corrupt or not a safetensors file",
+                     "{}: header is not valid JSON: {}", path, e.what());
+    }
+    GLULAB_CHECK(header.is_object(), "the header maps tensor names to entries",
+                 "{}: header is JSON but not an object", path);
+
+    SafetensorsFile file;
+    file.path = path;
+    std::vector<Range> ranges;
+    for (const auto& [name, entry] : header.items()) {
+        if (name == "__metadata__") {
+            file.metadata = parse_metadata(path, entry);
+            continue;
+        }
+        Range r;
+        file.tensors.push_back(parse_entry(path, name, entry, data_bytes, &r));
+        r.index = file.tensors.size() - 1;
+        ranges.push_back(r);
+    }
+
+    // Sorted by start, non-empty ranges must each begin at or after the end of the one before.
+    std::sort(ranges.begin(), ranges.end(), [](const Range& a, const Range& b) {
+        return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
+    });
+    const Range* last = nullptr;
+    for (const Range& r : ranges) {
+        if (r.begin == r.end) continue;  // empty tensors occupy no bytes
+        GLULAB_CHECK(!last || r.begin >= last->end, "each tensor needs its own bytes",
+                     "{}: tensors '{}' [{}, {}] and '{}' [{}, {}] overlap", path,
+                     file.tensors[last->index].name, last->begin, last->end,
+                     file.tensors[r.index].name, r.begin, r.end);
+        last = &r;
+    }
+
+    // The header is sound: copy the data, tensor by tensor, in file order.
+    std::vector<SafetensorsTensor> ordered;
+    ordered.reserve(ranges.size());
+    for (const Range& r : ranges) {
+        SafetensorsTensor& t = ordered.emplace_back(std::move(file.tensors[r.index]));
+        char* dst;
+        if (t.dtype == DType::F32) {
+            t.f32.resize(static_cast<size_t>(t.numel()));
+            dst = reinterpret_cast<char*>(t.f32.data());
+        } else {
+            t.i32.resize(static_cast<size_t>(t.numel()));
+            dst = reinterpret_cast<char*>(t.i32.data());
+        }
+        in.seekg(static_cast<std::streamoff>(data_start + r.begin));
+        in.read(dst, static_cast<std::streamsize>(r.end - r.begin));
+        GLULAB_CHECK(in.good(), "was the file changed while it was read?",
+                     "{}: could not read the data of tensor '{}'", path, t.name);
+    }
+    file.tensors = std::move(ordered);
+    return file;
+}
+
+// Lookup
+// ------
+
+const SafetensorsTensor* SafetensorsFile::find(const std::string& name) const {
+    for (const SafetensorsTensor& t : tensors)
+        if (t.name == name) return &t;
+    return nullptr;
+}
+
+const SafetensorsTensor& SafetensorsFile::at(const std::string& name) const {
+    const SafetensorsTensor* t = find(name);
+    GLULAB_CHECK(t, "was the file written for another model configuration?",
+                 "{} has no tensor '{}' ({} tensors)", path, name, tensors.size());
+    return *t;
+}
+
+const std::vector<float>& SafetensorsFile::f32(const std::string& name, Shape shape) const {
+    const SafetensorsTensor& t = at(name);
+    GLULAB_CHECK(t.dtype == DType::F32 && t.shape == shape,
+                 "was the file written for another model configuration?",
+                 "{}: tensor '{}' is {} {}, expected F32 {}", path, name, dtype_name(t.dtype),
+                 t.shape, shape);
+    return t.f32;
+}
+
+const std::vector<int32_t>& SafetensorsFile::i32(const std::string& name, Shape shape) const {
+    const SafetensorsTensor& t = at(name);
+    GLULAB_CHECK(t.dtype == DType::I32 && t.shape == shape,
+                 "was the file written for another model configuration?",
+                 "{}: tensor '{}' is {} {}, expected I32 {}", path, name, dtype_name(t.dtype),
+                 t.shape, shape);
+    return t.i32;
+}
+
+const std::string& SafetensorsFile::meta(const std::string& key) const {
+    auto it = metadata.find(key);
+    GLULAB_CHECK(it != metadata.end(), "was the file written by glulab?",
+                 "{} has no metadata '{}'", path, key);
+    return it->second;
+}
+
+}  // namespace glulab

@@ -1,0 +1,263 @@
+// test_safetensors.cpp — safetensors round trip, atomic write, and every malformed file the
+// reader must reject with a glulab::Error (never a crash).
+//
+// Bad files are crafted byte by byte in a temporary directory. That a file written here reads
+// in Python (and the other way round) is checked by tests/torch/crosscheck.py, not here.
+#include <doctest/doctest.h>
+
+#include "glulab/safetensors.hpp"
+
+#include <unistd.h>  // getpid
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+using namespace glulab;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A fresh directory under the system's temp dir, removed with everything in it at scope exit.
+struct TempDir {
+    fs::path dir;
+    explicit TempDir(const std::string& tag)
+        : dir(fs::temp_directory_path() / fmt::format("glulab-test-{}-{}", tag, getpid())) {
+        fs::remove_all(dir);
+        fs::create_directories(dir);
+    }
+    ~TempDir() { fs::remove_all(dir); }
+    std::string file(const std::string& name) const { return (dir / name).string(); }
+};
+
+// Writes a file by hand: the 8-byte length (the header's size unless `length` is given),
+// the header text and `data` bytes of payload (zeros).
+void write_raw(const std::string& path, const std::string& header, size_t data,
+               uint64_t length = UINT64_MAX) {
+    if (length == UINT64_MAX) length = header.size();
+    std::ofstream out(path, std::ios::binary);
+    for (int i = 0; i < 8; i++) out.put(static_cast<char>(length >> (8 * i)));
+    out << header << std::string(data, '\0');
+}
+
+// What safetensors_read(path) throws as a glulab::Error ("" if it does not throw). Any other
+// exception escapes and fails the test.
+std::string read_error(const std::string& path) {
+    try {
+        safetensors_read(path);
+    } catch (const Error& e) {
+        return e.what();
+    }
+    return "";
+}
+
+bool contains(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("safetensors round trip keeps names, order, shapes, values and metadata") {
+    TempDir tmp("safetensors-rt");
+    const std::string path = tmp.file("model.safetensors");
+    std::vector<float> w(3 * 5), g(5);
+    for (size_t i = 0; i < w.size(); i++) w[i] = 0.25f * static_cast<float>(i) - 1.0f;
+    for (size_t i = 0; i < g.size(); i++) g[i] = 1.0f + 1e-7f * static_cast<float>(i);
+    std::vector<int32_t> idx = {3, -1, 2147483647, 0, 64, 7};
+    SafetensorsMetadata meta = {{"config", R"({"d_model": 5})"}, {"vocab", R"(["a", "é"])"}};
+
+    safetensors_write(path, {{"wte.weight", {3, 5}, w.data()},
+                             {"norm_f.weight", {5}, g.data()},
+                             {"idx", {2, 3}, idx.data()}},
+                      meta);
+    CHECK(fs::exists(path));
+    CHECK_FALSE(fs::exists(path + ".tmp"));
+
+    // Header length is a multiple of 8, and the file is exactly header + data.
+    std::ifstream in(path, std::ios::binary);
+    unsigned char len[8];
+    in.read(reinterpret_cast<char*>(len), 8);
+    uint64_t n = 0;
+    for (int i = 0; i < 8; i++) n |= static_cast<uint64_t>(len[i]) << (8 * i);
+    CHECK(n % 8 == 0);
+    CHECK(fs::file_size(path) == 8 + n + 4 * (15 + 5 + 6));
+
+    SafetensorsFile f = safetensors_read(path);
+    CHECK(f.metadata == meta);
+    CHECK(f.meta("vocab") == R"(["a", "é"])");
+    REQUIRE(f.tensors.size() == 3);
+    CHECK(f.tensors[0].name == "wte.weight");  // data order = the order given to write
+    CHECK(f.tensors[1].name == "norm_f.weight");
+    CHECK(f.tensors[2].name == "idx");
+    CHECK(f.f32("wte.weight", {3, 5}) == w);
+    CHECK(f.f32("norm_f.weight", {5}) == g);
+    CHECK(f.i32("idx", {2, 3}) == idx);
+    CHECK(f.at("idx").dtype == DType::I32);
+    CHECK(f.at("idx").f32.empty());
+    CHECK(f.find("nope") == nullptr);
+}
+
+TEST_CASE("safetensors write replaces an old file atomically and rejects bad entries") {
+    TempDir tmp("safetensors-atomic");
+    const std::string path = tmp.file("ckpt.safetensors");
+    std::vector<float> a(4, 1.0f), b(2, 2.0f);
+    safetensors_write(path, {{"a", {4}, a.data()}});
+    safetensors_write(path, {{"b", {2}, b.data()}}, {{"step", "10"}});
+    CHECK_FALSE(fs::exists(path + ".tmp"));
+    SafetensorsFile f = safetensors_read(path);
+    CHECK(f.find("a") == nullptr);
+    CHECK(f.f32("b", {2}) == b);
+    CHECK(f.meta("step") == "10");
+    CHECK(f.metadata.size() == 1);
+
+    // No metadata at all, and an empty tensor.
+    safetensors_write(path, {{"empty", {0, 3}, static_cast<const float*>(nullptr)}});
+    CHECK(safetensors_read(path).at("empty").numel() == 0);
+
+    CHECK_THROWS_AS(safetensors_write(path, {{"a", {4}, a.data()}, {"a", {4}, a.data()}}), Error);
+    CHECK_THROWS_AS(safetensors_write(path, {{"__metadata__", {4}, a.data()}}), Error);
+    CHECK_THROWS_AS(safetensors_write(path, {{"a", Shape(), a.data()}}), Error);
+    CHECK_THROWS_AS(safetensors_write(path, {{"a", {4}, static_cast<const float*>(nullptr)}}),
+                    Error);
+    CHECK_THROWS_AS(safetensors_write(tmp.file("no/such/dir/x.safetensors"), {}), Error);
+    CHECK(safetensors_read(path).at("empty").numel() == 0);  // failed writes left it alone
+}
+
+TEST_CASE("safetensors lookup names the missing tensor and a wrong dtype or shape") {
+    TempDir tmp("safetensors-lookup");
+    const std::string path = tmp.file("x.safetensors");
+    std::vector<float> a(6, 0.5f);
+    safetensors_write(path, {{"a", {2, 3}, a.data()}});
+    SafetensorsFile f = safetensors_read(path);
+    CHECK_THROWS_WITH_AS(f.at("b"), doctest::Contains("no tensor 'b'"), Error);
+    CHECK_THROWS_WITH_AS(f.f32("a", {3, 2}), doctest::Contains("expected F32 (3, 2)"), Error);
+    CHECK_THROWS_WITH_AS(f.i32("a", {2, 3}), doctest::Contains("expected I32 (2, 3)"), Error);
+    CHECK_THROWS_WITH_AS(f.meta("config"), doctest::Contains("no metadata 'config'"), Error);
+}
+
+TEST_CASE("safetensors read rejects malformed files with a clear glulab::Error") {
+    TempDir tmp("safetensors-bad");
+    const std::string p = tmp.file("bad.safetensors");
+    // A well-formed entry for reuse: 2 floats at [0, 8).
+    const std::string ok = R"("a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]})";
+
+    SUBCASE("missing file") {
+        CHECK(contains(read_error(tmp.file("absent.safetensors")), "cannot open"));
+    }
+    SUBCASE("file shorter than the length field") {
+        std::ofstream(p, std::ios::binary) << "abc";
+        CHECK(contains(read_error(p), "too short"));
+    }
+    SUBCASE("empty file") {
+        std::ofstream(p, std::ios::binary).flush();
+        CHECK(contains(read_error(p), "too short"));
+    }
+    SUBCASE("header length larger than the file") {
+        write_raw(p, "{" + ok + "}", 8, 4096);
+        CHECK(contains(read_error(p), "header length 4096 does not fit"));
+    }
+    SUBCASE("absurd header length") {
+        write_raw(p, "{}", 0, UINT64_MAX - 1);
+        CHECK(contains(read_error(p), "does not fit"));
+    }
+    SUBCASE("header is not JSON") {
+        write_raw(p, "{\"a\": [1, 2", 0);
+        CHECK(contains(read_error(p), "not valid JSON"));
+        write_raw(p, std::string(16, '\0'), 0);
+        CHECK(contains(read_error(p), "not valid JSON"));
+        write_raw(p, "", 0);
+        CHECK(contains(read_error(p), "not valid JSON"));
+    }
+    SUBCASE("header is JSON but not an object") {
+        write_raw(p, "[1, 2, 3]", 0);
+        CHECK(contains(read_error(p), "not an object"));
+    }
+    SUBCASE("entry is not an object") {
+        write_raw(p, R"({"a": 3})", 0);
+        CHECK(contains(read_error(p), "entry 'a' is not a JSON object"));
+    }
+    SUBCASE("missing dtype, shape or data_offsets") {
+        write_raw(p, R"({"a": {"shape": [2], "data_offsets": [0, 8]}})", 8);
+        CHECK(contains(read_error(p), "has no \"dtype\""));
+        write_raw(p, R"({"a": {"dtype": "F32", "data_offsets": [0, 8]}})", 8);
+        CHECK(contains(read_error(p), "has no \"shape\""));
+        write_raw(p, R"({"a": {"dtype": "F32", "shape": [2]}})", 8);
+        CHECK(contains(read_error(p), "has no \"data_offsets\""));
+    }
+    SUBCASE("unsupported dtype names the supported ones") {
+        write_raw(p, R"({"a": {"dtype": "F16", "shape": [4], "data_offsets": [0, 8]}})", 8);
+        std::string e = read_error(p);
+        CHECK(contains(e, "unsupported dtype \"F16\""));
+        CHECK(contains(e, "F32 and I32"));
+        write_raw(p, R"({"a": {"dtype": 7, "shape": [2], "data_offsets": [0, 8]}})", 8);
+        CHECK(contains(read_error(p), "unsupported dtype 7"));
+    }
+    SUBCASE("invalid shapes") {
+        write_raw(p, R"({"a": {"dtype": "F32", "shape": [-2], "data_offsets": [0, 8]}})", 8);
+        CHECK(contains(read_error(p), "invalid size -2"));
+        write_raw(p, R"({"a": {"dtype": "F32", "shape": [2.5], "data_offsets": [0, 8]}})", 8);
+        CHECK(contains(read_error(p), "invalid size 2.5"));
+        write_raw(p, R"({"a": {"dtype": "F32", "shape": "2", "data_offsets": [0, 8]}})", 8);
+        CHECK(contains(read_error(p), "rank 1 to 4"));
+        write_raw(p, R"({"a": {"dtype": "F32", "shape": [], "data_offsets": [0, 4]}})", 4);
+        CHECK(contains(read_error(p), "rank 1 to 4"));
+        write_raw(p, R"({"a": {"dtype": "F32", "shape": [1,1,1,1,2], "data_offsets": [0, 8]}})", 8);
+        CHECK(contains(read_error(p), "rank 1 to 4"));
+        write_raw(p, R"({"a": {"dtype": "F32", "shape": [4294967296], "data_offsets": [0, 8]}})",
+                  8);
+        CHECK(contains(read_error(p), "invalid size"));
+    }
+    SUBCASE("shape and byte range disagree") {
+        write_raw(p, R"({"a": {"dtype": "F32", "shape": [3], "data_offsets": [0, 8]}})", 8);
+        CHECK(contains(read_error(p), "needs 12 bytes but data_offsets [0, 8] hold 8"));
+        // Sizes whose product wraps around 2^64 to zero must not pass as an empty tensor.
+        write_raw(p,
+                  R"({"a": {"dtype": "I32", "shape": [2147483647, 2147483647, 2147483647, 4],
+                      "data_offsets": [0, 0]}})",
+                  0);
+        CHECK(contains(read_error(p), "needs too many bytes"));
+        write_raw(p,
+                  R"({"a": {"dtype": "I32", "shape": [65536, 65536, 65536, 65536],
+                      "data_offsets": [0, 0]}})",
+                  0);
+        CHECK(contains(read_error(p), "needs too many bytes"));
+    }
+    SUBCASE("bad data_offsets") {
+        write_raw(p, R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0]}})", 8);
+        CHECK(contains(read_error(p), "not two non-negative integers"));
+        write_raw(p, R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [-8, 0]}})", 8);
+        CHECK(contains(read_error(p), "not two non-negative integers"));
+        write_raw(p, R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [8, 0]}})", 8);
+        CHECK(contains(read_error(p), "begin after end"));
+    }
+    SUBCASE("byte range outside the data section") {
+        write_raw(p, "{" + ok + "}", 4);  // truncated: 8 bytes declared, 4 present
+        CHECK(contains(read_error(p), "past the end of the data section (4 bytes)"));
+        write_raw(p,
+                  R"({"a": {"dtype": "F32", "shape": [2],
+                      "data_offsets": [18446744073709551608, 18446744073709551615]}})",
+                  8);
+        CHECK_FALSE(read_error(p).empty());
+    }
+    SUBCASE("overlapping tensors") {
+        write_raw(p, "{" + ok + R"(, "b": {"dtype": "I32", "shape": [2], "data_offsets": [4, 12]}})",
+                  12);
+        CHECK(contains(read_error(p), "tensors 'a' [0, 8] and 'b' [4, 12] overlap"));
+        write_raw(p, "{" + ok + R"(, "b": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}})",
+                  8);
+        CHECK(contains(read_error(p), "overlap"));
+    }
+    SUBCASE("metadata values must be strings") {
+        write_raw(p, R"({"__metadata__": {"step": 10}, )" + ok + "}", 8);
+        CHECK(contains(read_error(p), "metadata 'step' is 10, not a string"));
+        write_raw(p, R"({"__metadata__": "config", )" + ok + "}", 8);
+        CHECK(contains(read_error(p), "__metadata__ is not a JSON object"));
+    }
+    SUBCASE("a hand-made file that is valid reads fine") {
+        write_raw(p, R"({"__metadata__": {"k": "v"}, )" + ok + "}   ", 8);
+        SafetensorsFile f = safetensors_read(p);
+        CHECK(f.meta("k") == "v");
+        CHECK(f.f32("a", {2}) == std::vector<float>{0.0f, 0.0f});
+    }
+}
