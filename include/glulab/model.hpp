@@ -1,0 +1,250 @@
+// model.hpp — the transformer glulab trains: its configuration, its layers, the model and its
+// parameter table.
+//
+// A decoder-only transformer over characters (docs/model.md is the full specification, enough
+// to rebuild the same network in PyTorch and get the same numbers):
+//
+//     x = wte[idx] + wpe[t]                               (B, T, C)
+//     for each of the L blocks (pre-norm, residual):
+//         x = x + attn(rms_norm(x))                       causal, NH heads, fused qkv
+//         x = x + ffn(rms_norm(x))                        one of the eight FfnKinds
+//     logits = lm_head(rms_norm(x))                       (B, T, V)
+//     loss = mean cross-entropy over the B*T positions    (1)
+//
+// Every layer is a small struct that holds its weights as named Tensor views into the model's
+// ParamStore (params.hpp) and declares them in its `declare` function. The model runs that
+// declaration twice: once to count and name (the views have no memory yet), once, after
+// allocation, to bind the views. Layers are called like functions: `attn(tape, x)`.
+//
+// Contains: FfnKind and its one parser, ModelConfig and its validation, the layers (Linear,
+// Embedding, RMSNorm, CausalSelfAttention, FeedForward, Block), Transformer, the parameter table.
+// Leaves out: the training loop, the optimizer (optim.hpp), the data (data.hpp), sampling and
+// checkpoints.
+//
+// Sources: src/nn/ffn.cpp (Lesson 07), src/nn/attention.cpp (Lesson 10), src/nn/layers.cpp,
+// src/nn/config.cpp, src/nn/model.cpp, src/nn/param_table.cpp (Lesson 11).
+//
+// Lesson 11 · the transformer block and the model
+#pragma once
+
+#include "glulab/autograd.hpp"
+#include "glulab/params.hpp"
+#include "glulab/rng.hpp"
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace glulab {
+
+// FfnKind
+// -------
+// The feed-forward variants. The first three are plain: down(act(up(x))). The other five are
+// the GLU family (Shazeer 2020): down(act(gate(x)) * up(x)).
+//
+//     kind       gated  act          kind       gated  act
+//     relu       no     relu         bilinear   yes    identity
+//     gelu       no     gelu (erf)   reglu      yes    relu
+//     swish      no     silu         geglu      yes    gelu (erf)
+//     glu        yes    sigmoid      swiglu     yes    silu
+//
+// Names are parsed in exactly one place, parse_ffn_kind, which lists the valid names when it
+// rejects one.
+enum class FfnKind { relu, gelu, swish, glu, bilinear, reglu, geglu, swiglu };
+
+// "swiglu" -> FfnKind::swiglu; an unknown name throws glulab::Error listing all eight.
+FfnKind parse_ffn_kind(std::string_view name);
+std::string_view ffn_kind_name(FfnKind kind);  // FfnKind::swiglu -> "swiglu"
+std::span<const FfnKind> all_ffn_kinds();      // the eight kinds, in the order above
+std::string ffn_kind_names();                  // "relu, gelu, swish, ..., swiglu"
+bool is_gated(FfnKind kind);                   // the GLU family: has a `gate` projection
+Act ffn_activation(FfnKind kind);              // act in the formulas above
+
+// ModelConfig
+// -----------
+// Everything that fixes the shapes of the parameters. Written with designated initializers:
+//     ModelConfig cfg{.vocab_size = 65, .ffn = FfnKind::geglu};
+struct ModelConfig {
+    int vocab_size = 0;            // V, e.g. 65 (tiny Shakespeare); set from the data's Vocab
+    int ctx = 64;                  // T, the longest context, e.g. 64; forward takes any T <= ctx
+    int layers = 4;                // L, e.g. 4
+    int d_model = 128;             // C, e.g. 128
+    int heads = 4;                 // NH, e.g. 4 (head size HS = C / NH = 32)
+    FfnKind ffn = FfnKind::swiglu; // e.g. FfnKind::relu
+    int d_ff = 0;                  // H, e.g. 512; 0 picks it by the rule of ffn_hidden()
+    int multiple_of = 8;           // e.g. 8: the automatic gated H is rounded up to this
+    float dropout = 0.0f;          // p, e.g. 0.1; 0 = no dropout layers at all
+
+    // Throws glulab::Error naming the first field out of range (sizes positive, C divisible by
+    // NH, 0 <= dropout < 1, ...). The Transformer calls it; the CLI calls it before any work.
+    void validate() const;
+
+    // H, the FFN's hidden width: d_ff when set, else
+    //     non-gated:  4 C                                               (C = 128: 512)
+    //     gated:      2/3 * 4 C rounded up to a multiple of multiple_of (C = 128: 344)
+    // The gated rule keeps a GLU layer's 3 C H weights close to a plain layer's 2 C (4 C).
+    int ffn_hidden() const;
+};
+
+// Layers
+// ------
+// Each holds Tensor views into the ParamStore (shapes in the comments) and has a `declare` that
+// adds them under a dotted name prefix: "blocks.0.attn.qkv" declares "blocks.0.attn.qkv.weight".
+
+// y (..., out) = x (..., in) W^T (+ b), W stored (out, in) as in PyTorch's nn.Linear.
+// Weight decay: on W, not on b.
+struct Linear {
+    Tensor weight;  // (out, in), e.g. (384, 128) for attn.qkv
+    Tensor bias;    // (out); empty (no memory) unless declared with_bias
+
+    void declare(ParamStore& ps, const std::string& name, int in, int out, bool with_bias = false);
+    Tensor operator()(Tape& tape, Tensor x) const;
+};
+
+// out (B, T, C) = weight[ids (B, T)]. No weight decay.
+struct Embedding {
+    Tensor weight;  // (V, C) for wte, (T, C) for wpe
+
+    void declare(ParamStore& ps, const std::string& name, int count, int dim);
+    Tensor operator()(Tape& tape, const int* ids, Shape ids_shape) const;
+};
+
+// out = x / sqrt(mean(x^2) + eps) * weight, per row; no bias. Gain initialised to 1, no decay.
+struct RMSNorm {
+    Tensor weight;       // (C), the gain g
+    float eps = 1e-5f;   // e.g. 1e-5
+
+    void declare(ParamStore& ps, const std::string& name, int dim);
+    Tensor operator()(Tape& tape, Tensor x) const;
+};
+
+// Causal multi-head self-attention: one fused projection to q, k, v (in that order along the
+// last axis), the attention op (autograd.hpp → attention), and the output projection.
+//     qkv = x Wqkv^T (B, T, 3C);  y = attention(qkv, NH) (B, T, C);  out = y Wproj^T (B, T, C)
+struct CausalSelfAttention {
+    Linear qkv;     // weight (3C, C): rows [0, C) make q, [C, 2C) k, [2C, 3C) v
+    Linear proj;    // weight (C, C), a residual output projection (smaller init)
+    int heads = 0;  // NH
+
+    void declare(ParamStore& ps, const std::string& name, int C, int NH);
+    Tensor operator()(Tape& tape, Tensor x) const;
+};
+
+// The position-wise feed-forward layer, x (B, T, C) -> (B, T, C):
+//     plain:  down(act(up(x)))
+//     gated:  down(act(gate(x)) * up(x))      through the fused glu op (autograd.hpp → glu)
+struct FeedForward {
+    FfnKind kind = FfnKind::relu;
+    Linear up;    // weight (H, C), the plain projection
+    Linear gate;  // weight (H, C), the activated projection; gated kinds only, else empty
+    Linear down;  // weight (C, H), a residual output projection (smaller init)
+
+    // Gated kinds: the gate pre-activation gate(x) (B, T, H) of the most recent forward, the
+    // input of act. A view into the tape's arena, not a copy: valid until that tape's reset(),
+    // then stale. Empty (data == nullptr) before the first forward and for plain kinds.
+    // Gate telemetry reads it right after a forward, e.g. a histogram of act(gate).
+    Tensor gate_pre;
+
+    void declare(ParamStore& ps, const std::string& name, FfnKind kind, int C, int H);
+    Tensor operator()(Tape& tape, Tensor x);  // sets gate_pre
+};
+
+// One pre-norm transformer block. With dropout p > 0 (training only, see Transformer):
+//     x = x + dropout(attn(attn_norm(x)));  x = x + dropout(ffn(ffn_norm(x)))
+struct Block {
+    RMSNorm attn_norm;         // weight (C)
+    CausalSelfAttention attn;  // qkv (3C, C), proj (C, C)
+    RMSNorm ffn_norm;          // weight (C)
+    FeedForward ffn;           // up (H, C), gate (H, C) if gated, down (C, H)
+
+    void declare(ParamStore& ps, const std::string& name, const ModelConfig& cfg);
+    // dropout_p = 0 adds no dropout; otherwise each dropout draws its seed from `seeds`.
+    Tensor operator()(Tape& tape, Tensor x, float dropout_p, Rng& seeds);
+};
+
+// Parameter table
+// ---------------
+// One row per parameter tensor and the totals per component, as data (tests and the CLI read
+// the numbers) and as text (format_param_table).
+struct ParamRow {
+    std::string name;            // "blocks.0.ffn.gate.weight"
+    Shape shape;                 // (344, 128)
+    int64_t count = 0;           // 44032
+    std::string_view component;  // "ffn": embeddings, attention, ffn, norms or head
+};
+struct ParamCounts {
+    int64_t embeddings = 0;  // wte, wpe
+    int64_t attention = 0;   // attn.qkv, attn.proj (and their biases, if any)
+    int64_t ffn = 0;         // ffn.up, ffn.gate, ffn.down
+    int64_t norms = 0;       // every RMSNorm gain
+    int64_t head = 0;        // lm_head
+    int64_t total = 0;       // all of the above
+};
+struct ParamTable {
+    std::vector<ParamRow> rows;  // in declaration order (= the order of the flat arrays)
+    ParamCounts counts;
+};
+
+// Which component a parameter name belongs to ("blocks.3.attn.proj.weight" -> "attention").
+std::string_view param_component(std::string_view name);
+ParamTable param_table(const ParamStore& ps);
+// name, shape, count per row, then the component totals with their share of the total.
+std::string format_param_table(const ParamTable& table);
+
+// Transformer
+// -----------
+// Owns its parameters. Construction validates the config and declares, allocates and binds
+// every parameter (all zero); init(seed) draws the initial weights:
+//
+//     every weight matrix and embedding   N(0, 0.02)
+//     attn.proj and ffn.down              N(0, 0.02 / sqrt(2 L))   (they add into the residual)
+//     RMSNorm gains                       1
+//     biases (none by default)            0
+//
+// Dropout (cfg.dropout > 0) is active only while training, which glulab defines as "while the
+// tape records": evaluation and sampling run inside NoGrad and so see no dropout.
+class Transformer {
+public:
+    explicit Transformer(const ModelConfig& cfg);
+
+    // Draw the initial weights from Rng(seed), in declaration order (see docs/model.md).
+    void init(uint64_t seed);
+
+    // idx (B, T) token ids, row-major, 1 <= T <= ctx  ->  logits (B, T, V).
+    Tensor forward(Tape& tape, const int* idx, int B, int T);
+    // forward, then the mean cross-entropy against targets (B, T) -> (1).
+    Tensor loss(Tape& tape, const int* idx, const int* targets, int B, int T);
+
+    const ModelConfig& config() const { return cfg_; }
+    int d_ff() const { return ffn_hidden_; }  // H actually used
+    ParamStore& params() { return params_; }
+    const ParamStore& params() const { return params_; }
+    ParamTable param_table() const { return glulab::param_table(params_); }
+
+    // Gated kinds: the gate pre-activation (B, T, H) of `layer` from the last forward (see
+    // FeedForward::gate_pre: a view into the tape's arena, valid until tape.reset()).
+    // Throws for plain kinds and before the first forward.
+    Tensor gate_preactivation(int layer) const;
+
+    // The layers, by name, in the order of the diagram. Bound views: read them, write through
+    // their data, but do not reassign them.
+    Embedding wte;              // (V, C)
+    Embedding wpe;              // (T, C), T = ctx
+    std::vector<Block> blocks;  // L of them
+    RMSNorm norm_f;             // weight (C)
+    Linear lm_head;             // weight (V, C), not tied to wte
+
+private:
+    void declare();  // runs twice: names and shapes, then views (params.hpp)
+    const int* positions(Tape& tape, int B, int T);  // (B, T): pos[b, t] = t
+
+    ModelConfig cfg_;
+    int ffn_hidden_ = 0;
+    ParamStore params_;
+    std::vector<int> positions_;  // ids for wpe; grows to the largest B*T seen
+    Rng dropout_seeds_;           // one seed per dropout call, reseeded by init()
+};
+
+}  // namespace glulab

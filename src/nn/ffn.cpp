@@ -1,0 +1,102 @@
+// ffn.cpp — the feed-forward layer in its eight variants, and FfnKind's one parser.
+//
+// Contains: the FfnKind table (name, gated, activation) and the functions that read it
+// (parse_ffn_kind, ffn_kind_name, all_ffn_kinds, ffn_kind_names, is_gated, ffn_activation),
+// FeedForward::declare and FeedForward's forward. Leaves out: the glu kernel itself
+// (src/ops/glu.cpp) and the hidden-width rule (ModelConfig::ffn_hidden in src/nn/config.cpp).
+//
+// Lesson 07 · the GLU family
+#include "glulab/model.hpp"
+
+#include <array>
+
+namespace glulab {
+
+namespace {
+
+// The one table every FfnKind function reads, in the order of the enum.
+struct FfnKindInfo {
+    FfnKind kind;
+    std::string_view name;
+    bool gated;
+    Act act;
+};
+constexpr std::array<FfnKindInfo, 8> ffn_kinds{{
+    {FfnKind::relu, "relu", false, Act::relu},
+    {FfnKind::gelu, "gelu", false, Act::gelu},
+    {FfnKind::swish, "swish", false, Act::silu},
+    {FfnKind::glu, "glu", true, Act::sigmoid},
+    {FfnKind::bilinear, "bilinear", true, Act::identity},
+    {FfnKind::reglu, "reglu", true, Act::relu},
+    {FfnKind::geglu, "geglu", true, Act::gelu},
+    {FfnKind::swiglu, "swiglu", true, Act::silu},
+}};
+// info(kind) indexes the table by the enum's value, so the rows must follow the enum.
+constexpr bool in_enum_order() {
+    for (size_t i = 0; i < ffn_kinds.size(); i++)
+        if (static_cast<size_t>(ffn_kinds[i].kind) != i) return false;
+    return true;
+}
+static_assert(in_enum_order(), "ffn_kinds must list the kinds in the order of enum FfnKind");
+
+constexpr std::array<FfnKind, 8> kinds_in_order = [] {
+    std::array<FfnKind, 8> kinds{};
+    for (size_t i = 0; i < kinds.size(); i++) kinds[i] = ffn_kinds[i].kind;
+    return kinds;
+}();
+
+const FfnKindInfo& info(FfnKind kind) { return ffn_kinds[static_cast<size_t>(kind)]; }
+
+}  // namespace
+
+// parse_ffn_kind
+// --------------
+// The only place a name becomes an FfnKind (the CLI, configs and checkpoints all come here).
+FfnKind parse_ffn_kind(std::string_view name) {
+    for (const FfnKindInfo& k : ffn_kinds)
+        if (k.name == name) return k.kind;
+    GLULAB_CHECK(false, "names are lower case, as listed", "unknown FFN kind '{}'; valid kinds: {}",
+                 name, ffn_kind_names());
+    return FfnKind::relu;  // not reached
+}
+
+std::string_view ffn_kind_name(FfnKind kind) { return info(kind).name; }
+std::span<const FfnKind> all_ffn_kinds() { return kinds_in_order; }
+bool is_gated(FfnKind kind) { return info(kind).gated; }
+Act ffn_activation(FfnKind kind) { return info(kind).act; }
+
+std::string ffn_kind_names() {
+    std::string s;
+    for (const FfnKindInfo& k : ffn_kinds) s += fmt::format("{}{}", s.empty() ? "" : ", ", k.name);
+    return s;
+}
+
+// FeedForward
+// -----------
+// Plain kinds have two projections, up (H, C) and down (C, H); gated kinds add a third, gate
+// (H, C). Declared in the order up, gate, down, which is the order of the parameter table.
+void FeedForward::declare(ParamStore& ps, const std::string& name, FfnKind k, int C, int H) {
+    kind = k;
+    up.declare(ps, name + ".up", C, H);
+    if (is_gated(kind)) gate.declare(ps, name + ".gate", C, H);
+    down.declare(ps, name + ".down", H, C);
+}
+
+// forward
+// -------
+// x (B, T, C) -> (B, T, C), with H the hidden width:
+//
+//     plain:  h = act(x Wup^T)                    (B, T, H)
+//     gated:  h = act(x Wgate^T) * (x Wup^T)      (B, T, H), one fused glu op
+//     out = h Wdown^T                             (B, T, C)
+//
+// The composite form of the gated line, mul(activation(gate), up), computes the same numbers
+// with one more (B, T, H) tensor; tests/test_fused.cpp checks that they agree.
+Tensor FeedForward::operator()(Tape& tape, Tensor x) {
+    const Act act = ffn_activation(kind);
+    if (!is_gated(kind)) return down(tape, activation(tape, up(tape, x), act));
+    gate_pre = gate(tape, x);  // kept for gate telemetry: act(gate_pre) is what gates
+    return down(tape, glu(tape, gate_pre, up(tape, x), act));
+}
+
+}  // namespace glulab

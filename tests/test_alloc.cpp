@@ -1,0 +1,114 @@
+// test_alloc.cpp — after the first step, training and evaluation allocate nothing; a tiny
+// model overfits a tiny text.
+#include <doctest/doctest.h>
+
+#include "alloc_counter.hpp"
+#include "glulab/data.hpp"
+#include "glulab/model.hpp"
+#include "glulab/optim.hpp"
+
+#include <cmath>
+
+using namespace glulab;
+
+namespace {
+
+const char* tiny_text =
+    "First Citizen: Before we proceed any further, hear me speak. All: Speak, speak. "
+    "First Citizen: You are all resolved rather to die than to famish? All: Resolved. resolved.\n";
+
+Corpus tiny_corpus() {
+    Vocab vocab = Vocab::from_text(tiny_text);
+    std::vector<int> ids = vocab.encode(tiny_text);
+    return Corpus{std::move(vocab), Dataset(std::move(ids))};
+}
+
+ModelConfig with_vocab(ModelConfig cfg, int V) {
+    cfg.vocab_size = V;
+    return cfg;
+}
+
+// Everything one training run needs, built before the steps that are counted. The sampler
+// draws from the whole text: this run is about memorising it.
+struct Run {
+    Corpus corpus;
+    Transformer model;
+    BatchSampler sampler;
+    OptimConfig opt;
+    Tape tape;
+    int B, T, step = 0;
+
+    Run(const ModelConfig& cfg, int B_, int T_, const OptimConfig& o)
+        : corpus(tiny_corpus()),
+          model(with_vocab(cfg, corpus.vocab.size())),
+          sampler(corpus.data.ids(), B_, T_, 1),
+          opt(o),
+          B(B_),
+          T(T_) {
+        model.init(42);
+    }
+
+    // One training step, exactly as the trainer runs it.
+    float train_step() {
+        tape.reset();
+        model.params().zero_grad();
+        sampler.next();
+        Tensor loss = model.loss(tape, sampler.inputs(), sampler.targets(), B, T);
+        tape.backward(loss);
+        clip_grad_norm(model.params(), opt.clip);
+        adamw_step(model.params(), opt, learning_rate(opt, step), step + 1);
+        step++;
+        return loss.data[0];
+    }
+
+    float eval_loss(const EvalBatches& eval) {
+        float sum = 0;
+        for (int i = 0; i < eval.count(); i++) {
+            tape.reset();
+            NoGrad off(tape);
+            sum += model.loss(tape, eval.inputs(i), eval.targets(i), eval.B(), eval.T()).data[0];
+        }
+        return sum / static_cast<float>(eval.count());
+    }
+};
+
+}  // namespace
+
+TEST_CASE("allocations: training steps 2..6 and repeated evaluation allocate nothing") {
+    for (FfnKind kind : {FfnKind::swiglu, FfnKind::gelu}) {
+        CAPTURE(ffn_kind_name(kind));
+        Run run(ModelConfig{.ctx = 16, .layers = 2, .d_model = 32, .heads = 2, .ffn = kind,
+                            .dropout = 0.1f},
+                4, 16, OptimConfig{.warmup = 2, .steps = 10});
+        EvalBatches eval(run.corpus.data.ids(), 4, 16, 3, 7);
+
+        run.train_step();  // step 1 grows the arena and the node list
+        const long before = glulab_test::heap_allocations();
+        for (int s = 2; s <= 6; s++) run.train_step();
+        CHECK(glulab_test::heap_allocations() - before == 0);
+
+        run.eval_loss(eval);  // the first evaluation may still grow something
+        const long before_eval = glulab_test::heap_allocations();
+        const float a = run.eval_loss(eval);
+        const float b = run.eval_loss(eval);
+        CHECK(glulab_test::heap_allocations() - before_eval == 0);
+        CHECK(a == b);  // no dropout, same batches: the same estimate
+
+        const long before_more = glulab_test::heap_allocations();
+        run.train_step();  // training again after evaluation
+        CHECK(glulab_test::heap_allocations() - before_more == 0);
+    }
+}
+
+TEST_CASE("training: a tiny model overfits a tiny text in 100 steps") {
+    Run run(ModelConfig{.ctx = 16, .layers = 2, .d_model = 32, .heads = 2,
+                        .ffn = FfnKind::swiglu},
+            8, 16, OptimConfig{.lr = 1e-2f, .min_lr = 1e-3f, .warmup = 10, .steps = 100});
+    const float log_v = std::log(static_cast<float>(run.corpus.vocab.size()));
+    const float first = run.train_step();
+    CHECK(std::abs(first - log_v) < 0.1f);
+    float last = first;
+    while (run.step < 100) last = run.train_step();
+    INFO("loss ", first, " -> ", last, " (log V = ", log_v, ")");
+    CHECK(last < 0.3f * log_v);
+}
