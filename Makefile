@@ -22,7 +22,9 @@ PKG_LIBS   = $(shell pkg-config --libs openblas fmt 2>/dev/null)
 CXXFLAGS ?= -O2
 # The machine the build runs on; ARCH=x86-64-v3 (say) for a binary to copy elsewhere.
 ARCH ?= native
-CXXFLAGS += -std=c++20 -Wall -Wextra -fopenmp -march=$(ARCH) -MMD -MP -Iinclude
+# -fno-math-errno: math functions need not set errno, which lets loops call glibc's vector
+# expf/erff/tanhf (src/ops/act_scalar.hpp). Nothing in glulab reads errno.
+CXXFLAGS += -std=c++20 -Wall -Wextra -fopenmp -fno-math-errno -march=$(ARCH) -MMD -MP -Iinclude
 LDFLAGS  += -fopenmp
 
 LIB_SRC   := $(filter-out src/cli/%,$(wildcard src/*/*.cpp))

@@ -40,7 +40,7 @@ BlasInfo blas_info();
 
 // The CPU's vector instruction sets that matter for choosing a kernel.
 struct CpuFeatures {
-    bool avx512f = false;
+    bool avx512 = false;  // the Skylake-X set: avx512f, cd, bw, dq and vl
     bool avx2 = false;
     bool fma = false;
 };
@@ -49,7 +49,7 @@ CpuFeatures cpu_features();
 // Choosing a kernel (pure functions, unit-tested)
 // -----------------------------------------------
 // The rule: rank each OpenBLAS core by the widest instruction set its kernels use
-// (0 SSE, 1 AVX, 2 AVX2, 3 AVX-512); rank the CPU the same way (3 with avx512f, 2 with avx2).
+// (0 SSE, 1 AVX, 2 AVX2, 3 AVX-512); rank the CPU the same way (3 with AVX-512, 2 with AVX2).
 // If the core ranks below the CPU, the faster core is "SkylakeX" (AVX-512) or "Haswell" (AVX2).
 // Unknown core names are left alone.
 

@@ -51,6 +51,8 @@ public:
     float* adam_v() { return v_.get(); }
     const float* data() const { return data_.get(); }
     const float* grad() const { return grad_.get(); }
+    const float* adam_m() const { return m_.get(); }
+    const float* adam_v() const { return v_.get(); }
 
     void zero_grad();
 

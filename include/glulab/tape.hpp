@@ -68,11 +68,26 @@ public:
     // The graph in Graphviz DOT: `dot -Tpng` draws it.
     std::string dot() const;
 
+    // Profiling (glulab bench --profile): time spent per op name, summed over steps. An op's
+    // forward time is the time since the previous node was recorded (or since reset()), so
+    // work done between ops counts towards the next op; backward times are exact.
+    struct OpTime {
+        const char* op;
+        double forward_s = 0, backward_s = 0;
+        long calls = 0;
+    };
+    void set_profiling(bool on);
+    const std::vector<OpTime>& profile() const { return profile_; }
+
 private:
     friend class NoGrad;
+    OpTime& op_time(const char* op);
     Arena arena_;
     std::vector<Node> nodes_;
     bool recording_ = true;
+    bool profiling_ = false;
+    double last_mark_ = 0;  // seconds, for forward times
+    std::vector<OpTime> profile_;
 };
 
 // NoGrad: records nothing while in scope.

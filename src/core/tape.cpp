@@ -3,7 +3,16 @@
 // Lesson 03 · the tape
 #include "glulab/tape.hpp"
 
+#include <chrono>
+#include <cstring>
+
 namespace glulab {
+
+namespace {
+double now_s() {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+}  // namespace
 
 Tape::Tape() { nodes_.reserve(256); }
 
@@ -24,7 +33,15 @@ Tensor Tape::new_tensor(Shape shape, bool grad) {
 }
 
 void Tape::record(const Node& node) {
-    if (recording_) nodes_.push_back(node);
+    if (!recording_) return;
+    nodes_.push_back(node);
+    if (profiling_) {
+        const double t = now_s();
+        OpTime& p = op_time(node.op);
+        p.forward_s += t - last_mark_;
+        p.calls++;
+        last_mark_ = t;
+    }
 }
 
 // backward
@@ -38,12 +55,34 @@ void Tape::backward(Tensor loss) {
     GLULAB_CHECK(loss.requires_grad(), "was it computed inside NoGrad, or from no parameter?",
                  "the loss has no gradient buffer, so nothing was recorded");
     loss.grad[0] = 1.0f;
-    for (auto node = nodes_.rbegin(); node != nodes_.rend(); ++node) node->backward(*node);
+    for (auto node = nodes_.rbegin(); node != nodes_.rend(); ++node) {
+        if (!profiling_) {
+            node->backward(*node);
+            continue;
+        }
+        const double t0 = now_s();
+        node->backward(*node);
+        op_time(node->op).backward_s += now_s() - t0;
+    }
+}
+
+void Tape::set_profiling(bool on) {
+    profiling_ = on;
+    profile_.reserve(64);
+    last_mark_ = now_s();
+}
+
+Tape::OpTime& Tape::op_time(const char* op) {
+    for (OpTime& p : profile_)
+        if (p.op == op || std::strcmp(p.op, op) == 0) return p;
+    profile_.push_back(OpTime{op});
+    return profile_.back();
 }
 
 void Tape::reset() {
     nodes_.clear();  // keeps its capacity: no allocation next step
     arena_.reset();
+    if (profiling_) last_mark_ = now_s();
 }
 
 std::string Tape::listing() const {

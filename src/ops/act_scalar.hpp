@@ -10,6 +10,23 @@
 #include "glulab/ops.hpp"
 
 #include <cmath>
+#include <type_traits>
+
+// Vector math
+// -----------
+// glibc ships SIMD versions of expf, erff and tanhf (libmvec: 16 floats per AVX-512 call).
+// Declaring them `omp declare simd` lets the compiler call those from the `omp simd` loops of
+// activations.cpp and glu.cpp instead of one scalar call per element; with -fno-math-errno
+// (Makefile) that makes SwiGLU's exp about 10x cheaper. Results stay within a few ulp of the
+// scalar functions (gradcheck and the PyTorch cross-check run on this build).
+extern "C" {
+#pragma omp declare simd notinbranch
+float expf(float) noexcept;
+#pragma omp declare simd notinbranch
+float erff(float) noexcept;
+#pragma omp declare simd notinbranch
+float tanhf(float) noexcept;
+}
 
 namespace glulab {
 
@@ -75,6 +92,49 @@ inline float gelu_tanh_derivative(float x) {
 // act_value, act_derivative
 // -------------------------
 // The function and its derivative chosen at run time; identity is x and 1.
+// Compile-time dispatch
+// ---------------------
+// `dispatch_act(act, f)` calls f with a tag whose `value` is `act` as a constant, so a loop
+// written once is compiled once per activation with the activation inlined into it (and
+// vectorised), instead of switching on `act` for every element:
+//
+//     dispatch_act(act, [=](auto tag) { loop<tag.value>(out, x, n); });
+template <Act A>
+using ActTag = std::integral_constant<Act, A>;
+
+template <class F>
+void dispatch_act(Act act, F&& f) {
+    switch (act) {
+        case Act::identity: return f(ActTag<Act::identity>{});
+        case Act::relu: return f(ActTag<Act::relu>{});
+        case Act::gelu: return f(ActTag<Act::gelu>{});
+        case Act::gelu_tanh: return f(ActTag<Act::gelu_tanh>{});
+        case Act::sigmoid: return f(ActTag<Act::sigmoid>{});
+        case Act::silu: return f(ActTag<Act::silu>{});
+    }
+}
+
+template <Act A>
+inline float act_value(float x) {
+    if constexpr (A == Act::identity) return x;
+    if constexpr (A == Act::relu) return relu_value(x);
+    if constexpr (A == Act::gelu) return gelu_value(x);
+    if constexpr (A == Act::gelu_tanh) return gelu_tanh_value(x);
+    if constexpr (A == Act::sigmoid) return sigmoid_value(x);
+    if constexpr (A == Act::silu) return silu_value(x);
+}
+
+template <Act A>
+inline float act_derivative(float x) {
+    if constexpr (A == Act::identity) return 1.0f;
+    if constexpr (A == Act::relu) return relu_derivative(x);
+    if constexpr (A == Act::gelu) return gelu_derivative(x);
+    if constexpr (A == Act::gelu_tanh) return gelu_tanh_derivative(x);
+    if constexpr (A == Act::sigmoid) return sigmoid_derivative(x);
+    if constexpr (A == Act::silu) return silu_derivative(x);
+}
+
+// The same with `act` known only at run time (one switch per call: for single values).
 inline float act_value(float x, Act act) {
     switch (act) {
         case Act::identity: return x;

@@ -38,13 +38,13 @@ const char* act_name(Act act) {
 // ----
 // relu(x) = max(x, 0); relu'(x) = 1 for x > 0 and 0 otherwise, including at exactly x = 0.
 void relu_forward(float* out, const float* x, int64_t n) {
-#pragma omp parallel for if (n > min_parallel)
+#pragma omp parallel for simd if (n > min_parallel)
     for (int64_t i = 0; i < n; i++) out[i] = relu_value(x[i]);
 }
 
 void relu_backward(float* dx, const float* dout, const float* x, int64_t n) {
     if (!dx) return;
-#pragma omp parallel for if (n > min_parallel)
+#pragma omp parallel for simd if (n > min_parallel)
     for (int64_t i = 0; i < n; i++) dx[i] += dout[i] * relu_derivative(x[i]);
 }
 
@@ -52,13 +52,13 @@ void relu_backward(float* dx, const float* dout, const float* x, int64_t n) {
 // ----
 // gelu(x) = x Phi(x) = x * 0.5 * (1 + erf(x / sqrt(2))); gelu'(x) = Phi(x) + x phi(x).
 void gelu_forward(float* out, const float* x, int64_t n) {
-#pragma omp parallel for if (n > min_parallel)
+#pragma omp parallel for simd if (n > min_parallel)
     for (int64_t i = 0; i < n; i++) out[i] = gelu_value(x[i]);
 }
 
 void gelu_backward(float* dx, const float* dout, const float* x, int64_t n) {
     if (!dx) return;
-#pragma omp parallel for if (n > min_parallel)
+#pragma omp parallel for simd if (n > min_parallel)
     for (int64_t i = 0; i < n; i++) dx[i] += dout[i] * gelu_derivative(x[i]);
 }
 
@@ -67,13 +67,13 @@ void gelu_backward(float* dx, const float* dout, const float* x, int64_t n) {
 // gelu_tanh(x) = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), within 1e-3 of exact gelu;
 // its derivative is spelled out in act_scalar.hpp.
 void gelu_tanh_forward(float* out, const float* x, int64_t n) {
-#pragma omp parallel for if (n > min_parallel)
+#pragma omp parallel for simd if (n > min_parallel)
     for (int64_t i = 0; i < n; i++) out[i] = gelu_tanh_value(x[i]);
 }
 
 void gelu_tanh_backward(float* dx, const float* dout, const float* x, int64_t n) {
     if (!dx) return;
-#pragma omp parallel for if (n > min_parallel)
+#pragma omp parallel for simd if (n > min_parallel)
     for (int64_t i = 0; i < n; i++) dx[i] += dout[i] * gelu_tanh_derivative(x[i]);
 }
 
@@ -81,13 +81,13 @@ void gelu_tanh_backward(float* dx, const float* dout, const float* x, int64_t n)
 // -------
 // s(x) = 1 / (1 + e^-x), computed without overflow for large |x|; s'(x) = s(x) (1 - s(x)).
 void sigmoid_forward(float* out, const float* x, int64_t n) {
-#pragma omp parallel for if (n > min_parallel)
+#pragma omp parallel for simd if (n > min_parallel)
     for (int64_t i = 0; i < n; i++) out[i] = sigmoid_value(x[i]);
 }
 
 void sigmoid_backward(float* dx, const float* dout, const float* x, int64_t n) {
     if (!dx) return;
-#pragma omp parallel for if (n > min_parallel)
+#pragma omp parallel for simd if (n > min_parallel)
     for (int64_t i = 0; i < n; i++) dx[i] += dout[i] * sigmoid_derivative(x[i]);
 }
 
@@ -95,13 +95,13 @@ void sigmoid_backward(float* dx, const float* dout, const float* x, int64_t n) {
 // ----
 // silu(x) = x s(x); silu'(x) = s(x) (1 + x (1 - s(x))).
 void silu_forward(float* out, const float* x, int64_t n) {
-#pragma omp parallel for if (n > min_parallel)
+#pragma omp parallel for simd if (n > min_parallel)
     for (int64_t i = 0; i < n; i++) out[i] = silu_value(x[i]);
 }
 
 void silu_backward(float* dx, const float* dout, const float* x, int64_t n) {
     if (!dx) return;
-#pragma omp parallel for if (n > min_parallel)
+#pragma omp parallel for simd if (n > min_parallel)
     for (int64_t i = 0; i < n; i++) dx[i] += dout[i] * silu_derivative(x[i]);
 }
 

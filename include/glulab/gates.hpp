@@ -1,0 +1,46 @@
+// gates.hpp — what the gate of a GLU feed-forward layer does, measured during training.
+//
+// In a gated FFN, out = down(act(gate(x)) * up(x)): each hidden unit's value is multiplied by
+// a = act(gate(x)). Where a is near 0 the unit is shut for that token; where |a| is large it
+// passes (and scales) up(x). GateStats collects, per layer, the distribution of a over every
+// token and hidden unit of the validation batches:
+//   near_zero   the fraction with |a| < 0.1 ("closed")
+//   mean        the mean of a
+//   histogram   fractions in kBins equal bins over [kLo, kHi) (values outside go to the end bins)
+// The trainer writes one row per evaluation and layer to gates.csv; `glulab plot` draws it.
+// docs/results.md says what to look for.
+//
+// Lesson 13 · the FFN ablation
+#pragma once
+
+#include "glulab/model.hpp"
+
+#include <array>
+#include <string>
+#include <vector>
+
+namespace glulab {
+
+struct GateLayerStats {
+    static constexpr int kBins = 20;
+    static constexpr float kLo = -1.0f, kHi = 3.0f;
+    static constexpr float kNearZero = 0.1f;
+    double count = 0, near_zero = 0, sum = 0;
+    std::array<double, kBins> bins{};
+};
+
+class GateStats {
+public:
+    explicit GateStats(int layers = 0) : layers_(static_cast<size_t>(layers)) {}
+    void reset();
+    // Read act(gate(x)) of every layer from the model's last forward (gated kinds only).
+    void observe(const Transformer& model);
+    // CSV header and rows: step,layer,near_zero,mean,bin0..bin19 (fractions).
+    static std::string csv_header();
+    std::string csv_rows(int step) const;
+
+private:
+    std::vector<GateLayerStats> layers_;
+};
+
+}  // namespace glulab

@@ -1,0 +1,42 @@
+// inference.hpp — using a trained model: the loss on a text, and sampling new text.
+//
+// Both run inside NoGrad: nothing is recorded, and the only memory used per token is the
+// tape's activation arena, reused from one forward to the next.
+//
+// Lesson 12 · training
+#pragma once
+
+#include "glulab/data.hpp"
+#include "glulab/model.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace glulab {
+
+// The mean cross-entropy of `model` on `text`, cut into consecutive, non-overlapping windows
+// of T + 1 ids starting at 0: window k has inputs ids[kT .. kT+T) and targets ids[kT+1 ..
+// kT+T+1). Only full windows count. A character outside the vocabulary is an error naming it.
+struct TextEval {
+    double loss = 0;           // nats per character
+    double bits_per_char = 0;  // loss / ln 2
+    int64_t windows = 0;
+    int64_t tokens = 0;        // predicted positions = windows * T
+};
+TextEval evaluate_text(Transformer& model, const Vocab& vocab, const std::string& text);
+
+struct SampleOptions {
+    int tokens = 500;          // characters to generate, e.g. 500
+    float temperature = 1.0f;  // logits are divided by it, e.g. 0.8; must be > 0
+    int top_k = 0;             // keep only the k most likely characters, e.g. 40; 0 = all
+    uint64_t seed = 1337;      // e.g. 1337: same seed, same text
+};
+// Continues `prompt` (encoded with `vocab`; "" starts from a newline, or id 0 if the
+// vocabulary has none), calling on_text with each new character as UTF-8. Returns the whole
+// generated text (without the prompt).
+std::string generate(Transformer& model, const Vocab& vocab, const std::string& prompt,
+                     const SampleOptions& options,
+                     const std::function<void(const std::string&)>& on_text = {});
+
+}  // namespace glulab

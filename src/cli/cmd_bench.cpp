@@ -1,0 +1,140 @@
+// cmd_bench.cpp — `glulab bench`: how fast a training step is, and how close to the machine's
+// matrix-multiply peak.
+//
+// It times full training steps (forward, backward, clipping, AdamW) on random batches after a
+// few warm-up steps, and reports ms/step, tokens/s, the achieved GFLOP/s (matrix-product FLOPs
+// of the step, counted below) and that as a fraction of the sgemm peak measured on the spot,
+// at the same thread count. `make bench` runs the PyTorch reference at the same configuration
+// in the same command and prints the ratio.
+//
+// Lesson 14 · making it fast
+#include "commands.hpp"
+#include "flags.hpp"
+
+#include "glulab/blas.hpp"
+#include "glulab/tape.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <omp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <vector>
+
+namespace glulab {
+
+namespace {
+
+struct BenchArgs {
+    TrainConfig cfg;
+    std::string ffn = "swiglu";
+    int steps = 30;
+    int warmup = 5;
+    bool json = false;
+    bool profile = false;
+};
+
+// The --profile table: per op, forward and backward milliseconds per step, largest first.
+void print_profile(const Tape& tape, int steps) {
+    std::vector<Tape::OpTime> ops = tape.profile();
+    std::sort(ops.begin(), ops.end(), [](const auto& a, const auto& b) {
+        return a.forward_s + a.backward_s > b.forward_s + b.backward_s;
+    });
+    double total = 0;
+    for (const auto& o : ops) total += o.forward_s + o.backward_s;
+    fmt::print("  {:<16} {:>8} {:>10} {:>10} {:>7}\n", "op", "calls", "fwd ms", "bwd ms", "share");
+    for (const auto& o : ops)
+        fmt::print("  {:<16} {:>8} {:>10.3f} {:>10.3f} {:>6.1f}%\n", o.op, o.calls / steps,
+                   1e3 * o.forward_s / steps, 1e3 * o.backward_s / steps,
+                   100 * (o.forward_s + o.backward_s) / total);
+    fmt::print("  {:<16} {:>8} {:>21.3f} ms per step in ops (the rest: zeroing, clipping, AdamW)\n",
+               "total", "", 1e3 * total / steps);
+}
+
+// FLOPs of one training step in matrix products: each Linear of (in -> out) on N = B*T rows is
+// 2*N*in*out forward and twice that backward (dx and dW); attention's q k^T and att v are
+// 2*B*NH*T*T*HS each forward (all T*T scores are computed; the causal half is masked), also
+// doubled backward. Elementwise work is left out: it is small next to these.
+double step_flops(const ModelConfig& m, int B, int V) {
+    const double N = double(B) * m.ctx, C = m.d_model, H = m.ffn_hidden(), L = m.layers;
+    const double ffn_mats = is_gated(m.ffn) ? 3 : 2;
+    const double linear = N * (L * (3 * C * C + C * C + ffn_mats * C * H) + C * V);
+    const double attention = L * 2.0 * B * m.ctx * m.ctx * C;  // summed over heads: NH * HS = C
+    return 3.0 * 2.0 * (linear + attention);
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& app) {
+    auto a = std::make_shared<BenchArgs>();
+    CLI::App* cmd = app.add_subcommand("bench", "Time training steps; report ms/step, tokens/s and GFLOP/s");
+    cmd->add_option("--ffn", a->ffn, "feed-forward kind: " + ffn_kind_names())->capture_default_str();
+    add_model_flags(*cmd, a->cfg.model);
+    cmd->add_option("--batch", a->cfg.batch, "B")->check(CLI::PositiveNumber)->capture_default_str();
+    cmd->add_option("--vocab", a->cfg.model.vocab_size, "V (random tokens)")->check(CLI::PositiveNumber);
+    cmd->add_option("--threads", a->cfg.threads, "OpenMP threads (0: all cores)")->capture_default_str();
+    cmd->add_option("--steps", a->steps, "timed steps")->check(CLI::PositiveNumber)->capture_default_str();
+    cmd->add_option("--warmup", a->warmup, "untimed steps first")->check(CLI::NonNegativeNumber)->capture_default_str();
+    cmd->add_flag("--json", a->json, "print one JSON object");
+    cmd->add_flag("--profile", a->profile, "also print the time spent in each op, forward and backward");
+    a->cfg.model.vocab_size = 65;
+    cmd->callback([a] {
+        TrainConfig& c = a->cfg;
+        c.model.ffn = parse_ffn_kind(a->ffn);
+        if (c.threads > 0) omp_set_num_threads(c.threads);
+        const int threads = omp_get_max_threads();
+        const int B = c.batch, T = c.model.ctx, V = c.model.vocab_size;
+        Transformer model(c.model);
+        model.init(c.seed);
+        Rng rng(c.seed);
+        std::vector<int> idx(static_cast<size_t>(B * T)), tgt(idx.size());
+        for (size_t i = 0; i < idx.size(); i++) {
+            idx[i] = static_cast<int>(rng.below(static_cast<uint64_t>(V)));
+            tgt[i] = static_cast<int>(rng.below(static_cast<uint64_t>(V)));
+        }
+        Tape tape;
+        ParamStore& ps = model.params();
+        std::vector<double> ms;
+        for (int s = 0; s < a->warmup + a->steps; s++) {
+            if (s == a->warmup && a->profile) tape.set_profiling(true);
+            auto t0 = std::chrono::steady_clock::now();
+            tape.reset();
+            ps.zero_grad();
+            Tensor loss = model.loss(tape, idx.data(), tgt.data(), B, T);
+            tape.backward(loss);
+            clip_grad_norm(ps, c.optim.clip);
+            adamw_step(ps, c.optim, learning_rate(c.optim, s), s + 1);
+            double dt = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+            if (s >= a->warmup) ms.push_back(dt);
+        }
+        std::sort(ms.begin(), ms.end());
+        const double median = ms[ms.size() / 2];
+        const double tokens_per_s = B * T / (median / 1e3);
+        const double gflops = step_flops(c.model, B, V) / (median / 1e3) / 1e9;
+        // The peak: one large sgemm split over the same threads, timed right now.
+        const double peak = measure_sgemm_gflops(1024, 1024, 256, 0.3);
+        const BlasInfo blas = blas_info();
+        if (a->json) {
+            nlohmann::json j = {{"ffn", a->ffn},           {"layers", c.model.layers},
+                                {"d_model", c.model.d_model}, {"heads", c.model.heads},
+                                {"ctx", T},                {"batch", B},
+                                {"threads", threads},      {"ms_per_step", median},
+                                {"tokens_per_s", tokens_per_s}, {"gflops", gflops},
+                                {"sgemm_peak_gflops", peak}, {"blas_core", blas.core}};
+            fmt::print("{}\n", j.dump());
+            return;
+        }
+        fmt::print("glulab bench  ffn {}  L {}  C {}  NH {}  T {}  B {}  threads {}  OpenBLAS {}\n", a->ffn,
+                   c.model.layers, c.model.d_model, c.model.heads, T, B, threads, blas.core);
+        fmt::print("  {:.2f} ms/step (median of {}, min {:.2f})  {:.0f} tokens/s\n", median, ms.size(),
+                   ms.front(), tokens_per_s);
+        fmt::print("  {:.1f} GFLOP/s in matrix products = {:.0f}% of the {:.1f} GFLOP/s sgemm peak measured now\n",
+                   gflops, 100 * gflops / peak, peak);
+        if (a->profile) print_profile(tape, a->steps);
+    });
+}
+
+}  // namespace glulab

@@ -1,0 +1,45 @@
+// cmd_eval.cpp — `glulab eval`: a checkpoint's loss on a text, in nats and bits per character.
+//
+// Lesson 12 · training
+#include "commands.hpp"
+
+#include "glulab/checkpoint.hpp"
+#include "glulab/inference.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <memory>
+
+namespace glulab {
+
+namespace {
+struct EvalArgs {
+    std::string ckpt, text;
+    bool json = false;
+};
+}  // namespace
+
+void add_eval_command(CLI::App& app) {
+    auto a = std::make_shared<EvalArgs>();
+    CLI::App* cmd = app.add_subcommand(
+        "eval", "Mean cross-entropy of a checkpoint on a text (consecutive windows of T+1 characters)");
+    cmd->add_option("--ckpt", a->ckpt, "model.safetensors of a run")->required();
+    cmd->add_option("--text", a->text, "UTF-8 text to evaluate on")->required();
+    cmd->add_flag("--json", a->json, "print one JSON object (loss, bits_per_char, windows, tokens)");
+    cmd->callback([a] {
+        LoadedModel m = load_model(a->ckpt);
+        TextEval r = evaluate_text(*m.model, m.vocab, read_text_file(a->text));
+        if (a->json) {
+            nlohmann::json j = {{"loss", r.loss}, {"bits_per_char", r.bits_per_char},
+                                {"windows", r.windows}, {"tokens", r.tokens}};
+            fmt::print("{}\n", j.dump());
+        } else {
+            fmt::print("loss {:.4f} nats  {:.4f} bits/char  ({} windows, {} tokens)\n", r.loss,
+                       r.bits_per_char, r.windows, r.tokens);
+        }
+    });
+}
+
+}  // namespace glulab

@@ -1,0 +1,48 @@
+// cmd_params.cpp — `glulab params`: the parameter table of a configuration, without training.
+//
+// Lesson 07 · the GLU family
+#include "commands.hpp"
+#include "flags.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <memory>
+
+namespace glulab {
+
+namespace {
+struct ParamsArgs {
+    ModelConfig model{.vocab_size = 65};
+    std::string ffn = "swiglu";
+};
+
+void print_all_kinds(ModelConfig m) {
+    fmt::print("{:<10} {:>5} {:>6} {:>12} {:>12}\n", "ffn", "gated", "d_ff", "FFN params", "total params");
+    for (FfnKind kind : all_ffn_kinds()) {
+        m.ffn = kind;
+        Transformer model(m);
+        ParamCounts c = model.param_table().counts;
+        fmt::print("{:<10} {:>5} {:>6} {:>12} {:>12}\n", ffn_kind_name(kind), is_gated(kind) ? "yes" : "no",
+                   model.d_ff(), c.ffn, c.total);
+    }
+}
+}  // namespace
+
+void add_params_command(CLI::App& app) {
+    auto a = std::make_shared<ParamsArgs>();
+    CLI::App* cmd = app.add_subcommand("params", "Print the parameter table of a model configuration");
+    cmd->add_option("--ffn", a->ffn, "feed-forward kind, or `all` for one row per kind: " + ffn_kind_names())
+        ->capture_default_str();
+    cmd->add_option("--vocab", a->model.vocab_size, "V, vocabulary size (tiny-shakespeare: 65)")
+        ->check(CLI::PositiveNumber)->capture_default_str();
+    add_model_flags(*cmd, a->model);
+    cmd->callback([a] {
+        if (a->ffn == "all") return print_all_kinds(a->model);
+        a->model.ffn = parse_ffn_kind(a->ffn);
+        Transformer model(a->model);
+        fmt::print("{}", format_param_table(model.param_table()));
+    });
+}
+
+}  // namespace glulab

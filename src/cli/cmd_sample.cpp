@@ -1,0 +1,48 @@
+// cmd_sample.cpp — `glulab sample`: stream text from a checkpoint.
+//
+// Lesson 12 · training
+#include "commands.hpp"
+
+#include "glulab/checkpoint.hpp"
+#include "glulab/inference.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <memory>
+
+namespace glulab {
+
+namespace {
+struct SampleArgs {
+    std::string ckpt;
+    std::string prompt;
+    SampleOptions opt;
+};
+}  // namespace
+
+void add_sample_command(CLI::App& app) {
+    auto a = std::make_shared<SampleArgs>();
+    CLI::App* cmd = app.add_subcommand("sample", "Generate text from a checkpoint, one character at a time");
+    cmd->add_option("--ckpt", a->ckpt, "model.safetensors of a run")->required();
+    cmd->add_option("--prompt", a->prompt, "text to continue (default: a newline)");
+    cmd->add_option("--tokens", a->opt.tokens, "characters to generate")->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    cmd->add_option("--temperature", a->opt.temperature, "divide the logits by this (> 0)")
+        ->check(CLI::PositiveNumber)->capture_default_str();
+    cmd->add_option("--top-k", a->opt.top_k, "sample among the k likeliest characters (0: all)")
+        ->check(CLI::NonNegativeNumber)->capture_default_str();
+    cmd->add_option("--seed", a->opt.seed, "same seed, same text")->capture_default_str();
+    cmd->callback([a] {
+        LoadedModel m = load_model(a->ckpt);
+        fmt::print("{}", a->prompt);
+        generate(*m.model, m.vocab, a->prompt, a->opt, [](const std::string& ch) {
+            fmt::print("{}", ch);
+            std::fflush(stdout);
+        });
+        fmt::print("\n");
+    });
+}
+
+}  // namespace glulab

@@ -1,0 +1,82 @@
+// main.cpp — the `glulab` program: one binary, one subcommand per job.
+//
+// main() does three things, in this order:
+//   1. blas_startup: make OpenBLAS single-threaded and make sure it runs the right kernels for
+//      this CPU (it may restart the program once; see include/glulab/blas.hpp);
+//   2. build the command line: a global --verbose flag and one subcommand per registration
+//      function of commands.hpp;
+//   3. run the chosen command and turn what it throws into an exit code:
+//      0 success (also --help), 1 the command's own "no" (a failed gradient check),
+//      2 a usage error or a glulab::Error, printed as `glulab: error: <message>`.
+//
+// Lesson 12 · training
+#include "commands.hpp"
+
+#include "glulab/blas.hpp"
+#include "glulab/check.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cstring>
+#include <exception>
+
+namespace glulab {
+namespace {
+GlobalOptions g_options;
+}
+const GlobalOptions& global_options() { return g_options; }
+}  // namespace glulab
+
+namespace {
+
+// blas_startup runs before the command line is parsed, so it looks for --verbose itself.
+bool has_verbose_flag(int argc, char** argv) {
+    for (int i = 1; i < argc && std::strcmp(argv[i], "--") != 0; i++)
+        if (std::strcmp(argv[i], "--verbose") == 0) return true;
+    return false;
+}
+
+int fail(const char* message) {
+    fmt::print(stderr, "glulab: error: {}\n", message);
+    return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    glulab::blas_startup(argc, argv, has_verbose_flag(argc, argv));
+
+    CLI::App app{"glulab: tape-based autograd in C++20; trains a character-level transformer\n"
+                 "and compares its FFN variants (ReLU, GELU, SwiGLU and the GLU family).",
+                 "glulab"};
+    app.require_subcommand(1);
+    app.fallthrough();  // --verbose is accepted after the subcommand too
+    app.add_flag("--verbose", glulab::g_options.verbose,
+                 "Print what glulab chose and why (OpenBLAS kernel, threads, ...)");
+
+    // The commands (declared in commands.hpp). New ones go here, in the order `--help` lists them.
+    glulab::add_train_command(app);
+    glulab::add_eval_command(app);
+    glulab::add_sample_command(app);
+    glulab::add_params_command(app);
+    glulab::add_bench_command(app);
+    glulab::add_gradcheck_command(app);
+    glulab::add_info_command(app);
+
+    try {
+        app.parse(argc, argv);  // also runs the chosen command's callback
+    } catch (const CLI::RuntimeError& e) {
+        return e.get_exit_code();  // the command has said everything already
+    } catch (const CLI::ParseError& e) {
+        if (e.get_exit_code() == 0) return app.exit(e);  // --help
+        fail(e.what());
+        fmt::print(stderr, "glulab: run `glulab --help` for the commands and their options\n");
+        return 2;
+    } catch (const glulab::Error& e) {
+        return fail(e.what());
+    } catch (const std::exception& e) {
+        return fail(e.what());
+    }
+    return 0;
+}

@@ -1,0 +1,102 @@
+// inference.cpp — evaluating a text and sampling from a model (see inference.hpp).
+//
+// Lesson 12 · training
+#include "glulab/inference.hpp"
+
+#include "glulab/rng.hpp"
+#include "glulab/tape.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace glulab {
+
+TextEval evaluate_text(Transformer& model, const Vocab& vocab, const std::string& text) {
+    const std::vector<int> ids = vocab.encode(text);
+    const int T = model.config().ctx;
+    TextEval r;
+    r.windows = ids.size() > 0 ? static_cast<int64_t>(ids.size() - 1) / T : 0;
+    GLULAB_CHECK(r.windows > 0, "give a longer text, or a model with a shorter context",
+                 "the text has {} characters: fewer than one window of T + 1 = {}", ids.size(), T + 1);
+    r.tokens = r.windows * T;
+    // Windows go through the model in batches of up to 16; window k starts at ids[k T].
+    const int64_t per_batch = 16;
+    std::vector<int> inputs(static_cast<size_t>(per_batch * T)), targets(inputs.size());
+    Tape tape;
+    NoGrad off(tape);
+    double total = 0;  // sum over windows of (mean loss of the window's batch * its windows)
+    for (int64_t k0 = 0; k0 < r.windows; k0 += per_batch) {
+        const int B = static_cast<int>(std::min(per_batch, r.windows - k0));
+        for (int b = 0; b < B; b++)
+            for (int t = 0; t < T; t++) {
+                const size_t at = static_cast<size_t>((k0 + b) * T + t);
+                inputs[static_cast<size_t>(b * T + t)] = ids[at];
+                targets[static_cast<size_t>(b * T + t)] = ids[at + 1];
+            }
+        tape.reset();
+        total += double(model.loss(tape, inputs.data(), targets.data(), B, T).data[0]) * B;
+    }
+    r.loss = total / static_cast<double>(r.windows);
+    r.bits_per_char = r.loss / std::log(2.0);
+    return r;
+}
+
+// Sampling
+// --------
+// At each position: logits of the last context position (V), divided by the temperature;
+// with top-k, every logit below the k-th largest is dropped; softmax; one draw from the
+// resulting distribution. The context is the last T ids (the model has no positions beyond).
+std::string generate(Transformer& model, const Vocab& vocab, const std::string& prompt,
+                     const SampleOptions& opt, const std::function<void(const std::string&)>& on_text) {
+    GLULAB_CHECK(opt.temperature > 0, "try --temperature 0.8", "temperature must be > 0, got {}",
+                 opt.temperature);
+    GLULAB_CHECK(opt.top_k >= 0, "0 keeps every character", "top-k must be >= 0, got {}", opt.top_k);
+    GLULAB_CHECK(opt.tokens >= 0, "", "the number of tokens must be >= 0, got {}", opt.tokens);
+    std::vector<int> ids = vocab.encode(prompt);
+    if (ids.empty()) {
+        int newline = -1;
+        for (int i = 0; i < vocab.size(); i++)
+            if (vocab.code_point(i) == U'\n') newline = i;
+        ids.push_back(newline >= 0 ? newline : 0);
+    }
+    const int T = model.config().ctx, V = vocab.size();
+    Rng rng(opt.seed);
+    Tape tape;
+    NoGrad off(tape);
+    std::vector<float> p(static_cast<size_t>(V));
+    std::vector<int> order(static_cast<size_t>(V));
+    std::string generated;
+    for (int n = 0; n < opt.tokens; n++) {
+        const int len = std::min<int>(static_cast<int>(ids.size()), T);
+        tape.reset();
+        Tensor logits = model.forward(tape, ids.data() + ids.size() - len, 1, len);  // (1, len, V)
+        const float* last = logits.data + static_cast<int64_t>(len - 1) * V;
+        for (int v = 0; v < V; v++) p[static_cast<size_t>(v)] = last[v] / opt.temperature;
+        if (opt.top_k > 0 && opt.top_k < V) {
+            std::iota(order.begin(), order.end(), 0);
+            std::nth_element(order.begin(), order.begin() + (opt.top_k - 1), order.end(),
+                             [&](int a, int b) { return p[static_cast<size_t>(a)] > p[static_cast<size_t>(b)]; });
+            const float kth = p[static_cast<size_t>(order[static_cast<size_t>(opt.top_k - 1)])];
+            for (float& x : p)
+                if (x < kth) x = -INFINITY;
+        }
+        const float mx = *std::max_element(p.begin(), p.end());
+        double z = 0;
+        for (float& x : p) z += (x = std::exp(x - mx));
+        double u = rng.uniform() * z;
+        int next = V - 1;
+        for (int v = 0; v < V; v++) {
+            u -= p[static_cast<size_t>(v)];
+            if (u < 0) { next = v; break; }
+        }
+        ids.push_back(next);
+        std::string ch;
+        append_utf8(ch, vocab.code_point(next));
+        generated += ch;
+        if (on_text) on_text(ch);
+    }
+    return generated;
+}
+
+}  // namespace glulab

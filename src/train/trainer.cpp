@@ -1,0 +1,278 @@
+// trainer.cpp — one training run: data, model, AdamW, evaluations, checkpoints (trainer.hpp).
+//
+// Lesson 12 · training
+#include "glulab/trainer.hpp"
+
+#include "glulab/checkpoint.hpp"
+#include "glulab/data.hpp"
+#include "glulab/gates.hpp"
+#include "glulab/tape.hpp"
+
+#include <nlohmann/json.hpp>
+#include <omp.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace glulab {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// Configuration
+// -------------
+
+void TrainConfig::validate() const {
+    GLULAB_CHECK(batch > 0, "try --batch 16", "batch size must be positive, got {}", batch);
+    GLULAB_CHECK(eval_every > 0, "try --eval-every 100", "--eval-every must be positive, got {}", eval_every);
+    GLULAB_CHECK(eval_batches > 0, "try --eval-batches 20", "--eval-batches must be positive, got {}",
+                 eval_batches);
+    GLULAB_CHECK(threads >= 0, "0 means all cores", "--threads must be >= 0, got {}", threads);
+    optim.validate();
+}
+
+std::string train_config_to_json(const TrainConfig& c) {
+    const OptimConfig& o = c.optim;
+    json j = {{"format", "glulab-run-1"},
+              {"data", c.data},
+              {"model", json::parse(model_config_to_json(c.model))},
+              {"optim", {{"lr", o.lr}, {"min_lr", o.min_lr}, {"warmup", o.warmup},
+                         {"steps", o.steps}, {"beta1", o.beta1}, {"beta2", o.beta2},
+                         {"eps", o.eps}, {"weight_decay", o.weight_decay}, {"clip", o.clip}}},
+              {"batch", c.batch},
+              {"eval_every", c.eval_every},
+              {"eval_batches", c.eval_batches},
+              {"seed", c.seed}};
+    return j.dump(2) + "\n";
+}
+
+TrainConfig train_config_from_json(const std::string& text) {
+    json j = json::parse(text, nullptr, false);
+    GLULAB_CHECK(j.is_object() && j.value("format", "") == "glulab-run-1",
+                 "is this a directory written by `glulab train`?", "config.json is not a glulab run config");
+    try {
+        TrainConfig c;
+        c.data = j.at("data").get<std::string>();
+        c.model = model_config_from_json(j.at("model").dump());
+        const json& o = j.at("optim");
+        c.optim = OptimConfig{.lr = o.at("lr"), .min_lr = o.at("min_lr"), .warmup = o.at("warmup"),
+                              .steps = o.at("steps"), .beta1 = o.at("beta1"), .beta2 = o.at("beta2"),
+                              .eps = o.at("eps"), .weight_decay = o.at("weight_decay"),
+                              .clip = o.at("clip")};
+        c.batch = j.at("batch");
+        c.eval_every = j.at("eval_every");
+        c.eval_batches = j.at("eval_batches");
+        c.seed = j.at("seed");
+        c.validate();
+        return c;
+    } catch (const json::exception& e) {
+        GLULAB_CHECK(false, "the file may have been edited by hand", "config.json: {}", e.what());
+        throw;  // not reached
+    }
+}
+
+namespace {
+
+std::string read_file(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    GLULAB_CHECK(in.good(), "", "cannot read {}", path.string());
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+void write_file(const fs::path& path, const std::string& text) {
+    fs::path tmp = path;
+    tmp += ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        GLULAB_CHECK(out.good(), "is the directory writable?", "cannot write {}", tmp.string());
+        out << text;
+    }
+    fs::rename(tmp, path);
+}
+
+// Ctrl-C asks the loop to stop after the current step; the loop saves a checkpoint and returns.
+std::atomic<bool> g_interrupted{false};
+extern "C" void on_sigint(int) { g_interrupted = true; }
+
+struct SigintScope {
+    using Handler = void (*)(int);
+    Handler before;
+    SigintScope() : before(std::signal(SIGINT, on_sigint)) { g_interrupted = false; }
+    ~SigintScope() { std::signal(SIGINT, before); }
+};
+
+const char* kMetricsHeader = "step,train_loss,val_loss,lr,grad_norm,tokens_per_s,elapsed_s\n";
+
+// On resume, keep the header and the rows (first column: step) of the evaluations the
+// checkpoint already contains.
+std::string csv_up_to(const fs::path& path, const std::string& header, int step) {
+    std::string kept = header;
+    if (!fs::exists(path)) return kept;
+    std::istringstream in(read_file(path));
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line))
+        if (!line.empty() && std::stoi(line) <= step) kept += line + "\n";
+    return kept;
+}
+
+}  // namespace
+
+TrainConfig load_train_config(const std::string& dir) {
+    fs::path path = fs::path(dir) / "config.json";
+    GLULAB_CHECK(fs::exists(path), "give a directory written by `glulab train`", "{} does not exist",
+                 path.string());
+    return train_config_from_json(read_file(path));
+}
+
+float evaluate(Transformer& model, Tape& tape, const EvalBatches& batches, GateStats* gates) {
+    NoGrad off(tape);
+    double total = 0;
+    for (int i = 0; i < batches.count(); i++) {
+        tape.reset();
+        total += model.loss(tape, batches.inputs(i), batches.targets(i), batches.B(), batches.T()).data[0];
+        if (gates) gates->observe(model);  // reads this forward's gate values before the reset
+    }
+    tape.reset();
+    return static_cast<float>(total / batches.count());
+}
+
+// train_run
+// ---------
+// The loop is the one of optim.hpp, with evaluations and checkpoints every eval_every steps:
+//
+//     for step in [start, steps):
+//         tape.reset(); params.zero_grad(); sampler.next()
+//         loss = model.loss(tape, inputs, targets, B, T)          forward, recorded
+//         tape.backward(loss)                                     gradients
+//         norm = clip_grad_norm(params, clip)
+//         adamw_step(params, optim, learning_rate(optim, step), step + 1)
+TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bool resume,
+                       bool force, const TrainCallbacks& callbacks) {
+    const fs::path dir(out_dir);
+    TrainConfig cfg = resume ? load_train_config(out_dir) : cfg_in;
+    if (resume) cfg.threads = cfg_in.threads;
+    cfg.validate();
+    if (!resume)
+        GLULAB_CHECK(force || !fs::exists(dir / "config.json"),
+                     "pass --force to overwrite it, or --resume to continue it",
+                     "{} already holds a run", out_dir);
+    if (cfg.threads > 0) omp_set_num_threads(cfg.threads);
+
+    Corpus corpus = load_corpus(cfg.data);
+    cfg.model.vocab_size = corpus.vocab.size();
+    cfg.model.validate();
+    const int B = cfg.batch, T = cfg.model.ctx;
+    // Sizes are checked (the text must hold a window of T + 1 in each split) before any file is
+    // written.
+    BatchSampler sampler(corpus.data.train(), B, T, cfg.seed);
+    EvalBatches train_eval(corpus.data.train(), B, T, cfg.eval_batches, cfg.seed + 1);
+    EvalBatches val_eval(corpus.data.val(), B, T, cfg.eval_batches, cfg.seed + 2);
+
+    Transformer model(cfg.model);
+    model.init(cfg.seed);
+    ParamStore& params = model.params();
+    int start = 0;
+    if (resume) {
+        LoadedModel saved = load_model((dir / "model.safetensors").string());
+        GLULAB_CHECK(saved.vocab.code_points() == corpus.vocab.code_points(),
+                     "resume with the same --data", "{} has another vocabulary than {}", out_dir, cfg.data);
+        std::copy_n(saved.model->params().data(), params.size(), params.data());
+        start = load_optimizer((dir / "optimizer.safetensors").string(), params);
+        for (int s = 0; s < start; s++) sampler.next();  // the batches the run already used
+    } else {
+        fs::create_directories(dir);
+        for (const char* old : {"metrics.csv", "gates.csv", "summary.json"}) fs::remove(dir / old);
+        write_file(dir / "config.json", train_config_to_json(cfg));
+    }
+    std::string metrics = csv_up_to(dir / "metrics.csv", kMetricsHeader, start);
+    const bool gated = is_gated(cfg.model.ffn);
+    GateStats gates(gated ? cfg.model.layers : 0);
+    std::string gates_csv = csv_up_to(dir / "gates.csv", GateStats::csv_header(), start);
+
+    const ParamTable table = model.param_table();
+    TrainSummary sum;
+    sum.d_ff = model.d_ff();
+    sum.ffn_params = table.counts.ffn;
+    sum.total_params = table.counts.total;
+    sum.best_val_loss = 1e30f;
+
+    auto save_checkpoint = [&](int step) {
+        save_model((dir / "model.safetensors").string(), model, corpus.vocab);
+        save_optimizer((dir / "optimizer.safetensors").string(), params, step);
+        write_file(dir / "metrics.csv", metrics);
+        if (gated) write_file(dir / "gates.csv", gates_csv);
+    };
+
+    if (callbacks.on_start) callbacks.on_start(model);
+    Tape tape;
+    SigintScope sigint;
+    using clock = std::chrono::steady_clock;
+    const auto t0 = clock::now();
+    double train_seconds = 0, window_seconds = 0;
+    int window_steps = 0;
+    float norm = 0;
+    for (int step = start; step < cfg.optim.steps; step++) {
+        const auto s0 = clock::now();
+        tape.reset();
+        params.zero_grad();
+        sampler.next();
+        Tensor loss = model.loss(tape, sampler.inputs(), sampler.targets(), B, T);
+        tape.backward(loss);
+        norm = clip_grad_norm(params, cfg.optim.clip);
+        const float lr = learning_rate(cfg.optim, step);
+        adamw_step(params, cfg.optim, lr, step + 1);
+        const double dt = std::chrono::duration<double>(clock::now() - s0).count();
+        train_seconds += dt;
+        window_seconds += dt;
+        window_steps++;
+        const double elapsed = std::chrono::duration<double>(clock::now() - t0).count();
+        const double tok_s = window_steps * B * T / window_seconds;
+        if (callbacks.on_step) callbacks.on_step({step + 1, cfg.optim.steps, loss.data[0], lr, tok_s, elapsed});
+        sum.final_train_loss = loss.data[0];
+        sum.steps_done = step + 1;
+
+        const bool last = step + 1 == cfg.optim.steps;
+        if ((step + 1) % cfg.eval_every == 0 || last) {
+            gates.reset();
+            EvalReport r{step + 1, evaluate(model, tape, train_eval),
+                         evaluate(model, tape, val_eval, gated ? &gates : nullptr),
+                         lr, norm, tok_s, elapsed};
+            metrics += fmt::format("{},{:.6f},{:.6f},{:.6g},{:.6g},{:.1f},{:.2f}\n", r.step, r.train_loss,
+                                   r.val_loss, r.lr, r.grad_norm, r.tokens_per_s, r.elapsed_s);
+            if (gated) gates_csv += gates.csv_rows(r.step);
+            sum.final_train_loss = r.train_loss;
+            sum.final_val_loss = r.val_loss;
+            sum.best_val_loss = std::min(sum.best_val_loss, r.val_loss);
+            save_checkpoint(step + 1);
+            if (callbacks.on_eval) callbacks.on_eval(r);
+            window_seconds = 0;
+            window_steps = 0;
+        }
+        if (g_interrupted && !last) {
+            save_checkpoint(step + 1);
+            sum.interrupted = true;
+            break;
+        }
+    }
+    const int ran = sum.steps_done - start;
+    sum.ms_per_step = ran > 0 ? 1e3 * train_seconds / ran : 0;
+    sum.tokens_per_s = train_seconds > 0 ? ran * B * T / train_seconds : 0;
+    if (!sum.interrupted) {
+        json s = {{"steps", sum.steps_done},           {"final_train_loss", sum.final_train_loss},
+                  {"final_val_loss", sum.final_val_loss}, {"best_val_loss", sum.best_val_loss},
+                  {"ms_per_step", sum.ms_per_step},    {"tokens_per_s", sum.tokens_per_s},
+                  {"d_ff", sum.d_ff},                  {"ffn_params", sum.ffn_params},
+                  {"total_params", sum.total_params}};
+        write_file(dir / "summary.json", s.dump(2) + "\n");
+    }
+    return sum;
+}
+
+}  // namespace glulab
