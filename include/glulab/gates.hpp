@@ -41,6 +41,7 @@ public:
 
 private:
     std::vector<GateLayerStats> layers_;
+    std::vector<float> values_;  // act(gate) of one layer, (B, T, H)
 };
 
 }  // namespace glulab

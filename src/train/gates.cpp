@@ -17,10 +17,10 @@ void GateStats::observe(const Transformer& model) {
     const Act act = ffn_activation(model.config().ffn);
     for (size_t l = 0; l < layers_.size(); l++) {
         Tensor pre = model.gate_preactivation(static_cast<int>(l));  // (B, T, H)
+        values_.resize(static_cast<size_t>(pre.numel()));            // grows once, then reused
+        activation_forward(values_.data(), pre.data, pre.numel(), act);
         GateLayerStats& s = layers_[l];
-        for (int64_t i = 0; i < pre.numel(); i++) {
-            float a = 0.0f;
-            activation_forward(&a, pre.data + i, 1, act);
+        for (const float a : values_) {
             int bin = static_cast<int>(std::floor((a - GateLayerStats::kLo) /
                                                   (GateLayerStats::kHi - GateLayerStats::kLo) *
                                                   GateLayerStats::kBins));
