@@ -34,32 +34,35 @@ const char* act_name(Act act) {
     return "unknown";
 }
 
+// The two loops every activation runs, written once and compiled per activation A:
+//     forward:   out_i  = f(x_i)               backward:  dx_i += dout_i * f'(x_i)
+template <Act A>
+void map_forward(float* out, const float* x, int64_t n) {
+#pragma omp parallel for simd if (n > min_parallel)
+    for (int64_t i = 0; i < n; i++) out[i] = act_value<A>(x[i]);
+}
+
+template <Act A>
+void map_backward(float* dx, const float* dout, const float* x, int64_t n) {
+    if (!dx) return;
+#pragma omp parallel for simd if (n > min_parallel)
+    for (int64_t i = 0; i < n; i++) dx[i] += dout[i] * act_derivative<A>(x[i]);
+}
+
 // relu
 // ----
 // relu(x) = max(x, 0); relu'(x) = 1 for x > 0 and 0 otherwise, including at exactly x = 0.
-void relu_forward(float* out, const float* x, int64_t n) {
-#pragma omp parallel for simd if (n > min_parallel)
-    for (int64_t i = 0; i < n; i++) out[i] = relu_value(x[i]);
-}
-
+void relu_forward(float* out, const float* x, int64_t n) { map_forward<Act::relu>(out, x, n); }
 void relu_backward(float* dx, const float* dout, const float* x, int64_t n) {
-    if (!dx) return;
-#pragma omp parallel for simd if (n > min_parallel)
-    for (int64_t i = 0; i < n; i++) dx[i] += dout[i] * relu_derivative(x[i]);
+    map_backward<Act::relu>(dx, dout, x, n);
 }
 
 // gelu
 // ----
 // gelu(x) = x Phi(x) = x * 0.5 * (1 + erf(x / sqrt(2))); gelu'(x) = Phi(x) + x phi(x).
-void gelu_forward(float* out, const float* x, int64_t n) {
-#pragma omp parallel for simd if (n > min_parallel)
-    for (int64_t i = 0; i < n; i++) out[i] = gelu_value(x[i]);
-}
-
+void gelu_forward(float* out, const float* x, int64_t n) { map_forward<Act::gelu>(out, x, n); }
 void gelu_backward(float* dx, const float* dout, const float* x, int64_t n) {
-    if (!dx) return;
-#pragma omp parallel for simd if (n > min_parallel)
-    for (int64_t i = 0; i < n; i++) dx[i] += dout[i] * gelu_derivative(x[i]);
+    map_backward<Act::gelu>(dx, dout, x, n);
 }
 
 // gelu_tanh
@@ -67,42 +70,26 @@ void gelu_backward(float* dx, const float* dout, const float* x, int64_t n) {
 // gelu_tanh(x) = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), within 1e-3 of exact gelu;
 // its derivative is spelled out in act_scalar.hpp.
 void gelu_tanh_forward(float* out, const float* x, int64_t n) {
-#pragma omp parallel for simd if (n > min_parallel)
-    for (int64_t i = 0; i < n; i++) out[i] = gelu_tanh_value(x[i]);
+    map_forward<Act::gelu_tanh>(out, x, n);
 }
-
 void gelu_tanh_backward(float* dx, const float* dout, const float* x, int64_t n) {
-    if (!dx) return;
-#pragma omp parallel for simd if (n > min_parallel)
-    for (int64_t i = 0; i < n; i++) dx[i] += dout[i] * gelu_tanh_derivative(x[i]);
+    map_backward<Act::gelu_tanh>(dx, dout, x, n);
 }
 
 // sigmoid
 // -------
 // s(x) = 1 / (1 + e^-x), computed without overflow for large |x|; s'(x) = s(x) (1 - s(x)).
-void sigmoid_forward(float* out, const float* x, int64_t n) {
-#pragma omp parallel for simd if (n > min_parallel)
-    for (int64_t i = 0; i < n; i++) out[i] = sigmoid_value(x[i]);
-}
-
+void sigmoid_forward(float* out, const float* x, int64_t n) { map_forward<Act::sigmoid>(out, x, n); }
 void sigmoid_backward(float* dx, const float* dout, const float* x, int64_t n) {
-    if (!dx) return;
-#pragma omp parallel for simd if (n > min_parallel)
-    for (int64_t i = 0; i < n; i++) dx[i] += dout[i] * sigmoid_derivative(x[i]);
+    map_backward<Act::sigmoid>(dx, dout, x, n);
 }
 
 // silu
 // ----
 // silu(x) = x s(x); silu'(x) = s(x) (1 + x (1 - s(x))).
-void silu_forward(float* out, const float* x, int64_t n) {
-#pragma omp parallel for simd if (n > min_parallel)
-    for (int64_t i = 0; i < n; i++) out[i] = silu_value(x[i]);
-}
-
+void silu_forward(float* out, const float* x, int64_t n) { map_forward<Act::silu>(out, x, n); }
 void silu_backward(float* dx, const float* dout, const float* x, int64_t n) {
-    if (!dx) return;
-#pragma omp parallel for simd if (n > min_parallel)
-    for (int64_t i = 0; i < n; i++) dx[i] += dout[i] * silu_derivative(x[i]);
+    map_backward<Act::silu>(dx, dout, x, n);
 }
 
 // activation
@@ -110,30 +97,11 @@ void silu_backward(float* dx, const float* dout, const float* x, int64_t n) {
 // One entry point for "the activation named in the config". identity copies forward and passes
 // the gradient straight through backward.
 void activation_forward(float* out, const float* x, int64_t n, Act act) {
-    switch (act) {
-        case Act::identity:
-            for (int64_t i = 0; i < n; i++) out[i] = x[i];
-            return;
-        case Act::relu: return relu_forward(out, x, n);
-        case Act::gelu: return gelu_forward(out, x, n);
-        case Act::gelu_tanh: return gelu_tanh_forward(out, x, n);
-        case Act::sigmoid: return sigmoid_forward(out, x, n);
-        case Act::silu: return silu_forward(out, x, n);
-    }
+    dispatch_act(act, [=](auto tag) { map_forward<tag.value>(out, x, n); });
 }
 
 void activation_backward(float* dx, const float* dout, const float* x, int64_t n, Act act) {
-    if (!dx) return;
-    switch (act) {
-        case Act::identity:
-            for (int64_t i = 0; i < n; i++) dx[i] += dout[i];
-            return;
-        case Act::relu: return relu_backward(dx, dout, x, n);
-        case Act::gelu: return gelu_backward(dx, dout, x, n);
-        case Act::gelu_tanh: return gelu_tanh_backward(dx, dout, x, n);
-        case Act::sigmoid: return sigmoid_backward(dx, dout, x, n);
-        case Act::silu: return silu_backward(dx, dout, x, n);
-    }
+    dispatch_act(act, [=](auto tag) { map_backward<tag.value>(dx, dout, x, n); });
 }
 
 }  // namespace glulab
