@@ -10,11 +10,13 @@ DATA_MIRROR ?= ../shared/data
 TEST_ARGS ?=
 
 # Debian packages the build and the tests need (`make deps` installs what is missing).
-DEPS_BUILD := g++ make pkg-config libopenblas-dev libfmt-dev doctest-dev libcli11-dev nlohmann-json3-dev
+DEPS_BUILD := g++ make pkg-config python3 libopenblas-dev libfmt-dev doctest-dev libcli11-dev nlohmann-json3-dev
 # Needed only by the PyTorch cross-check and the PyTorch side of the benchmark.
 DEPS_TORCH := python3 python3-torch python3-numpy
 # Needed only to draw plots (without it glulab draws ASCII charts).
 DEPS_PLOT  := gnuplot-nox
+# Needed only for the lesson site and its check.
+DEPS_SITE  := python3 pandoc chromium
 
 # Recursive (=) so pkg-config runs after `make deps` has installed the packages.
 PKG_CFLAGS = $(shell pkg-config --cflags openblas fmt 2>/dev/null)
@@ -36,7 +38,7 @@ TEST_OBJ  := $(TEST_SRC:tests/%.cpp=$(BUILD)/test_obj/%.o)
 LIB       := $(BUILD)/libglulab.a
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps deps-torch deps-plot test data clean help lessons exercise solutions docs-check
+.PHONY: all deps deps-torch deps-plot deps-site site site-check test data clean help lessons exercise solutions docs-check
 all: $(BUILD)/glulab
 
 help:
@@ -48,6 +50,8 @@ help:
 	@echo "make exercise LESSON=NN   test your lessons/NN-*/exercise.cpp"
 	@echo "make solutions  test every lesson's reference solution"
 	@echo "make docs-check check the lessons' pointers into the source and their outputs"
+	@echo "make site       the lessons, docs and annotated source as HTML in build/site/"
+	@echo "make site-check check the site's links and render it in headless Chromium"
 	@echo "make clean      remove build/"
 
 # install_deps: the missing ones of these Debian packages are installed with apt-get as root;
@@ -78,6 +82,8 @@ deps-torch:
 	@$(call install_deps,$(DEPS_TORCH))
 deps-plot:
 	@$(call install_deps,$(DEPS_PLOT))
+deps-site:
+	@$(call install_deps,$(DEPS_SITE))
 
 $(BUILD)/%.o: %.cpp | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
@@ -143,6 +149,12 @@ solutions: $(foreach n,$(LESSON_NUMS),$(BUILD)/lessons/$(n)-solution)
 
 docs-check: lessons
 	python3 tests/docs_check.py
+
+# The site: lessons and docs as HTML (math as MathML) beside the annotated source.
+site: deps-site
+	python3 docs/site/build_site.py
+site-check: site
+	python3 tests/site_check.py
 
 data: data/tinyshakespeare.txt
 data/tinyshakespeare.txt:
