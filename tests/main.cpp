@@ -1,9 +1,14 @@
 // main.cpp — the doctest runner for build/tests, and the heap-allocation counter.
 //
+// Like the glulab program, the tests run OpenBLAS on one thread: glulab's parallel loops are
+// OpenMP's (see blas_startup in src/core/blas.cpp). They never touch OPENBLAS_CORETYPE.
+//
 // Replacing the global operator new lets tests count heap allocations: test_alloc.cpp runs
 // training steps and checks that steps 2..N allocate nothing.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
+
+#include <cblas.h>
 
 #include "alloc_counter.hpp"
 
@@ -42,3 +47,9 @@ void operator delete(void* p, std::align_val_t) noexcept { release(p); }
 void operator delete[](void* p, std::align_val_t) noexcept { release(p); }
 void operator delete(void* p, std::size_t, std::align_val_t) noexcept { release(p); }
 void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { release(p); }
+
+int main(int argc, char** argv) {
+    openblas_set_num_threads(1);
+    doctest::Context context(argc, argv);
+    return context.run();
+}

@@ -34,6 +34,10 @@ void add_params_command(CLI::App& app);     // cmd_params.cpp: the parameter tab
 void add_bench_command(CLI::App& app);      // cmd_bench.cpp: time training steps against the sgemm peak
 void add_gradcheck_command(CLI::App& app);  // cmd_gradcheck.cpp: analytic vs numeric gradients
 void add_info_command(CLI::App& app);       // cmd_info.cpp: OpenBLAS, OpenMP, CPU, sgemm GFLOP/s
+void add_reference_command(CLI::App& app);  // cmd_reference.cpp: numbers for the PyTorch cross-check
+void add_compare_command(CLI::App& app);    // cmd_compare.cpp: every FFN kind x every seed, table, verdict, plots
+void add_plot_command(CLI::App& app);       // cmd_plot.cpp: loss and gate plots of existing runs
+void add_graph_command(CLI::App& app);      // cmd_graph.cpp: the tape of one forward pass, as text or DOT
 // Still to come: add_compare_command (cmd_compare.cpp), add_plot_command (cmd_plot.cpp).
 
 }  // namespace glulab

@@ -63,6 +63,10 @@ int main(int argc, char** argv) {
     glulab::add_bench_command(app);
     glulab::add_gradcheck_command(app);
     glulab::add_info_command(app);
+    glulab::add_reference_command(app);
+    glulab::add_compare_command(app);
+    glulab::add_plot_command(app);
+    glulab::add_graph_command(app);
 
     try {
         app.parse(argc, argv);  // also runs the chosen command's callback
