@@ -211,6 +211,9 @@ public:
 
     // Draw the initial weights from Rng(seed), in declaration order (see docs/model.md).
     void init(uint64_t seed);
+    // Restart the stream of dropout seeds. The trainer calls it before every step with a value
+    // made from the run's seed and the step, so a resumed run draws the same masks.
+    void reseed_dropout(uint64_t seed) { dropout_seeds_ = Rng(seed); }
 
     // idx (B, T) token ids, row-major, 1 <= T <= ctx  ->  logits (B, T, V).
     Tensor forward(Tape& tape, const int* idx, int B, int T);

@@ -3,7 +3,7 @@
 // A model's weights, their gradients and AdamW's two moment estimates are four flat float
 // arrays of the same length. Each parameter is a named view into them: `blocks.0.ffn.gate.weight`
 // is the slice [offset, offset + numel) of every array. So zeroing all gradients is one fill,
-// AdamW is one loop, a checkpoint is one write, and a data-parallel version could average the
+// AdamW is one loop, a checkpoint is one pass over the entries, and a data-parallel version could average the
 // gradients of several processes with one all-reduce.
 //
 // Parameters are declared once, by one function of the model (`Transformer::declare`), which

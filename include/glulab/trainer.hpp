@@ -12,6 +12,8 @@
 // A checkpoint is written at every evaluation and when the run is interrupted (Ctrl-C), so
 // `--resume DIR` continues from there and gives the same losses as a run never interrupted:
 // the batches come from the same seeded sampler, fast-forwarded to the resumed step.
+// `stop_after` interrupts a run on purpose, through the same path as Ctrl-C, so a test can
+// check that claim. Like `threads`, it belongs to one invocation: config.json does not keep it.
 //
 // Lesson 12 · training
 #pragma once
@@ -36,6 +38,8 @@ struct TrainConfig {
     int eval_batches = 20;                          // batches per loss estimate, e.g. 20
     uint64_t seed = 1337;                           // weights, batches, dropout, e.g. 1337
     int threads = 0;                                // OpenMP threads, e.g. 2; 0 = all cores
+    int stop_after = 0;                             // act as if Ctrl-C came after this step,
+                                                    // e.g. 25; 0 = never (tests of resume)
 
     void validate() const;  // throws glulab::Error naming the first bad field
 };
@@ -64,7 +68,7 @@ struct TrainCallbacks {
 
 struct TrainSummary {
     int steps_done = 0;
-    bool interrupted = false;   // stopped by Ctrl-C (checkpoint saved)
+    bool interrupted = false;   // stopped by Ctrl-C or stop_after (checkpoint saved)
     float final_train_loss = 0, final_val_loss = 0, best_val_loss = 0;
     double ms_per_step = 0;     // training steps only, evaluations excluded
     double tokens_per_s = 0;
@@ -73,7 +77,9 @@ struct TrainSummary {
 };
 
 // Train into `out_dir`. With `resume`, config.json and the checkpoints in out_dir are read and
-// the run continues; otherwise out_dir must not hold a run unless `force`.
+// the run continues (only cfg.threads and cfg.stop_after are taken from `cfg`); otherwise
+// out_dir must not hold a run unless `force`. Resuming a finished run trains nothing and
+// rewrites nothing: it returns the summary with steps_done = steps.
 TrainSummary train_run(const TrainConfig& cfg, const std::string& out_dir, bool resume, bool force,
                        const TrainCallbacks& callbacks = {});
 // The config of the run saved in `dir` (its config.json).

@@ -25,12 +25,8 @@ int run_gradcheck() {
     int failed = 0;
     const std::vector<GradcheckResult> results = gradcheck_all();
     for (const GradcheckResult& r : results) {
-        fmt::print("{:<4} {:<16} max rel err {:.1e}\n", r.ok ? "OK" : "FAIL", r.name,
-                   r.max_rel_err);
-        if (!r.ok) {
-            failed++;
-            if (!r.message.empty()) fmt::print("     {}\n", r.message);
-        }
+        fmt::print("{}\n", format_result(r));
+        failed += !r.ok;
     }
     fmt::print("gradcheck: {} passed, {} failed\n", results.size() - static_cast<size_t>(failed),
                failed);

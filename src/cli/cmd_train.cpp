@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 
@@ -36,14 +37,28 @@ void print_start(const TrainConfig& cfg, const std::string& dir) {
                cfg.optim.steps, cfg.batch, cfg.eval_every, cfg.eval_batches, cfg.seed, cfg.data);
 }
 
+// given_config_flags without --stop-after, which (like --threads) belongs to this invocation.
+std::string given_run_flags(const CLI::App& cmd) {
+    std::string given = given_config_flags(cmd), kept;
+    for (size_t at = 0; at < given.size();) {
+        size_t end = std::min(given.find(", ", at), given.size());
+        std::string name = given.substr(at, end - at);
+        if (name != "--stop-after") kept += (kept.empty() ? "" : ", ") + name;
+        at = end + 2;
+    }
+    return kept;
+}
+
 void run(TrainArgs& a, const CLI::App& cmd) {
     std::string dir = a.resume.empty() ? a.out : a.resume;
     if (!a.resume.empty()) {
-        const std::string given = given_config_flags(cmd);
-        GLULAB_CHECK(given.empty(), "a resumed run keeps its config.json; only --threads may change",
+        const std::string given = given_run_flags(cmd);
+        GLULAB_CHECK(given.empty(),
+                     "a resumed run keeps its config.json; only --threads and --stop-after may change",
                      "--resume cannot be combined with {}", given);
         TrainConfig saved = load_train_config(a.resume);
         saved.threads = a.cfg.threads;
+        saved.stop_after = a.cfg.stop_after;
         a.cfg = saved;
     } else {
         a.cfg.model.ffn = parse_ffn_kind(a.ffn);
@@ -84,6 +99,9 @@ void add_train_command(CLI::App& app) {
     cmd->add_option("--out", args->out, "run directory (default runs/<ffn>-<seed>)");
     cmd->add_flag("--force", args->force, "overwrite an existing run directory");
     cmd->add_option("--resume", args->resume, "continue the run saved in this directory");
+    cmd->add_option("--stop-after", args->cfg.stop_after,
+                    "stop as if interrupted (Ctrl-C) after step N: save a checkpoint and exit 130")
+        ->check(CLI::NonNegativeNumber);
     cmd->callback([args, cmd] { run(*args, *cmd); });
 }
 

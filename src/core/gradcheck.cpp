@@ -29,7 +29,7 @@
 //
 // One check, step by step (gradcheck below)
 // -----------------------------------------
-// 1. Inputs. Drawn from N(mean, std^2) by std::mt19937_64 seeded with options.seed, into
+// 1. Inputs. Drawn from N(mean, std^2) by glulab's Rng seeded with options.seed, into
 //    vectors the harness owns, each checked input with its own gradient buffer. To the tape they
 //    are leaves that need grad, exactly like parameters. Unchecked inputs get no gradient buffer
 //    (the kernels must then skip them) and are never perturbed.
@@ -91,6 +91,8 @@
 // is why the compositions below use the smooth activations (gelu, silu).
 #include "glulab/gradcheck.hpp"
 
+#include "glulab/rng.hpp"
+
 #include "glulab/autograd.hpp"
 
 #include <algorithm>
@@ -98,7 +100,6 @@
 #include <cmath>
 #include <exception>
 #include <limits>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -159,8 +160,7 @@ GradcheckResult run(const GradcheckSpec& spec) {
                  "mark at least one input checked", "{}: no input is checked", spec.name);
 
     // 1. Inputs, in memory the harness owns
-    std::mt19937_64 rng(opt.seed);
-    std::normal_distribution<float> normal(0.0f, 1.0f);
+    Rng rng(opt.seed);  // rng.hpp: the same numbers with every standard library
     const size_t n_inputs = spec.inputs.size();
     std::vector<std::vector<float>> data(n_inputs), grad(n_inputs);
     std::vector<Tensor> x(n_inputs);
@@ -168,7 +168,7 @@ GradcheckResult run(const GradcheckSpec& spec) {
         const GradcheckInput& in = spec.inputs[j];
         data[j].resize(static_cast<size_t>(in.shape.numel()));
         for (float& v : data[j]) {
-            do v = in.mean + in.std * normal(rng);
+            do v = in.mean + in.std * static_cast<float>(rng.normal());
             while (opt.kink_at_zero && in.checked && std::fabs(v) < 2.0f * opt.h);
         }
         if (in.checked) grad[j].resize(data[j].size());
@@ -185,10 +185,9 @@ GradcheckResult run(const GradcheckSpec& spec) {
         w.resize(static_cast<size_t>(spec.f(tape, x).numel()));
         tape.reset();
     }
-    std::uniform_real_distribution<float> size(0.5f, 1.5f);
     for (float& v : w) {
-        const float sign = rng() & 1 ? 1.0f : -1.0f;
-        v = sign * size(rng);
+        const float sign = rng.next_u64() & 1 ? 1.0f : -1.0f;
+        v = sign * static_cast<float>(0.5 + rng.uniform());  // |w| in [0.5, 1.5)
     }
 
     // 3. The analytic gradient, on top of the pre-filled pattern

@@ -62,7 +62,7 @@ ParamTable param_table(const ParamStore& ps) {
 //     ...
 //     embeddings                                   16,512    2.0%
 //     ...
-//     total                                       812,416  100.0%
+//     total                                       816,512  100.0%   (the default SwiGLU model)
 std::string format_param_table(const ParamTable& table) {
     size_t width = 10;
     for (const ParamRow& r : table.rows) width = std::max(width, r.name.size());

@@ -6,6 +6,7 @@
 #include "glulab/checkpoint.hpp"
 #include "glulab/data.hpp"
 #include "glulab/gates.hpp"
+#include "glulab/rng.hpp"
 #include "glulab/tape.hpp"
 
 #include <nlohmann/json.hpp>
@@ -32,6 +33,7 @@ void TrainConfig::validate() const {
     GLULAB_CHECK(eval_batches > 0, "try --eval-batches 20", "--eval-batches must be positive, got {}",
                  eval_batches);
     GLULAB_CHECK(threads >= 0, "0 means all cores", "--threads must be >= 0, got {}", threads);
+    GLULAB_CHECK(stop_after >= 0, "0 means never", "--stop-after must be >= 0, got {}", stop_after);
     optim.validate();
 }
 
@@ -100,6 +102,15 @@ void write_file(const fs::path& path, const std::string& text) {
 std::atomic<bool> g_interrupted{false};
 extern "C" void on_sigint(int) { g_interrupted = true; }
 
+// --threads applies to this run only: the caller's OpenMP thread count comes back afterwards.
+struct ThreadsScope {
+    int before = omp_get_max_threads();
+    explicit ThreadsScope(int threads) {
+        if (threads > 0) omp_set_num_threads(threads);
+    }
+    ~ThreadsScope() { omp_set_num_threads(before); }
+};
+
 struct SigintScope {
     using Handler = void (*)(int);
     Handler before;
@@ -120,6 +131,31 @@ std::string csv_up_to(const fs::path& path, const std::string& header, int step)
     while (std::getline(in, line))
         if (!line.empty() && std::stoi(line) <= step) kept += line + "\n";
     return kept;
+}
+
+// A finished run, resumed: its summary.json, left as it is.
+TrainSummary finished_summary(const fs::path& dir) {
+    const fs::path path = dir / "summary.json";
+    GLULAB_CHECK(fs::exists(path), "train it again with --force",
+                 "{} has taken all its steps but has no summary.json", dir.string());
+    json j = json::parse(read_file(path), nullptr, false);
+    GLULAB_CHECK(j.is_object(), "train it again with --force", "{} is not a JSON object", path.string());
+    try {
+        TrainSummary s;
+        s.steps_done = j.at("steps");
+        s.final_train_loss = j.at("final_train_loss");
+        s.final_val_loss = j.at("final_val_loss");
+        s.best_val_loss = j.at("best_val_loss");
+        s.ms_per_step = j.at("ms_per_step");
+        s.tokens_per_s = j.at("tokens_per_s");
+        s.d_ff = j.at("d_ff");
+        s.ffn_params = j.at("ffn_params");
+        s.total_params = j.at("total_params");
+        return s;
+    } catch (const json::exception& e) {
+        GLULAB_CHECK(false, "train it again with --force", "{}: {}", path.string(), e.what());
+        throw;  // not reached
+    }
 }
 
 }  // namespace
@@ -157,13 +193,16 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
                        bool force, const TrainCallbacks& callbacks) {
     const fs::path dir(out_dir);
     TrainConfig cfg = resume ? load_train_config(out_dir) : cfg_in;
-    if (resume) cfg.threads = cfg_in.threads;
+    if (resume) {  // what belongs to this invocation, not to the run
+        cfg.threads = cfg_in.threads;
+        cfg.stop_after = cfg_in.stop_after;
+    }
     cfg.validate();
     if (!resume)
         GLULAB_CHECK(force || !fs::exists(dir / "config.json"),
                      "pass --force to overwrite it, or --resume to continue it",
                      "{} already holds a run", out_dir);
-    if (cfg.threads > 0) omp_set_num_threads(cfg.threads);
+    ThreadsScope threads(cfg.threads);
 
     Corpus corpus = load_corpus(cfg.data);
     cfg.model.vocab_size = corpus.vocab.size();
@@ -185,6 +224,9 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
                      "resume with the same --data", "{} has another vocabulary than {}", out_dir, cfg.data);
         std::copy_n(saved.model->params().data(), params.size(), params.data());
         start = load_optimizer((dir / "optimizer.safetensors").string(), params);
+        if (start >= cfg.optim.steps) return finished_summary(dir);  // nothing to train or write
+        GLULAB_CHECK(cfg.stop_after == 0 || cfg.stop_after > start, "give a later step, or leave it out",
+                     "--stop-after {}: the run is already at step {}", cfg.stop_after, start);
         for (int s = 0; s < start; s++) sampler.next();  // the batches the run already used
     } else {
         fs::create_directories(dir);
@@ -223,6 +265,7 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
         tape.reset();
         params.zero_grad();
         sampler.next();
+        model.reseed_dropout(Rng(cfg.seed).next_u64() + static_cast<uint64_t>(step));  // masks of this step
         Tensor loss = model.loss(tape, sampler.inputs(), sampler.targets(), B, T);
         tape.backward(loss);
         norm = clip_grad_norm(params, cfg.optim.clip);
@@ -255,7 +298,8 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
             window_seconds = 0;
             window_steps = 0;
         }
-        if (g_interrupted && !last) {
+        // Ctrl-C, or stop_after standing in for it: the same checkpoint, the same summary.
+        if ((g_interrupted || step + 1 == cfg.stop_after) && !last) {
             save_checkpoint(step + 1);
             sum.interrupted = true;
             break;

@@ -73,7 +73,7 @@ def main():
     for s in range(n_steps):
         idx, targets = data[s, :, :T], data[s, :, 1:]
         t0 = time.perf_counter()
-        losses.append(M.train_step(model, opt, idx, targets, s, optim))  # .item() waits for it
+        losses.append(M.train_step(model, opt, idx, targets, s, optim)[0])  # .item() waits
         if s >= args.warmup:
             times.append(time.perf_counter() - t0)
 

@@ -1,29 +1,52 @@
 """crosscheck.py — check glulab's logits, loss, gradients and AdamW steps against PyTorch.
 
-    /usr/bin/python3 tests/torch/crosscheck.py DIR
+    build/glulab reference --ffn swiglu --out build/crosscheck/swiglu
+    /usr/bin/python3 tests/torch/crosscheck.py build/crosscheck/swiglu
 
-DIR holds two files written by glulab:
+DIR holds two files written by `glulab reference` (src/cli/cmd_reference.cpp):
 
     model.safetensors      the weights; __metadata__: config (JSON object), vocab (JSON array)
     reference.safetensors  idx (B, T) I32, targets (B, T) I32, logits (B, T, V) F32, loss (1),
                            grad.<name> for every parameter (of the mean loss on that batch),
                            adamw_losses (S): the losses of S AdamW steps on the same batch from
-                           the saved weights; __metadata__: optim (JSON object: lr, min_lr,
-                           warmup, steps, weight_decay, beta1, beta2, eps, clip)
+                           the saved weights, the loss of step s taken before update s;
+                           optionally adamw_lrs (S), the learning rate of each step, and
+                           adamw_grad_norms (S), the gradient norm before clipping;
+                           __metadata__: optim (JSON object: lr, min_lr, warmup, steps,
+                           weight_decay, beta1, beta2, eps, clip)
 
 The weights are loaded into tests/torch/model.py's Transformer (float32), which recomputes
 everything. One line per compared tensor, e.g.
 
-    OK      logits                    max abs diff 1.2e-06  rel 3.4e-07
+    OK      logits                              max abs diff 2.6e-06  rel 6.3e-07
 
-rel = max|glulab - torch| / max(max|torch|, 1e-12); it must be below 1e-4 for loss and logits,
-1e-3 for gradients and AdamW losses. Exit status 0 when everything is OK, 1 otherwise.
+rel = max|glulab - torch| / max(max|torch|, 1e-12). It must be below
+
+    1e-4  loss, logits
+    1e-3  gradients, and adamw_grad_norms (gradients of the later steps: AdamW's first updates
+          are about lr * sign(g), so entries whose gradient is near 0 move by the float32 noise
+          of its sign, and the later gradients differ up to ~3e-5)
+    1e-4  adamw_losses (float32 noise: up to ~2e-6; 1e-3 would let real optimizer bugs
+          through: with the reference's settings, AdamW without weight decay moves the
+          losses by 3e-4 to 1e-3, depending on the FFN kind)
+    1e-6  adamw_lrs (float32 against float64 arithmetic of the same formula: ~6e-9)
+
+The last line sums it up, with the largest rel of each group. Exit status 0 when everything
+is OK, 1 otherwise.
+
+Showing that the check can fail:
+
+    crosscheck.py DIR --perturb grad.blocks.0.ffn.up.weight
+        changes one element of that reference tensor by 1% of its largest magnitude after
+        reading it; that line must then be NOT OK.
+    crosscheck.py DIR --optim weight_decay=0
+        replays the AdamW steps in PyTorch with this hyper-parameter changed, as a glulab with
+        that optimizer bug would have run them; adamw_losses must then be NOT OK.
 
     crosscheck.py --make-fixture DIR --ffn KIND [--perturb NAME]
 
 writes such a DIR from PyTorch itself (a small random model, the reference computed in float64)
-so the checker can be tested without glulab; --perturb changes one element of tensor NAME of
-the reference (e.g. grad.blocks.0.ffn.up.weight), which the check must then report NOT OK.
+so the checker can be tested without glulab; --perturb corrupts the written tensor NAME.
 """
 import argparse
 import json
@@ -38,7 +61,9 @@ import model as M  # noqa: E402
 import safetensors_io  # noqa: E402
 
 TOL_FORWARD = 1e-4   # loss, logits
-TOL_BACKWARD = 1e-3  # gradients, AdamW losses
+TOL_BACKWARD = 1e-3  # gradients
+TOL_ADAMW = 1e-4     # adamw_losses
+TOL_LR = 1e-6        # adamw_lrs
 TINY = 1e-12
 
 
@@ -46,35 +71,58 @@ TINY = 1e-12
 # ------------------------
 
 def run_reference(model, idx, targets, optim, S):
-    """logits, loss, {name: grad} of the mean loss on (idx, targets), then the losses of S
-    AdamW steps on the same batch (this last part changes the model's weights)."""
+    """logits, loss, {name: grad} of the mean loss on (idx, targets), then S AdamW steps on
+    the same batch (this last part changes the model's weights): {"adamw_losses": (S),
+    "adamw_grad_norms": (S), "adamw_lrs": (S)}, float64."""
     model.zero_grad(set_to_none=True)
     logits, loss = model(idx, targets)
     loss.backward()
     grads = {n: p.grad.detach().clone() for n, p in model.named_parameters()}
     opt = M.make_adamw(model, optim)
-    losses = [M.train_step(model, opt, idx, targets, s, optim) for s in range(S)]
-    return logits.detach(), loss.detach().reshape(1), grads, torch.tensor(losses)
+    steps = [M.train_step(model, opt, idx, targets, s, optim) for s in range(S)]
+    losses, norms, lrs = (torch.tensor(col, dtype=torch.float64) for col in zip(*steps))
+    adamw = {"adamw_losses": losses, "adamw_grad_norms": norms, "adamw_lrs": lrs}
+    return logits.detach(), loss.detach().reshape(1), grads, adamw
+
+
+def perturb(tensors, name):
+    """Adds 1% of the largest magnitude of tensors[name] to its first element, in place."""
+    if name not in tensors:
+        raise SystemExit(f"--perturb: no tensor {name!r}; there are: {', '.join(tensors)}")
+    flat = tensors[name].reshape(-1)
+    flat[0] += 0.01 * np.abs(flat).max()
+    print(f"perturbed {name}[0] by 1% of max|{name}|")
+
+
+def parse_overrides(items):
+    """["weight_decay=0", "clip=0"] -> {"weight_decay": 0.0, "clip": 0.0}."""
+    out = {}
+    for item in items:
+        key, _, value = item.partition("=")
+        if not value:
+            raise SystemExit(f"--optim {item!r}: write KEY=VALUE, e.g. weight_decay=0")
+        out[key] = int(value) if key in ("warmup", "steps") else float(value)
+    return out
 
 
 # Checking
 # --------
 
 def compare(name, glulab, torch_value, tol):
-    """Prints one OK / NOT OK line and returns whether it is OK."""
+    """Prints one OK / NOT OK line and returns (ok, rel)."""
     a = np.asarray(glulab, dtype=np.float64)
     b = torch_value.detach().double().numpy()
     if a.shape != b.shape:
         print(f"NOT OK  {name:34s}  shape {a.shape} in the file, {b.shape} from PyTorch")
-        return False
+        return False, float("inf")
     diff = float(np.abs(a - b).max()) if a.size else 0.0
     rel = diff / max(float(np.abs(b).max()) if b.size else 0.0, TINY)
     ok = bool(np.isfinite(a).all()) and rel < tol
     print(f"{'OK' if ok else 'NOT OK':6s}  {name:34s}  max abs diff {diff:.1e}  rel {rel:.1e}")
-    return ok
+    return ok, rel
 
 
-def crosscheck(d):
+def crosscheck(d, perturb_name=None, overrides=None):
     weights, meta = safetensors_io.read(os.path.join(d, "model.safetensors"))
     ref, ref_meta = safetensors_io.read(os.path.join(d, "reference.safetensors"))
     cfg = json.loads(meta["config"])
@@ -82,6 +130,11 @@ def crosscheck(d):
     optim = json.loads(ref_meta["optim"])
     print(f"config: {json.dumps(cfg)}")
     print(f"optim:  {json.dumps(optim)}")
+    if overrides:
+        optim.update(overrides)
+        print(f"PyTorch replays AdamW with {json.dumps(overrides)} instead")
+    if perturb_name:
+        perturb(ref, perturb_name)
     all_ok = True
     if len(vocab) != cfg["vocab_size"]:
         print(f"NOT OK  vocab has {len(vocab)} entries, config says vocab_size {cfg['vocab_size']}")
@@ -98,6 +151,7 @@ def crosscheck(d):
             if found.get(n) != expected.get(n):
                 print(f"NOT OK  {n:34s}  model.safetensors has {found.get(n)}, "
                       f"the config implies {expected.get(n)}")
+        print("NOT OK: the weights do not fit the config")
         return False
     model.load_state_dict({n: torch.from_numpy(w) for n, w in weights.items()})
 
@@ -107,19 +161,33 @@ def crosscheck(d):
     B, T = idx.shape
     print(f"batch:  B={B} T={T}, {S} AdamW steps, {sum(p.numel() for p in model.parameters())} "
           "parameters")
-    logits, loss, grads, losses = run_reference(model, idx, targets, optim, S)
+    logits, loss, grads, adamw = run_reference(model, idx, targets, optim, S)
 
-    all_ok &= compare("loss", ref["loss"], loss, TOL_FORWARD)
-    all_ok &= compare("logits", ref["logits"], logits, TOL_FORWARD)
+    worst = {}  # group -> largest rel
+    failed = 0
+
+    def check(group, name, value, tol):
+        nonlocal all_ok, failed
+        ok, rel = compare(name, ref[name], value, tol)
+        worst[group] = max(worst.get(group, 0.0), rel)
+        all_ok &= ok
+        failed += not ok
+
+    check("loss", "loss", loss, TOL_FORWARD)
+    check("logits", "logits", logits, TOL_FORWARD)
     for name, g in grads.items():
-        key = "grad." + name
-        if key not in ref:
-            print(f"NOT OK  {key:34s}  missing from reference.safetensors")
-            all_ok = False
+        if "grad." + name not in ref:
+            print(f"NOT OK  {'grad.' + name:34s}  missing from reference.safetensors")
+            all_ok, failed = False, failed + 1
             continue
-        all_ok &= compare(key, ref[key], g, TOL_BACKWARD)
-    all_ok &= compare("adamw_losses", ref["adamw_losses"], losses, TOL_BACKWARD)
-    print("all OK" if all_ok else "some checks are NOT OK")
+        check("grads", "grad." + name, g, TOL_BACKWARD)
+    check("adamw_losses", "adamw_losses", adamw["adamw_losses"], TOL_ADAMW)
+    if "adamw_lrs" in ref:
+        check("adamw_lrs", "adamw_lrs", adamw["adamw_lrs"], TOL_LR)
+    if "adamw_grad_norms" in ref:
+        check("adamw_grad_norms", "adamw_grad_norms", adamw["adamw_grad_norms"], TOL_BACKWARD)
+    rels = ", ".join(f"{group} {rel:.1e}" for group, rel in worst.items())
+    print(f"all OK (max rel: {rels})" if all_ok else f"NOT OK: {failed} failed (max rel: {rels})")
     return all_ok
 
 
@@ -130,7 +198,7 @@ def crosscheck(d):
 # the float32 weights, so the check compares float32 PyTorch against a more exact answer, as it
 # will compare float32 glulab.
 
-def make_fixture(d, ffn, perturb=None, seed=1234):
+def make_fixture(d, ffn, perturb_name=None, seed=1234):
     torch.manual_seed(seed)
     vocab = list("\n !',.:;?abcdefghijklmnopqrstuvwxyz")[:23]
     cfg = M.make_config(len(vocab), ctx=16, layers=2, d_model=32, heads=4, ffn=ffn)
@@ -147,16 +215,14 @@ def make_fixture(d, ffn, perturb=None, seed=1234):
     idx, targets = data[:, :T], data[:, 1:]
     optim = dict(lr=1e-2, min_lr=1e-3, warmup=2, steps=6, weight_decay=0.1, beta1=0.9,
                  beta2=0.99, eps=1e-8, clip=1.0)
-    logits, loss, grads, losses = run_reference(model.double(), idx, targets, optim, S=6)
+    logits, loss, grads, adamw = run_reference(model.double(), idx, targets, optim, S=6)
 
     ref = {"idx": idx.int().numpy(), "targets": targets.int().numpy(),
            "logits": logits.float().numpy(), "loss": loss.float().numpy()}
     ref.update({"grad." + n: g.float().numpy() for n, g in grads.items()})
-    ref["adamw_losses"] = losses.float().numpy()
-    if perturb:
-        flat = ref[perturb].reshape(-1)
-        flat[0] += 0.01 * np.abs(flat).max()  # a 1% error on one element
-        print(f"perturbed {perturb}[0]")
+    ref.update({k: v.float().numpy() for k, v in adamw.items()})
+    if perturb_name:
+        perturb(ref, perturb_name)
     os.makedirs(d, exist_ok=True)
     safetensors_io.write(os.path.join(d, "model.safetensors"), weights,
                          {"config": json.dumps(cfg), "vocab": json.dumps(vocab)})
@@ -171,7 +237,10 @@ def main():
     ap.add_argument("dir", nargs="?", help="directory with model.safetensors and reference.safetensors")
     ap.add_argument("--make-fixture", metavar="DIR", help="write a PyTorch-made DIR instead")
     ap.add_argument("--ffn", default="swiglu", choices=list(M.FFN_KINDS))
-    ap.add_argument("--perturb", metavar="NAME", help="with --make-fixture: corrupt tensor NAME")
+    ap.add_argument("--perturb", metavar="NAME",
+                    help="corrupt one element of reference tensor NAME (the check must fail)")
+    ap.add_argument("--optim", metavar="KEY=VALUE", action="append", default=[],
+                    help="replay AdamW with this hyper-parameter changed (the check must fail)")
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -181,7 +250,7 @@ def main():
         return 0
     if not args.dir:
         ap.error("give DIR, or --make-fixture DIR")
-    return 0 if crosscheck(args.dir) else 1
+    return 0 if crosscheck(args.dir, args.perturb, parse_overrides(args.optim)) else 1
 
 
 if __name__ == "__main__":

@@ -196,13 +196,16 @@ def lr_at(step, optim):
 
 
 def train_step(model, opt, idx, targets, step, optim):
-    """One full step: forward, backward, clip, AdamW. Returns the loss before the update."""
+    """One full step: forward, backward, clip, AdamW. Returns (loss, grad_norm, lr): the loss
+    before the update, the global gradient norm before clipping, and the learning rate used."""
     opt.zero_grad(set_to_none=True)
     _, loss = model(idx, targets)
     loss.backward()
-    if optim["clip"] > 0:
-        torch.nn.utils.clip_grad_norm_(model.parameters(), optim["clip"])
+    # With clip 0 there is no clipping; a bound of inf only measures the norm (scale factor 1).
+    clip = optim["clip"] if optim["clip"] > 0 else math.inf
+    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+    lr = lr_at(step, optim)
     for group in opt.param_groups:
-        group["lr"] = lr_at(step, optim)
+        group["lr"] = lr
     opt.step()
-    return loss.item()
+    return loss.item(), norm.item(), lr

@@ -1,0 +1,164 @@
+// compare.hpp — the FFN ablation: train every FFN kind with every seed, then compare.
+//
+// `glulab compare` is a grid of train_run calls. For seeds s = seed, seed + 1, ... and each kind
+// k, one run goes into OUT/<k>-s<s>/ (e.g. runs/compare/swiglu-s1337). A seed fixes the batch
+// order and the stream the initial weights are drawn from, so kind A with seed s and kind B with
+// seed s see the same data in the same order: the comparison is paired, and the spread over
+// seeds says how much of a difference is luck.
+//
+// Width of the hidden layer (MatchBy):
+//   params  (default) d_ff 0 for every kind: plain kinds get 4C, gated ones about 2/3 of that,
+//           so every FFN has about the same number of weights (model.hpp → ffn_hidden)
+//   dff     every kind gets the plain 4C, so a gated FFN has 1.5x the weights
+//   an explicit d_ff in the base config (--d-ff) is used for every kind and overrides both.
+//
+// Resuming: run_compare first checks that every run directory already in OUT was made with the
+// settings asked for now (its config.json), and refuses otherwise unless `force` (then every run
+// is trained again from scratch). A run with summary.json is finished: its results are read
+// back, not trained again. A run with a checkpoint but no summary.json is resumed. Ctrl-C stops
+// the current run after its step (the checkpoint is saved) and then the comparison.
+//
+// After the grid: per kind, mean and spread over seeds (KindSummary), written to OUT/curves.csv
+// and OUT/summary.csv, the table and the verdict to OUT/report.txt. The pictures are
+// plot.hpp → write_plots.
+//
+// Lesson 13 · the FFN ablation
+#pragma once
+
+#include "glulab/plot.hpp"
+#include "glulab/trainer.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace glulab {
+
+// CompareConfig
+// -------------
+enum class MatchBy { params, dff };
+// "params" or "dff"; anything else throws glulab::Error listing both.
+MatchBy parse_match(std::string_view name);
+std::string_view match_name(MatchBy match);
+// "relu,gelu,swiglu" -> the kinds in that order; "all" -> all eight. Unknown names (the list of
+// valid ones is in the message), repeats and an empty list throw.
+std::vector<FfnKind> parse_ffn_list(std::string_view list);
+
+struct CompareConfig {
+    TrainConfig base;             // the settings of every run; ffn is ignored, seed is the first
+                                  // seed, model.d_ff > 0 fixes H for every kind
+    std::vector<FfnKind> kinds;   // e.g. {FfnKind::relu, FfnKind::gelu, FfnKind::swiglu}
+    int seeds = 3;                // runs per kind, seeds base.seed, base.seed + 1, ..., e.g. 3
+    MatchBy match = MatchBy::params;  // how the hidden width is chosen, e.g. MatchBy::dff
+    std::string out = "runs/compare"; // OUT, e.g. "runs/compare"
+    bool force = false;           // OUT holds runs with other settings: start over instead of refusing
+
+    void validate() const;  // throws glulab::Error naming the first bad field
+};
+
+// One line: kinds, seeds, steps, model size, width rule, data (printed and in report.txt).
+std::string format_compare_setup(const CompareConfig& cfg);
+
+// The run of `kind` with the seed_index-th seed: its TrainConfig and its directory.
+TrainConfig compare_run_config(const CompareConfig& cfg, FfnKind kind, int seed_index);
+std::string compare_run_dir(const CompareConfig& cfg, FfnKind kind, int seed_index);  // OUT/relu-s1337
+
+// Running the grid
+// ----------------
+// What happens to one run of the grid.
+enum class RunAction {
+    train,   // trained from scratch
+    resume,  // a checkpoint was there: continued from it
+    reuse,   // summary.json was there: results read back, nothing trained
+};
+std::string_view run_action_name(RunAction action);  // "train", "resume", "reuse"
+
+struct RunInfo {
+    int index = 0;        // 0-based place in the grid, e.g. 4
+    int count = 0;        // runs in the grid, e.g. 9
+    FfnKind kind = FfnKind::relu;
+    uint64_t seed = 0;    // e.g. 1338
+    int steps = 0;        // steps of every run, e.g. 2000
+    std::string dir{};    // e.g. "runs/compare/gelu-s1338"
+    RunAction action = RunAction::train;
+};
+
+// What the caller hears about, to draw progress (all optional).
+struct CompareCallbacks {
+    std::function<void(const RunInfo&)> on_run_start;
+    std::function<void(const RunInfo&, const StepReport&)> on_step;
+    std::function<void(const RunInfo&, const EvalReport&)> on_eval;
+    std::function<void(const RunInfo&, const TrainSummary&)> on_run_end;
+};
+
+struct RunResult {
+    FfnKind kind = FfnKind::relu;
+    uint64_t seed = 0;
+    std::string dir;
+    RunAction action = RunAction::train;
+    TrainSummary summary{};          // from train_run, or read back from summary.json
+    std::vector<MetricRow> metrics{};  // the run's metrics.csv
+};
+
+// The spread of one number over the seeds. std is the sample standard deviation (divides by
+// n - 1); 0 for a single seed.
+struct Stat {
+    double mean = 0, std = 0, min = 0, max = 0;
+    int n = 0;
+    double range() const { return max - min; }
+};
+Stat stat_of(std::span<const double> values);
+
+// One row of the table: a kind over its seeds.
+struct KindSummary {
+    FfnKind kind = FfnKind::relu;
+    int seeds = 0;                   // runs of this kind, e.g. 3
+    int d_ff = 0;                    // H, e.g. 344
+    int64_t ffn_params = 0;          // all L FFN layers, e.g. 396288
+    int64_t total_params = 0;        // the whole model, e.g. 805440
+    Stat final_train{}, final_val{};  // the losses at the last evaluation
+    Stat best_val{};                 // each run's lowest validation loss
+    double ms_per_step = 0;          // mean over the runs (as measured when each was trained)
+    double tokens_per_s = 0;         // mean over the runs
+};
+
+struct CompareResult {
+    std::vector<RunResult> runs;     // in grid order: seed by seed, kinds in the given order
+    std::vector<KindSummary> kinds;  // in the given order; empty when interrupted
+    bool interrupted = false;        // Ctrl-C: the current run's checkpoint is saved
+    int runs_trained = 0;            // runs trained or resumed now (not read back)
+    std::vector<std::string> files;  // curves.csv, summary.csv, report.txt
+};
+
+// Train (or read back) every run of the grid, then summarise and write OUT/curves.csv,
+// OUT/summary.csv and OUT/report.txt.
+CompareResult run_compare(const CompareConfig& cfg, const CompareCallbacks& callbacks = {});
+
+// The results of a finished run, from its summary.json (throws naming the file).
+TrainSummary read_run_summary(const std::string& dir);
+
+// Summaries and the verdict
+// -------------------------
+std::vector<KindSummary> summarize_kinds(const std::vector<RunResult>& runs);
+// kind,seed,step,train_loss,val_loss: one row per run and evaluation.
+std::string curves_csv(const std::vector<RunResult>& runs);
+// One row per kind with the numbers of the table.
+std::string summary_csv(const std::vector<KindSummary>& kinds);
+// The table: kind, d_ff, FFN and total parameters, final train and val loss as mean ± std,
+// best val loss, ms/step, tokens/s.
+std::string format_compare_table(const std::vector<KindSummary>& kinds);
+
+// The rule of the verdict, on the final validation loss: two kinds differ when their means are
+// further apart than the larger of their two seed ranges (max - min over seeds),
+//     |mean_a - mean_b| > max(range_a, range_b),
+// i.e. even the luckiest seed of the worse kind does not close the gap to the other's mean.
+// Needs at least two seeds of each: with one seed there is no spread, and nothing differs.
+bool kinds_differ(const KindSummary& a, const KindSummary& b);
+// A few lines in plain words: the best kind, the pairs that differ beyond the seed spread, the
+// kinds the best one cannot be told apart from.
+std::string verdict(const std::vector<KindSummary>& kinds);
+
+}  // namespace glulab

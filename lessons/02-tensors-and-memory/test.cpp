@@ -1,0 +1,85 @@
+// Lesson 02 · tests of the exercise: offsets against Tensor::at, the errors, and the transpose.
+#include <doctest/doctest.h>
+
+#include "exercise.hpp"
+
+#include <numeric>
+#include <utility>
+#include <vector>
+
+using namespace lesson02;
+using glulab::Shape;
+using glulab::Tensor;
+
+TEST_SUITE("lesson02") {
+    TEST_CASE("offset_of: the formula b*T*C + t*C + c") {
+        const Shape s{2, 3, 4};
+        CHECK(offset_of(s, {0, 0, 0}) == 0);
+        CHECK(offset_of(s, {0, 0, 3}) == 3);
+        CHECK(offset_of(s, {0, 1, 0}) == 4);
+        CHECK(offset_of(s, {0, 1, 2}) == 6);
+        CHECK(offset_of(s, {1, 0, 0}) == 12);
+        CHECK(offset_of(s, {1, 2, 3}) == 23);
+        CHECK(offset_of(Shape{7}, {5}) == 5);
+        CHECK(offset_of(Shape{5, 7}, {3, 2}) == 23);
+        CHECK(offset_of(Shape{2, 3, 4, 5}, {1, 2, 3, 4}) == 119);  // the last of 120
+    }
+
+    TEST_CASE("offset_of: every element of a rank-4 tensor, in order, against Tensor::at") {
+        const Shape s{2, 3, 2, 4};
+        std::vector<float> memory(static_cast<size_t>(s.numel()));
+        std::iota(memory.begin(), memory.end(), 0.0f);  // memory[i] = i
+        const Tensor t{memory.data(), nullptr, s};
+        int64_t expected = 0;  // row-major: counting the indices counts the offsets
+        for (int a = 0; a < 2; a++)
+            for (int b = 0; b < 3; b++)
+                for (int c = 0; c < 2; c++)
+                    for (int d = 0; d < 4; d++) {
+                        INFO("index (" << a << ", " << b << ", " << c << ", " << d << ")");
+                        CHECK(offset_of(s, {a, b, c, d}) == expected);
+                        CHECK(t.at({a, b, c, d}) == static_cast<float>(expected));
+                        expected++;
+                    }
+    }
+
+    TEST_CASE("offset_of: a wrong index count or an out-of-range index throws glulab::Error") {
+        const Shape s{2, 3, 4};
+        CHECK_THROWS_AS(offset_of(s, {1, 2}), glulab::Error);
+        CHECK_THROWS_AS(offset_of(s, {1, 2, 3, 0}), glulab::Error);
+        CHECK_THROWS_AS(offset_of(s, {2, 0, 0}), glulab::Error);
+        CHECK_THROWS_AS(offset_of(s, {0, 3, 0}), glulab::Error);
+        CHECK_THROWS_AS(offset_of(s, {0, 0, 4}), glulab::Error);
+        CHECK_THROWS_AS(offset_of(s, {0, -1, 0}), glulab::Error);
+        CHECK_NOTHROW(offset_of(s, {1, 2, 3}));
+    }
+
+    TEST_CASE("transpose2d: a (2, 3) matrix") {
+        const float in[6] = {1, 2, 3,
+                             4, 5, 6};
+        float out[6] = {};
+        transpose2d(out, in, 2, 3);
+        const float expected[6] = {1, 4,
+                                   2, 5,
+                                   3, 6};
+        for (int i = 0; i < 6; i++) {
+            INFO("out[" << i << "]");
+            CHECK(out[i] == expected[i]);
+        }
+    }
+
+    TEST_CASE("transpose2d: out.at(j, i) == in.at(i, j), and twice gives back the input") {
+        for (auto [rows, cols] : {std::pair{1, 5}, std::pair{5, 1}, std::pair{4, 4}, std::pair{3, 7}}) {
+            INFO("rows " << rows << ", cols " << cols);
+            std::vector<float> in(static_cast<size_t>(rows * cols)), out(in.size(), -1.0f),
+                back(in.size(), -1.0f);
+            for (size_t k = 0; k < in.size(); k++) in[k] = 0.5f * static_cast<float>(k) - 3.0f;
+            transpose2d(out.data(), in.data(), rows, cols);
+            const Tensor a{in.data(), nullptr, Shape{rows, cols}};
+            const Tensor b{out.data(), nullptr, Shape{cols, rows}};
+            for (int i = 0; i < rows; i++)
+                for (int j = 0; j < cols; j++) CHECK(b.at({j, i}) == a.at({i, j}));
+            transpose2d(back.data(), out.data(), cols, rows);
+            CHECK(back == in);
+        }
+    }
+}

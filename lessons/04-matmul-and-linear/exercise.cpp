@@ -1,0 +1,41 @@
+// Lesson 04 · exercise: matmul with the trans_b option, and its backward, as plain loops.
+//
+// exercise.hpp has the two signatures and the formulas. Hints:
+//   - Element (i, j) of a row-major (rows, cols) matrix m is m[i * cols + j]. With trans_b, b is
+//     stored (N, K): the element b^T(p, j) that the product needs is b[j * K + p].
+//   - Let the shapes write the backward for you: da has a's shape (M, K) and must come from
+//     dout (M, N) and b; db has b's shape ((K, N), or (N, K) with trans_b) and must come from
+//     dout and a. There is one way to multiply them that gives the right shape.
+//   - Accumulate sums in double if you like (gemm_naive in src/ops/matmul.cpp does).
+// The tests compare with glulab's gemm_naive and matmul_backward, and with central differences.
+// Check it with:  make exercise LESSON=04
+#include "exercise.hpp"
+
+namespace lesson04 {
+
+void matmul_naive(float* out, const float* a, const float* b, int M, int N, int K, bool trans_b) {
+    // TODO: your code here.
+    (void)out;
+    (void)a;
+    (void)b;
+    (void)M;
+    (void)N;
+    (void)K;
+    (void)trans_b;
+}
+
+void matmul_backward_naive(float* da, float* db, const float* dout, const float* a,
+                           const float* b, int M, int N, int K, bool trans_b) {
+    // TODO: your code here.
+    (void)da;
+    (void)db;
+    (void)dout;
+    (void)a;
+    (void)b;
+    (void)M;
+    (void)N;
+    (void)K;
+    (void)trans_b;
+}
+
+}  // namespace lesson04

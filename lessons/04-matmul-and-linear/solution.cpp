@@ -1,0 +1,44 @@
+// Lesson 04 · reference solution of the exercise (CI runs the lesson's tests against it).
+#include "exercise.hpp"
+
+#include <cstdint>
+
+namespace lesson04 {
+
+namespace {
+// b^T(p, j) when trans_b (b stored (N, K)), else b(p, j) (b stored (K, N)).
+float b_at(const float* b, int p, int j, int N, int K, bool trans_b) {
+    return trans_b ? b[int64_t{j} * K + p] : b[int64_t{p} * N + j];
+}
+}  // namespace
+
+void matmul_naive(float* out, const float* a, const float* b, int M, int N, int K, bool trans_b) {
+    for (int i = 0; i < M; i++)
+        for (int j = 0; j < N; j++) {
+            double acc = 0.0;
+            for (int p = 0; p < K; p++) acc += double(a[int64_t{i} * K + p]) * b_at(b, p, j, N, K, trans_b);
+            out[int64_t{i} * N + j] = static_cast<float>(acc);
+        }
+}
+
+void matmul_backward_naive(float* da, float* db, const float* dout, const float* a,
+                           const float* b, int M, int N, int K, bool trans_b) {
+    // da (M, K): da(i, p) += sum_j dout(i, j) * op(b)(p, j)
+    if (da)
+        for (int i = 0; i < M; i++)
+            for (int p = 0; p < K; p++) {
+                double acc = 0.0;
+                for (int j = 0; j < N; j++) acc += double(dout[int64_t{i} * N + j]) * b_at(b, p, j, N, K, trans_b);
+                da[int64_t{i} * K + p] += static_cast<float>(acc);
+            }
+    // d op(b)(p, j) = sum_i a(i, p) * dout(i, j); stored at (p, j), or at (j, p) with trans_b.
+    if (db)
+        for (int p = 0; p < K; p++)
+            for (int j = 0; j < N; j++) {
+                double acc = 0.0;
+                for (int i = 0; i < M; i++) acc += double(a[int64_t{i} * K + p]) * dout[int64_t{i} * N + j];
+                db[trans_b ? int64_t{j} * K + p : int64_t{p} * N + j] += static_cast<float>(acc);
+            }
+}
+
+}  // namespace lesson04

@@ -1,0 +1,141 @@
+// Lesson 08 · RMSNorm — tests of the exercise: your rms_norm_backward against the library's,
+// against central differences of the forward, and on the properties the derivation predicts.
+#include <doctest/doctest.h>
+
+#include "exercise.hpp"
+#include "glulab/ops.hpp"
+#include "glulab/rng.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+#include <vector>
+
+namespace {
+
+constexpr float kEps = 1e-5f;
+
+struct Case {
+    int N, C;
+    std::vector<float> x, g, dout, out, rstd;
+};
+
+// Random x (N, C), gain near 1, dout, and the library's forward (out and rstd).
+Case make_case(int N, int C, uint64_t seed) {
+    glulab::Rng rng(seed);
+    Case k{N, C, {}, {}, {}, {}, {}};
+    for (int i = 0; i < N * C; i++) k.x.push_back(static_cast<float>(rng.normal()));
+    for (int c = 0; c < C; c++) k.g.push_back(1.0f + 0.5f * static_cast<float>(rng.normal()));
+    for (int i = 0; i < N * C; i++) k.dout.push_back(static_cast<float>(rng.normal()));
+    k.out.resize(k.x.size());
+    k.rstd.resize(static_cast<size_t>(N));
+    glulab::rms_norm_forward(k.out.data(), k.rstd.data(), k.x.data(), k.g.data(), N, C, kEps);
+    return k;
+}
+
+// L = sum(out * dout) for one row, in double: the function whose gradient we check.
+double row_loss(const double* x, const float* g, const float* dout, int C) {
+    double ss = 0;
+    for (int c = 0; c < C; c++) ss += x[c] * x[c];
+    const double r = 1.0 / std::sqrt(ss / C + kEps);
+    double L = 0;
+    for (int c = 0; c < C; c++) L += x[c] * r * g[c] * dout[c];
+    return L;
+}
+
+}  // namespace
+
+TEST_SUITE("lesson08") {
+    TEST_CASE("matches the library's rms_norm_backward") {
+        const std::pair<int, int> sizes[] = {{1, 1}, {3, 8}, {5, 17}, {64, 128}};
+        for (auto [N, C] : sizes) {
+            Case k = make_case(N, C, static_cast<uint64_t>(N * 100 + C));
+            std::vector<float> dx(k.x.size(), 0.0f), dg(k.g.size(), 0.0f), ldx = dx, ldg = dg;
+            lesson08::rms_norm_backward(dx.data(), dg.data(), k.dout.data(), k.x.data(),
+                                        k.g.data(), k.rstd.data(), N, C);
+            glulab::rms_norm_backward(ldx.data(), ldg.data(), k.dout.data(), k.x.data(),
+                                      k.g.data(), k.rstd.data(), N, C);
+            for (size_t i = 0; i < dx.size(); i++) {
+                INFO("N = " << N << ", C = " << C << ": dx[" << i / C << "][" << i % C << "]");
+                CHECK(dx[i] == doctest::Approx(ldx[i]).epsilon(1e-4).scale(1.0));
+            }
+            for (size_t c = 0; c < dg.size(); c++) {
+                INFO("N = " << N << ", C = " << C << ": dg[" << c << "]");
+                CHECK(dg[c] == doctest::Approx(ldg[c]).epsilon(1e-4).scale(1.0));
+            }
+        }
+    }
+
+    TEST_CASE("dx matches central differences of the forward") {
+        const int N = 3, C = 8;
+        Case k = make_case(N, C, 11);
+        std::vector<float> dx(k.x.size(), 0.0f);
+        lesson08::rms_norm_backward(dx.data(), nullptr, k.dout.data(), k.x.data(), k.g.data(),
+                                    k.rstd.data(), N, C);
+        const double h = 1e-5;
+        for (int i = 0; i < N; i++)
+            for (int c = 0; c < C; c++) {
+                std::vector<double> row(k.x.begin() + i * C, k.x.begin() + (i + 1) * C);
+                const float* g = k.g.data();
+                const float* d = k.dout.data() + i * C;
+                row[c] += h;
+                const double up = row_loss(row.data(), g, d, C);
+                row[c] -= 2 * h;
+                const double down = row_loss(row.data(), g, d, C);
+                const double numeric = (up - down) / (2 * h);
+                INFO("dx[" << i << "][" << c << "]: yours " << dx[i * C + c] << ", numeric "
+                           << numeric);
+                const double tol = 1e-4 * std::max(1.0, std::fabs(numeric));
+                CHECK(std::fabs(dx[i * C + c] - numeric) <= tol);
+            }
+    }
+
+    TEST_CASE("dg sums dout * xhat over every row") {
+        const int N = 6, C = 4;
+        Case k = make_case(N, C, 12);
+        std::vector<float> dg(C, 0.0f);
+        lesson08::rms_norm_backward(nullptr, dg.data(), k.dout.data(), k.x.data(), k.g.data(),
+                                    k.rstd.data(), N, C);
+        for (int c = 0; c < C; c++) {
+            double expected = 0;
+            for (int i = 0; i < N; i++)
+                expected += double(k.dout[i * C + c]) * k.x[i * C + c] * k.rstd[i];
+            INFO("dg[" << c << "]");
+            CHECK(dg[c] == doctest::Approx(expected).epsilon(1e-5));
+        }
+    }
+
+    TEST_CASE("accumulates (+=) into dx and dg, and skips null arrays") {
+        const int N = 2, C = 5;
+        Case k = make_case(N, C, 13);
+        std::vector<float> dx(k.x.size(), 0.0f), dg(C, 0.0f);
+        lesson08::rms_norm_backward(dx.data(), dg.data(), k.dout.data(), k.x.data(), k.g.data(),
+                                    k.rstd.data(), N, C);
+        std::vector<float> dx2(k.x.size(), 1.0f), dg2(C, -2.0f);
+        lesson08::rms_norm_backward(dx2.data(), dg2.data(), k.dout.data(), k.x.data(),
+                                    k.g.data(), k.rstd.data(), N, C);
+        for (size_t i = 0; i < dx.size(); i++) CHECK(dx2[i] == doctest::Approx(1.0f + dx[i]));
+        for (size_t c = 0; c < dg.size(); c++) CHECK(dg2[c] == doctest::Approx(-2.0f + dg[c]));
+        lesson08::rms_norm_backward(nullptr, nullptr, k.dout.data(), k.x.data(), k.g.data(),
+                                    k.rstd.data(), N, C);  // must not crash
+    }
+
+    TEST_CASE("the gradient is orthogonal to its row (scaling x leaves out unchanged)") {
+        const int N = 4, C = 16;
+        Case k = make_case(N, C, 14);
+        std::vector<float> dx(k.x.size(), 0.0f);
+        lesson08::rms_norm_backward(dx.data(), nullptr, k.dout.data(), k.x.data(), k.g.data(),
+                                    k.rstd.data(), N, C);
+        for (int i = 0; i < N; i++) {
+            double dot = 0, xx = 0, dd = 0;
+            for (int c = 0; c < C; c++) {
+                dot += double(k.x[i * C + c]) * dx[i * C + c];
+                xx += double(k.x[i * C + c]) * k.x[i * C + c];
+                dd += double(dx[i * C + c]) * dx[i * C + c];
+            }
+            INFO("row " << i << ": x . dx = " << dot);
+            CHECK(dd > 0);
+            CHECK(std::fabs(dot) <= 1e-4 * std::sqrt(xx * dd));
+        }
+    }
+}

@@ -1,0 +1,40 @@
+// Lesson 10 · reference solution of the exercise (CI runs the lesson's tests against it).
+#include "exercise.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace lesson10 {
+
+void causal_attention_head(float* out, float* probs, const float* qkv, int T, int C, int NH,
+                           int h) {
+    const int HS = C / NH;
+    const float scale = 1.0f / std::sqrt(static_cast<float>(HS));
+    for (int i = 0; i < T; i++) {
+        const float* q = qkv + i * 3 * C + h * HS;
+        float* P = probs + i * T;
+        // Scores of the past and present, and their maximum.
+        float mx = -INFINITY;
+        for (int j = 0; j <= i; j++) {
+            const float* k = qkv + j * 3 * C + C + h * HS;
+            float s = 0.0f;
+            for (int d = 0; d < HS; d++) s += q[d] * k[d];
+            P[j] = s * scale;
+            mx = std::max(mx, P[j]);
+        }
+        // Softmax over j <= i; the future gets exactly 0.
+        float sum = 0.0f;
+        for (int j = 0; j <= i; j++) sum += (P[j] = std::exp(P[j] - mx));
+        for (int j = 0; j <= i; j++) P[j] /= sum;
+        for (int j = i + 1; j < T; j++) P[j] = 0.0f;
+        // out_i = sum_j P_ij v_j.
+        float* o = out + i * HS;
+        for (int d = 0; d < HS; d++) o[d] = 0.0f;
+        for (int j = 0; j <= i; j++) {
+            const float* v = qkv + j * 3 * C + 2 * C + h * HS;
+            for (int d = 0; d < HS; d++) o[d] += P[j] * v[d];
+        }
+    }
+}
+
+}  // namespace lesson10

@@ -1,0 +1,107 @@
+// Lesson 10 · tests of the exercise: one head of causal attention against the library's kernel.
+#include <doctest/doctest.h>
+
+#include "exercise.hpp"
+#include "glulab/ops.hpp"
+#include "glulab/rng.hpp"
+
+#include <cmath>
+#include <vector>
+
+using namespace lesson10;
+
+namespace {
+
+std::vector<float> random_qkv(int B, int T, int C, float std, uint64_t seed) {
+    glulab::Rng rng(seed);
+    std::vector<float> qkv(static_cast<size_t>(B) * T * 3 * C);
+    for (float& x : qkv) x = std * static_cast<float>(rng.normal());
+    return qkv;
+}
+
+// Runs the exercise on every (b, h) of qkv (B, T, 3C) and compares with attention_forward.
+void check_against_library(int B, int T, int C, int NH, float std, uint64_t seed) {
+    const int HS = C / NH;
+    std::vector<float> qkv = random_qkv(B, T, C, std, seed);
+    std::vector<float> out(static_cast<size_t>(B) * T * C), probs(static_cast<size_t>(B) * NH * T * T);
+    glulab::attention_forward(out.data(), probs.data(), qkv.data(), B, T, C, NH);
+
+    std::vector<float> my_out(static_cast<size_t>(T) * HS), my_probs(static_cast<size_t>(T) * T);
+    for (int b = 0; b < B; b++)
+        for (int h = 0; h < NH; h++) {
+            causal_attention_head(my_out.data(), my_probs.data(), qkv.data() + b * T * 3 * C, T, C,
+                                  NH, h);
+            INFO("B=" << B << " T=" << T << " C=" << C << " NH=" << NH << " at b=" << b << " h=" << h);
+            for (int i = 0; i < T; i++)
+                for (int j = 0; j < T; j++) {
+                    INFO("probs[" << i << "][" << j << "]");
+                    CHECK(my_probs[i * T + j] ==
+                          doctest::Approx(probs[((b * NH + h) * T + i) * T + j]).epsilon(1e-4));
+                }
+            for (int i = 0; i < T; i++)
+                for (int d = 0; d < HS; d++) {
+                    INFO("out[" << i << "][" << d << "]");
+                    CHECK(my_out[i * HS + d] ==
+                          doctest::Approx(out[(b * T + i) * C + h * HS + d]).epsilon(1e-4));
+                }
+        }
+}
+
+}  // namespace
+
+TEST_SUITE("lesson10") {
+    TEST_CASE("probabilities are causal: zero above the diagonal, rows sum to 1") {
+        const int T = 6, C = 8, NH = 2, HS = C / NH;
+        std::vector<float> qkv = random_qkv(1, T, C, 1.0f, 1);
+        std::vector<float> out(T * HS), P(T * T);
+        for (int h = 0; h < NH; h++) {
+            causal_attention_head(out.data(), P.data(), qkv.data(), T, C, NH, h);
+            for (int i = 0; i < T; i++) {
+                INFO("head " << h << ", row " << i);
+                float sum = 0.0f;
+                for (int j = 0; j < T; j++) {
+                    if (j > i) CHECK(P[i * T + j] == 0.0f);
+                    else CHECK(P[i * T + j] > 0.0f);
+                    sum += P[i * T + j];
+                }
+                CHECK(sum == doctest::Approx(1.0f).epsilon(1e-5));
+            }
+            // Token 0 sees only itself: P[0][0] = 1 and out[0] = v_0.
+            CHECK(P[0] == doctest::Approx(1.0f));
+            for (int d = 0; d < HS; d++)
+                CHECK(out[d] == doctest::Approx(qkv[2 * C + h * HS + d]).epsilon(1e-6));
+        }
+    }
+
+    TEST_CASE("matches attention_forward for every sequence and head") {
+        check_against_library(1, 1, 4, 1, 1.0f, 2);   // one token: P = [1], out = v
+        check_against_library(1, 4, 8, 2, 1.0f, 3);   // the size of main.cpp
+        check_against_library(2, 7, 12, 3, 0.7f, 4);  // HS = 4, two sequences
+        check_against_library(2, 16, 32, 4, 0.5f, 5); // HS = 8
+    }
+
+    TEST_CASE("large scores do not overflow (subtract the row maximum)") {
+        // Scores of several hundred: exp() of them would overflow a float.
+        check_against_library(1, 5, 8, 2, 12.0f, 6);
+        const int T = 5, C = 8, NH = 2;
+        std::vector<float> qkv = random_qkv(1, T, C, 12.0f, 6);
+        std::vector<float> out(T * (C / NH)), P(T * T);
+        causal_attention_head(out.data(), P.data(), qkv.data(), T, C, NH, 1);
+        for (float x : out) CHECK(std::isfinite(x));
+        for (float p : P) CHECK(std::isfinite(p));
+    }
+
+    TEST_CASE("changing the last token leaves the earlier outputs exactly unchanged") {
+        const int T = 5, C = 8, NH = 2, HS = C / NH;
+        std::vector<float> qkv = random_qkv(1, T, C, 1.0f, 7);
+        std::vector<float> out1(T * HS), out2(T * HS), P(T * T);
+        causal_attention_head(out1.data(), P.data(), qkv.data(), T, C, NH, 0);
+        for (int c = 0; c < 3 * C; c++) qkv[(T - 1) * 3 * C + c] += 1.5f;  // the last token changes
+        causal_attention_head(out2.data(), P.data(), qkv.data(), T, C, NH, 0);
+        for (int i = 0; i < T - 1; i++)
+            for (int d = 0; d < HS; d++) CHECK(out1[i * HS + d] == out2[i * HS + d]);
+        bool last_changed = false;
+        for (int d = 0; d < HS; d++) last_changed |= out1[(T - 1) * HS + d] != out2[(T - 1) * HS + d];
+        CHECK(last_changed);
+    }
+}

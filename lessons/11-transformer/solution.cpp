@@ -1,0 +1,20 @@
+// Lesson 11 · reference solution of the exercise (CI runs the lesson's tests against it).
+#include "exercise.hpp"
+
+namespace lesson11 {
+
+glulab::ParamCounts count_params(const glulab::ModelConfig& cfg) {
+    const int64_t V = cfg.vocab_size, T = cfg.ctx, L = cfg.layers, C = cfg.d_model;
+    const int64_t H = cfg.ffn_hidden();
+    const int64_t ffn_matrices = glulab::is_gated(cfg.ffn) ? 3 : 2;  // up, (gate,) down
+    glulab::ParamCounts c;
+    c.embeddings = V * C + T * C;             // wte (V, C), wpe (T, C)
+    c.attention = L * (3 * C * C + C * C);    // qkv (3C, C), proj (C, C)
+    c.ffn = L * ffn_matrices * H * C;         // each (H, C) or (C, H)
+    c.norms = (2 * L + 1) * C;                // attn_norm, ffn_norm per block; norm_f
+    c.head = V * C;                           // lm_head (V, C), not tied to wte
+    c.total = c.embeddings + c.attention + c.ffn + c.norms + c.head;
+    return c;
+}
+
+}  // namespace lesson11

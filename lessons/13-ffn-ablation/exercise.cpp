@@ -1,0 +1,29 @@
+// Lesson 13 · exercise: mean ± std over seeds, and a verdict on two FFN kinds.
+//
+// Write the two functions declared in exercise.hpp:
+//   spread_of       mean and SAMPLE standard deviation (divide by n - 1; 0 when n < 2)
+//   compare_paired  check the lengths match (GLULAB_CHECK), then fill a, b, the paired
+//                   differences d_i = a[i] - b[i], and the two verdicts
+//                       differ_unpaired = n >= 2 and |mean_a - mean_b| > max(std_a, std_b)
+//                       differ_paired   = n >= 2 and |mean_d| > std_d
+// Check it with:  make exercise LESSON=13
+#include "exercise.hpp"
+
+#include "glulab/check.hpp"
+
+namespace lesson13 {
+
+Spread spread_of(std::span<const double> values) {
+    // TODO: your code here.
+    (void)values;
+    return {};
+}
+
+PairedComparison compare_paired(std::span<const double> a, std::span<const double> b) {
+    // TODO: your code here.
+    (void)a;
+    (void)b;
+    return {};
+}
+
+}  // namespace lesson13

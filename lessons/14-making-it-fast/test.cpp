@@ -1,0 +1,87 @@
+// Lesson 14 · tests of the exercise: the row blocks, and the split product against gemm_naive.
+#include <doctest/doctest.h>
+
+#include "exercise.hpp"
+#include "glulab/ops.hpp"
+#include "glulab/rng.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+using namespace lesson14;
+
+namespace {
+
+std::vector<float> random_matrix(int rows, int cols, glulab::Rng& rng) {
+    std::vector<float> x(static_cast<size_t>(rows) * cols);
+    for (float& v : x) v = static_cast<float>(rng.uniform()) * 2.0f - 1.0f;
+    return x;
+}
+
+// C = A B by the split, compared with gemm_naive on the whole product. C starts as NaN, so a
+// row that no thread wrote is caught.
+void check_product(int M, int N, int K, int threads) {
+    glulab::Rng rng(static_cast<uint64_t>(M * 1000 + N * 100 + K * 10 + threads));
+    const std::vector<float> A = random_matrix(M, K, rng), B = random_matrix(K, N, rng);
+    std::vector<float> C(static_cast<size_t>(M) * N, std::numeric_limits<float>::quiet_NaN());
+    std::vector<float> ref(C.size());
+    gemm_split_rows(M, N, K, A.data(), B.data(), C.data(), threads);
+    glulab::gemm_naive(false, false, M, N, K, 1.0f, A.data(), K, B.data(), N, 0.0f, ref.data(), N);
+    INFO("M=" << M << " N=" << N << " K=" << K << " threads=" << threads);
+    for (size_t i = 0; i < C.size(); i++) {
+        INFO("element " << i << " (row " << i / static_cast<size_t>(N) << ")");
+        REQUIRE(C[i] == doctest::Approx(ref[i]).epsilon(1e-6));
+    }
+}
+
+}  // namespace
+
+TEST_SUITE("lesson14") {
+    TEST_CASE("row_block: the formula of gemm's split") {
+        CHECK(row_block(10, 0, 3).begin == 0);
+        CHECK(row_block(10, 0, 3).end == 3);
+        CHECK(row_block(10, 1, 3).begin == 3);
+        CHECK(row_block(10, 1, 3).end == 6);
+        CHECK(row_block(10, 2, 3).begin == 6);
+        CHECK(row_block(10, 2, 3).end == 10);
+        CHECK(row_block(7, 0, 1).begin == 0);
+        CHECK(row_block(7, 0, 1).end == 7);
+    }
+
+    TEST_CASE("row_block: the blocks cover every row once, sizes differ by at most one") {
+        for (int M : {1, 2, 5, 16, 17, 100})
+            for (int threads : {1, 2, 3, 4, 7, 8, 150}) {
+                INFO("M=" << M << " threads=" << threads);
+                int next = 0, smallest = M, largest = 0;
+                for (int t = 0; t < threads; t++) {
+                    const RowBlock r = row_block(M, t, threads);
+                    CHECK(r.begin == next);  // contiguous, in order, no gap, no overlap
+                    CHECK(r.end >= r.begin);
+                    next = r.end;
+                    smallest = std::min(smallest, r.end - r.begin);
+                    largest = std::max(largest, r.end - r.begin);
+                }
+                CHECK(next == M);
+                CHECK(largest - smallest <= 1);
+            }
+    }
+
+    TEST_CASE("row_block: no int overflow for large M") {
+        const int M = 1 << 30;
+        CHECK(row_block(M, 2, 3).begin == 715827882);
+        CHECK(row_block(M, 2, 3).end == M);
+    }
+
+    TEST_CASE("gemm_split_rows: agrees with gemm_naive on one, two and many threads") {
+        for (int threads : {1, 2, 3, 4}) check_product(37, 29, 23, threads);
+        check_product(64, 64, 64, 4);
+    }
+
+    TEST_CASE("gemm_split_rows: more threads than rows, a single row, a single column") {
+        check_product(3, 8, 5, 8);
+        check_product(1, 16, 9, 2);
+        check_product(13, 1, 7, 3);
+    }
+}

@@ -1,0 +1,170 @@
+// cmd_compare.cpp — `glulab compare`: train every FFN kind with every seed, then the table, the
+// verdict and the plots.
+//
+// The grid, the summaries and the verdict are the library's (compare.hpp → run_compare); this
+// file reads the flags, draws the progress of the whole comparison and prints the results.
+//
+// Lesson 13 · the FFN ablation
+#include "commands.hpp"
+#include "flags.hpp"
+
+#include "glulab/compare.hpp"
+#include "glulab/plot.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+
+namespace glulab {
+
+namespace {
+
+struct CompareArgs {
+    TrainConfig cfg;
+    std::string ffn = "relu,gelu,swiglu";
+    int seeds = 3;
+    std::string match = "params";
+    std::string out = "runs/compare";
+    bool force = false;
+};
+
+std::string duration(double s) {
+    const int t = static_cast<int>(s + 0.5);
+    return t >= 3600 ? fmt::format("{}h{:02}m", t / 3600, t / 60 % 60)
+           : t >= 60 ? fmt::format("{}m{:02}s", t / 60, t % 60)
+                     : fmt::format("{}s", t);
+}
+
+// Progress of the whole comparison
+// --------------------------------
+// On a terminal: a redrawn line with the run (i of n), its step, and the ETA of the whole
+// comparison; otherwise plain lines only. Every evaluation prints a line in both cases. The
+// ETA assumes every run still to come trains all its steps, at the pace of the steps trained
+// so far in this session (evaluations included).
+class CompareProgress {
+public:
+    void run_start(const RunInfo& i) {
+        const char* what = i.action == RunAction::reuse    ? "finished before: results read back"
+                           : i.action == RunAction::resume ? "resuming from its checkpoint"
+                                                           : "training";
+        line(fmt::format("{} -> {}: {}", tag(i), i.dir, what));
+        if (i.action != RunAction::reuse && !started_) {
+            started_ = true;
+            t0_ = clock::now();
+        }
+    }
+    void step(const RunInfo& i, const StepReport& r) {
+        steps_trained_++;
+        if (!tty_) return;
+        const double elapsed = std::chrono::duration<double>(clock::now() - t0_).count();
+        const long remaining = (r.steps - r.step) + static_cast<long>(r.steps) * (i.count - i.index - 1);
+        const double eta = elapsed / static_cast<double>(steps_trained_) * static_cast<double>(remaining);
+        const int width = 20;
+        const int filled = r.steps ? width * r.step / r.steps : width;
+        fmt::print("\r{} step {:>5}/{} [{}{}] loss {:.4f}  comparison ETA {:<8}", tag(i), r.step, r.steps,
+                   std::string(static_cast<size_t>(filled), '='), std::string(static_cast<size_t>(width - filled), ' '),
+                   r.loss, duration(eta));
+        std::fflush(stdout);
+        bar_shown_ = true;
+    }
+    void eval(const RunInfo& i, const EvalReport& r) {
+        line(fmt::format("{} step {:>5}  train {:.4f}  val {:.4f}  {:.0f} tok/s", tag(i), r.step, r.train_loss,
+                         r.val_loss, r.tokens_per_s));
+    }
+    void run_end(const RunInfo& i, const TrainSummary& s) {
+        if (i.action == RunAction::reuse) return;
+        line(fmt::format("{} done: val {:.4f} (best {:.4f}), {:.1f} ms/step", tag(i), s.final_val_loss,
+                         s.best_val_loss, s.ms_per_step));
+    }
+    void finish() { clear_bar(); }
+
+private:
+    using clock = std::chrono::steady_clock;
+
+    static std::string tag(const RunInfo& i) {
+        return fmt::format("[{}/{}] {} s{}", i.index + 1, i.count, ffn_kind_name(i.kind), i.seed);
+    }
+    void clear_bar() {
+        if (bar_shown_) fmt::print("\r\033[K");
+        bar_shown_ = false;
+    }
+    void line(const std::string& text) {
+        clear_bar();
+        fmt::print("{}\n", text);
+        std::fflush(stdout);
+    }
+
+    bool tty_ = ProgressDisplay::on_terminal();
+    bool bar_shown_ = false;
+    bool started_ = false;
+    clock::time_point t0_;
+    long steps_trained_ = 0;  // in this session
+};
+
+void run(CompareArgs& a, const CLI::App& cmd) {
+    // Check everything that can be checked before the data is read and a model is built.
+    CompareConfig cfg{.base = a.cfg, .kinds = parse_ffn_list(a.ffn), .seeds = a.seeds,
+                      .match = parse_match(a.match), .out = a.out, .force = a.force};
+    cfg.validate();
+    ModelConfig probe = cfg.base.model;
+    probe.vocab_size = probe.vocab_size > 0 ? probe.vocab_size : 1;
+    probe.validate();
+
+    fmt::print("{}", format_compare_setup(cfg));
+    if (cfg.base.model.d_ff > 0 && cmd.count("--match") > 0)
+        fmt::print("note: --d-ff {} is used for every kind, so --match {} has no effect\n", cfg.base.model.d_ff,
+                   a.match);
+    std::string widths;
+    for (FfnKind k : cfg.kinds)
+        widths += fmt::format("{}{} {}", widths.empty() ? "" : ", ", ffn_kind_name(k),
+                              compare_run_config(cfg, k, 0).model.ffn_hidden());
+    fmt::print("FFN hidden width H: {}\n", widths);
+
+    CompareProgress progress;
+    CompareCallbacks cb;
+    cb.on_run_start = [&](const RunInfo& i) { progress.run_start(i); };
+    cb.on_step = [&](const RunInfo& i, const StepReport& r) { progress.step(i, r); };
+    cb.on_eval = [&](const RunInfo& i, const EvalReport& r) { progress.eval(i, r); };
+    cb.on_run_end = [&](const RunInfo& i, const TrainSummary& s) { progress.run_end(i, s); };
+    const CompareResult result = run_compare(cfg, cb);
+    progress.finish();
+    if (result.interrupted) {
+        fmt::print("interrupted: the current run's checkpoint is saved; run the same command again to "
+                   "continue where it stopped\n");
+        throw CLI::RuntimeError(130);
+    }
+
+    fmt::print("\n{}\n{}\n", format_compare_table(result.kinds), verdict(result.kinds));
+    std::vector<std::string> dirs;
+    for (const RunResult& r : result.runs) dirs.push_back(r.dir);
+    const PlotReport plots = write_plots(load_runs(dirs), cfg.out);
+    std::vector<std::string> files = result.files;
+    files.insert(files.end(), plots.files.begin(), plots.files.end());
+    if (!plots.drawn) fmt::print("{}\n{}", plots.ascii, gnuplot_install_note("glulab plot " + cfg.out));
+    fmt::print("files:");
+    for (const std::string& f : files) fmt::print(" {}", f);
+    fmt::print("\n");
+}
+
+}  // namespace
+
+void add_compare_command(CLI::App& app) {
+    auto args = std::make_shared<CompareArgs>();
+    CLI::App* cmd = app.add_subcommand("compare", "Train every FFN kind with every seed and compare them");
+    cmd->add_option("--ffn", args->ffn, "kinds to compare, comma-separated, or all: " + ffn_kind_names())
+        ->capture_default_str();
+    cmd->add_option("--seeds", args->seeds, "runs per kind, seeds --seed, --seed + 1, ...")
+        ->check(CLI::PositiveNumber)->capture_default_str();
+    cmd->add_option("--match", args->match,
+                    "params: gated kinds get 2/3 of the width (same parameters); dff: every kind gets 4C")
+        ->check(CLI::IsMember({"params", "dff"}))->capture_default_str();
+    add_train_flags(*cmd, args->cfg);
+    cmd->add_option("--out", args->out, "directory of the runs, the tables and the plots")->capture_default_str();
+    cmd->add_flag("--force", args->force, "OUT holds runs made with other settings: train everything again");
+    cmd->callback([args, cmd] { run(*args, *cmd); });
+}
+
+}  // namespace glulab

@@ -1,0 +1,226 @@
+// cmd_reference.cpp — `glulab reference`: the numbers PyTorch checks glulab against.
+//
+//     glulab reference --ffn swiglu --out build/crosscheck/swiglu
+//     /usr/bin/python3 tests/torch/crosscheck.py build/crosscheck/swiglu
+//
+// Builds a small model that still has every part of the real one (L = 2 blocks, C = 32,
+// NH = 4 heads, T = 16, V = 29, any FFN kind), runs it on one random batch and writes two files
+// into --out, in the layout tests/torch/crosscheck.py reads (docs/checkpoint-format.md):
+//
+//     model.safetensors      the weights, config and vocab (save_model, as a checkpoint)
+//     reference.safetensors  idx (B, T) I32, targets (B, T) I32   the batch
+//                            logits (B, T, V), loss (1)           the forward pass
+//                            grad.<name>, one per parameter       of the mean loss
+//                            adamw_losses (S)                     S training steps, below
+//                            adamw_lrs (S), adamw_grad_norms (S)  what each step used
+//                            __metadata__ optim                   the OptimConfig as JSON
+//
+// The S training steps start from the saved weights and repeat the same batch, each exactly
+// as train_run does it (trainer.cpp): loss, backward, clip_grad_norm, adamw_step with
+// learning_rate(opt, s) and t = s + 1. adamw_losses[s] is the loss before update s. PyTorch
+// loads the weights, replays everything with torch.optim.AdamW and compares.
+//
+// Leaves out: dropout (PyTorch draws other masks, so the reference is made without it).
+//
+// Lesson 12 · training
+#include "commands.hpp"
+#include "flags.hpp"
+
+#include "glulab/checkpoint.hpp"
+#include "glulab/safetensors.hpp"
+#include "glulab/tape.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace glulab {
+
+namespace {
+
+struct ReferenceArgs {
+    ModelConfig model{.vocab_size = 29, .ctx = 16, .layers = 2, .d_model = 32, .heads = 4};
+    std::string ffn = "swiglu";
+    std::string out;
+    int batch = 4;             // B
+    int steps = 5;             // S, AdamW steps recorded
+    uint64_t seed = 1337;
+    bool plain_init = false;   // keep glulab's init as it is (see spread_weights)
+};
+
+// The optimizer settings of the reference, chosen so that every term of the update shows in
+// the S = 5 recorded steps: a warmup of 2 steps (lr / 2, then lr), the cosine from lr down to
+// min_lr over the rest, weight decay large enough to move the losses, bias corrections that
+// matter at t = 1..5, and a clip below the gradient norm, so that clipping acts.
+OptimConfig reference_optim(int steps) {
+    return OptimConfig{.lr = 1e-2f, .min_lr = 1e-3f, .warmup = std::min(2, steps), .steps = steps,
+                       .beta1 = 0.9f, .beta2 = 0.99f, .eps = 1e-8f, .weight_decay = 0.1f,
+                       .clip = 0.5f};
+}
+
+std::string optim_to_json(const OptimConfig& o) {
+    // Floats go out as the doubles they are exactly (0.01f -> 0.009999999776482582), so
+    // PyTorch computes with the very values glulab used.
+    nlohmann::json j = {{"lr", o.lr},          {"min_lr", o.min_lr}, {"warmup", o.warmup},
+                        {"steps", o.steps},     {"weight_decay", o.weight_decay},
+                        {"beta1", o.beta1},     {"beta2", o.beta2},   {"eps", o.eps},
+                        {"clip", o.clip}};
+    return j.dump();
+}
+
+// V characters: newline, space, a..z, '.', ... then, past the end of the list, code points
+// from U+00C0 on. Only the count matters to the model; the characters make the vocab readable.
+Vocab make_vocab(int V) {
+    const std::u32string alphabet =
+        U"\n abcdefghijklmnopqrstuvwxyz.,!?;:'-ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    std::vector<char32_t> cps(alphabet.begin(),
+                              alphabet.begin() + std::min<ptrdiff_t>(V, std::ssize(alphabet)));
+    for (char32_t cp = 0xC0; std::ssize(cps) < V; cp++) cps.push_back(cp);
+    return Vocab(std::move(cps));
+}
+
+// spread_weights
+// --------------
+// glulab's init (N(0, 0.02), gains 1) makes the logits nearly 0, the attention nearly uniform
+// and every gain exactly 1, where a model that forgot a gain, or a head's scale, would give
+// the same numbers. For the reference the matrices and embeddings are scaled by 10 (N(0, 0.2):
+// pre-activations and attention scores of order 1, so the activations' curves and the
+// softmax matter) and each gain (the model's only vectors: it has no biases) becomes
+// 1 + 0.2 N(0, 1).
+void spread_weights(Transformer& model, uint64_t seed) {
+    ParamStore& ps = model.params();
+    Rng rng(seed + 1);  // a stream apart from the one init(seed) drew the weights from
+    for (const ParamEntry& e : ps.entries()) {
+        float* w = ps.data() + e.offset;
+        const bool gain = e.shape.rank == 1;  // an RMSNorm weight (C)
+        for (int64_t i = 0; i < e.shape.numel(); i++)
+            w[i] = gain ? 1.0f + 0.2f * static_cast<float>(rng.normal()) : 10.0f * w[i];
+    }
+}
+
+// Copies of the recorded numbers (the tape's tensors are gone at its next reset).
+struct Reference {
+    std::vector<int32_t> idx, targets;  // (B, T) each
+    std::vector<float> logits;          // (B, T, V)
+    float loss = 0;
+    std::vector<float> grad;            // the flat gradient array, all parameters
+    std::vector<float> adamw_losses, adamw_lrs, adamw_grad_norms;  // (S) each
+};
+
+Reference compute_reference(Transformer& model, const OptimConfig& opt, int B, uint64_t seed) {
+    const int T = model.config().ctx, V = model.config().vocab_size;
+    Reference r;
+    Rng rng(seed + 2);
+    r.idx.resize(static_cast<size_t>(B * T));
+    r.targets.resize(r.idx.size());
+    for (auto& id : r.idx) id = static_cast<int32_t>(rng.below(static_cast<uint64_t>(V)));
+    for (auto& id : r.targets) id = static_cast<int32_t>(rng.below(static_cast<uint64_t>(V)));
+
+    // Forward and backward: what Transformer::loss does, in two lines to keep the logits.
+    Tape tape;
+    ParamStore& ps = model.params();
+    ps.zero_grad();
+    Tensor logits = model.forward(tape, r.idx.data(), B, T);
+    Tensor loss = cross_entropy(tape, logits, r.targets.data());
+    tape.backward(loss);
+    r.logits.assign(logits.data, logits.data + logits.numel());
+    r.loss = loss.data[0];
+    r.grad.assign(ps.grad(), ps.grad() + ps.size());
+
+    // S training steps on the same batch, one as in train_run each (trainer.cpp).
+    for (int s = 0; s < opt.steps; s++) {
+        tape.reset();
+        ps.zero_grad();
+        Tensor l = model.loss(tape, r.idx.data(), r.targets.data(), B, T);
+        tape.backward(l);
+        const float norm = clip_grad_norm(ps, opt.clip);
+        const float lr = learning_rate(opt, s);
+        adamw_step(ps, opt, lr, s + 1);
+        r.adamw_losses.push_back(l.data[0]);  // before update s
+        r.adamw_lrs.push_back(lr);
+        r.adamw_grad_norms.push_back(norm);
+    }
+    return r;
+}
+
+void write_reference(const std::string& path, const Reference& r, const ParamStore& ps,
+                     const OptimConfig& opt, int B, int T, int V) {
+    const int S = static_cast<int>(r.adamw_losses.size());
+    std::vector<SafetensorsEntry> tensors;
+    tensors.emplace_back("idx", Shape{B, T}, r.idx.data());
+    tensors.emplace_back("targets", Shape{B, T}, r.targets.data());
+    tensors.emplace_back("logits", Shape{B, T, V}, r.logits.data());
+    tensors.emplace_back("loss", Shape{1}, &r.loss);
+    for (const ParamEntry& e : ps.entries())
+        tensors.emplace_back("grad." + e.name, e.shape, r.grad.data() + e.offset);
+    tensors.emplace_back("adamw_losses", Shape{S}, r.adamw_losses.data());
+    tensors.emplace_back("adamw_lrs", Shape{S}, r.adamw_lrs.data());
+    tensors.emplace_back("adamw_grad_norms", Shape{S}, r.adamw_grad_norms.data());
+    safetensors_write(path, tensors, {{"optim", optim_to_json(opt)}});
+}
+
+void run(ReferenceArgs& a) {
+    a.model.ffn = parse_ffn_kind(a.ffn);
+    GLULAB_CHECK(a.model.dropout == 0.0f, "leave --dropout out",
+                 "reference: dropout {} would draw masks PyTorch cannot reproduce",
+                 a.model.dropout);
+    a.model.validate();
+    const OptimConfig opt = reference_optim(a.steps);
+    opt.validate();
+    const int B = a.batch, T = a.model.ctx, V = a.model.vocab_size;
+
+    Transformer model(a.model);
+    model.init(a.seed);
+    if (!a.plain_init) spread_weights(model, a.seed);
+    std::filesystem::create_directories(a.out);
+    const std::string model_path = a.out + "/model.safetensors";
+    save_model(model_path, model, make_vocab(V));  // before training changes the weights
+
+    fmt::print("glulab reference  ffn {}  L {}  C {}  NH {}  T {}  B {}  V {}  H {}  seed {}\n",
+               a.ffn, a.model.layers, a.model.d_model, a.model.heads, T, B, V, model.d_ff(), a.seed);
+    Reference r = compute_reference(model, opt, B, a.seed);
+    fmt::print("  loss {:.6f} (log V = {:.6f})\n", r.loss, std::log(static_cast<double>(V)));
+    fmt::print("  AdamW lr {} -> {} (warmup {})  wd {}  clip {}\n", opt.lr, opt.min_lr, opt.warmup,
+               opt.weight_decay, opt.clip);
+    fmt::print("  {:>4}  {:>9}  {:>9}  {:>9}\n", "step", "lr", "grad norm", "loss");
+    for (size_t s = 0; s < r.adamw_losses.size(); s++) {
+        const float norm = r.adamw_grad_norms[s];
+        fmt::print("  {:>4}  {:>9.2e}  {:>9.4f}  {:>9.6f}{}\n", s, r.adamw_lrs[s], norm,
+                   r.adamw_losses[s], norm > opt.clip ? "  (clipped)" : "");
+    }
+
+    const std::string ref_path = a.out + "/reference.safetensors";
+    write_reference(ref_path, r, model.params(), opt, B, T, V);
+    fmt::print("wrote {} and {}\n", model_path, ref_path);
+}
+
+}  // namespace
+
+void add_reference_command(CLI::App& app) {
+    auto a = std::make_shared<ReferenceArgs>();
+    CLI::App* cmd = app.add_subcommand(
+        "reference", "Write a small model with its logits, loss, gradients and AdamW losses, for "
+                     "the PyTorch cross-check");
+    cmd->add_option("--ffn", a->ffn, "feed-forward kind: " + ffn_kind_names())->capture_default_str();
+    cmd->add_option("--out", a->out, "directory for model.safetensors and reference.safetensors")
+        ->required();
+    add_model_flags(*cmd, a->model);
+    cmd->add_option("--vocab", a->model.vocab_size, "V (random tokens)")
+        ->check(CLI::PositiveNumber)->capture_default_str();
+    cmd->add_option("--batch", a->batch, "B")->check(CLI::PositiveNumber)->capture_default_str();
+    cmd->add_option("--steps", a->steps, "S, AdamW steps whose losses are recorded")
+        ->check(CLI::PositiveNumber)->capture_default_str();
+    cmd->add_option("--seed", a->seed, "seed for the weights and the batch")->capture_default_str();
+    cmd->add_flag("--plain-init", a->plain_init,
+                  "keep glulab's init (N(0, 0.02), gains 1) instead of spreading the weights");
+    cmd->callback([a] { run(*a); });
+}
+
+}  // namespace glulab

@@ -1,0 +1,487 @@
+// compare.cpp — the grid of runs, its summaries, the table and the verdict (compare.hpp).
+//
+// Lesson 13 · the FFN ablation
+#include "glulab/compare.hpp"
+
+#include "glulab/check.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace glulab {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// CompareConfig
+// -------------
+
+MatchBy parse_match(std::string_view name) {
+    if (name == "params") return MatchBy::params;
+    if (name == "dff") return MatchBy::dff;
+    GLULAB_CHECK(false, "params: gated kinds get 2/3 of the width; dff: every kind gets 4C",
+                 "unknown --match '{}'; valid: params, dff", name);
+    return MatchBy::params;  // not reached
+}
+
+std::string_view match_name(MatchBy match) { return match == MatchBy::params ? "params" : "dff"; }
+
+std::vector<FfnKind> parse_ffn_list(std::string_view list) {
+    if (list == "all") return {all_ffn_kinds().begin(), all_ffn_kinds().end()};
+    std::vector<FfnKind> kinds;
+    size_t start = 0;
+    while (start <= list.size()) {
+        size_t end = std::min(list.find(',', start), list.size());
+        std::string_view name = list.substr(start, end - start);
+        while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
+        while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+        GLULAB_CHECK(!name.empty(), "e.g. --ffn relu,gelu,swiglu or --ffn all",
+                     "--ffn '{}' has an empty name", list);
+        const FfnKind kind = parse_ffn_kind(name);
+        GLULAB_CHECK(std::find(kinds.begin(), kinds.end(), kind) == kinds.end(), "name each kind once",
+                     "--ffn names {} twice", name);
+        kinds.push_back(kind);
+        start = end + 1;
+    }
+    return kinds;
+}
+
+void CompareConfig::validate() const {
+    GLULAB_CHECK(!kinds.empty(), "e.g. --ffn relu,gelu,swiglu", "no FFN kinds to compare");
+    GLULAB_CHECK(seeds >= 1, "e.g. --seeds 3", "--seeds must be at least 1, got {}", seeds);
+    GLULAB_CHECK(!out.empty(), "e.g. --out runs/compare", "--out must not be empty");
+    base.validate();
+}
+
+// With an explicit d_ff it is every kind's; MatchBy::dff gives gated kinds the plain width 4C
+// (asked of ffn_hidden, so the rule lives in one place); MatchBy::params leaves d_ff = 0.
+TrainConfig compare_run_config(const CompareConfig& cfg, FfnKind kind, int seed_index) {
+    TrainConfig c = cfg.base;
+    c.model.ffn = kind;
+    c.seed = cfg.base.seed + static_cast<uint64_t>(seed_index);
+    if (cfg.base.model.d_ff == 0 && cfg.match == MatchBy::dff && is_gated(kind)) {
+        ModelConfig plain = cfg.base.model;
+        plain.ffn = FfnKind::relu;
+        c.model.d_ff = plain.ffn_hidden();
+    }
+    return c;
+}
+
+std::string compare_run_dir(const CompareConfig& cfg, FfnKind kind, int seed_index) {
+    return (fs::path(cfg.out) / fmt::format("{}-s{}", ffn_kind_name(kind),
+                                            cfg.base.seed + static_cast<uint64_t>(seed_index)))
+        .string();
+}
+
+std::string_view run_action_name(RunAction action) {
+    switch (action) {
+        case RunAction::train: return "train";
+        case RunAction::resume: return "resume";
+        case RunAction::reuse: return "reuse";
+    }
+    return "?";
+}
+
+namespace {
+
+std::string read_file(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    GLULAB_CHECK(in.good(), "", "cannot read {}", path.string());
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+void write_file(const fs::path& path, const std::string& text) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    GLULAB_CHECK(out.good(), "is the directory writable?", "cannot write {}", path.string());
+    out << text;
+}
+
+// Settings check
+// --------------
+// A run's config.json against the config asked for, field by field ("optim.steps"). The
+// vocabulary size comes from the data, so the saved one is taken as asked for.
+
+void flatten(const json& j, const std::string& prefix, std::map<std::string, std::string>& out) {
+    if (j.is_object()) {
+        for (const auto& [key, value] : j.items()) flatten(value, prefix.empty() ? key : prefix + "." + key, out);
+    } else {
+        out[prefix] = j.dump();
+    }
+}
+
+std::vector<std::string> config_differences(const fs::path& path, TrainConfig want) {
+    const json saved = json::parse(read_file(path), nullptr, false);
+    if (!saved.is_object()) return {"config.json is not JSON"};
+    if (saved.contains("model") && saved["model"].contains("vocab_size") &&
+        saved["model"]["vocab_size"].is_number_integer())
+        want.model.vocab_size = saved["model"]["vocab_size"].get<int>();
+    std::map<std::string, std::string> have, asked;
+    flatten(saved, "", have);
+    flatten(json::parse(train_config_to_json(want)), "", asked);
+    std::vector<std::string> diffs;
+    for (const auto& [key, value] : asked) {
+        auto it = have.find(key);
+        if (it == have.end()) diffs.push_back(fmt::format("{} missing there, {} now", key, value));
+        else if (it->second != value) diffs.push_back(fmt::format("{} {} there, {} now", key, it->second, value));
+    }
+    for (const auto& [key, value] : have)
+        if (!asked.contains(key)) diffs.push_back(fmt::format("{} {} there, absent now", key, value));
+    return diffs;
+}
+
+bool has_checkpoint(const fs::path& dir) {
+    return fs::exists(dir / "config.json") && fs::exists(dir / "model.safetensors") &&
+           fs::exists(dir / "optimizer.safetensors");
+}
+
+// Ctrl-C between two runs (or before a run has installed its own handler) lands here. The
+// next run then hands it on to train_run's handler by raising SIGINT at its first step, so the
+// run stops with its checkpoint saved, as if Ctrl-C had come a moment later.
+std::atomic<bool> g_stop{false};
+extern "C" void on_compare_sigint(int) { g_stop = true; }
+
+struct CompareSigintScope {
+    using Handler = void (*)(int);
+    Handler before;
+    CompareSigintScope() : before(std::signal(SIGINT, on_compare_sigint)) { g_stop = false; }
+    ~CompareSigintScope() { std::signal(SIGINT, before); }
+};
+
+std::string with_commas(int64_t n) {
+    std::string digits = std::to_string(n < 0 ? -n : n), out;
+    for (size_t i = 0; i < digits.size(); i++) {
+        if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+        out += digits[i];
+    }
+    return n < 0 ? "-" + out : out;
+}
+
+std::string join(const std::vector<std::string>& parts, const std::string& sep) {
+    std::string out;
+    for (size_t i = 0; i < parts.size(); i++) out += (i ? sep : "") + parts[i];
+    return out;
+}
+
+// `text` broken into lines of at most `width` characters, each after `indent`.
+std::string wrap(const std::string& text, size_t width, const std::string& indent) {
+    std::istringstream words(text);
+    std::string word, line, out;
+    while (words >> word) {
+        if (!line.empty() && line.size() + 1 + word.size() > width) {
+            out += indent + line + "\n";
+            line.clear();
+        }
+        line += (line.empty() ? "" : " ") + word;
+    }
+    if (!line.empty()) out += indent + line + "\n";
+    return out;
+}
+
+
+// The losses of a run come from its metrics.csv (the last evaluation, and the lowest val
+// loss), the same whether the run was trained now or read back.
+void losses_from_metrics(RunResult& r) {
+    if (r.metrics.empty()) return;
+    r.summary.final_train_loss = static_cast<float>(r.metrics.back().train_loss);
+    r.summary.final_val_loss = static_cast<float>(r.metrics.back().val_loss);
+    double best = r.metrics.front().val_loss;
+    for (const MetricRow& m : r.metrics) best = std::min(best, m.val_loss);
+    r.summary.best_val_loss = static_cast<float>(best);
+}
+
+}  // namespace
+
+TrainSummary read_run_summary(const std::string& dir) {
+    const fs::path path = fs::path(dir) / "summary.json";
+    const json j = json::parse(read_file(path), nullptr, false);
+    GLULAB_CHECK(j.is_object(), "delete it to train the run again", "{} is not JSON", path.string());
+    try {
+        TrainSummary s;
+        s.steps_done = j.at("steps");
+        s.final_train_loss = j.at("final_train_loss");
+        s.final_val_loss = j.at("final_val_loss");
+        s.best_val_loss = j.at("best_val_loss");
+        s.ms_per_step = j.at("ms_per_step");
+        s.tokens_per_s = j.at("tokens_per_s");
+        s.d_ff = j.at("d_ff");
+        s.ffn_params = j.at("ffn_params");
+        s.total_params = j.at("total_params");
+        return s;
+    } catch (const json::exception& e) {
+        GLULAB_CHECK(false, "delete it to train the run again", "{}: {}", path.string(), e.what());
+        throw;  // not reached
+    }
+}
+
+std::string format_compare_setup(const CompareConfig& cfg) {
+    std::vector<std::string> names;
+    for (FfnKind k : cfg.kinds) names.emplace_back(ffn_kind_name(k));
+    const std::string kinds = join(names, ",");
+    const std::string width = cfg.base.model.d_ff > 0 ? fmt::format("d_ff {} for every kind", cfg.base.model.d_ff)
+                                                      : fmt::format("match {}", match_name(cfg.match));
+    return fmt::format("glulab compare: {}; seeds {}..{}; {} steps; L {} C {} NH {} T {} B {}; {}; data {}\n",
+                       kinds, cfg.base.seed, cfg.base.seed + static_cast<uint64_t>(cfg.seeds) - 1,
+                       cfg.base.optim.steps, cfg.base.model.layers, cfg.base.model.d_model,
+                       cfg.base.model.heads, cfg.base.model.ctx, cfg.base.batch, width, cfg.base.data);
+}
+
+// run_compare
+// -----------
+// 1. check every run directory already in OUT against the settings asked for (all of them,
+//    before anything is trained);
+// 2. seed by seed, kind by kind: read back, resume or train;
+// 3. read every run's metrics.csv, summarise per kind, write the CSVs and the report.
+CompareResult run_compare(const CompareConfig& cfg, const CompareCallbacks& callbacks) {
+    cfg.validate();
+    const int count = static_cast<int>(cfg.kinds.size()) * cfg.seeds;
+    std::vector<RunInfo> plan;
+    for (int s = 0; s < cfg.seeds; s++)
+        for (FfnKind kind : cfg.kinds) {
+            const TrainConfig run_cfg = compare_run_config(cfg, kind, s);
+            const fs::path dir = compare_run_dir(cfg, kind, s);
+            RunInfo info{.index = static_cast<int>(plan.size()), .count = count, .kind = kind,
+                         .seed = run_cfg.seed, .steps = run_cfg.optim.steps, .dir = dir.string()};
+            if (!cfg.force && fs::exists(dir / "config.json")) {
+                const std::vector<std::string> diffs = config_differences(dir / "config.json", run_cfg);
+                GLULAB_CHECK(diffs.empty(), "use another --out, or add --force to train every run again",
+                             "{} was made with other settings ({}): {}", info.dir, (dir / "config.json").string(),
+                             join(diffs, "; "));
+                info.action = fs::exists(dir / "summary.json") ? RunAction::reuse
+                              : has_checkpoint(dir)            ? RunAction::resume
+                                                               : RunAction::train;
+            }
+            plan.push_back(info);
+        }
+
+    CompareResult result;
+    CompareSigintScope sigint;
+    for (const RunInfo& info : plan) {
+        if (g_stop) {
+            result.interrupted = true;
+            break;
+        }
+        const TrainConfig run_cfg = compare_run_config(cfg, info.kind, static_cast<int>(info.seed - cfg.base.seed));
+        if (callbacks.on_run_start) callbacks.on_run_start(info);
+        RunResult r{.kind = info.kind, .seed = info.seed, .dir = info.dir, .action = info.action};
+        if (info.action == RunAction::reuse) {
+            r.summary = read_run_summary(info.dir);
+        } else {
+            // A run trained from scratch starts in an empty directory, so no stale checkpoint
+            // of other settings can be resumed later.
+            if (info.action == RunAction::train) fs::remove_all(info.dir);
+            TrainCallbacks tc;
+            tc.on_step = [&](const StepReport& s) {
+                if (g_stop) std::raise(SIGINT);  // now train_run's handler: stop after this step
+                if (callbacks.on_step) callbacks.on_step(info, s);
+            };
+            tc.on_eval = [&](const EvalReport& e) {
+                if (callbacks.on_eval) callbacks.on_eval(info, e);
+            };
+            r.summary = train_run(run_cfg, info.dir, info.action == RunAction::resume, false, tc);
+            result.runs_trained++;
+            if (r.summary.interrupted) {
+                result.interrupted = true;
+                result.runs.push_back(std::move(r));
+                break;
+            }
+        }
+        if (callbacks.on_run_end) callbacks.on_run_end(info, r.summary);
+        result.runs.push_back(std::move(r));
+    }
+    if (result.interrupted) return result;
+
+    for (RunResult& r : result.runs) {
+        r.metrics = read_metrics_csv((fs::path(r.dir) / "metrics.csv").string());
+        losses_from_metrics(r);
+    }
+    result.kinds = summarize_kinds(result.runs);
+    const fs::path out(cfg.out);
+    write_file(out / "curves.csv", curves_csv(result.runs));
+    write_file(out / "summary.csv", summary_csv(result.kinds));
+    write_file(out / "report.txt", format_compare_setup(cfg) + "\n" + format_compare_table(result.kinds) + "\n" +
+                                       verdict(result.kinds));
+    for (const char* name : {"curves.csv", "summary.csv", "report.txt"}) result.files.push_back((out / name).string());
+    return result;
+}
+
+// Summaries
+// ---------
+
+Stat stat_of(std::span<const double> values) {
+    Stat s;
+    s.n = static_cast<int>(values.size());
+    if (values.empty()) return s;
+    s.min = *std::min_element(values.begin(), values.end());
+    s.max = *std::max_element(values.begin(), values.end());
+    for (double v : values) s.mean += v;
+    s.mean /= s.n;
+    if (s.n > 1) {
+        double ss = 0;
+        for (double v : values) ss += (v - s.mean) * (v - s.mean);
+        s.std = std::sqrt(ss / (s.n - 1));
+    }
+    return s;
+}
+
+namespace {
+// The kinds of `runs` in the order they first appear.
+std::vector<FfnKind> kinds_in_order(const std::vector<RunResult>& runs) {
+    std::vector<FfnKind> kinds;
+    for (const RunResult& r : runs)
+        if (std::find(kinds.begin(), kinds.end(), r.kind) == kinds.end()) kinds.push_back(r.kind);
+    return kinds;
+}
+}  // namespace
+
+std::vector<KindSummary> summarize_kinds(const std::vector<RunResult>& runs) {
+    std::vector<KindSummary> out;
+    for (FfnKind kind : kinds_in_order(runs)) {
+        KindSummary k{.kind = kind};
+        std::vector<double> train, val, best;
+        for (const RunResult& r : runs) {
+            if (r.kind != kind) continue;
+            const TrainSummary& s = r.summary;
+            k.d_ff = s.d_ff;
+            k.ffn_params = s.ffn_params;
+            k.total_params = s.total_params;
+            train.push_back(s.final_train_loss);
+            val.push_back(s.final_val_loss);
+            best.push_back(s.best_val_loss);
+            k.ms_per_step += s.ms_per_step;
+            k.tokens_per_s += s.tokens_per_s;
+            k.seeds++;
+        }
+        k.final_train = stat_of(train);
+        k.final_val = stat_of(val);
+        k.best_val = stat_of(best);
+        k.ms_per_step /= k.seeds;
+        k.tokens_per_s /= k.seeds;
+        out.push_back(k);
+    }
+    return out;
+}
+
+std::string curves_csv(const std::vector<RunResult>& runs) {
+    std::string csv = "kind,seed,step,train_loss,val_loss\n";
+    for (FfnKind kind : kinds_in_order(runs))
+        for (const RunResult& r : runs)
+            if (r.kind == kind)
+                for (const MetricRow& m : r.metrics)
+                    csv += fmt::format("{},{},{},{:.6f},{:.6f}\n", ffn_kind_name(kind), r.seed, m.step,
+                                       m.train_loss, m.val_loss);
+    return csv;
+}
+
+std::string summary_csv(const std::vector<KindSummary>& kinds) {
+    std::string csv = "kind,seeds,d_ff,ffn_params,total_params,final_train_mean,final_train_std,"
+                      "final_val_mean,final_val_std,final_val_min,final_val_max,best_val_mean,"
+                      "ms_per_step,tokens_per_s\n";
+    for (const KindSummary& k : kinds)
+        csv += fmt::format("{},{},{},{},{},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.3f},{:.1f}\n",
+                           ffn_kind_name(k.kind), k.seeds, k.d_ff, k.ffn_params, k.total_params,
+                           k.final_train.mean, k.final_train.std, k.final_val.mean, k.final_val.std,
+                           k.final_val.min, k.final_val.max, k.best_val.mean, k.ms_per_step, k.tokens_per_s);
+    return csv;
+}
+
+// "1.2345 ± 0.0123" ("1.2345 ± -" for one seed) right-aligned in `width` columns ("±" is two
+// bytes but one column).
+std::string mean_pm_std(const Stat& s, size_t width) {
+    const std::string text = s.n > 1 ? fmt::format("{:.4f} ± {:.4f}", s.mean, s.std) : fmt::format("{:.4f} ± -", s.mean);
+    const size_t columns = text.size() - 1;
+    return std::string(columns < width ? width - columns : 0, ' ') + text;
+}
+
+std::string format_compare_table(const std::vector<KindSummary>& kinds) {
+    int seeds = 0;
+    for (const KindSummary& k : kinds) seeds = std::max(seeds, k.seeds);
+    std::string t = fmt::format("{:<9} {:>5} {:>11} {:>13} {:>17} {:>17} {:>9} {:>8} {:>9}\n", "kind", "d_ff",
+                                "FFN params", "total params", "final train", "final val", "best val",
+                                "ms/step", "tokens/s");
+    for (const KindSummary& k : kinds)
+        t += fmt::format("{:<9} {:>5} {:>11} {:>13} {} {} {:>9.4f} {:>8.1f} {:>9}\n", ffn_kind_name(k.kind), k.d_ff,
+                         with_commas(k.ffn_params), with_commas(k.total_params), mean_pm_std(k.final_train, 17),
+                         mean_pm_std(k.final_val, 17), k.best_val.mean, k.ms_per_step,
+                         with_commas(std::llround(k.tokens_per_s)));
+    t += seeds > 1 ? fmt::format("losses: mean ± std over {} seeds (sample std); best val: each run's lowest "
+                                 "val loss, mean over seeds\n", seeds)
+                   : "losses of one seed (no spread: run with --seeds 3 for mean ± std); best val: the lowest val "
+                     "loss\n";
+    return t;
+}
+
+// The verdict
+// -----------
+
+bool kinds_differ(const KindSummary& a, const KindSummary& b) {
+    if (a.final_val.n < 2 || b.final_val.n < 2) return false;  // no spread to judge against
+    return std::fabs(a.final_val.mean - b.final_val.mean) > std::max(a.final_val.range(), b.final_val.range());
+}
+
+std::string verdict(const std::vector<KindSummary>& kinds_in) {
+    if (kinds_in.empty()) return "Verdict: no runs.\n";
+    std::vector<KindSummary> kinds = kinds_in;
+    std::stable_sort(kinds.begin(), kinds.end(), [](const KindSummary& a, const KindSummary& b) {
+        return a.final_val.mean < b.final_val.mean;
+    });
+    const KindSummary& best = kinds.front();
+    auto name = [](const KindSummary& k) { return std::string(ffn_kind_name(k.kind)); };
+    const size_t width = 92;
+
+    std::string out = wrap("Verdict, on the final validation loss. Rule: two kinds differ when their means are "
+                           "further apart than the larger of their two seed ranges (max - min over seeds).",
+                           width, "");
+    std::string ranking = "Ranking by mean:";
+    for (size_t i = 0; i < kinds.size(); i++)
+        ranking += fmt::format("{} {} {:.4f}", i ? " <" : "", name(kinds[i]), kinds[i].final_val.mean);
+    ranking += ".";
+    bool one_seed = false;
+    for (const KindSummary& k : kinds) one_seed = one_seed || k.final_val.n < 2;
+    if (one_seed)
+        return out + wrap(fmt::format("Best: {} ({:.4f}). With a single seed there is no seed spread to judge "
+                                      "differences by, so this ranking is not evidence yet: run again with "
+                                      "--seeds 3.", name(best), best.final_val.mean), width, "  ") +
+               wrap(ranking, width, "  ");
+
+    std::vector<std::string> differ, ties;
+    size_t pairs = 0;
+    for (size_t i = 0; i < kinds.size(); i++)
+        for (size_t j = i + 1; j < kinds.size(); j++, pairs++)
+            if (kinds_differ(kinds[i], kinds[j]))
+                differ.push_back(fmt::format("{} < {} by {:.4f}", name(kinds[i]), name(kinds[j]),
+                                             kinds[j].final_val.mean - kinds[i].final_val.mean));
+            else if (i == 0)
+                ties.push_back(fmt::format("{} (+{:.4f}; ranges {:.4f}, {:.4f})", name(kinds[j]),
+                                           kinds[j].final_val.mean - best.final_val.mean, best.final_val.range(),
+                                           kinds[j].final_val.range()));
+    std::string best_line = fmt::format("Best: {} ({:.4f} ± {:.4f} over {} seeds).", name(best),
+                                        best.final_val.mean, best.final_val.std, best.final_val.n);
+    if (kinds.size() > 1)
+        best_line += ties.empty() ? " It beats every other kind beyond the seed spread."
+                                  : fmt::format(" Not told apart from it (within the seed spread): {}.",
+                                                join(ties, "; "));
+    out += wrap(best_line, width, "  ");
+    if (pairs > 0 && differ.empty())
+        out += wrap("No two kinds differ beyond the seed spread; more steps or more seeds may separate them.",
+                    width, "  ");
+    else if (differ.size() == pairs && pairs > 0)
+        out += wrap("Every pair differs beyond the seed spread: " + join(differ, "; ") + ".", width, "  ");
+    else if (!differ.empty())
+        out += wrap(fmt::format("Differ beyond the seed spread: {}. The other {} pair{} within it.",
+                                join(differ, "; "), pairs - differ.size(),
+                                pairs - differ.size() == 1 ? " is" : "s are"), width, "  ");
+    return out + wrap(ranking, width, "  ");
+}
+
+}  // namespace glulab

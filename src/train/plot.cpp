@@ -1,0 +1,550 @@
+// plot.cpp — reading runs back, ASCII charts, gnuplot scripts, and the pictures of a
+// comparison (plot.hpp).
+//
+// Lesson 13 · the FFN ablation
+#include "glulab/plot.hpp"
+
+#include "glulab/check.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <sstream>
+
+extern char** environ;
+
+namespace glulab {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string read_whole_file(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    GLULAB_CHECK(in.good(), "give a directory written by `glulab train` or `glulab compare`",
+                 "cannot read {}", path.string());
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+// The comma-separated numbers of one CSV line; throws naming the file and line when a field is
+// not a number or the count is not `expected`.
+std::vector<double> csv_numbers(const std::string& line, size_t expected, const std::string& path,
+                                int line_no) {
+    std::vector<double> out;
+    size_t start = 0;
+    while (start <= line.size()) {
+        size_t end = line.find(',', start);
+        if (end == std::string::npos) end = line.size();
+        double v = 0;
+        const char* first = line.data() + start;
+        const char* last = line.data() + end;
+        auto [ptr, ec] = std::from_chars(first, last, v);
+        GLULAB_CHECK(ec == std::errc() && ptr == last && first != last,
+                     "the file may be cut off or edited by hand; rerun or delete the run",
+                     "{}:{}: '{}' is not a number", path, line_no, std::string(first, last));
+        out.push_back(v);
+        start = end + 1;
+    }
+    GLULAB_CHECK(out.size() == expected, "the file may be cut off or edited by hand",
+                 "{}:{}: expected {} fields, found {}", path, line_no, expected, out.size());
+    return out;
+}
+
+// Calls `row(numbers, line_no)` for every data line of a CSV whose first line is `header`.
+template <class RowFn>
+void read_csv(const std::string& path, const std::string& header, RowFn row) {
+    GLULAB_CHECK(fs::exists(path), "give a directory written by `glulab train` or `glulab compare`",
+                 "{} does not exist", path);
+    std::istringstream in(read_whole_file(path));
+    std::string line;
+    std::getline(in, line);
+    GLULAB_CHECK(line == header, "is this a file written by glulab?",
+                 "{}:1: expected the header '{}', found '{}'", path, header, line.substr(0, 80));
+    const size_t fields = static_cast<size_t>(std::count(header.begin(), header.end(), ',')) + 1;
+    for (int line_no = 2; std::getline(in, line); line_no++)
+        if (!line.empty()) row(csv_numbers(line, fields, path, line_no), line_no);
+}
+
+}  // namespace
+
+// Reading runs
+// ------------
+
+std::vector<MetricRow> read_metrics_csv(const std::string& path) {
+    std::vector<MetricRow> rows;
+    read_csv(path, "step,train_loss,val_loss,lr,grad_norm,tokens_per_s,elapsed_s",
+             [&](const std::vector<double>& v, int) {
+                 rows.push_back({static_cast<int>(v[0]), v[1], v[2]});
+             });
+    return rows;
+}
+
+std::vector<GateRow> read_gates_csv(const std::string& path) {
+    std::string header = GateStats::csv_header();
+    header.pop_back();  // the newline
+    std::vector<GateRow> rows;
+    read_csv(path, header, [&](const std::vector<double>& v, int) {
+        GateRow r{.step = static_cast<int>(v[0]), .layer = static_cast<int>(v[1]),
+                  .near_zero = v[2], .mean = v[3]};
+        std::copy(v.begin() + 4, v.end(), r.bins.begin());
+        rows.push_back(r);
+    });
+    return rows;
+}
+
+RunData load_run(const std::string& dir) {
+    const fs::path d(dir);
+    GLULAB_CHECK(fs::is_directory(d), "give a run directory (with metrics.csv) or a compare directory",
+                 "{} does not exist or is not a directory", dir);
+    RunData run;
+    run.dir = dir;
+    run.metrics = read_metrics_csv((d / "metrics.csv").string());
+    run.label = d.lexically_normal().filename().string();
+    if (run.label.empty()) run.label = d.lexically_normal().parent_path().filename().string();
+    const fs::path config = d / "config.json";
+    if (fs::exists(config)) {
+        try {
+            run.config = train_config_from_json(read_whole_file(config));
+        } catch (const Error& e) {
+            GLULAB_CHECK(false, "restore the file, or delete the run", "{} is not a valid run config: {}",
+                         config.string(), e.what());
+        }
+        run.has_config = true;
+        run.label = std::string(ffn_kind_name(run.config.model.ffn));
+    }
+    if (fs::exists(d / "gates.csv")) run.gates = read_gates_csv((d / "gates.csv").string());
+    return run;
+}
+
+std::vector<RunData> load_runs(const std::vector<std::string>& dirs) {
+    std::vector<RunData> runs;
+    for (const std::string& dir : dirs) {
+        GLULAB_CHECK(fs::is_directory(dir), "give run directories (with metrics.csv) or compare directories",
+                     "{} does not exist or is not a directory", dir);
+        if (fs::exists(fs::path(dir) / "metrics.csv")) {
+            runs.push_back(load_run(dir));
+            continue;
+        }
+        std::vector<fs::path> subdirs;
+        for (const fs::directory_entry& e : fs::directory_iterator(dir))
+            if (e.is_directory() && fs::exists(e.path() / "metrics.csv")) subdirs.push_back(e.path());
+        GLULAB_CHECK(!subdirs.empty(), "a run directory holds metrics.csv; a compare directory holds runs",
+                     "{} holds no metrics.csv and no run directories", dir);
+        std::sort(subdirs.begin(), subdirs.end());
+        for (const fs::path& p : subdirs) runs.push_back(load_run(p.string()));
+    }
+    return runs;
+}
+
+// Runs are grouped by their config.json with the seed left out: same settings, other seed.
+std::vector<RunGroup> group_runs(const std::vector<RunData>& runs) {
+    std::vector<RunGroup> groups;
+    std::vector<std::string> keys;
+    for (const RunData& run : runs) {
+        std::string key = run.label + "\n" + run.dir;
+        if (run.has_config) {
+            TrainConfig c = run.config;
+            c.seed = 0;
+            key = run.label + "\n" + train_config_to_json(c);
+        }
+        auto it = std::find(keys.begin(), keys.end(), key);
+        if (it == keys.end()) {
+            keys.push_back(key);
+            groups.push_back({run.label, {}});
+            it = keys.end() - 1;
+        }
+        groups[static_cast<size_t>(it - keys.begin())].runs.push_back(&run);
+    }
+    // Two groups with one label (same kind, other settings): name each by its first run.
+    for (RunGroup& g : groups) {
+        const auto same = std::count_if(groups.begin(), groups.end(),
+                                        [&](const RunGroup& o) { return o.runs[0]->label == g.runs[0]->label; });
+        if (same > 1) g.label = fmt::format("{} ({})", g.runs[0]->label, g.runs[0]->dir);
+    }
+    return groups;
+}
+
+// ASCII charts
+// ------------
+// The plot area is a grid of characters. Each series is drawn by walking its segments column by
+// column and marking the row of the interpolated y; a later series overwrites an earlier one.
+
+std::string ascii_chart(const Chart& chart, int width, int height) {
+    static constexpr char kMarks[] = "*+ox#@%&=~";
+    width = std::max(width, 10);
+    height = std::max(height, 4);
+    double x0 = std::numeric_limits<double>::infinity(), x1 = -x0, y0 = x0, y1 = -x0;
+    for (const Series& s : chart.series)
+        for (size_t i = 0; i < s.x.size() && i < s.y.size(); i++) {
+            if (!std::isfinite(s.x[i]) || !std::isfinite(s.y[i])) continue;
+            x0 = std::min(x0, s.x[i]), x1 = std::max(x1, s.x[i]);
+            y0 = std::min(y0, s.y[i]), y1 = std::max(y1, s.y[i]);
+        }
+    std::string out = chart.title + "\n";
+    if (!(x0 <= x1)) return out + "  (no data)\n";
+    if (x1 == x0) x0 -= 1, x1 += 1;
+    if (y1 == y0) y0 -= 0.5, y1 += 0.5;
+
+    std::vector<std::string> grid(static_cast<size_t>(height), std::string(static_cast<size_t>(width), ' '));
+    auto col = [&](double x) { return std::clamp(static_cast<int>(std::lround((x - x0) / (x1 - x0) * (width - 1))), 0, width - 1); };
+    auto row = [&](double y) { return std::clamp(static_cast<int>(std::lround((y1 - y) / (y1 - y0) * (height - 1))), 0, height - 1); };
+    for (size_t k = 0; k < chart.series.size(); k++) {
+        const Series& s = chart.series[k];
+        const char mark = kMarks[k % (sizeof(kMarks) - 1)];
+        const size_t n = std::min(s.x.size(), s.y.size());
+        for (size_t i = 0; i < n; i++) {
+            if (i == 0 || n == 1) {
+                grid[static_cast<size_t>(row(s.y[i]))][static_cast<size_t>(col(s.x[i]))] = mark;
+                continue;
+            }
+            const int ca = col(s.x[i - 1]), cb = col(s.x[i]);
+            for (int c = ca; c <= cb; c++) {
+                const double t = cb == ca ? 1.0 : static_cast<double>(c - ca) / (cb - ca);
+                const double y = s.y[i - 1] + t * (s.y[i] - s.y[i - 1]);
+                grid[static_cast<size_t>(row(y))][static_cast<size_t>(c)] = mark;
+            }
+        }
+    }
+
+    const int lw = 10;  // width of the y-axis labels
+    if (!chart.ylabel.empty()) out += fmt::format("{:>{}}  {}\n", "", lw, chart.ylabel);
+    for (int r = 0; r < height; r++) {
+        std::string label;
+        if (r == 0) label = fmt::format("{:.4g}", y1);
+        if (r == height - 1) label = fmt::format("{:.4g}", y0);
+        if (r == height / 2) label = fmt::format("{:.4g}", y1 - (y1 - y0) * r / (height - 1));
+        out += fmt::format("{:>{}} |{}\n", label, lw, grid[static_cast<size_t>(r)]);
+    }
+    out += fmt::format("{:>{}} +{}\n", "", lw, std::string(static_cast<size_t>(width), '-'));
+    const std::string xa = fmt::format("{:.4g}", x0), xb = fmt::format("{:.4g}", x1);
+    out += fmt::format("{:>{}}  {}{:>{}}\n", "", lw, xa, xb, width - static_cast<int>(xa.size()));
+    if (!chart.xlabel.empty()) out += fmt::format("{:>{}}  {:^{}}\n", "", lw, chart.xlabel, width);
+    std::string legend;
+    for (size_t k = 0; k < chart.series.size(); k++)
+        legend += fmt::format("   {} {}", kMarks[k % (sizeof(kMarks) - 1)], chart.series[k].name);
+    return out + fmt::format("{:>{}}{}\n", "", lw - 1, legend);
+}
+
+// gnuplot
+// -------
+// Each picture is a script, NAME.gp, written next to it: the data as inline data blocks
+// ($d0_1 << EOD ... EOD), then the same plot commands twice, once for the PNG terminal and once
+// for SVG. A learner can edit the script and redraw with `gnuplot NAME.gp` in that directory.
+
+std::string find_gnuplot() {
+    const char* path = std::getenv("PATH");
+    if (!path) return "";
+    std::istringstream dirs(path);
+    std::string dir;
+    while (std::getline(dirs, dir, ':')) {
+        const fs::path candidate = fs::path(dir.empty() ? "." : dir) / "gnuplot";
+        std::error_code ec;
+        if (fs::is_regular_file(candidate, ec) && access(candidate.c_str(), X_OK) == 0)
+            return fs::absolute(candidate).string();  // gnuplot runs in the pictures' directory
+    }
+    return "";
+}
+
+namespace {
+
+// A gnuplot double-quoted string.
+std::string quoted(const std::string& s) {
+    std::string out = "\"";
+    for (char c : s) {
+        if (c == '"' || c == '\\') out += '\\';
+        out += c;
+    }
+    return out + "\"";
+}
+
+const char* kPalette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                          "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"};
+
+std::string block_name(size_t panel, size_t series) { return fmt::format("$d{}_{}", panel, series); }
+
+bool has_points(const Series& s) { return !s.x.empty() && s.x.size() == s.y.size(); }
+
+// The plot commands of all panels (drawn once per terminal).
+std::string gnuplot_body(const std::vector<Chart>& panels) {
+    std::string body;
+    if (panels.size() > 1) body += fmt::format("set multiplot layout {},1\n", panels.size());
+    for (size_t p = 0; p < panels.size(); p++) {
+        const Chart& c = panels[p];
+        body += fmt::format("set title {}\nset xlabel {}\nset ylabel {}\n", quoted(c.title),
+                            quoted(c.xlabel), quoted(c.ylabel));
+        body += c.yrange.empty() ? "set autoscale y\n" : fmt::format("set yrange {}\n", c.yrange);
+        body += c.series.size() > 6 ? "set key outside right top\n" : "set key inside right top\n";
+        std::vector<std::string> items;
+        for (size_t k = 0; k < c.series.size(); k++) {
+            const Series& s = c.series[k];
+            if (!has_points(s)) continue;
+            const std::string color = s.color.empty() ? kPalette[k % std::size(kPalette)] : s.color;
+            const std::string data = block_name(p, k);
+            if (!s.lo.empty())
+                items.push_back(fmt::format("{} using 1:3:4 with filledcurves lc rgb {} notitle", data,
+                                            quoted(color)));
+            if (c.steps)
+                items.push_back(fmt::format("{} using 1:2 with histeps lw 2 dt {} lc rgb {} title {}", data,
+                                            s.dash, quoted(color), quoted(s.name)));
+            else
+                items.push_back(fmt::format("{} using 1:2 with linespoints lw 2 pt 7 ps 0.5 dt {} lc rgb {} "
+                                            "title {}", data, s.dash, quoted(color), quoted(s.name)));
+        }
+        if (items.empty()) {  // gnuplot refuses an empty plot command
+            body += "set label 1 \"no data\" at graph 0.5,0.5 center\nplot [0:1] [0:1] NaN notitle\nunset label 1\n";
+            continue;
+        }
+        body += "plot ";
+        for (size_t i = 0; i < items.size(); i++) body += (i ? ", \\\n     " : "") + items[i];
+        body += "\n";
+    }
+    if (panels.size() > 1) body += "unset multiplot\n";
+    return body;
+}
+
+// Run `gnuplot script` in `dir`; on failure, throw with what gnuplot printed.
+void run_gnuplot(const std::string& gnuplot, const fs::path& dir, const std::string& script) {
+    int pipe_fds[2];
+    GLULAB_CHECK(pipe(pipe_fds) == 0, "", "cannot create a pipe for gnuplot");
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addchdir_np(&actions, dir.c_str());
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 2);
+    posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
+    posix_spawn_file_actions_addclose(&actions, pipe_fds[1]);
+    std::string program = gnuplot, arg = script;
+    char* argv[] = {program.data(), arg.data(), nullptr};
+    pid_t pid = 0;
+    const int spawn_error = posix_spawnp(&pid, program.c_str(), &actions, nullptr, argv, environ);
+    posix_spawn_file_actions_destroy(&actions);
+    close(pipe_fds[1]);
+    std::string messages;
+    char buf[4096];
+    for (ssize_t n; spawn_error == 0 && (n = read(pipe_fds[0], buf, sizeof buf)) > 0;)
+        messages.append(buf, static_cast<size_t>(n));
+    close(pipe_fds[0]);
+    GLULAB_CHECK(spawn_error == 0, "install it with `sudo apt-get install gnuplot-nox` (or `make deps-plot`)",
+                 "cannot run {}: {}", gnuplot, std::strerror(spawn_error));
+    int status = 0;
+    waitpid(pid, &status, 0);
+    GLULAB_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the script is kept for a look",
+                 "gnuplot failed on {}: {}", (dir / script).string(), messages);
+}
+
+}  // namespace
+
+void draw_gnuplot(const std::vector<Chart>& panels, const std::string& base, const std::string& gnuplot) {
+    const fs::path path(base);
+    const fs::path dir = path.parent_path().empty() ? fs::path(".") : path.parent_path();
+    const std::string name = path.filename().string();
+    const int width = 960, height = panels.size() > 1 ? 60 + 300 * static_cast<int>(panels.size()) : 600;
+
+    std::string gp = fmt::format("# {0}.gp — written by glulab (src/train/plot.cpp → draw_gnuplot).\n"
+                                 "# Redraw {0}.png and {0}.svg with `gnuplot {0}.gp` in this directory.\n\n",
+                                 name);
+    for (size_t p = 0; p < panels.size(); p++)
+        for (size_t k = 0; k < panels[p].series.size(); k++) {
+            const Series& s = panels[p].series[k];
+            if (!has_points(s)) continue;
+            const bool band = s.lo.size() == s.x.size() && s.hi.size() == s.x.size();
+            gp += fmt::format("{} << EOD\n# {}: x y{}\n", block_name(p, k), s.name, band ? " lo hi" : "");
+            for (size_t i = 0; i < s.x.size(); i++)
+                gp += band ? fmt::format("{} {} {} {}\n", s.x[i], s.y[i], s.lo[i], s.hi[i])
+                           : fmt::format("{} {}\n", s.x[i], s.y[i]);
+            gp += "EOD\n";
+        }
+    const std::string body = gnuplot_body(panels);
+    gp += "\nset grid\nset style fill transparent solid 0.18 noborder\n";
+    gp += fmt::format("if (strstrt(GPVAL_TERMINALS, \"pngcairo\") > 0) {{\n"
+                      "    set terminal pngcairo noenhanced size {0},{1} font \"sans,11\"\n"
+                      "}} else {{\n"
+                      "    set terminal png truecolor noenhanced size {0},{1}\n"
+                      "}}\n"
+                      "set output {2}\n{3}\n",
+                      width, height, quoted(name + ".png"), body);
+    gp += fmt::format("set terminal svg noenhanced size {},{} font \"sans,11\" background \"white\"\n"
+                      "set output {}\n{}unset output\n",
+                      width, height, quoted(name + ".svg"), body);
+    fs::create_directories(dir);
+    {
+        std::ofstream out(dir / (name + ".gp"), std::ios::binary | std::ios::trunc);
+        GLULAB_CHECK(out.good(), "is the directory writable?", "cannot write {}", (dir / (name + ".gp")).string());
+        out << gp;
+    }
+    run_gnuplot(gnuplot, dir, name + ".gp");
+}
+
+// write_plots
+// -----------
+
+namespace {
+
+// A kind's colour is the same on every picture: the palette entry of its place in all_ffn_kinds.
+std::string kind_color(const std::string& label, size_t fallback) {
+    const auto kinds = all_ffn_kinds();
+    for (size_t i = 0; i < kinds.size(); i++) {
+        const std::string_view name = ffn_kind_name(kinds[i]);
+        if (label == name || label.starts_with(std::string(name) + " (")) return kPalette[i];
+    }
+    return kPalette[(8 + fallback) % std::size(kPalette)];
+}
+
+// Per group: mean over its runs at each step, with the lowest and highest run as the band.
+Chart loss_chart(const std::vector<RunGroup>& groups, bool val) {
+    bool seeds = false;
+    for (const RunGroup& g : groups) seeds = seeds || g.runs.size() > 1;
+    Chart c{.title = std::string(val ? "Validation" : "Training") + " loss" +
+                     (seeds ? ", mean over seeds (band: lowest to highest seed)" : ""),
+            .xlabel = "step",
+            .ylabel = "loss (nats per character)"};
+    std::vector<std::string> used;
+    for (size_t gi = 0; gi < groups.size(); gi++) {
+        const RunGroup& g = groups[gi];
+        std::map<int, std::vector<double>> at;
+        for (const RunData* r : g.runs)
+            for (const MetricRow& m : r->metrics) at[m.step].push_back(val ? m.val_loss : m.train_loss);
+        std::string color = kind_color(g.label, gi);
+        if (std::find(used.begin(), used.end(), color) != used.end()) color = kPalette[(8 + gi) % std::size(kPalette)];
+        used.push_back(color);
+        Series s{.name = g.runs.size() > 1 ? fmt::format("{} ({} seeds)", g.label, g.runs.size()) : g.label,
+                 .color = color};
+        for (const auto& [step, v] : at) {
+            double sum = 0;
+            for (double x : v) sum += x;
+            s.x.push_back(step);
+            s.y.push_back(sum / static_cast<double>(v.size()));
+            if (g.runs.size() > 1) {
+                s.lo.push_back(*std::min_element(v.begin(), v.end()));
+                s.hi.push_back(*std::max_element(v.begin(), v.end()));
+            }
+        }
+        c.series.push_back(std::move(s));
+    }
+    return c;
+}
+
+int layer_count(const RunGroup& g) {
+    int layers = 0;
+    for (const RunData* r : g.runs)
+        for (const GateRow& row : r->gates) layers = std::max(layers, row.layer + 1);
+    return layers;
+}
+
+// Fraction of act(gate) near zero, one line per gated group and layer (dash = layer), seed mean.
+Chart gates_chart(const std::vector<RunGroup>& groups) {
+    Chart c{.title = fmt::format("Gates: fraction of act(gate) with |a| < {} (closed units), seed mean",
+                                 GateLayerStats::kNearZero),
+            .xlabel = "step",
+            .ylabel = "fraction near zero",
+            .yrange = "[0:1]"};
+    for (size_t gi = 0; gi < groups.size(); gi++) {
+        const RunGroup& g = groups[gi];
+        for (int l = 0; l < layer_count(g); l++) {
+            std::map<int, std::pair<double, int>> at;  // step -> (sum, count)
+            for (const RunData* r : g.runs)
+                for (const GateRow& row : r->gates)
+                    if (row.layer == l) at[row.step].first += row.near_zero, at[row.step].second++;
+            Series s{.name = fmt::format("{} L{}", g.label, l), .color = kind_color(g.label, gi), .dash = 1 + l % 5};
+            for (const auto& [step, sc] : at) {
+                s.x.push_back(step);
+                s.y.push_back(sc.first / sc.second);
+            }
+            c.series.push_back(std::move(s));
+        }
+    }
+    return c;
+}
+
+// One panel per layer: each gated group's histogram of act(gate) at its runs' last evaluation.
+std::vector<Chart> gates_hist_panels(const std::vector<RunGroup>& groups) {
+    int layers = 0;
+    for (const RunGroup& g : groups) layers = std::max(layers, layer_count(g));
+    const double width = (GateLayerStats::kHi - GateLayerStats::kLo) / GateLayerStats::kBins;
+    std::vector<Chart> panels;
+    for (int l = 0; l < layers; l++) {
+        Chart c{.title = fmt::format("Layer {}: histogram of act(gate) at the last evaluation (seed mean; "
+                                     "the end bins hold everything beyond [{}, {}))",
+                                     l, GateLayerStats::kLo, GateLayerStats::kHi),
+                .xlabel = "act(gate)",
+                .ylabel = "fraction",
+                .yrange = "[0:*]",
+                .steps = true};
+        for (size_t gi = 0; gi < groups.size(); gi++) {
+            std::array<double, GateLayerStats::kBins> mean{};
+            int n = 0;
+            for (const RunData* r : groups[gi].runs) {
+                const GateRow* last = nullptr;
+                for (const GateRow& row : r->gates)
+                    if (row.layer == l && (!last || row.step >= last->step)) last = &row;
+                if (!last) continue;
+                for (size_t b = 0; b < mean.size(); b++) mean[b] += last->bins[b];
+                n++;
+            }
+            if (n == 0) continue;
+            Series s{.name = groups[gi].label, .color = kind_color(groups[gi].label, gi)};
+            for (size_t b = 0; b < mean.size(); b++) {
+                s.x.push_back(GateLayerStats::kLo + (static_cast<double>(b) + 0.5) * width);
+                s.y.push_back(mean[b] / n);
+            }
+            c.series.push_back(std::move(s));
+        }
+        panels.push_back(std::move(c));
+    }
+    return panels;
+}
+
+}  // namespace
+
+std::string gnuplot_install_note(const std::string& redraw_command) {
+    return fmt::format("gnuplot is not installed (not found on PATH), so these are ASCII charts. For PNG and SVG\n"
+                       "pictures: `sudo apt-get install gnuplot-nox` (or `make deps-plot`), then `{}`.\n",
+                       redraw_command);
+}
+
+PlotReport write_plots(const std::vector<RunData>& runs, const std::string& out_dir, const PlotOptions& options) {
+    GLULAB_CHECK(!runs.empty(), "give at least one run directory", "no runs to plot");
+    const std::vector<RunGroup> groups = group_runs(runs);
+    std::vector<RunGroup> gated;
+    for (const RunGroup& g : groups)
+        if (layer_count(g) > 0) gated.push_back(g);
+
+    PlotReport report;
+    const std::string gnuplot = options.use_gnuplot ? find_gnuplot() : "";
+    if (gnuplot.empty()) {
+        report.ascii = ascii_chart(loss_chart(groups, true), options.ascii_width, options.ascii_height);
+        if (!gated.empty())
+            report.ascii += "\n" + ascii_chart(gates_chart(gated), options.ascii_width, options.ascii_height);
+        return report;
+    }
+    const fs::path dir(out_dir);
+    auto draw = [&](const std::vector<Chart>& panels, const std::string& name) {
+        draw_gnuplot(panels, (dir / name).string(), gnuplot);
+        for (const char* ext : {".png", ".svg"}) report.files.push_back((dir / (name + ext)).string());
+    };
+    draw({loss_chart(groups, true)}, "loss_val");
+    draw({loss_chart(groups, false)}, "loss_train");
+    if (!gated.empty()) {
+        draw({gates_chart(gated)}, "gates");
+        draw(gates_hist_panels(gated), "gates_hist");
+    }
+    report.drawn = true;
+    return report;
+}
+
+}  // namespace glulab

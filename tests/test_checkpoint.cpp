@@ -1,0 +1,338 @@
+// test_checkpoint.cpp — model and optimizer checkpoints: round trips, and every mismatch between
+// a file and the model it claims to hold rejected with a glulab::Error.
+//
+// A round trip must be exact: the reloaded model gives bit-identical logits. Bad checkpoints
+// are written with safetensors_write directly (the model's own tensors, with one changed,
+// added or left out), so each test breaks exactly one thing.
+//
+// Lesson 12 · training
+#include <doctest/doctest.h>
+
+#include "glulab/checkpoint.hpp"
+#include "glulab/safetensors.hpp"
+#include "glulab/tape.hpp"
+#include "glulab/trainer.hpp"
+
+#include <nlohmann/json.hpp>
+#include <unistd.h>  // getpid
+
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+using namespace glulab;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A fresh directory under the system's temp dir, removed with everything in it at scope exit.
+struct TempDir {
+    fs::path dir;
+    explicit TempDir(const std::string& tag)
+        : dir(fs::temp_directory_path() / fmt::format("glulab-test-{}-{}", tag, getpid())) {
+        fs::remove_all(dir);
+        fs::create_directories(dir);
+    }
+    ~TempDir() { fs::remove_all(dir); }
+    std::string operator/(const std::string& name) const { return (dir / name).string(); }
+};
+
+// A vocabulary with characters of 1, 2, 3 and 4 UTF-8 bytes: 'a', 'é', '€', '😀'.
+Vocab mixed_vocab() { return Vocab::from_text("abc é€😀\n.,"); }
+
+ModelConfig tiny_config(int V, FfnKind ffn = FfnKind::swiglu) {
+    return ModelConfig{.vocab_size = V, .ctx = 8, .layers = 2, .d_model = 16, .heads = 2, .ffn = ffn};
+}
+
+// Logits (B, T, V) of a fixed batch, copied out of the tape.
+std::vector<float> logits_of(Transformer& model) {
+    const int B = 2, T = model.config().ctx, V = model.config().vocab_size;
+    std::vector<int> ids(static_cast<size_t>(B * T));
+    for (size_t i = 0; i < ids.size(); i++) ids[i] = static_cast<int>(i * 7 % static_cast<size_t>(V));
+    Tape tape;
+    NoGrad off(tape);
+    Tensor logits = model.forward(tape, ids.data(), B, T);
+    return std::vector<float>(logits.data, logits.data + B * T * V);
+}
+
+bool same_bits(const float* a, const float* b, size_t n) { return std::memcmp(a, b, n * sizeof(float)) == 0; }
+
+// The tensors of `model` as save_model writes them, to be edited before writing a bad file.
+struct ModelFile {
+    std::vector<std::string> names;
+    std::vector<Shape> shapes;
+    std::vector<std::vector<float>> values;
+    SafetensorsMetadata meta;
+
+    ModelFile(const Transformer& model, const Vocab& vocab) {
+        const ParamStore& ps = model.params();
+        for (const ParamEntry& e : ps.entries()) {
+            names.push_back(e.name);
+            shapes.push_back(e.shape);
+            values.emplace_back(ps.data() + e.offset, ps.data() + e.offset + e.shape.numel());
+        }
+        // The metadata of a real checkpoint: save one and read it back.
+        TempDir tmp("ckpt-meta");
+        save_model(tmp / "m.safetensors", model, vocab);
+        meta = safetensors_read(tmp / "m.safetensors").metadata;
+    }
+    void write(const std::string& path) const {
+        std::vector<SafetensorsEntry> entries;
+        for (size_t i = 0; i < names.size(); i++) entries.emplace_back(names[i], shapes[i], values[i].data());
+        safetensors_write(path, entries, meta);
+    }
+    size_t index(const std::string& name) const {
+        for (size_t i = 0; i < names.size(); i++)
+            if (names[i] == name) return i;
+        FAIL("no tensor " << name);
+        return 0;
+    }
+};
+
+}  // namespace
+
+TEST_SUITE_BEGIN("lesson12");  // make test LESSON=12 runs these
+
+TEST_CASE("checkpoint: save_model then load_model gives the same config, vocab, weights and logits") {
+    TempDir tmp("ckpt-roundtrip");
+    const Vocab vocab = mixed_vocab();
+    for (FfnKind kind : {FfnKind::relu, FfnKind::swiglu}) {
+        CAPTURE(ffn_kind_name(kind));
+        Transformer model(tiny_config(vocab.size(), kind));
+        model.init(7);
+        save_model(tmp / "model.safetensors", model, vocab);
+
+        LoadedModel loaded = load_model(tmp / "model.safetensors");
+        CHECK(model_config_to_json(loaded.model->config()) == model_config_to_json(model.config()));
+        CHECK(loaded.model->d_ff() == model.d_ff());
+        REQUIRE(loaded.model->params().size() == model.params().size());
+        CHECK(same_bits(loaded.model->params().data(), model.params().data(), model.params().size()));
+        const std::vector<float> before = logits_of(model), after = logits_of(*loaded.model);
+        REQUIRE(before.size() == after.size());
+        CHECK(same_bits(before.data(), after.data(), before.size()));
+    }
+}
+
+TEST_CASE("checkpoint: a vocabulary with non-ASCII characters survives, in id order") {
+    TempDir tmp("ckpt-vocab");
+    const Vocab vocab = mixed_vocab();
+    Transformer model(tiny_config(vocab.size()));
+    model.init(1);
+    save_model(tmp / "model.safetensors", model, vocab);
+    LoadedModel loaded = load_model(tmp / "model.safetensors");
+    CHECK(loaded.vocab.code_points() == vocab.code_points());
+    CHECK(loaded.vocab.decode(loaded.vocab.encode("é€😀 abc")) == "é€😀 abc");
+    CHECK(loaded.vocab.id(U'😀') == vocab.id(U'😀'));
+    // The metadata is readable JSON of UTF-8 strings (what the PyTorch side parses).
+    nlohmann::json chars = nlohmann::json::parse(safetensors_read(tmp / "model.safetensors").meta("vocab"));
+    REQUIRE(chars.is_array());
+    CHECK(chars.size() == static_cast<size_t>(vocab.size()));
+    CHECK(chars.back() == "😀");  // the largest code point is the last id
+}
+
+TEST_CASE("checkpoint: save_optimizer then load_optimizer restores m, v and the step") {
+    TempDir tmp("ckpt-optim");
+    Transformer model(tiny_config(11));
+    ParamStore& ps = model.params();
+    Rng rng(3);
+    for (size_t i = 0; i < ps.size(); i++) {
+        ps.adam_m()[i] = static_cast<float>(rng.normal());
+        ps.adam_v()[i] = static_cast<float>(rng.uniform());
+    }
+    save_optimizer(tmp / "optimizer.safetensors", ps, 1234);
+
+    Transformer fresh(tiny_config(11));
+    CHECK(load_optimizer(tmp / "optimizer.safetensors", fresh.params()) == 1234);
+    CHECK(same_bits(fresh.params().adam_m(), ps.adam_m(), ps.size()));
+    CHECK(same_bits(fresh.params().adam_v(), ps.adam_v(), ps.size()));
+
+    SUBCASE("a model of another shape is rejected") {
+        Transformer wider(ModelConfig{.vocab_size = 11, .ctx = 8, .layers = 2, .d_model = 32, .heads = 2});
+        CHECK_THROWS_AS(load_optimizer(tmp / "optimizer.safetensors", wider.params()), Error);
+    }
+    SUBCASE("a missing moment is rejected") {
+        std::vector<SafetensorsEntry> entries;
+        for (const ParamEntry& e : ps.entries()) entries.emplace_back("m." + e.name, e.shape, ps.adam_m() + e.offset);
+        safetensors_write(tmp / "no-v.safetensors", entries, {{"step", "3"}});
+        CHECK_THROWS_WITH_AS(load_optimizer(tmp / "no-v.safetensors", fresh.params()), doctest::Contains("v."),
+                             Error);
+    }
+    SUBCASE("a step that is not a number is rejected") {
+        std::vector<SafetensorsEntry> entries;
+        for (const ParamEntry& e : ps.entries()) {
+            entries.emplace_back("m." + e.name, e.shape, ps.adam_m() + e.offset);
+            entries.emplace_back("v." + e.name, e.shape, ps.adam_v() + e.offset);
+        }
+        safetensors_write(tmp / "bad-step.safetensors", entries, {{"step", "-1"}});
+        CHECK_THROWS_WITH_AS(load_optimizer(tmp / "bad-step.safetensors", fresh.params()),
+                             doctest::Contains("step '-1'"), Error);
+    }
+}
+
+TEST_CASE("checkpoint: a file whose tensors disagree with its config is rejected, naming the tensor") {
+    TempDir tmp("ckpt-bad");
+    const Vocab vocab = mixed_vocab();
+    Transformer model(tiny_config(vocab.size()));
+    model.init(5);
+    ModelFile file(model, vocab);
+    file.write(tmp / "good.safetensors");
+    REQUIRE_NOTHROW(load_model(tmp / "good.safetensors"));
+
+    SUBCASE("a tensor of the wrong shape") {
+        const size_t i = file.index("blocks.1.ffn.gate.weight");  // (H, C)
+        file.shapes[i] = Shape{file.shapes[i][0] + 1, file.shapes[i][1]};
+        file.values[i].resize(static_cast<size_t>(file.shapes[i].numel()));
+        file.write(tmp / "shape.safetensors");
+        CHECK_THROWS_WITH_AS(load_model(tmp / "shape.safetensors"),
+                             doctest::Contains("blocks.1.ffn.gate.weight"), Error);
+    }
+    SUBCASE("an extra tensor") {
+        file.names.push_back("blocks.2.attn.qkv.weight");
+        file.shapes.push_back(Shape{48, 16});
+        file.values.emplace_back(48 * 16, 0.5f);
+        file.write(tmp / "extra.safetensors");
+        CHECK_THROWS_WITH_AS(load_model(tmp / "extra.safetensors"),
+                             doctest::Contains("unexpected tensor 'blocks.2.attn.qkv.weight'"), Error);
+    }
+    SUBCASE("a missing tensor") {
+        const size_t i = file.index("lm_head.weight");
+        file.names.erase(file.names.begin() + static_cast<long>(i));
+        file.shapes.erase(file.shapes.begin() + static_cast<long>(i));
+        file.values.erase(file.values.begin() + static_cast<long>(i));
+        file.write(tmp / "missing.safetensors");
+        CHECK_THROWS_WITH_AS(load_model(tmp / "missing.safetensors"), doctest::Contains("lm_head.weight"),
+                             Error);
+    }
+    SUBCASE("a config that says one layer while the file holds two") {
+        nlohmann::json cfg = nlohmann::json::parse(file.meta.at("config"));
+        cfg["layers"] = 1;
+        file.meta["config"] = cfg.dump();
+        file.write(tmp / "layers.safetensors");
+        CHECK_THROWS_WITH_AS(load_model(tmp / "layers.safetensors"), doctest::Contains("unexpected tensor"),
+                             Error);
+    }
+    SUBCASE("a vocabulary of another size than config.vocab_size") {
+        file.meta["vocab"] = R"(["a", "b"])";
+        file.write(tmp / "vocab.safetensors");
+        CHECK_THROWS_WITH_AS(load_model(tmp / "vocab.safetensors"), doctest::Contains("vocab"), Error);
+    }
+    SUBCASE("a vocabulary entry of two characters") {
+        nlohmann::json chars = nlohmann::json::parse(file.meta.at("vocab"));
+        chars[0] = "ab";
+        file.meta["vocab"] = chars.dump();
+        file.write(tmp / "vocab2.safetensors");
+        CHECK_THROWS_WITH_AS(load_model(tmp / "vocab2.safetensors"), doctest::Contains("not one character"),
+                             Error);
+    }
+    SUBCASE("no config at all") {
+        file.meta.erase("config");
+        file.write(tmp / "noconfig.safetensors");
+        CHECK_THROWS_WITH_AS(load_model(tmp / "noconfig.safetensors"), doctest::Contains("config"), Error);
+    }
+    SUBCASE("a missing file names its path") {
+        CHECK_THROWS_WITH_AS(load_model(tmp / "nothing-here.safetensors"),
+                             doctest::Contains("nothing-here.safetensors"), Error);
+    }
+}
+
+TEST_CASE("checkpoint: model_config_from_json reads what model_config_to_json writes, rejects the rest") {
+    const ModelConfig cfg{.vocab_size = 65, .ctx = 32, .layers = 3, .d_model = 48, .heads = 3,
+                          .ffn = FfnKind::geglu, .multiple_of = 16, .dropout = 0.25f};
+    const ModelConfig back = model_config_from_json(model_config_to_json(cfg));
+    CHECK(back.vocab_size == 65);
+    CHECK(back.ctx == 32);
+    CHECK(back.layers == 3);
+    CHECK(back.d_model == 48);
+    CHECK(back.heads == 3);
+    CHECK(back.ffn == FfnKind::geglu);
+    CHECK(back.d_ff == cfg.ffn_hidden());  // written resolved
+    CHECK(back.ffn_hidden() == cfg.ffn_hidden());
+    CHECK(back.multiple_of == 16);
+    CHECK(back.dropout == 0.25f);
+
+    const nlohmann::json good = nlohmann::json::parse(model_config_to_json(cfg));
+    auto with = [&](const char* key, const nlohmann::json& value) {
+        nlohmann::json j = good;
+        j[key] = value;
+        return j.dump();
+    };
+    SUBCASE("a missing key is named") {
+        nlohmann::json j = good;
+        j.erase("heads");
+        CHECK_THROWS_WITH_AS(model_config_from_json(j.dump()), doctest::Contains("'heads' is missing"), Error);
+    }
+    SUBCASE("a bad ffn name lists the valid ones") {
+        CHECK_THROWS_WITH_AS(model_config_from_json(with("ffn", "swigloo")),
+                             doctest::Contains("relu, gelu, swish, glu, bilinear, reglu, geglu, swiglu"), Error);
+    }
+    SUBCASE("an ffn that is not a string") {
+        CHECK_THROWS_WITH_AS(model_config_from_json(with("ffn", 3)), doctest::Contains("'ffn'"), Error);
+    }
+    SUBCASE("a size that is not an integer") {
+        CHECK_THROWS_WITH_AS(model_config_from_json(with("layers", "2")), doctest::Contains("'layers'"), Error);
+        CHECK_THROWS_WITH_AS(model_config_from_json(with("d_model", 4.5)), doctest::Contains("'d_model'"), Error);
+    }
+    SUBCASE("values that fail validation") {
+        CHECK_THROWS_AS(model_config_from_json(with("heads", 5)), Error);  // 48 % 5 != 0
+        CHECK_THROWS_AS(model_config_from_json(with("layers", 0)), Error);
+    }
+    SUBCASE("text that is not a JSON object") {
+        CHECK_THROWS_WITH_AS(model_config_from_json("[1, 2]"), doctest::Contains("not a JSON object"), Error);
+        CHECK_THROWS_WITH_AS(model_config_from_json("{\"ctx\": "), doctest::Contains("not a JSON object"), Error);
+    }
+}
+
+TEST_CASE("checkpoint: train_config_to_json and train_config_from_json round-trip every saved field") {
+    TrainConfig cfg;
+    cfg.data = "some/dir/text é.txt";
+    cfg.model = ModelConfig{.vocab_size = 40, .ctx = 16, .layers = 2, .d_model = 32, .heads = 4,
+                            .ffn = FfnKind::reglu, .d_ff = 72, .dropout = 0.1f};
+    cfg.optim = OptimConfig{.lr = 3e-3f, .min_lr = 2e-4f, .warmup = 7, .steps = 123, .beta1 = 0.8f,
+                            .beta2 = 0.95f, .eps = 1e-7f, .weight_decay = 0.05f, .clip = 0.5f};
+    cfg.batch = 5;
+    cfg.eval_every = 11;
+    cfg.eval_batches = 3;
+    cfg.seed = 0xFFFFFFFFFFFFull;  // wider than 32 bits
+    cfg.threads = 3;
+    cfg.stop_after = 9;
+
+    const std::string json = train_config_to_json(cfg);
+    const TrainConfig back = train_config_from_json(json);
+    CHECK(back.data == cfg.data);
+    CHECK(model_config_to_json(back.model) == model_config_to_json(cfg.model));
+    CHECK(back.optim.lr == cfg.optim.lr);
+    CHECK(back.optim.min_lr == cfg.optim.min_lr);
+    CHECK(back.optim.warmup == 7);
+    CHECK(back.optim.steps == 123);
+    CHECK(back.optim.beta1 == cfg.optim.beta1);
+    CHECK(back.optim.beta2 == cfg.optim.beta2);
+    CHECK(back.optim.eps == cfg.optim.eps);
+    CHECK(back.optim.weight_decay == cfg.optim.weight_decay);
+    CHECK(back.optim.clip == cfg.optim.clip);
+    CHECK(back.batch == 5);
+    CHECK(back.eval_every == 11);
+    CHECK(back.eval_batches == 3);
+    CHECK(back.seed == cfg.seed);
+    CHECK(train_config_to_json(back) == json);
+    // threads and stop_after belong to one invocation, not to the run: not saved.
+    CHECK(back.threads == TrainConfig{}.threads);
+    CHECK(back.stop_after == 0);
+
+    SUBCASE("a file that is not a run config") {
+        CHECK_THROWS_WITH_AS(train_config_from_json("{\"format\": \"other\"}"),
+                             doctest::Contains("not a glulab run config"), Error);
+    }
+    SUBCASE("a missing field") {
+        nlohmann::json j = nlohmann::json::parse(json);
+        j.erase("batch");
+        CHECK_THROWS_WITH_AS(train_config_from_json(j.dump()), doctest::Contains("config.json"), Error);
+    }
+    SUBCASE("a value out of range") {
+        nlohmann::json j = nlohmann::json::parse(json);
+        j["eval_every"] = 0;
+        CHECK_THROWS_WITH_AS(train_config_from_json(j.dump()), doctest::Contains("--eval-every"), Error);
+    }
+}
+
+TEST_SUITE_END();

@@ -1,0 +1,442 @@
+// test_cli.cpp — the `glulab` program as a user meets it: exit codes, error messages, files.
+//
+// Each test runs the real binary, build/glulab, found next to the test binary (so the tests
+// work from any directory), with its stdout and stderr captured in files. The contract of
+// src/cli/main.cpp:
+//
+//     0    success, and --help
+//     2    a usage error or a glulab::Error, printed as `glulab: error: <message>`
+//     130  `train` stopped by Ctrl-C (or --stop-after): checkpoint saved, resume with --resume
+//
+// A crash (a signal, or an exit code of 128 or more other than 130) is always a failure. Bad
+// input must be rejected before any work is done: no run directory appears for a bad flag, and
+// an existing run is left exactly as it was.
+//
+// The models are tiny (L 1, C 16, T 8, B 4, 20 steps) and the text is written by the test, so
+// the whole file takes a few seconds, nearly all of it starting processes.
+//
+// Lesson 12 · training
+#include <doctest/doctest.h>
+
+#include "glulab/check.hpp"
+#include "glulab/rng.hpp"
+
+#include <nlohmann/json.hpp>
+#include <sys/wait.h>
+#include <unistd.h>  // getpid
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Files and processes
+// -------------------
+
+std::string read_file(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+void write_file(const fs::path& path, const std::string& bytes) {
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+}
+
+bool contains(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
+
+// A path quoted for /bin/sh.
+std::string quoted(const fs::path& path) {
+    std::string q = "'";
+    for (char c : path.string()) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return q + "'";
+}
+
+// A fresh directory under the system's temp dir, removed with everything in it at scope exit.
+struct TempDir {
+    fs::path dir;
+    explicit TempDir(const std::string& tag)
+        : dir(fs::temp_directory_path() / fmt::format("glulab-test-{}-{}", tag, getpid())) {
+        fs::remove_all(dir);
+        fs::create_directories(dir);
+    }
+    ~TempDir() { fs::remove_all(dir); }
+    fs::path operator/(const std::string& name) const { return dir / name; }
+};
+
+// What one run of the program did.
+struct Run {
+    int code = -1;    // the exit code, when it exited
+    int signal = 0;   // the signal that killed it, when one did
+    std::string out, err;
+
+    bool crashed() const { return signal != 0 || (code >= 128 && code != 130); }
+    std::string describe() const {
+        return fmt::format("exit {}{}\n--- stdout\n{}--- stderr\n{}", code,
+                           signal ? fmt::format(", killed by signal {}", signal) : "", out, err);
+    }
+};
+
+// build/glulab, next to this test binary.
+fs::path glulab_binary() { return fs::read_symlink("/proc/self/exe").parent_path() / "glulab"; }
+
+// run_glulab("train --steps 10") runs `glulab train --steps 10`. The arguments go through the
+// shell: quote paths with quoted().
+Run run_glulab(const std::string& args) {
+    static TempDir io("cli-io");
+    const fs::path bin = glulab_binary();
+    REQUIRE_MESSAGE(fs::exists(bin), bin.string() << " does not exist: build it with `make`");
+    const std::string cmd = fmt::format("{} {} >{} 2>{} </dev/null", quoted(bin), args, quoted(io / "out"),
+                                        quoted(io / "err"));
+    const int status = std::system(cmd.c_str());
+    Run r;
+    if (WIFEXITED(status)) r.code = WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
+    r.out = read_file(io / "out");
+    r.err = read_file(io / "err");
+    return r;
+}
+
+// Checks that a run failed the way main.cpp promises: exit 2, `glulab: error:`, each of
+// `mentions` in the message.
+void check_usage_error(const Run& r, const std::vector<std::string>& mentions = {}) {
+    INFO(r.describe());
+    CHECK_FALSE(r.crashed());
+    CHECK(r.code == 2);
+    CHECK(contains(r.err, "glulab: error:"));
+    for (const std::string& m : mentions)
+        CHECK_MESSAGE(contains(r.err, m), "the message should mention " << m);
+}
+
+// `glulab eval --ckpt CKPT --text TEXT`
+std::string eval_args(const fs::path& ckpt, const fs::path& text) {
+    return fmt::format("eval --ckpt {} --text {}", quoted(ckpt), quoted(text));
+}
+
+// Contents and modification times of every file in a directory.
+struct DirSnapshot {
+    std::map<std::string, std::string> contents;
+    std::map<std::string, fs::file_time_type> mtimes;
+    explicit DirSnapshot(const fs::path& dir) {
+        for (const fs::directory_entry& e : fs::directory_iterator(dir)) {
+            contents[e.path().filename().string()] = read_file(e.path());
+            mtimes[e.path().filename().string()] = e.last_write_time();
+        }
+    }
+    bool operator==(const DirSnapshot&) const = default;
+};
+
+// The trained run the eval and sample tests read
+// ----------------------------------------------
+
+// A few thousand characters of a small grammar: lower-case letters, space, '.', newline.
+std::string grammar_text() {
+    const char* subjects[] = {"the cat", "a dog", "my sister", "the baker"};
+    const char* verbs[] = {"sees", "likes", "finds"};
+    const char* objects[] = {"the moon", "a red ball", "some bread"};
+    glulab::Rng rng(5);
+    std::string text;
+    for (int i = 0; i < 150; i++)
+        text += fmt::format("{} {} {}.{}", subjects[rng.below(4)], verbs[rng.below(3)], objects[rng.below(3)],
+                            i % 4 == 3 ? "\n" : " ");
+    return text;
+}
+
+// The flags of every tiny training run here (20 steps, an evaluation every 10).
+const std::vector<std::pair<std::string, std::string>> kTinyFlags = {
+    {"--layers", "1"}, {"--d-model", "16"}, {"--heads", "2"},       {"--ctx", "8"},
+    {"--batch", "4"},  {"--steps", "20"},   {"--eval-every", "10"}, {"--eval-batches", "2"},
+    {"--warmup", "2"}, {"--threads", "1"}};
+
+// kTinyFlags as arguments, less those that `given` sets itself (a flag may be given once).
+std::string tiny_flags_except(const std::string& given = "") {
+    std::string args;
+    for (const auto& [name, value] : kTinyFlags)
+        if (!contains(given, name + " ")) args += fmt::format("{} {} ", name, value);
+    return args;
+}
+const std::string kTiny = tiny_flags_except();
+
+// One directory for the whole file: the text, and a run trained once, on first use.
+struct Trained {
+    TempDir tmp{"cli"};
+    fs::path text = tmp / "text.txt";
+    fs::path run = tmp / "run";
+    fs::path ckpt = run / "model.safetensors";
+    Run trained;
+    Trained() {
+        write_file(text, grammar_text());
+        trained = run_glulab(fmt::format("train --data {} --out {} {}", quoted(text), quoted(run), kTiny));
+    }
+};
+const Trained& trained() {
+    static Trained t;
+    REQUIRE_MESSAGE(t.trained.code == 0, t.trained.describe());
+    return t;
+}
+
+}  // namespace
+
+TEST_SUITE_BEGIN("cli");
+
+TEST_CASE("cli: --help of the program and of every command exits 0 and lists the flags") {
+    const std::map<std::string, std::vector<std::string>> flags = {
+        {"train", {"--ffn", "--data", "--layers", "--d-model", "--heads", "--ctx", "--batch", "--steps",
+                   "--lr", "--seed", "--eval-every", "--threads", "--out", "--force", "--resume",
+                   "--stop-after"}},
+        {"eval", {"--ckpt", "--text", "--json"}},
+        {"sample", {"--ckpt", "--prompt", "--tokens", "--temperature", "--top-k", "--seed"}},
+        {"params", {"--ffn", "--vocab", "--layers", "--d-model", "--heads", "--ctx", "--d-ff"}},
+        {"bench", {"--ffn", "--batch", "--steps", "--threads", "--json", "--profile"}},
+        {"gradcheck", {}},
+        {"info", {}},
+        {"reference", {"--ffn", "--out", "--steps", "--seed"}},
+        {"compare", {"--ffn", "--seeds", "--out", "--force"}},
+        {"plot", {"--out", "--ascii"}},
+        {"graph", {"--ffn", "--layers", "--d-model", "--heads", "--ctx", "--batch", "--dot", "--backward"}},
+    };
+    const Run top = run_glulab("--help");
+    CHECK_MESSAGE(top.code == 0, top.describe());
+    for (const auto& [command, names] : flags) {
+        CAPTURE(command);
+        CHECK(contains(top.out, command));
+        const Run r = run_glulab(command + " --help");
+        INFO(r.describe());
+        CHECK(r.code == 0);
+        CHECK(contains(r.out, "--help"));
+        for (const std::string& name : names) CHECK_MESSAGE(contains(r.out, name), "no " << name);
+    }
+    CHECK(contains(run_glulab("train --help").out,
+                   "stop as if interrupted (Ctrl-C) after step N: save a checkpoint and exit 130"));
+}
+
+TEST_CASE("cli: no command, an unknown command or an unknown flag exits 2") {
+    check_usage_error(run_glulab(""));
+    check_usage_error(run_glulab("nope"));  // CLI11 says "A subcommand is required", not naming it
+    check_usage_error(run_glulab("train --nope 3"), {"--nope"});
+    check_usage_error(run_glulab("eval --text x"), {"--ckpt"});  // a required flag left out
+}
+
+TEST_CASE("cli: train rejects bad input before it creates anything") {
+    TempDir tmp("cli-bad");
+    const fs::path text = tmp / "text.txt", tiny_text = tmp / "tiny.txt", empty = tmp / "empty.txt",
+                   latin1 = tmp / "latin1.txt";
+    write_file(text, grammar_text());
+    write_file(tiny_text, "the cat.");                       // 8 characters: no window of T + 1 = 9
+    write_file(empty, "");
+    write_file(latin1, "caf\xE9 au lait, caf\xE9 noir\n");  // é in Latin-1, not UTF-8
+    const std::string data = "--data " + quoted(text);
+    struct Case {
+        std::string flags;
+        std::vector<std::string> mentions;
+    };
+    const std::vector<Case> cases = {
+        {data + " --ffn nope", {"'nope'", "relu, gelu, swish, glu, bilinear, reglu, geglu, swiglu"}},
+        {data + " --d-model 130 --heads 4", {"130", "heads", "4"}},
+        {data + " --layers 0", {"--layers"}},
+        {data + " --batch -1", {"--batch"}},
+        {data + " --steps 0", {"--steps"}},
+        {data + " --ctx 0", {"--ctx"}},
+        {data + " --eval-every 0", {"--eval-every"}},
+        {data + " --dropout 1.5", {"--dropout"}},
+        {data + " --stop-after -3", {"--stop-after"}},
+        {data + " --layers two", {"--layers"}},
+        {"--data " + quoted(tmp / "missing.txt"), {(tmp / "missing.txt").string()}},
+        {"--data " + quoted(tiny_text), {"T + 1 = 9"}},
+        {"--data " + quoted(empty), {"is empty"}},
+        {"--data " + quoted(latin1), {"invalid UTF-8", "is the file UTF-8"}},
+    };
+    for (size_t i = 0; i < cases.size(); i++) {
+        const Case& c = cases[i];
+        CAPTURE(c.flags);
+        const fs::path out = tmp / fmt::format("run-{}", i);
+        check_usage_error(run_glulab(fmt::format("train {} {} --out {}", tiny_flags_except(c.flags), c.flags,
+                                                 quoted(out))),
+                          c.mentions);
+        CHECK_MESSAGE(!fs::exists(out), out.string() << " was created");
+    }
+}
+
+TEST_CASE("cli: an existing run directory is left as it was without --force") {
+    const Trained& t = trained();
+    const DirSnapshot before(t.run);
+    const std::string again = fmt::format("train --data {} --out {} {}", quoted(t.text), quoted(t.run), kTiny);
+    check_usage_error(run_glulab(again), {"already holds a run", "--force"});
+    CHECK(DirSnapshot(t.run) == before);
+    check_usage_error(run_glulab(fmt::format("train --resume {} --layers 2", quoted(t.run))),
+                      {"--resume cannot be combined with --layers"});
+    CHECK(DirSnapshot(t.run) == before);
+}
+
+TEST_CASE("cli: eval names a character that is not in the model's vocabulary") {
+    const Trained& t = trained();
+    TempDir tmp("cli-eval");
+    write_file(tmp / "other.txt", "the cat sees the moon. the dog sees the caf\xC3\xA9 too.\n");  // é
+    check_usage_error(run_glulab(eval_args(t.ckpt, tmp / "other.txt")), {"not in the vocabulary", "U+00E9"});
+    write_file(tmp / "short.txt", "the cat");
+    check_usage_error(run_glulab(eval_args(t.ckpt, tmp / "short.txt")), {"fewer than one window"});
+    check_usage_error(run_glulab(eval_args(t.ckpt, tmp / "none.txt")), {(tmp / "none.txt").string()});
+}
+
+TEST_CASE("cli: eval and sample with a missing or corrupted checkpoint exit 2, never crash") {
+    const Trained& t = trained();
+    TempDir tmp("cli-corrupt");
+    const std::string good = read_file(t.ckpt);
+    REQUIRE(good.size() > 64);
+    std::string huge_header = good, broken_json = good, short_data = good.substr(0, good.size() - 4);
+    huge_header.replace(0, 8, std::string(8, '\xFF'));  // header length 2^64 - 1
+    broken_json[8] = 'x';                               // the header's opening '{'
+    const std::map<std::string, std::string> files = {
+        {"empty", ""},
+        {"text", "this is not a checkpoint\n"},
+        {"half", good.substr(0, good.size() / 2)},
+        {"huge-header", huge_header},
+        {"broken-json", broken_json},
+        {"short-data", short_data},
+    };
+    std::vector<fs::path> paths = {tmp / "missing.safetensors"};
+    for (const auto& [name, bytes] : files) {
+        paths.push_back(tmp / (name + ".safetensors"));
+        write_file(paths.back(), bytes);
+    }
+    // eval with each file; sample (which loads the same way) with a few.
+    for (const fs::path& p : paths) {
+        CAPTURE(p.filename().string());
+        check_usage_error(run_glulab(eval_args(p, t.text)), {p.string()});
+    }
+    for (const char* name : {"missing", "half", "broken-json"}) {
+        const fs::path p = tmp / (std::string(name) + ".safetensors");
+        CAPTURE(name);
+        check_usage_error(run_glulab(fmt::format("sample --ckpt {} --tokens 5", quoted(p))), {p.string()});
+    }
+}
+
+TEST_CASE("cli: params --ffn all prints one row per kind with its d_ff (C = 128: 512 plain, 344 gated)") {
+    const Run r = run_glulab("params --ffn all --layers 1");  // d_ff depends on C (128) only
+    INFO(r.describe());
+    REQUIRE(r.code == 0);
+    std::istringstream lines(r.out);
+    std::string line;
+    std::getline(lines, line);  // the header
+    CHECK(contains(line, "d_ff"));
+    std::map<std::string, std::pair<std::string, int>> rows;  // kind -> (gated, d_ff)
+    while (std::getline(lines, line)) {
+        std::istringstream cols(line);
+        std::string kind, gated;
+        int d_ff = 0;
+        if (cols >> kind >> gated >> d_ff) rows[kind] = {gated, d_ff};
+    }
+    CHECK(rows.size() == 8);
+    using Row = std::pair<std::string, int>;
+    for (const char* kind : {"relu", "gelu", "swish"}) CHECK(rows[kind] == Row{"no", 512});
+    for (const char* kind : {"glu", "bilinear", "reglu", "geglu", "swiglu"}) CHECK(rows[kind] == Row{"yes", 344});
+}
+
+TEST_CASE("cli: sample with the same seed gives the same text") {
+    const Trained& t = trained();
+    const std::string args = fmt::format("sample --ckpt {} --tokens 60 --prompt 'the ' --top-k 5", quoted(t.ckpt));
+    const Run a = run_glulab(args + " --seed 5");
+    const Run b = run_glulab(args + " --seed 5");
+    const Run c = run_glulab(args + " --seed 6");
+    INFO(a.describe());
+    REQUIRE(a.code == 0);
+    REQUIRE(b.code == 0);
+    REQUIRE(c.code == 0);
+    CHECK(a.out.rfind("the ", 0) == 0);             // the prompt, then its continuation
+    CHECK(a.out.size() >= std::string("the ").size() + 60);
+    CHECK(a.out == b.out);
+    CHECK(a.out != c.out);
+}
+
+TEST_CASE("cli: eval --json prints one JSON object with loss, bits_per_char, windows and tokens") {
+    const Trained& t = trained();
+    const Run r = run_glulab(eval_args(t.ckpt, t.text) + " --json");
+    INFO(r.describe());
+    REQUIRE(r.code == 0);
+    const nlohmann::json j = nlohmann::json::parse(r.out, nullptr, false);
+    REQUIRE(j.is_object());
+    CHECK(j.size() == 4);
+    for (const char* key : {"loss", "bits_per_char", "windows", "tokens"}) {
+        CAPTURE(key);
+        REQUIRE(j.contains(key));
+        CHECK(j[key].is_number());
+    }
+    const double loss = j["loss"], bits = j["bits_per_char"];
+    CHECK(loss > 0);
+    CHECK(bits == doctest::Approx(loss / std::log(2.0)));
+    CHECK(j["tokens"].get<long>() == j["windows"].get<long>() * 8);  // T = 8 per window
+}
+
+TEST_CASE("cli: train --stop-after exits 130 with a checkpoint; --resume finishes the same run") {
+    const Trained& t = trained();
+    TempDir tmp("cli-stop");
+    const fs::path run = tmp / "run";
+    const Run stopped = run_glulab(fmt::format("train --data {} --out {} {} --stop-after 5", quoted(t.text),
+                                           quoted(run), kTiny));
+    INFO(stopped.describe());
+    CHECK(stopped.signal == 0);
+    CHECK(stopped.code == 130);
+    CHECK(contains(stopped.out, "interrupted at step 5"));
+    CHECK(contains(stopped.out, "--resume"));
+    CHECK(fs::exists(run / "model.safetensors"));
+    CHECK(fs::exists(run / "optimizer.safetensors"));
+
+    const Run again = run_glulab(fmt::format("train --resume {} --stop-after 15", quoted(run)));
+    CHECK_MESSAGE(again.code == 130, again.describe());
+    CHECK(contains(again.out, "interrupted at step 15"));
+    check_usage_error(run_glulab(fmt::format("train --resume {} --stop-after 10", quoted(run))), {"already at step 15"});
+
+    const Run resumed = run_glulab(fmt::format("train --resume {}", quoted(run)));
+    CHECK_MESSAGE(resumed.code == 0, resumed.describe());
+    CHECK(contains(resumed.out, "done: 20 steps"));
+    // The same flags and seed as the run trained in one go: the same weights, bit for bit.
+    CHECK(read_file(run / "model.safetensors") == read_file(t.ckpt));
+
+    // Resuming a finished run trains nothing and rewrites nothing.
+    const DirSnapshot before(run);
+    const Run finished = run_glulab(fmt::format("train --resume {}", quoted(run)));
+    CHECK_MESSAGE(finished.code == 0, finished.describe());
+    CHECK(contains(finished.out, "done: 20 steps"));
+    CHECK(DirSnapshot(run) == before);
+}
+
+TEST_CASE("cli: graph prints the tape of one forward and writes it as DOT") {
+    TempDir tmp("cli-graph");
+    const Run swiglu = run_glulab("graph --ffn swiglu");
+    INFO(swiglu.describe());
+    REQUIRE(swiglu.code == 0);
+    for (const char* op : {" embedding ", " rms_norm ", " matmul ", " attention ", " glu ", " cross_entropy "})
+        CHECK_MESSAGE(contains(swiglu.out, op), "no node " << op);
+    CHECK(contains(swiglu.out, "17 nodes"));  // L = 1: 3 to embed, 5 attention, 6 FFN, 3 head and loss
+    CHECK(contains(swiglu.out, "arena: "));
+
+    const Run relu = run_glulab("graph --ffn relu --layers 2 --backward");
+    CHECK_MESSAGE(relu.code == 0, relu.describe());
+    CHECK(contains(relu.out, " relu "));
+    CHECK_FALSE(contains(relu.out, " glu "));
+    CHECK(contains(relu.out, "gradient norm"));
+
+    const fs::path dot = tmp / "graph.dot";
+    const Run with_dot = run_glulab("graph --dot " + quoted(dot));
+    CHECK_MESSAGE(with_dot.code == 0, with_dot.describe());
+    REQUIRE(fs::exists(dot));
+    CHECK(read_file(dot).rfind("digraph", 0) == 0);
+    CHECK(contains(read_file(dot), "attention"));
+
+    check_usage_error(run_glulab("graph --ffn nope"), {"relu, gelu, swish"});
+    check_usage_error(run_glulab("graph --d-model 15 --heads 2"), {"15"});
+    check_usage_error(run_glulab("graph --dot " + quoted(tmp / "no-such-dir" / "g.dot")), {"no-such-dir"});
+}
+
+TEST_SUITE_END();

@@ -1,0 +1,418 @@
+// test_compare.cpp — the FFN ablation: the grid of runs, resuming it, the verdict rule, the
+// plots (gnuplot when installed, ASCII otherwise) and the errors for missing or garbled runs.
+//
+// Every comparison here is tiny (L 1, C 16, NH 2, T 8, B 4, 30 steps, an evaluation every 10)
+// on a text the test writes itself, so the whole file runs in a few seconds. Nothing depends on
+// timing: what ran is counted with the callbacks.
+//
+// Lesson 13 · the FFN ablation
+#include <doctest/doctest.h>
+
+#include "glulab/check.hpp"
+#include "glulab/compare.hpp"
+#include "glulab/plot.hpp"
+
+#include <unistd.h>  // getpid
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+using namespace glulab;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A fresh directory under the system's temp dir, removed with everything in it at scope exit.
+struct TempDir {
+    fs::path dir;
+    explicit TempDir(const std::string& tag)
+        : dir(fs::temp_directory_path() / fmt::format("glulab-test-{}-{}", tag, getpid())) {
+        fs::remove_all(dir);
+        fs::create_directories(dir);
+    }
+    ~TempDir() { fs::remove_all(dir); }
+    std::string path(const std::string& name) const { return (dir / name).string(); }
+};
+
+std::string read(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+void write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+// The text with every run of spaces and newlines as one space (the verdict wraps its lines).
+std::string flat(const std::string& text) {
+    std::istringstream in(text);
+    std::string out;
+    for (std::string word; in >> word;) out += (out.empty() ? "" : " ") + word;
+    return out;
+}
+
+// About 6,000 characters of verse-like text, the same every time.
+std::string small_text() {
+    const char* words[] = {"the", "king", "shall", "speak", "and", "we", "will", "hear", "him", "now",
+                           "good", "night", "sweet", "prince", "of", "denmark", "my", "lord"};
+    std::string text;
+    uint64_t x = 12345;
+    for (int i = 0; i < 1100; i++) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        text += words[(x >> 33) % std::size(words)];
+        text += (i % 9 == 8) ? ".\n" : " ";
+    }
+    return text;
+}
+
+// relu and swiglu, two seeds each, into dir/cmp, on one thread (for runs this small, faster
+// than two on a busy machine; train_run puts the caller's thread count back).
+CompareConfig tiny_compare(const TempDir& t) {
+    const std::string data = t.path("text.txt");
+    if (!fs::exists(data)) write(data, small_text());
+    CompareConfig cfg;
+    cfg.base.data = data;
+    cfg.base.model = ModelConfig{.ctx = 8, .layers = 1, .d_model = 16, .heads = 2};
+    cfg.base.optim.steps = 30;
+    cfg.base.optim.warmup = 5;
+    cfg.base.batch = 4;
+    cfg.base.eval_every = 10;
+    cfg.base.eval_batches = 2;
+    cfg.base.seed = 7;
+    cfg.base.threads = 1;
+    cfg.kinds = {FfnKind::relu, FfnKind::swiglu};
+    cfg.seeds = 2;
+    cfg.out = t.path("cmp");
+    return cfg;
+}
+
+// What a comparison did, heard through its callbacks.
+struct Heard {
+    std::vector<RunAction> actions;
+    int steps = 0;
+    CompareCallbacks callbacks() {
+        CompareCallbacks cb;
+        cb.on_run_start = [this](const RunInfo& i) { actions.push_back(i.action); };
+        cb.on_step = [this](const RunInfo&, const StepReport&) { steps++; };
+        return cb;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("compare: --ffn lists, --match and the hidden width of every run") {
+    CHECK(parse_ffn_list("relu, gelu,swiglu") == std::vector{FfnKind::relu, FfnKind::gelu, FfnKind::swiglu});
+    CHECK(parse_ffn_list("all").size() == 8);
+    CHECK_THROWS_WITH_AS(parse_ffn_list("relu,relu"), doctest::Contains("twice"), Error);
+    CHECK_THROWS_WITH_AS(parse_ffn_list("relu,,gelu"), doctest::Contains("empty"), Error);
+    CHECK_THROWS_WITH_AS(parse_ffn_list("relu,tanh"), doctest::Contains("swiglu"), Error);  // lists the valid ones
+    CHECK(parse_match("dff") == MatchBy::dff);
+    CHECK_THROWS_WITH_AS(parse_match("flops"), doctest::Contains("params, dff"), Error);
+
+    CompareConfig cfg;
+    cfg.base.model.d_model = 128;
+    cfg.base.seed = 100;
+    cfg.out = "runs/x";
+    // params: gated kinds get 2/3 of 4C (rounded up to a multiple of 8); dff: every kind gets 4C.
+    CHECK(compare_run_config(cfg, FfnKind::relu, 0).model.ffn_hidden() == 512);
+    CHECK(compare_run_config(cfg, FfnKind::swiglu, 0).model.ffn_hidden() == 344);
+    cfg.match = MatchBy::dff;
+    CHECK(compare_run_config(cfg, FfnKind::swiglu, 0).model.ffn_hidden() == 512);
+    CHECK(compare_run_config(cfg, FfnKind::gelu, 0).model.ffn_hidden() == 512);
+    // An explicit d_ff overrides both.
+    cfg.base.model.d_ff = 200;
+    CHECK(compare_run_config(cfg, FfnKind::swiglu, 0).model.ffn_hidden() == 200);
+    CHECK(compare_run_config(cfg, FfnKind::relu, 0).model.ffn_hidden() == 200);
+    // Seeds count up from the base seed; the run's directory names kind and seed.
+    CHECK(compare_run_config(cfg, FfnKind::glu, 2).seed == 102);
+    CHECK(compare_run_config(cfg, FfnKind::glu, 2).model.ffn == FfnKind::glu);
+    CHECK(compare_run_dir(cfg, FfnKind::glu, 2) == (fs::path("runs/x") / "glu-s102").string());
+}
+
+TEST_CASE("compare: 2 kinds x 2 seeds write curves.csv, summary.csv, the table and the verdict") {
+    TempDir t("compare-grid");
+    const CompareConfig cfg = tiny_compare(t);
+    Heard heard;
+    const CompareResult r = run_compare(cfg, heard.callbacks());
+    CHECK_FALSE(r.interrupted);
+    CHECK(r.runs_trained == 4);
+    CHECK(heard.steps == 4 * 30);
+    CHECK(heard.actions == std::vector<RunAction>(4, RunAction::train));
+    for (const char* run : {"relu-s7", "relu-s8", "swiglu-s7", "swiglu-s8"})
+        CHECK(fs::exists(fs::path(cfg.out) / run / "summary.json"));
+
+    // curves.csv: a header, then kind by kind, seed by seed, one row per evaluation (10, 20, 30).
+    const std::vector<std::string> curves = lines_of(read(t.path("cmp/curves.csv")));
+    REQUIRE(curves.size() == 1 + 2 * 2 * 3);
+    CHECK(curves[0] == "kind,seed,step,train_loss,val_loss");
+    CHECK(curves[1].starts_with("relu,7,10,"));
+    CHECK(curves[3].starts_with("relu,7,30,"));
+    CHECK(curves[4].starts_with("relu,8,10,"));
+    CHECK(curves[7].starts_with("swiglu,7,10,"));
+    CHECK(curves[12].starts_with("swiglu,8,30,"));
+
+    const std::vector<std::string> summary = lines_of(read(t.path("cmp/summary.csv")));
+    REQUIRE(summary.size() == 3);
+    CHECK(summary[0].starts_with("kind,seeds,d_ff,ffn_params,total_params,final_train_mean"));
+    CHECK(summary[1].starts_with("relu,2,64,"));     // 4C
+    CHECK(summary[2].starts_with("swiglu,2,48,"));   // 2/3 of 4C, rounded up to a multiple of 8
+
+    REQUIRE(r.kinds.size() == 2);
+    const KindSummary& relu = r.kinds[0];
+    CHECK(relu.kind == FfnKind::relu);
+    CHECK(relu.seeds == 2);
+    CHECK(relu.ffn_params == 2 * 16 * 64);  // up and down, one layer, no biases
+    CHECK(relu.final_val.n == 2);
+    CHECK(relu.final_val.min <= relu.final_val.mean);
+    CHECK(relu.best_val.mean <= relu.final_val.mean + 1e-6);
+    CHECK(r.kinds[1].ffn_params == 3 * 16 * 48);  // gate, up and down
+
+    const std::string table = format_compare_table(r.kinds);
+    CHECK(contains(table, "relu"));
+    CHECK(contains(table, "swiglu"));
+    CHECK(contains(table, "±"));
+    const std::string report = read(t.path("cmp/report.txt"));
+    CHECK(contains(report, table));
+    CHECK(contains(report, "Verdict"));
+}
+
+TEST_CASE("compare: a finished comparison is read back, not trained again") {
+    TempDir t("compare-reuse");
+    const CompareConfig cfg = tiny_compare(t);
+    const CompareResult first = run_compare(cfg);
+    Heard heard;
+    const CompareResult again = run_compare(cfg, heard.callbacks());
+    CHECK(again.runs_trained == 0);
+    CHECK(heard.steps == 0);
+    CHECK(heard.actions == std::vector<RunAction>(4, RunAction::reuse));
+    REQUIRE(again.kinds.size() == 2);
+    for (size_t k = 0; k < 2; k++) {
+        CHECK(again.kinds[k].final_val.mean == doctest::Approx(first.kinds[k].final_val.mean));
+        CHECK(again.kinds[k].ms_per_step == doctest::Approx(first.kinds[k].ms_per_step));
+    }
+}
+
+TEST_CASE("compare: Ctrl-C stops after a checkpoint; running again resumes to the same losses") {
+    TempDir t("compare-resume");
+    CompareConfig cfg = tiny_compare(t);
+    // Ctrl-C in the middle of the second run (swiglu, seed 7), raised from its step callback.
+    CompareCallbacks cb;
+    cb.on_step = [](const RunInfo& i, const StepReport& s) {
+        if (i.index == 1 && s.step == 15) std::raise(SIGINT);
+    };
+    const CompareResult stopped = run_compare(cfg, cb);
+    CHECK(stopped.interrupted);
+    CHECK(stopped.kinds.empty());
+    CHECK_FALSE(fs::exists(t.path("cmp/curves.csv")));
+    CHECK(fs::exists(t.path("cmp/swiglu-s7/model.safetensors")));
+    CHECK_FALSE(fs::exists(t.path("cmp/swiglu-s7/summary.json")));
+
+    Heard heard;
+    const CompareResult resumed = run_compare(cfg, heard.callbacks());
+    CHECK_FALSE(resumed.interrupted);
+    CHECK(heard.actions ==
+          std::vector{RunAction::reuse, RunAction::resume, RunAction::train, RunAction::train});
+    CHECK(heard.steps == 30 - 15 + 30 + 30);  // the checkpoint saved at Ctrl-C is at step 15
+    CHECK(resumed.runs_trained == 3);
+
+    // The same grid, never interrupted, gives the same curves.
+    cfg.out = t.path("cmp-straight");
+    const CompareResult straight = run_compare(cfg);
+    REQUIRE(straight.runs.size() == resumed.runs.size());
+    for (size_t i = 0; i < straight.runs.size(); i++) {
+        REQUIRE(straight.runs[i].metrics.size() == resumed.runs[i].metrics.size());
+        for (size_t e = 0; e < straight.runs[i].metrics.size(); e++)
+            CHECK(straight.runs[i].metrics[e].val_loss == doctest::Approx(resumed.runs[i].metrics[e].val_loss).epsilon(1e-4));
+    }
+}
+
+TEST_CASE("compare: an OUT made with other settings is refused, unless force starts over") {
+    TempDir t("compare-settings");
+    CompareConfig cfg = tiny_compare(t);
+    cfg.seeds = 1;
+    run_compare(cfg);
+    cfg.base.optim.steps = 20;
+    CHECK_THROWS_WITH_AS(run_compare(cfg), doctest::Contains("optim.steps 30 there, 20 now"), Error);
+    cfg.base.optim.steps = 30;
+    cfg.match = MatchBy::dff;  // swiglu's d_ff changes, relu's does not
+    CHECK_THROWS_WITH_AS(run_compare(cfg), doctest::Contains("swiglu-s7"), Error);
+    cfg.force = true;
+    Heard heard;
+    const CompareResult r = run_compare(cfg, heard.callbacks());
+    CHECK(r.runs_trained == 2);
+    CHECK(heard.actions == std::vector<RunAction>(2, RunAction::train));
+    CHECK(r.kinds[1].d_ff == 64);
+}
+
+TEST_CASE("compare: the verdict rule on hand-made numbers") {
+    auto kind = [](FfnKind k, std::vector<double> final_val) {
+        KindSummary s{.kind = k};
+        s.seeds = static_cast<int>(final_val.size());
+        s.final_val = stat_of(final_val);
+        return s;
+    };
+    // stat_of: the sample standard deviation divides by n - 1.
+    const std::vector<double> v123{1, 2, 3};
+    const Stat s = stat_of(v123);
+    CHECK(s.mean == doctest::Approx(2));
+    CHECK(s.std == doctest::Approx(1));
+    CHECK(s.range() == doctest::Approx(2));
+    CHECK(stat_of(std::vector<double>{5}).std == 0);
+
+    const KindSummary a = kind(FfnKind::swiglu, {1.50, 1.52, 1.51});  // mean 1.51, range 0.02
+    const KindSummary b = kind(FfnKind::relu, {1.60, 1.62, 1.58});    // mean 1.60, range 0.04
+    const KindSummary c = kind(FfnKind::gelu, {1.46, 1.58, 1.52});    // mean 1.52, range 0.12
+    CHECK(kinds_differ(a, b));        // 0.09 apart > 0.04
+    CHECK(kinds_differ(b, a));        // symmetric
+    CHECK_FALSE(kinds_differ(a, c));  // 0.01 apart < 0.12
+    CHECK_FALSE(kinds_differ(b, c));  // 0.08 apart < 0.12: c's spread covers both
+    // The gap must exceed the larger range: 0.05 apart with a range of 0.06 is not enough.
+    CHECK_FALSE(kinds_differ(kind(FfnKind::glu, {1.00, 1.06}), kind(FfnKind::reglu, {1.08, 1.08})));
+    CHECK(kinds_differ(kind(FfnKind::glu, {1.00, 1.04}), kind(FfnKind::reglu, {1.08, 1.08})));
+    // One seed has no spread: nothing differs.
+    CHECK_FALSE(kinds_differ(kind(FfnKind::glu, {1.0}), kind(FfnKind::reglu, {2.0})));
+
+    const std::string v = flat(verdict({b, c, a}));
+    CHECK(contains(v, "Best: swiglu"));
+    CHECK(contains(v, "gelu (+0.0100"));               // not told apart from the best
+    CHECK(contains(v, "swiglu < relu by 0.0900"));     // the one pair that differs
+    CHECK(contains(v, "The other 2 pairs are within it"));
+    CHECK(contains(v, "swiglu 1.5100 < gelu 1.5200 < relu 1.6000"));
+    CHECK(contains(flat(verdict({kind(FfnKind::glu, {1.0}), kind(FfnKind::reglu, {2.0})})), "single seed"));
+    CHECK(contains(flat(verdict({a, kind(FfnKind::relu, {1.9, 1.91, 1.92})})), "beats every other kind"));
+}
+
+TEST_CASE("plot: ascii_chart draws the title, one marker per series, the ranges and the legend") {
+    Chart chart{.title = "Validation loss", .xlabel = "step", .ylabel = "loss"};
+    chart.series.push_back({.name = "relu", .x = {0, 50, 100}, .y = {4.0, 3.0, 2.5}});
+    chart.series.push_back({.name = "swiglu", .x = {0, 50, 100}, .y = {4.0, 2.8, 2.0}});
+    const std::string text = ascii_chart(chart, 40, 10);
+    const std::vector<std::string> lines = lines_of(text);
+    // title, y label, 10 rows, axis, x range, x label, legend
+    REQUIRE(lines.size() == 1 + 1 + 10 + 1 + 1 + 1 + 1);
+    CHECK(lines[0] == "Validation loss");
+    CHECK(contains(lines[2], "4 |"));       // the top row is labelled with the largest y
+    CHECK(contains(lines[11], "2 |"));      // the bottom row with the smallest
+    CHECK(contains(lines[11], "+"));        // swiglu ends lowest, drawn with the second marker
+    CHECK(contains(lines[2], "+"));         // both start at the top left (swiglu drawn last)
+    CHECK(contains(lines[13], "0"));
+    CHECK(contains(lines[13], "100"));
+    CHECK(contains(lines.back(), "* relu"));
+    CHECK(contains(lines.back(), "+ swiglu"));
+    CHECK(lines[5].size() == lines[6].size());  // every plot row is as wide as the others
+
+    CHECK(contains(ascii_chart(Chart{.title = "empty"}), "(no data)"));
+    Chart one{.title = "one point"};
+    one.series.push_back({.name = "a", .x = {3}, .y = {1}});
+    CHECK(contains(ascii_chart(one, 20, 5), "*"));
+}
+
+TEST_CASE("plot: write_plots draws PNG and SVG with gnuplot, ASCII charts without it") {
+    TempDir t("plot-compare");
+    const CompareConfig cfg = tiny_compare(t);
+    const CompareResult r = run_compare(cfg);
+    std::vector<std::string> dirs;
+    for (const RunResult& run : r.runs) dirs.push_back(run.dir);
+    const std::vector<RunData> runs = load_runs(dirs);
+
+    const PlotReport report = write_plots(runs, cfg.out);
+    if (!find_gnuplot().empty()) {
+        CHECK(report.drawn);
+        for (const char* name : {"loss_val", "loss_train", "gates", "gates_hist"}) {
+            const std::string png = read(t.path(fmt::format("cmp/{}.png", name)));
+            const std::string svg = read(t.path(fmt::format("cmp/{}.svg", name)));
+            CHECK(png.starts_with("\x89PNG"));
+            CHECK(contains(svg, "<svg"));
+            CHECK(fs::exists(t.path(fmt::format("cmp/{}.gp", name))));  // the script, to redraw by hand
+        }
+        CHECK(report.files.size() == 8);
+    } else {
+        CHECK_FALSE(report.drawn);
+        CHECK(contains(report.ascii, "Validation loss"));
+    }
+
+    // Without gnuplot (or when asked): ASCII charts of the validation loss and of the gates.
+    const PlotReport ascii = write_plots(runs, t.path("ascii"), PlotOptions{.use_gnuplot = false});
+    CHECK_FALSE(ascii.drawn);
+    CHECK(ascii.files.empty());
+    CHECK(contains(ascii.ascii, "Validation loss, mean over seeds"));
+    CHECK(contains(ascii.ascii, "relu (2 seeds)"));
+    CHECK(contains(ascii.ascii, "swiglu L0"));  // the gate chart: gated kinds only
+    CHECK_FALSE(contains(ascii.ascii, "relu L0"));
+    CHECK_FALSE(fs::exists(t.path("ascii")));
+    CHECK(contains(gnuplot_install_note("glulab plot x"), "sudo apt-get install gnuplot-nox"));
+}
+
+TEST_CASE("plot: a mix of a compare directory and single run directories") {
+    TempDir t("plot-mix");
+    const CompareConfig cfg = tiny_compare(t);
+    run_compare(cfg);
+    // One more run of a kind in the comparison with another seed and the same settings (it
+    // joins that kind's line), and one with other settings (a line of its own).
+    TrainConfig extra = compare_run_config(cfg, FfnKind::relu, 5);
+    train_run(extra, t.path("relu-extra"), false, false);
+    TrainConfig other = compare_run_config(cfg, FfnKind::relu, 0);
+    other.model.d_ff = 32;
+    train_run(other, t.path("relu-narrow"), false, false);
+
+    const std::vector<RunData> runs = load_runs({cfg.out, t.path("relu-extra"), t.path("relu-narrow")});
+    REQUIRE(runs.size() == 6);
+    CHECK(runs[0].label == "relu");
+    CHECK(runs[0].metrics.size() == 3);
+    CHECK(runs[0].gates.empty());
+    CHECK(runs[2].label == "swiglu");
+    CHECK(runs[2].gates.size() == 3);  // three evaluations of one layer
+    const std::vector<RunGroup> groups = group_runs(runs);
+    REQUIRE(groups.size() == 3);
+    CHECK(groups[0].runs.size() == 3);  // relu: seeds 7, 8 and 12
+    CHECK(groups[0].label == fmt::format("relu ({})", runs[0].dir));
+    CHECK(groups[1].label == "swiglu");
+    CHECK(groups[2].label == fmt::format("relu ({})", t.path("relu-narrow")));
+
+    const PlotReport report = write_plots(runs, t.path("pictures"), PlotOptions{.use_gnuplot = !find_gnuplot().empty()});
+    if (report.drawn)
+        CHECK(fs::file_size(t.path("pictures/loss_val.png")) > 0);
+    else
+        CHECK(contains(report.ascii, "relu-narrow"));
+}
+
+TEST_CASE("plot: missing or garbled runs are errors that name the file") {
+    TempDir t("plot-errors");
+    CHECK_THROWS_WITH_AS(load_runs({t.path("nowhere")}), doctest::Contains(t.path("nowhere").c_str()), Error);
+    fs::create_directories(t.path("empty"));
+    CHECK_THROWS_WITH_AS(load_runs({t.path("empty")}), doctest::Contains("no metrics.csv"), Error);
+
+    const std::string header = "step,train_loss,val_loss,lr,grad_norm,tokens_per_s,elapsed_s\n";
+    fs::create_directories(t.path("bad"));
+    write(t.path("bad/metrics.csv"), header + "10,2.5,2.6,0.001,1,100,1\n20,2.4,oops,0.001,1,100,2\n");
+    CHECK_THROWS_WITH_AS(load_runs({t.path("bad")}), doctest::Contains((t.path("bad/metrics.csv") + ":3").c_str()), Error);
+    write(t.path("bad/metrics.csv"), header + "10,2.5,2.6\n");
+    CHECK_THROWS_WITH_AS(load_run(t.path("bad")), doctest::Contains("expected 7 fields"), Error);
+    write(t.path("bad/metrics.csv"), "loss\n1\n");
+    CHECK_THROWS_WITH_AS(load_run(t.path("bad")), doctest::Contains("expected the header"), Error);
+
+    write(t.path("bad/metrics.csv"), header + "10,2.5,2.6,0.001,1,100,1\n");
+    write(t.path("bad/gates.csv"), "step,layer,near_zero,mean\n10,0,0.5,0.1\n");
+    CHECK_THROWS_WITH_AS(load_run(t.path("bad")), doctest::Contains(t.path("bad/gates.csv").c_str()), Error);
+    fs::remove(t.path("bad/gates.csv"));
+    write(t.path("bad/config.json"), "{\"format\": \"something else\"}");
+    CHECK_THROWS_WITH_AS(load_run(t.path("bad")), doctest::Contains(t.path("bad/config.json").c_str()), Error);
+    fs::remove(t.path("bad/config.json"));
+    CHECK(load_run(t.path("bad")).label == "bad");  // without config.json: named by its directory
+
+    // A finished run's summary.json, garbled, is named too.
+    fs::create_directories(t.path("run"));
+    write(t.path("run/summary.json"), "{\"steps\": 30}");
+    CHECK_THROWS_WITH_AS(read_run_summary(t.path("run")), doctest::Contains(t.path("run/summary.json").c_str()), Error);
+}

@@ -1,0 +1,321 @@
+// test_trainer.cpp — train_run: determinism, resume after an interruption, --force, and what
+// resuming a finished run does.
+//
+// The promise of trainer.hpp is that a run interrupted (Ctrl-C) and resumed gives the same
+// losses and the same weights as a run never interrupted. TrainConfig::stop_after takes the
+// Ctrl-C path at a chosen step, so the promise can be checked exactly: the metrics' step,
+// train_loss, val_loss, lr and grad_norm columns equal as text, the weights equal bit for bit.
+// Only tokens_per_s and elapsed_s (wall time) may differ. Every run uses one OpenMP thread, so
+// no sum depends on how work was split between threads.
+//
+// The models are tiny (L 1, C 16, T 8, B 4, 40 steps) and the text is written by the test, so
+// the file runs in a second or two. The CLI's side (`glulab train --stop-after` exits 130) is
+// checked in test_cli.cpp.
+//
+// Lesson 12 · training
+#include <doctest/doctest.h>
+
+#include "glulab/checkpoint.hpp"
+#include "glulab/safetensors.hpp"
+#include "glulab/trainer.hpp"
+
+#include <nlohmann/json.hpp>
+#include <omp.h>
+#include <unistd.h>  // getpid
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+using namespace glulab;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A fresh directory under the system's temp dir, removed with everything in it at scope exit.
+struct TempDir {
+    fs::path dir;
+    explicit TempDir(const std::string& tag)
+        : dir(fs::temp_directory_path() / fmt::format("glulab-test-{}-{}", tag, getpid())) {
+        fs::remove_all(dir);
+        fs::create_directories(dir);
+    }
+    ~TempDir() { fs::remove_all(dir); }
+    std::string operator/(const std::string& name) const { return (dir / name).string(); }
+};
+
+// train_run sets the OpenMP thread count of the process; give the other tests theirs back.
+struct OmpThreadsGuard {
+    int before = omp_get_max_threads();
+    ~OmpThreadsGuard() { omp_set_num_threads(before); }
+};
+
+std::string read_file(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+// A few thousand characters of a small grammar, the same every time.
+std::string grammar_text() {
+    const char* subjects[] = {"the cat", "a dog", "my sister", "the baker"};
+    const char* verbs[] = {"sees", "likes", "finds"};
+    const char* objects[] = {"the moon", "a red ball", "some bread"};
+    Rng rng(11);
+    std::string text;
+    for (int i = 0; i < 150; i++)
+        text += fmt::format("{} {} {}.{}", subjects[rng.below(4)], verbs[rng.below(3)], objects[rng.below(3)],
+                            i % 4 == 3 ? "\n" : " ");
+    return text;
+}
+
+// The text in `tmp` and a tiny run over it: 40 steps, an evaluation every 10.
+TrainConfig tiny_run(const TempDir& tmp, FfnKind ffn = FfnKind::swiglu) {
+    const fs::path text = tmp.dir / "text.txt";
+    if (!fs::exists(text)) std::ofstream(text) << grammar_text();
+    TrainConfig cfg;
+    cfg.data = text.string();
+    cfg.model = ModelConfig{.ctx = 8, .layers = 1, .d_model = 16, .heads = 2, .ffn = ffn};
+    cfg.optim = OptimConfig{.lr = 1e-2f, .min_lr = 1e-3f, .warmup = 5, .steps = 40};
+    cfg.batch = 4;
+    cfg.eval_every = 10;
+    cfg.eval_batches = 2;
+    cfg.seed = 42;
+    cfg.threads = 1;
+    return cfg;
+}
+
+// What only this invocation decides when resuming (the rest comes from config.json).
+TrainConfig resume_options(int stop_after = 0) {
+    TrainConfig cfg;
+    cfg.threads = 1;
+    cfg.stop_after = stop_after;
+    return cfg;
+}
+
+// metrics.csv as rows of cells, header first.
+std::vector<std::vector<std::string>> metrics_rows(const fs::path& dir) {
+    std::istringstream in(read_file(dir / "metrics.csv"));
+    std::vector<std::vector<std::string>> rows;
+    std::string line;
+    while (std::getline(in, line)) {
+        std::vector<std::string> cells;
+        std::istringstream cols(line);
+        std::string cell;
+        while (std::getline(cols, cell, ',')) cells.push_back(cell);
+        REQUIRE(cells.size() == 7);  // step,train_loss,val_loss,lr,grad_norm,tokens_per_s,elapsed_s
+        rows.push_back(cells);
+    }
+    return rows;
+}
+
+// metrics.csv without the wall-clock columns tokens_per_s and elapsed_s, as text (so that a
+// failed comparison shows both tables).
+std::string metrics_without_timing(const fs::path& dir) {
+    std::string text;
+    for (const std::vector<std::string>& row : metrics_rows(dir))
+        text += fmt::format("{}\n", fmt::join(row.begin(), row.begin() + 5, ","));
+    return text;
+}
+
+// The step column of metrics.csv.
+std::vector<int> metric_steps(const fs::path& dir) {
+    std::vector<int> steps;
+    const auto rows = metrics_rows(dir);
+    for (size_t i = 1; i < rows.size(); i++) steps.push_back(std::stoi(rows[i][0]));
+    return steps;
+}
+
+// Every tensor of two safetensors files, compared bit for bit and by name.
+void check_same_tensors(const fs::path& a, const fs::path& b) {
+    const SafetensorsFile fa = safetensors_read(a.string()), fb = safetensors_read(b.string());
+    REQUIRE(fa.tensors.size() == fb.tensors.size());
+    for (const SafetensorsTensor& t : fa.tensors) {
+        CAPTURE(t.name);
+        const SafetensorsTensor& u = fb.at(t.name);
+        REQUIRE(u.shape == t.shape);
+        CHECK(std::memcmp(t.f32.data(), u.f32.data(), t.f32.size() * sizeof(float)) == 0);
+    }
+    CHECK(fa.metadata == fb.metadata);
+}
+
+// Contents and modification times of every file in a directory.
+struct DirSnapshot {
+    std::map<std::string, std::string> contents;
+    std::map<std::string, fs::file_time_type> mtimes;
+    explicit DirSnapshot(const fs::path& dir) {
+        for (const fs::directory_entry& e : fs::directory_iterator(dir)) {
+            contents[e.path().filename().string()] = read_file(e.path());
+            mtimes[e.path().filename().string()] = e.last_write_time();
+        }
+    }
+    bool operator==(const DirSnapshot&) const = default;
+};
+
+// Trains `cfg` once without a stop (run a), then once per list of stops (run b: stopped at the
+// first, resumed and stopped at the next, ..., resumed to the end), and checks every b against a.
+void check_stopped_runs_match(const TempDir& tmp, const TrainConfig& cfg,
+                              const std::vector<std::vector<int>>& stops) {
+    const fs::path a = tmp.dir / "a";
+    const TrainSummary sa = train_run(cfg, a.string(), false, false);
+    CHECK_FALSE(sa.interrupted);
+    CHECK(sa.steps_done == 40);
+    CHECK(metric_steps(a) == std::vector<int>{10, 20, 30, 40});
+
+    for (const std::vector<int>& stop : stops) {
+        CAPTURE(fmt::format("stops at {}", fmt::join(stop, ", ")));
+        const fs::path b = tmp.dir / fmt::format("b-{}", fmt::join(stop, "-"));
+        TrainConfig first = cfg;
+        first.stop_after = stop[0];
+        TrainSummary sb = train_run(first, b.string(), false, false);
+        CHECK(sb.interrupted);
+        CHECK(sb.steps_done == stop[0]);
+        // The Ctrl-C path: a checkpoint at the stopping step, the evaluations so far, no summary.
+        LoadedModel saved = load_model((b / "model.safetensors").string());
+        CHECK(load_optimizer((b / "optimizer.safetensors").string(), saved.model->params()) == stop[0]);
+        CHECK(metric_steps(b).size() == static_cast<size_t>(stop[0] / 10));
+        CHECK_FALSE(fs::exists(b / "summary.json"));
+        CHECK(read_file(b / "config.json") == read_file(a / "config.json"));  // stop_after is not saved
+
+        for (size_t i = 1; i < stop.size(); i++) {
+            sb = train_run(resume_options(stop[i]), b.string(), true, false);
+            CHECK(sb.interrupted);
+            CHECK(sb.steps_done == stop[i]);
+        }
+        sb = train_run(resume_options(), b.string(), true, false);
+        CHECK_FALSE(sb.interrupted);
+        CHECK(sb.steps_done == 40);
+
+        CHECK(metrics_without_timing(b) == metrics_without_timing(a));
+        if (is_gated(cfg.model.ffn)) CHECK(read_file(b / "gates.csv") == read_file(a / "gates.csv"));
+        check_same_tensors(a / "model.safetensors", b / "model.safetensors");
+        check_same_tensors(a / "optimizer.safetensors", b / "optimizer.safetensors");
+        CHECK(sb.final_val_loss == sa.final_val_loss);
+        CHECK(sb.best_val_loss == sa.best_val_loss);
+    }
+}
+
+}  // namespace
+
+TEST_SUITE_BEGIN("lesson12");  // make test LESSON=12 runs these
+
+TEST_CASE("train_run: stopped (as if by Ctrl-C) and resumed, a run matches the run never stopped") {
+    OmpThreadsGuard threads;
+    TempDir tmp("trainer-resume");
+    // Stopped once between evaluations, once right at one, twice (stop_after on a resume), and
+    // once after the very first step.
+    check_stopped_runs_match(tmp, tiny_run(tmp), {{25}, {20}, {15, 33}, {1}});
+}
+
+// Dropout masks come from a stream the trainer restarts before every step from the run's seed
+// and the step (Transformer::reseed_dropout), so a resumed run draws the masks it would have.
+TEST_CASE("train_run: with dropout too, a stopped and resumed run matches") {
+    OmpThreadsGuard threads;
+    TempDir tmp("trainer-resume-dropout");
+    TrainConfig cfg = tiny_run(tmp);
+    cfg.model.dropout = 0.2f;
+    check_stopped_runs_match(tmp, cfg, {{25}});
+}
+
+TEST_CASE("train_run: the same seed twice gives the same run; another seed another one") {
+    OmpThreadsGuard threads;
+    TempDir tmp("trainer-seed");
+    TrainConfig cfg = tiny_run(tmp, FfnKind::gelu);
+    cfg.model.dropout = 0.1f;  // the dropout masks are seeded too
+    train_run(cfg, tmp / "one", false, false);
+    train_run(cfg, tmp / "two", false, false);
+    CHECK(metrics_without_timing(tmp.dir / "one") == metrics_without_timing(tmp.dir / "two"));
+    check_same_tensors(tmp.dir / "one" / "model.safetensors", tmp.dir / "two" / "model.safetensors");
+
+    cfg.seed = 43;
+    train_run(cfg, tmp / "three", false, false);
+    const auto one = metrics_rows(tmp.dir / "one"), three = metrics_rows(tmp.dir / "three");
+    REQUIRE(one.size() == three.size());
+    CHECK(one.back()[2] != three.back()[2]);  // the last val_loss
+}
+
+TEST_CASE("train_run: an existing run is kept unless force, which replaces it completely") {
+    OmpThreadsGuard threads;
+    TempDir tmp("trainer-force");
+    TrainConfig cfg = tiny_run(tmp, FfnKind::swiglu);
+    cfg.optim.steps = 20;
+    const fs::path dir = tmp.dir / "run";
+    train_run(cfg, dir.string(), false, false);
+    REQUIRE(fs::exists(dir / "gates.csv"));
+    const DirSnapshot before(dir);
+
+    TrainConfig other = tiny_run(tmp, FfnKind::relu);
+    other.optim.steps = 10;
+    CHECK_THROWS_WITH_AS(train_run(other, dir.string(), false, false), doctest::Contains("already holds a run"),
+                         Error);
+    CHECK(DirSnapshot(dir) == before);
+
+    const TrainSummary s = train_run(other, dir.string(), false, true);
+    CHECK(s.steps_done == 10);
+    CHECK(load_train_config(dir.string()).model.ffn == FfnKind::relu);
+    CHECK(metric_steps(dir) == std::vector<int>{10});
+    CHECK_FALSE(fs::exists(dir / "gates.csv"));  // a plain kind has none; the old one is gone
+    CHECK(nlohmann::json::parse(read_file(dir / "summary.json"))["steps"] == 10);
+    CHECK(load_model((dir / "model.safetensors").string()).model->config().ffn == FfnKind::relu);
+}
+
+TEST_CASE("train_run: resuming a finished run trains nothing and changes no file") {
+    OmpThreadsGuard threads;
+    TempDir tmp("trainer-finished");
+    const fs::path dir = tmp.dir / "run";
+    const TrainSummary done = train_run(tiny_run(tmp), dir.string(), false, false);
+    const DirSnapshot before(dir);
+
+    for (int stop_after : {0, 10, 50}) {  // stop_after does not matter: there is nothing to stop
+        CAPTURE(stop_after);
+        const TrainSummary again = train_run(resume_options(stop_after), dir.string(), true, false);
+        CHECK_FALSE(again.interrupted);
+        CHECK(again.steps_done == 40);
+        CHECK(again.final_val_loss == doctest::Approx(done.final_val_loss).epsilon(1e-6));
+        CHECK(again.best_val_loss == doctest::Approx(done.best_val_loss).epsilon(1e-6));
+        CHECK(again.total_params == done.total_params);
+        CHECK(DirSnapshot(dir) == before);
+    }
+}
+
+TEST_CASE("train_run: stop_after is checked, and past the last step it changes nothing") {
+    OmpThreadsGuard threads;
+    TempDir tmp("trainer-stop");
+    TrainConfig cfg = tiny_run(tmp);
+
+    SUBCASE("negative: rejected before any file is written") {
+        cfg.stop_after = -1;
+        CHECK_THROWS_WITH_AS(train_run(cfg, tmp / "neg", false, false), doctest::Contains("--stop-after"), Error);
+        CHECK_FALSE(fs::exists(tmp.dir / "neg"));
+    }
+    SUBCASE("at or after the last step: the run finishes normally") {
+        cfg.stop_after = 40;
+        const TrainSummary s = train_run(cfg, tmp / "end", false, false);
+        CHECK_FALSE(s.interrupted);
+        CHECK(s.steps_done == 40);
+        CHECK(fs::exists(tmp.dir / "end" / "summary.json"));
+    }
+    SUBCASE("on a resume, a step the run has already passed is an error, and nothing changes") {
+        cfg.stop_after = 25;
+        train_run(cfg, tmp / "run", false, false);
+        const DirSnapshot before(tmp.dir / "run");
+        for (int stop_after : {25, 12}) {
+            CAPTURE(stop_after);
+            CHECK_THROWS_WITH_AS(train_run(resume_options(stop_after), tmp / "run", true, false),
+                                 doctest::Contains("already at step 25"), Error);
+        }
+        CHECK(DirSnapshot(tmp.dir / "run") == before);
+    }
+    SUBCASE("resuming a directory without a run names its config.json") {
+        CHECK_THROWS_WITH_AS(train_run(resume_options(), tmp / "nothing", true, false),
+                             doctest::Contains("config.json"), Error);
+        CHECK_FALSE(fs::exists(tmp.dir / "nothing"));
+    }
+}
+
+TEST_SUITE_END();

@@ -1,0 +1,84 @@
+#!/bin/sh
+# run_crosscheck.sh — glulab against PyTorch for every FFN kind: logits, loss, every gradient
+# and five AdamW steps.
+#
+#     make crosscheck            (or: sh tests/torch/run_crosscheck.sh, after `make`)
+#
+# For each kind K:
+#     build/glulab reference --ffn K --out build/crosscheck/K      glulab's numbers
+#     /usr/bin/python3 tests/torch/crosscheck.py build/crosscheck/K PyTorch's, compared
+# and one summary line (the full reports stay in build/crosscheck/K/*.txt).
+#
+# Then, once, it shows that the check can fail. On the swiglu reference:
+#     --perturb grad.blocks.1.ffn.gate.weight   one gradient element off by 1%
+#     --optim weight_decay=0                    PyTorch replays AdamW without weight decay,
+#                                               as a glulab with that bug would have run it
+# must both be reported NOT OK.
+#
+# Exit status 0 only if all eight kinds pass and both broken references are caught.
+# GLULAB and PYTHON override the two programs.
+set -u
+cd "$(dirname "$0")/../.." || exit 2
+
+GLULAB=${GLULAB:-build/glulab}
+PYTHON=${PYTHON:-/usr/bin/python3}
+OUT=build/crosscheck
+KINDS="relu gelu swish glu bilinear reglu geglu swiglu"
+
+[ -x "$GLULAB" ] || { echo "run_crosscheck: $GLULAB not found; run make first" >&2; exit 2; }
+"$PYTHON" -c "import torch, numpy" 2>/dev/null ||
+    { echo "run_crosscheck: $PYTHON cannot import torch and numpy; run make deps-torch" >&2; exit 2; }
+
+echo "== glulab against PyTorch ($OUT/<kind>/crosscheck.txt has each full report)"
+failed=""
+for kind in $KINDS; do
+    dir=$OUT/$kind
+    mkdir -p "$dir"
+    if ! "$GLULAB" reference --ffn "$kind" --out "$dir" >"$dir/reference.txt" 2>&1; then
+        printf '%-9s NOT OK: glulab reference failed (%s)\n' "$kind" "$dir/reference.txt"
+        failed="$failed $kind"
+        continue
+    fi
+    "$PYTHON" tests/torch/crosscheck.py "$dir" >"$dir/crosscheck.txt" 2>&1
+    rc=$?
+    printf '%-9s %s\n' "$kind" "$(tail -n 1 "$dir/crosscheck.txt")"
+    [ $rc -eq 0 ] || failed="$failed $kind"
+done
+
+# expect_not_ok LABEL ARGS...: crosscheck.py on the swiglu reference with ARGS must exit 1
+# (its answer "NOT OK"; a crash exits otherwise and does not count as catching anything).
+missed=""
+expect_not_ok() {
+    label=$1
+    shift
+    "$PYTHON" tests/torch/crosscheck.py "$OUT/swiglu" "$@" >"$OUT/broken.txt" 2>&1
+    rc=$?
+    if [ $rc -eq 1 ]; then
+        echo "caught:  $label"
+        grep '^NOT OK ' "$OUT/broken.txt" | sed 's/^/           /'
+    else
+        echo "MISSED:  $label (crosscheck.py exit status $rc, expected 1; see $OUT/broken.txt)"
+        missed="$missed '$label'"
+    fi
+}
+
+echo
+echo "== Can the check fail? Two broken references, both must be NOT OK"
+if [ -f "$OUT/swiglu/reference.safetensors" ]; then
+    expect_not_ok "one gradient element off by 1%" --perturb grad.blocks.1.ffn.gate.weight
+    expect_not_ok "AdamW replayed with weight_decay=0" --optim weight_decay=0
+else
+    missed="(no swiglu reference to break)"
+    echo "MISSED:  no swiglu reference to break"
+fi
+
+echo
+if [ -n "$failed" ]; then
+    echo "crosscheck: NOT OK for:$failed"
+    exit 1
+fi
+if [ -n "$missed" ]; then
+    echo "crosscheck: all kinds OK, but the check did not catch:$missed"
+    exit 1
+fi
+echo "crosscheck: all 8 FFN kinds OK; both broken references caught"
