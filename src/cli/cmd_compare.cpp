@@ -9,7 +9,10 @@
 #include "flags.hpp"
 
 #include "glulab/compare.hpp"
+#include "glulab/checkpoint.hpp"
+#include "glulab/inference.hpp"
 #include "glulab/plot.hpp"
+#include "glulab/report.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -29,6 +32,8 @@ struct CompareArgs {
     std::string match = "params";
     std::string out = "runs/compare";
     bool force = false;
+    std::string report;  // --report: write the results page here
+    int sample = 0;      // --sample: characters from the best kind's first model
 };
 
 std::string duration(double s) {
@@ -144,6 +149,22 @@ void run(CompareArgs& a, const CLI::App& cmd) {
     std::vector<std::string> files = result.files;
     files.insert(files.end(), plots.files.begin(), plots.files.end());
     if (!plots.drawn) fmt::print("{}\n{}", plots.ascii, gnuplot_install_note("glulab plot " + cfg.out));
+    if (!a.report.empty()) {
+        const std::vector<std::string> page = write_results_page(a.report, cfg, result);
+        files.insert(files.end(), page.begin(), page.end());
+    }
+    if (a.sample > 0) {
+        // The kind with the lowest mean final validation loss, its first seed's model.
+        const KindSummary* best = &result.kinds.front();
+        for (const KindSummary& k : result.kinds)
+            if (k.final_val.mean < best->final_val.mean) best = &k;
+        const std::string ckpt = compare_run_dir(cfg, best->kind, 0) + "/model.safetensors";
+        LoadedModel m = load_model(ckpt);
+        fmt::print("\nsample from the best kind, {} ({}):\n", ffn_kind_name(best->kind), ckpt);
+        generate(*m.model, m.vocab, "", SampleOptions{.tokens = a.sample, .temperature = 0.8f, .top_k = 40},
+                 [](const std::string& ch) { fmt::print("{}", ch); });
+        fmt::print("\n");
+    }
     fmt::print("files:");
     for (const std::string& f : files) fmt::print(" {}", f);
     fmt::print("\n");
@@ -164,6 +185,9 @@ void add_compare_command(CLI::App& app) {
     add_train_flags(*cmd, args->cfg);
     cmd->add_option("--out", args->out, "directory of the runs, the tables and the plots")->capture_default_str();
     cmd->add_flag("--force", args->force, "OUT holds runs made with other settings: train everything again");
+    cmd->add_option("--report", args->report, "also write the results page (Markdown) here, pictures beside it");
+    cmd->add_option("--sample", args->sample, "then print this many characters from the best kind's model")
+        ->check(CLI::NonNegativeNumber);
     cmd->callback([args, cmd] { run(*args, *cmd); });
 }
 

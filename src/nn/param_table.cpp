@@ -12,7 +12,13 @@ namespace glulab {
 
 namespace {
 
-// 812416 -> "812,416"
+
+bool contains(std::string_view s, std::string_view part) { return s.find(part) != s.npos; }
+
+}  // namespace
+
+// The component is read off the dotted name. Norms are tested first, since "attn_norm" and
+// "ffn_norm" also begin with "attn" and "ffn".
 std::string with_commas(int64_t n) {
     std::string digits = fmt::format("{}", n < 0 ? -n : n), s;
     for (size_t i = 0; i < digits.size(); i++) {
@@ -22,12 +28,6 @@ std::string with_commas(int64_t n) {
     return n < 0 ? "-" + s : s;
 }
 
-bool contains(std::string_view s, std::string_view part) { return s.find(part) != s.npos; }
-
-}  // namespace
-
-// The component is read off the dotted name. Norms are tested first, since "attn_norm" and
-// "ffn_norm" also begin with "attn" and "ffn".
 std::string_view param_component(std::string_view name) {
     if (contains(name, "norm")) return "norms";
     if (name.starts_with("wte.") || name.starts_with("wpe.")) return "embeddings";

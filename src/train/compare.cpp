@@ -158,15 +158,6 @@ struct CompareSigintScope {
     ~CompareSigintScope() { std::signal(SIGINT, before); }
 };
 
-std::string with_commas(int64_t n) {
-    std::string digits = std::to_string(n < 0 ? -n : n), out;
-    for (size_t i = 0; i < digits.size(); i++) {
-        if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-        out += digits[i];
-    }
-    return n < 0 ? "-" + out : out;
-}
-
 std::string join(const std::vector<std::string>& parts, const std::string& sep) {
     std::string out;
     for (size_t i = 0; i < parts.size(); i++) out += (i ? sep : "") + parts[i];
