@@ -24,8 +24,9 @@ PKG_LIBS   = $(shell pkg-config --libs openblas fmt 2>/dev/null)
 CXXFLAGS ?= -O2
 # The machine the build runs on; ARCH=x86-64-v3 (say) for a binary to copy elsewhere.
 ARCH ?= native
-# -fno-math-errno: math functions need not set errno, which lets loops call glibc's vector
-# expf/erff/tanhf (src/ops/act_scalar.hpp). Nothing in glulab reads errno.
+# -fno-math-errno: math functions need not set errno (nothing in glulab reads it), so the
+# compiler may treat them as pure and inline sqrt. The vector expf/erff/tanhf calls come from
+# the `omp declare simd` declarations in src/ops/act_scalar.hpp.
 CXXFLAGS += -std=c++20 -Wall -Wextra -fopenmp -fno-math-errno -march=$(ARCH) -MMD -MP -Iinclude
 LDFLAGS  += -fopenmp
 
@@ -38,10 +39,11 @@ TEST_OBJ  := $(TEST_SRC:tests/%.cpp=$(BUILD)/test_obj/%.o)
 LIB       := $(BUILD)/libglulab.a
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps deps-torch deps-plot deps-site site site-check test data clean help lessons exercise solutions docs-check
+.PHONY: all deps deps-torch deps-plot deps-site site site-check demo results test data clean help lessons exercise solutions docs-check
 all: $(BUILD)/glulab
 
 help:
+	@echo "make demo       the quick start: install, get the data, build, compare relu/gelu/swiglu"
 	@echo "make            build build/glulab"
 	@echo "make deps       check (and as root install) the Debian packages glulab needs"
 	@echo "make test       build and run the unit tests (TEST_ARGS='-tc=\"name*\"' to filter)"
@@ -52,6 +54,7 @@ help:
 	@echo "make docs-check check the lessons' pointers into the source and their outputs"
 	@echo "make site       the lessons, docs and annotated source as HTML in build/site/"
 	@echo "make site-check check the site's links and render it in headless Chromium"
+	@echo "make results   the full FFN comparison (8 kinds x 3 seeds) and docs/results.md"
 	@echo "make clean      remove build/"
 
 # install_deps: the missing ones of these Debian packages are installed with apt-get as root;
@@ -155,6 +158,24 @@ site: deps-site
 	python3 docs/site/build_site.py
 site-check: site
 	python3 tests/site_check.py
+
+# The quick start: a short comparison of relu, gelu and swiglu (one seed, 800 steps: about two
+# minutes on 2 cores), its tables and plots, and a sample from the best model. Run again, it
+# reads the finished runs back instead of training them.
+demo: deps deps-plot data $(BUILD)/glulab
+	$(BUILD)/glulab compare --ffn relu,gelu,swiglu --seeds 1 --steps 800 --out runs/demo --sample 300
+	@echo
+	@echo "Everything is in runs/demo/: one folder per run (metrics.csv, model.safetensors, ...),"
+	@echo "summary.csv, curves.csv and the plots (loss_val.png, gates.png). Next, try:"
+	@echo "  build/glulab train --ffn swiglu          # the full 2000-step run, about a minute"
+	@echo "  build/glulab sample --ckpt runs/swiglu-1337/model.safetensors --prompt 'ROMEO:'"
+	@echo "  make results                             # all 8 FFN kinds x 3 seeds -> docs/results.md"
+	@echo "  lessons/01-chain-rule/README.md          # the course, from the chain rule up"
+
+# The full comparison behind docs/results.md: every FFN kind, three seeds, the default model.
+# Finished runs in runs/results are read back, so an interrupted `make results` continues.
+results: deps deps-plot data $(BUILD)/glulab
+	$(BUILD)/glulab compare --ffn all --seeds 3 --steps 2000 --out runs/results --report docs/results.md
 
 data: data/tinyshakespeare.txt
 data/tinyshakespeare.txt:
