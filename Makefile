@@ -39,7 +39,7 @@ TEST_OBJ  := $(TEST_SRC:tests/%.cpp=$(BUILD)/test_obj/%.o)
 LIB       := $(BUILD)/libglulab.a
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps deps-torch deps-plot deps-site site site-check demo results test data clean help lessons exercise solutions docs-check
+.PHONY: all deps deps-torch deps-plot deps-site site site-check demo results crosscheck bench test data clean help lessons exercise solutions docs-check
 all: $(BUILD)/glulab
 
 help:
@@ -54,6 +54,8 @@ help:
 	@echo "make docs-check check the lessons' pointers into the source and their outputs"
 	@echo "make site       the lessons, docs and annotated source as HTML in build/site/"
 	@echo "make site-check check the site's links and render it in headless Chromium"
+	@echo "make crosscheck every FFN kind against the PyTorch reference (tests/torch/)"
+	@echo "make bench     glulab's and PyTorch's training speed, same config, as a ratio"
 	@echo "make results   the full FFN comparison (8 kinds x 3 seeds) and docs/results.md"
 	@echo "make clean      remove build/"
 
@@ -158,6 +160,14 @@ site: deps-site
 	python3 docs/site/build_site.py
 site-check: site
 	python3 tests/site_check.py
+
+# Against PyTorch (Debian's python3-torch): every FFN kind's logits, loss, gradients and five
+# AdamW steps (tests/torch/run_crosscheck.sh); and the training speed of both at the default
+# configuration, run in the same command, as a ratio (tests/torch/run_bench.sh).
+crosscheck: $(BUILD)/glulab deps-torch
+	sh tests/torch/run_crosscheck.sh
+bench: $(BUILD)/glulab deps-torch
+	sh tests/torch/run_bench.sh
 
 # The quick start: a short comparison of relu, gelu and swiglu (one seed, 800 steps: about two
 # minutes on 2 cores), its tables and plots, and a sample from the best model. Run again, it
