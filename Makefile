@@ -172,7 +172,9 @@ bench: $(BUILD)/glulab deps-torch
 # The quick start: a short comparison of relu, gelu and swiglu (one seed, 800 steps: about two
 # minutes on 2 cores), its tables and plots, and a sample from the best model. Run again, it
 # reads the finished runs back instead of training them.
-demo: deps deps-plot data $(BUILD)/glulab
+demo:
+	@$(call install_deps,$(DEPS_BUILD) $(DEPS_PLOT))
+	@$(MAKE) --no-print-directory data $(BUILD)/glulab
 	$(BUILD)/glulab compare --ffn relu,gelu,swiglu --seeds 1 --steps 800 --out runs/demo --sample 300
 	@echo
 	@echo "Everything is in runs/demo/: one folder per run (metrics.csv, model.safetensors, ...),"
