@@ -5,7 +5,8 @@
   index.html              from README.md
   lessons/NN-topic.html   from lessons/NN-topic/README.md (pandoc, math as MathML: no script)
   docs/NAME.html          from docs/NAME.md
-  src/PATH.html           one annotated page per source file (src/, include/, lessons/*.cpp|hpp):
+  src/PATH.html           one annotated page per source file (src/, include/, tests/,
+                          lessons/*.cpp|hpp):
                           the `//` comment blocks as prose beside the code they precede, a title
                           line with a dashed underline as a section heading with an anchor, and
                           an anchor `sym-NAME` on the section where each symbol that a lesson or
@@ -41,6 +42,7 @@ def lesson_dirs():
 
 def source_files():
     files = sorted(ROOT.glob("src/**/*.[ch]pp")) + sorted(ROOT.glob("include/**/*.hpp"))
+    files += sorted(ROOT.glob("tests/*.[ch]pp"))
     for d in lesson_dirs():
         files += sorted(d.glob("*.[ch]pp"))
     return files
