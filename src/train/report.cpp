@@ -141,7 +141,9 @@ std::vector<std::string> write_results_page(const std::string& page, const Compa
         b.eval_batches);
     md += fmt::format(
         "Machine: {}, {} cores; OpenBLAS {} kernels. Training time, summed over the {} runs: "
-        "{:.2f} hours of step time (as recorded in each run's summary.json).\n\n",
+        "{:.2f} hours of step time, as recorded in each run's summary.json (wall time on a shared "
+        "machine; for speed, see [performance](performance.md), where `glulab bench` measures "
+        "it).\n\n",
         cpu_model(), std::thread::hardware_concurrency(), blas_info().core, result.runs.size(), hours);
 
     md += "## Parameters\n\n| kind | gated | d_ff | FFN parameters | total parameters |\n|---|---|---:|---:|---:|\n";
@@ -155,16 +157,16 @@ std::vector<std::string> write_results_page(const std::string& page, const Compa
     md += figure("loss_val", "validation loss against step, one line per kind");
     md += "\n" + figure("loss_train", "training loss against step, one line per kind");
 
-    md += "\n## Final losses\n\n| kind | final train | final val | val min – max | best val | ms/step |\n"
-          "|---|---:|---:|---:|---:|---:|\n";
+    md += "\n## Final losses\n\n| kind | final train | final val | val min – max | best val |\n"
+          "|---|---:|---:|---:|---:|\n";
     std::vector<const KindSummary*> sorted;
     for (const KindSummary& k : result.kinds) sorted.push_back(&k);
     std::sort(sorted.begin(), sorted.end(),
               [](auto* a, auto* c) { return a->final_val.mean < c->final_val.mean; });
     for (const KindSummary* k : sorted)
-        md += fmt::format("| {} | {} | {} | {:.4f} – {:.4f} | {:.4f} | {:.1f} |\n", ffn_kind_name(k->kind),
+        md += fmt::format("| {} | {} | {} | {:.4f} – {:.4f} | {:.4f} |\n", ffn_kind_name(k->kind),
                           pm(k->final_train), pm(k->final_val), k->final_val.min, k->final_val.max,
-                          k->best_val.mean, k->ms_per_step);
+                          k->best_val.mean);
     md += "\nSorted by mean final validation loss; ± is the sample standard deviation over seeds.\n\n";
     md += "```text\n" + verdict(result.kinds) + "\n```\n\n";
 
@@ -190,8 +192,7 @@ std::vector<std::string> write_results_page(const std::string& page, const Compa
     md += "\n## Against Shazeer (2020), Table 1\n\n";
     md += "Shazeer's figures are quoted from \"GLU Variants Improve Transformer\" (Noam Shazeer, "
           "2020), Table 1: held-out log-perplexity of T5-base-sized models on the C4 span-filling "
-          "task after 65,536 steps. Ours are measured here, on a model about 280 times smaller, "
-          "on characters.\n\n| kind | Shazeer log-perplexity | his rank | our final val loss | our rank |\n"
+          "task after 65,536 steps. Ours are measured here, on a far smaller model, on characters.\n\n| kind | Shazeer log-perplexity | his rank | our final val loss | our rank |\n"
           "|---|---:|---:|---:|---:|\n";
     std::vector<double> his, ours;
     std::vector<FfnKind> kinds;
@@ -230,15 +231,18 @@ std::vector<std::string> write_results_page(const std::string& page, const Compa
                       ffn_kind_name(sorted.front()->kind));
     md += "- The verdict above says which gaps exceed the spread between seeds; gaps smaller than "
           "that are not evidence at this scale.\n\n";
-    md += "Why a toy run can disagree with the paper: the model here has about 0.8 M parameters and "
-          "trains for 2,000 steps of 1,024 characters (about 2 M characters, under two passes over "
-          "the training text), while Shazeer's models have about 220 M parameters and see billions "
-          "of tokens. Character-level Shakespeare is a small, repetitive corpus on which a model "
-          "this size is still improving when training ends, so the ranking mixes how well a block "
-          "models text with how fast it learns early on. The differences Shazeer reports are "
-          "themselves small (0.05 in log-perplexity between best and worst), comparable to the "
-          "seed spread of small runs. Treat agreement as encouraging, disagreement as a question "
-          "for more seeds or longer runs (`--seeds 5 --steps 5000`), not as a refutation.\n";
+    const double chars = double(b.optim.steps) * b.batch * b.model.ctx;
+    md += fmt::format(
+        "Why a toy run can disagree with the paper: the model here has about {:.1f} M parameters "
+        "and trains for {} steps of {} characters ({:.1f} M characters in all), while Shazeer's "
+        "models have about 220 M parameters and see billions of tokens. Character-level "
+        "Shakespeare is a small, repetitive corpus on which a model this size is still improving "
+        "when training ends, so the ranking mixes how well a block models text with how fast it "
+        "learns early on. The differences Shazeer reports are themselves small (0.055 in "
+        "log-perplexity between best and worst), comparable to the seed spread of small runs. "
+        "Treat agreement as encouraging, disagreement as a question for more seeds or longer "
+        "runs (`--seeds 5 --steps 5000`), not as a refutation.\n",
+        double(result.kinds.front().total_params) / 1e6, b.optim.steps, b.batch * b.model.ctx, chars / 1e6);
 
     std::ofstream out(page_path);
     GLULAB_CHECK(out.good(), "is the folder writable?", "cannot write {}", page);
