@@ -234,6 +234,12 @@ def main():
         shutil.rmtree(OUT)
     OUT.mkdir(parents=True)
     shutil.copy(ROOT / "docs" / "site" / CSS, OUT / CSS)
+    # Pictures the docs show (docs/results/*.svg, *.png) go beside their pages.
+    for picture in sorted((ROOT / "docs").glob("*/*")):
+        if picture.suffix in (".svg", ".png") and picture.parent.name != "site":
+            target = OUT / "docs" / picture.relative_to(ROOT / "docs")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(picture, target)
     pages, pointers = collect_pointers()
     wanted, backlinks = {}, {}
     for page, file, symbol in pointers:
