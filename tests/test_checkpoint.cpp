@@ -20,23 +20,13 @@
 #include <filesystem>
 #include <string>
 #include <vector>
+#include "test_util.hpp"
 
 using namespace glulab;
+using glulab_test::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
-
-// A fresh directory under the system's temp dir, removed with everything in it at scope exit.
-struct TempDir {
-    fs::path dir;
-    explicit TempDir(const std::string& tag)
-        : dir(fs::temp_directory_path() / fmt::format("glulab-test-{}-{}", tag, getpid())) {
-        fs::remove_all(dir);
-        fs::create_directories(dir);
-    }
-    ~TempDir() { fs::remove_all(dir); }
-    std::string operator/(const std::string& name) const { return (dir / name).string(); }
-};
 
 // A vocabulary with characters of 1, 2, 3 and 4 UTF-8 bytes: 'a', 'é', '€', '😀'.
 Vocab mixed_vocab() { return Vocab::from_text("abc é€😀\n.,"); }

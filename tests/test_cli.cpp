@@ -33,8 +33,10 @@
 #include <sstream>
 #include <string>
 #include <vector>
+#include "test_util.hpp"
 
 namespace fs = std::filesystem;
+using glulab_test::TempDir;
 
 namespace {
 
@@ -62,18 +64,6 @@ std::string quoted(const fs::path& path) {
     for (char c : path.string()) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
     return q + "'";
 }
-
-// A fresh directory under the system's temp dir, removed with everything in it at scope exit.
-struct TempDir {
-    fs::path dir;
-    explicit TempDir(const std::string& tag)
-        : dir(fs::temp_directory_path() / fmt::format("glulab-test-{}-{}", tag, getpid())) {
-        fs::remove_all(dir);
-        fs::create_directories(dir);
-    }
-    ~TempDir() { fs::remove_all(dir); }
-    fs::path operator/(const std::string& name) const { return dir / name; }
-};
 
 // What one run of the program did.
 struct Run {

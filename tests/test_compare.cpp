@@ -18,23 +18,13 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include "test_util.hpp"
 
 using namespace glulab;
+using glulab_test::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
-
-// A fresh directory under the system's temp dir, removed with everything in it at scope exit.
-struct TempDir {
-    fs::path dir;
-    explicit TempDir(const std::string& tag)
-        : dir(fs::temp_directory_path() / fmt::format("glulab-test-{}-{}", tag, getpid())) {
-        fs::remove_all(dir);
-        fs::create_directories(dir);
-    }
-    ~TempDir() { fs::remove_all(dir); }
-    std::string path(const std::string& name) const { return (dir / name).string(); }
-};
 
 std::string read(const std::string& path) {
     std::ifstream in(path);

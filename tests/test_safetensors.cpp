@@ -13,23 +13,13 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include "test_util.hpp"
 
 using namespace glulab;
+using glulab_test::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
-
-// A fresh directory under the system's temp dir, removed with everything in it at scope exit.
-struct TempDir {
-    fs::path dir;
-    explicit TempDir(const std::string& tag)
-        : dir(fs::temp_directory_path() / fmt::format("glulab-test-{}-{}", tag, getpid())) {
-        fs::remove_all(dir);
-        fs::create_directories(dir);
-    }
-    ~TempDir() { fs::remove_all(dir); }
-    std::string file(const std::string& name) const { return (dir / name).string(); }
-};
 
 // Writes a file by hand: the 8-byte length (the header's size unless `length` is given),
 // the header text and `data` bytes of payload (zeros).
@@ -60,7 +50,7 @@ bool contains(const std::string& text, const std::string& part) {
 
 TEST_CASE("safetensors round trip keeps names, order, shapes, values and metadata") {
     TempDir tmp("safetensors-rt");
-    const std::string path = tmp.file("model.safetensors");
+    const std::string path = tmp.path("model.safetensors");
     std::vector<float> w(3 * 5), g(5);
     for (size_t i = 0; i < w.size(); i++) w[i] = 0.25f * static_cast<float>(i) - 1.0f;
     for (size_t i = 0; i < g.size(); i++) g[i] = 1.0f + 1e-7f * static_cast<float>(i);
@@ -100,7 +90,7 @@ TEST_CASE("safetensors round trip keeps names, order, shapes, values and metadat
 
 TEST_CASE("safetensors write replaces an old file atomically and rejects bad entries") {
     TempDir tmp("safetensors-atomic");
-    const std::string path = tmp.file("ckpt.safetensors");
+    const std::string path = tmp.path("ckpt.safetensors");
     std::vector<float> a(4, 1.0f), b(2, 2.0f);
     safetensors_write(path, {{"a", {4}, a.data()}});
     safetensors_write(path, {{"b", {2}, b.data()}}, {{"step", "10"}});
@@ -120,13 +110,13 @@ TEST_CASE("safetensors write replaces an old file atomically and rejects bad ent
     CHECK_THROWS_AS(safetensors_write(path, {{"a", Shape(), a.data()}}), Error);
     CHECK_THROWS_AS(safetensors_write(path, {{"a", {4}, static_cast<const float*>(nullptr)}}),
                     Error);
-    CHECK_THROWS_AS(safetensors_write(tmp.file("no/such/dir/x.safetensors"), {}), Error);
+    CHECK_THROWS_AS(safetensors_write(tmp.path("no/such/dir/x.safetensors"), {}), Error);
     CHECK(safetensors_read(path).at("empty").numel() == 0);  // failed writes left it alone
 }
 
 TEST_CASE("safetensors lookup names the missing tensor and a wrong dtype or shape") {
     TempDir tmp("safetensors-lookup");
-    const std::string path = tmp.file("x.safetensors");
+    const std::string path = tmp.path("x.safetensors");
     std::vector<float> a(6, 0.5f);
     safetensors_write(path, {{"a", {2, 3}, a.data()}});
     SafetensorsFile f = safetensors_read(path);
@@ -138,12 +128,12 @@ TEST_CASE("safetensors lookup names the missing tensor and a wrong dtype or shap
 
 TEST_CASE("safetensors read rejects malformed files with a clear glulab::Error") {
     TempDir tmp("safetensors-bad");
-    const std::string p = tmp.file("bad.safetensors");
+    const std::string p = tmp.path("bad.safetensors");
     // A well-formed entry for reuse: 2 floats at [0, 8).
     const std::string ok = R"("a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]})";
 
     SUBCASE("missing file") {
-        CHECK(contains(read_error(tmp.file("absent.safetensors")), "cannot open"));
+        CHECK(contains(read_error(tmp.path("absent.safetensors")), "cannot open"));
     }
     SUBCASE("file shorter than the length field") {
         std::ofstream(p, std::ios::binary) << "abc";

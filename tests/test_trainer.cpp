@@ -30,23 +30,13 @@
 #include <sstream>
 #include <string>
 #include <vector>
+#include "test_util.hpp"
 
 using namespace glulab;
+using glulab_test::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
-
-// A fresh directory under the system's temp dir, removed with everything in it at scope exit.
-struct TempDir {
-    fs::path dir;
-    explicit TempDir(const std::string& tag)
-        : dir(fs::temp_directory_path() / fmt::format("glulab-test-{}-{}", tag, getpid())) {
-        fs::remove_all(dir);
-        fs::create_directories(dir);
-    }
-    ~TempDir() { fs::remove_all(dir); }
-    std::string operator/(const std::string& name) const { return (dir / name).string(); }
-};
 
 // train_run sets the OpenMP thread count of the process; give the other tests theirs back.
 struct OmpThreadsGuard {

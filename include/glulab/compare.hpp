@@ -137,9 +137,6 @@ struct CompareResult {
 // OUT/summary.csv and OUT/report.txt.
 CompareResult run_compare(const CompareConfig& cfg, const CompareCallbacks& callbacks = {});
 
-// The results of a finished run, from its summary.json (throws naming the file).
-TrainSummary read_run_summary(const std::string& dir);
-
 // Summaries and the verdict
 // -------------------------
 std::vector<KindSummary> summarize_kinds(const std::vector<RunResult>& runs);

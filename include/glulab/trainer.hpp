@@ -82,6 +82,8 @@ struct TrainSummary {
 // rewrites nothing: it returns the summary with steps_done = steps.
 TrainSummary train_run(const TrainConfig& cfg, const std::string& out_dir, bool resume, bool force,
                        const TrainCallbacks& callbacks = {});
+// The summary.json of a finished run in `dir` (what train_run returned when it finished).
+TrainSummary read_run_summary(const std::string& dir);
 // The config of the run saved in `dir` (its config.json).
 TrainConfig load_train_config(const std::string& dir);
 

@@ -193,27 +193,6 @@ void losses_from_metrics(RunResult& r) {
 
 }  // namespace
 
-TrainSummary read_run_summary(const std::string& dir) {
-    const fs::path path = fs::path(dir) / "summary.json";
-    const json j = json::parse(read_file(path), nullptr, false);
-    GLULAB_CHECK(j.is_object(), "delete it to train the run again", "{} is not JSON", path.string());
-    try {
-        TrainSummary s;
-        s.steps_done = j.at("steps");
-        s.final_train_loss = j.at("final_train_loss");
-        s.final_val_loss = j.at("final_val_loss");
-        s.best_val_loss = j.at("best_val_loss");
-        s.ms_per_step = j.at("ms_per_step");
-        s.tokens_per_s = j.at("tokens_per_s");
-        s.d_ff = j.at("d_ff");
-        s.ffn_params = j.at("ffn_params");
-        s.total_params = j.at("total_params");
-        return s;
-    } catch (const json::exception& e) {
-        GLULAB_CHECK(false, "delete it to train the run again", "{}: {}", path.string(), e.what());
-        throw;  // not reached
-    }
-}
 
 std::string format_compare_setup(const CompareConfig& cfg) {
     std::vector<std::string> names;

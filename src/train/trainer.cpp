@@ -133,13 +133,13 @@ std::string csv_up_to(const fs::path& path, const std::string& header, int step)
     return kept;
 }
 
-// A finished run, resumed: its summary.json, left as it is.
-TrainSummary finished_summary(const fs::path& dir) {
-    const fs::path path = dir / "summary.json";
-    GLULAB_CHECK(fs::exists(path), "train it again with --force",
-                 "{} has taken all its steps but has no summary.json", dir.string());
-    json j = json::parse(read_file(path), nullptr, false);
-    GLULAB_CHECK(j.is_object(), "train it again with --force", "{} is not a JSON object", path.string());
+}  // namespace
+
+TrainSummary read_run_summary(const std::string& dir) {
+    const fs::path path = fs::path(dir) / "summary.json";
+    GLULAB_CHECK(fs::exists(path), "train the run again (--force)", "{} has no summary.json", dir);
+    const json j = json::parse(read_file(path), nullptr, false);
+    GLULAB_CHECK(j.is_object(), "train the run again (--force)", "{} is not a JSON object", path.string());
     try {
         TrainSummary s;
         s.steps_done = j.at("steps");
@@ -153,12 +153,10 @@ TrainSummary finished_summary(const fs::path& dir) {
         s.total_params = j.at("total_params");
         return s;
     } catch (const json::exception& e) {
-        GLULAB_CHECK(false, "train it again with --force", "{}: {}", path.string(), e.what());
+        GLULAB_CHECK(false, "train the run again (--force)", "{}: {}", path.string(), e.what());
         throw;  // not reached
     }
 }
-
-}  // namespace
 
 TrainConfig load_train_config(const std::string& dir) {
     fs::path path = fs::path(dir) / "config.json";
@@ -224,7 +222,7 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
                      "resume with the same --data", "{} has another vocabulary than {}", out_dir, cfg.data);
         std::copy_n(saved.model->params().data(), params.size(), params.data());
         start = load_optimizer((dir / "optimizer.safetensors").string(), params);
-        if (start >= cfg.optim.steps) return finished_summary(dir);  // nothing to train or write
+        if (start >= cfg.optim.steps) return read_run_summary(out_dir);  // nothing to train or write
         GLULAB_CHECK(cfg.stop_after == 0 || cfg.stop_after > start, "give a later step, or leave it out",
                      "--stop-after {}: the run is already at step {}", cfg.stop_after, start);
         for (int s = 0; s < start; s++) sampler.next();  // the batches the run already used
