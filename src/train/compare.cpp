@@ -93,20 +93,6 @@ std::string_view run_action_name(RunAction action) {
 
 namespace {
 
-std::string read_file(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    GLULAB_CHECK(in.good(), "", "cannot read {}", path.string());
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-void write_file(const fs::path& path, const std::string& text) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    GLULAB_CHECK(out.good(), "is the directory writable?", "cannot write {}", path.string());
-    out << text;
-}
-
 // Settings check
 // --------------
 // A run's config.json against the config asked for, field by field ("optim.steps"). The
@@ -121,7 +107,7 @@ void flatten(const json& j, const std::string& prefix, std::map<std::string, std
 }
 
 std::vector<std::string> config_differences(const fs::path& path, TrainConfig want) {
-    const json saved = json::parse(read_file(path), nullptr, false);
+    const json saved = json::parse(read_text_file(path), nullptr, false);
     if (!saved.is_object()) return {"config.json is not JSON"};
     if (saved.contains("model") && saved["model"].contains("vocab_size") &&
         saved["model"]["vocab_size"].is_number_integer())
@@ -277,9 +263,9 @@ CompareResult run_compare(const CompareConfig& cfg, const CompareCallbacks& call
     }
     result.kinds = summarize_kinds(result.runs);
     const fs::path out(cfg.out);
-    write_file(out / "curves.csv", curves_csv(result.runs));
-    write_file(out / "summary.csv", summary_csv(result.kinds));
-    write_file(out / "report.txt", format_compare_setup(cfg) + "\n" + format_compare_table(result.kinds) + "\n" +
+    write_text_file(out / "curves.csv", curves_csv(result.runs));
+    write_text_file(out / "summary.csv", summary_csv(result.kinds));
+    write_text_file(out / "report.txt", format_compare_setup(cfg) + "\n" + format_compare_table(result.kinds) + "\n" +
                                        verdict(result.kinds));
     for (const char* name : {"curves.csv", "summary.csv", "report.txt"}) result.files.push_back((out / name).string());
     return result;

@@ -9,6 +9,7 @@
 #include "glulab/check.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -106,6 +107,17 @@ std::string read_text_file(const std::string& path) {
     bytes << in.rdbuf();
     GLULAB_CHECK(!in.bad(), "", "error while reading '{}'", path);
     return std::move(bytes).str();
+}
+
+void write_text_file(const std::string& path, const std::string& text) {
+    const std::string tmp = path + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        GLULAB_CHECK(out.good(), "is the directory writable?", "cannot write '{}'", tmp);
+        out << text;
+        GLULAB_CHECK(out.good(), "is the disk full?", "error while writing '{}'", tmp);
+    }
+    std::filesystem::rename(tmp, path);
 }
 
 // Vocab

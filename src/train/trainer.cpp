@@ -79,25 +79,6 @@ TrainConfig train_config_from_json(const std::string& text) {
 
 namespace {
 
-std::string read_file(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    GLULAB_CHECK(in.good(), "", "cannot read {}", path.string());
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-void write_file(const fs::path& path, const std::string& text) {
-    fs::path tmp = path;
-    tmp += ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        GLULAB_CHECK(out.good(), "is the directory writable?", "cannot write {}", tmp.string());
-        out << text;
-    }
-    fs::rename(tmp, path);
-}
-
 // Ctrl-C asks the loop to stop after the current step; the loop saves a checkpoint and returns.
 std::atomic<bool> g_interrupted{false};
 extern "C" void on_sigint(int) { g_interrupted = true; }
@@ -125,7 +106,7 @@ const char* kMetricsHeader = "step,train_loss,val_loss,lr,grad_norm,tokens_per_s
 std::string csv_up_to(const fs::path& path, const std::string& header, int step) {
     std::string kept = header;
     if (!fs::exists(path)) return kept;
-    std::istringstream in(read_file(path));
+    std::istringstream in(read_text_file(path));
     std::string line;
     std::getline(in, line);  // header
     while (std::getline(in, line))
@@ -138,7 +119,7 @@ std::string csv_up_to(const fs::path& path, const std::string& header, int step)
 TrainSummary read_run_summary(const std::string& dir) {
     const fs::path path = fs::path(dir) / "summary.json";
     GLULAB_CHECK(fs::exists(path), "train the run again (--force)", "{} has no summary.json", dir);
-    const json j = json::parse(read_file(path), nullptr, false);
+    const json j = json::parse(read_text_file(path), nullptr, false);
     GLULAB_CHECK(j.is_object(), "train the run again (--force)", "{} is not a JSON object", path.string());
     try {
         TrainSummary s;
@@ -162,7 +143,7 @@ TrainConfig load_train_config(const std::string& dir) {
     fs::path path = fs::path(dir) / "config.json";
     GLULAB_CHECK(fs::exists(path), "give a directory written by `glulab train`", "{} does not exist",
                  path.string());
-    return train_config_from_json(read_file(path));
+    return train_config_from_json(read_text_file(path));
 }
 
 float evaluate(Transformer& model, Tape& tape, const EvalBatches& batches, GateStats* gates) {
@@ -229,7 +210,7 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
     } else {
         fs::create_directories(dir);
         for (const char* old : {"metrics.csv", "gates.csv", "summary.json"}) fs::remove(dir / old);
-        write_file(dir / "config.json", train_config_to_json(cfg));
+        write_text_file(dir / "config.json", train_config_to_json(cfg));
     }
     std::string metrics = csv_up_to(dir / "metrics.csv", kMetricsHeader, start);
     const bool gated = is_gated(cfg.model.ffn);
@@ -246,8 +227,8 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
     auto save_checkpoint = [&](int step) {
         save_model((dir / "model.safetensors").string(), model, corpus.vocab);
         save_optimizer((dir / "optimizer.safetensors").string(), params, step);
-        write_file(dir / "metrics.csv", metrics);
-        if (gated) write_file(dir / "gates.csv", gates_csv);
+        write_text_file(dir / "metrics.csv", metrics);
+        if (gated) write_text_file(dir / "gates.csv", gates_csv);
     };
 
     if (callbacks.on_start) callbacks.on_start(model);
@@ -312,7 +293,7 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
                   {"ms_per_step", sum.ms_per_step},    {"tokens_per_s", sum.tokens_per_s},
                   {"d_ff", sum.d_ff},                  {"ffn_params", sum.ffn_params},
                   {"total_params", sum.total_params}};
-        write_file(dir / "summary.json", s.dump(2) + "\n");
+        write_text_file(dir / "summary.json", s.dump(2) + "\n");
     }
     return sum;
 }
