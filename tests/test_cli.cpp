@@ -36,6 +36,7 @@
 #include "test_util.hpp"
 
 namespace fs = std::filesystem;
+using glulab_test::DirSnapshot;
 using glulab_test::TempDir;
 
 namespace {
@@ -113,19 +114,6 @@ void check_usage_error(const Run& r, const std::vector<std::string>& mentions = 
 std::string eval_args(const fs::path& ckpt, const fs::path& text) {
     return fmt::format("eval --ckpt {} --text {}", quoted(ckpt), quoted(text));
 }
-
-// Contents and modification times of every file in a directory.
-struct DirSnapshot {
-    std::map<std::string, std::string> contents;
-    std::map<std::string, fs::file_time_type> mtimes;
-    explicit DirSnapshot(const fs::path& dir) {
-        for (const fs::directory_entry& e : fs::directory_iterator(dir)) {
-            contents[e.path().filename().string()] = read_file(e.path());
-            mtimes[e.path().filename().string()] = e.last_write_time();
-        }
-    }
-    bool operator==(const DirSnapshot&) const = default;
-};
 
 // The trained run the eval and sample tests read
 // ----------------------------------------------

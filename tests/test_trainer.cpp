@@ -33,6 +33,7 @@
 #include "test_util.hpp"
 
 using namespace glulab;
+using glulab_test::DirSnapshot;
 using glulab_test::TempDir;
 namespace fs = std::filesystem;
 
@@ -133,19 +134,6 @@ void check_same_tensors(const fs::path& a, const fs::path& b) {
     }
     CHECK(fa.metadata == fb.metadata);
 }
-
-// Contents and modification times of every file in a directory.
-struct DirSnapshot {
-    std::map<std::string, std::string> contents;
-    std::map<std::string, fs::file_time_type> mtimes;
-    explicit DirSnapshot(const fs::path& dir) {
-        for (const fs::directory_entry& e : fs::directory_iterator(dir)) {
-            contents[e.path().filename().string()] = read_file(e.path());
-            mtimes[e.path().filename().string()] = e.last_write_time();
-        }
-    }
-    bool operator==(const DirSnapshot&) const = default;
-};
 
 // Trains `cfg` once without a stop (run a), then once per list of stops (run b: stopped at the
 // first, resumed and stopped at the next, ..., resumed to the end), and checks every b against a.

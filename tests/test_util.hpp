@@ -1,10 +1,13 @@
 // test_util.hpp — small helpers shared by the test files.
 #pragma once
 
+#include "glulab/data.hpp"
+
 #include <fmt/format.h>
 #include <unistd.h>
 
 #include <filesystem>
+#include <map>
 #include <string>
 
 namespace glulab_test {
@@ -22,6 +25,20 @@ struct TempDir {
     TempDir& operator=(const TempDir&) = delete;
     std::string path(const std::string& name) const { return (dir / name).string(); }
     std::filesystem::path operator/(const std::string& name) const { return dir / name; }
+};
+
+// Contents and modification times of every file in a directory: equal snapshots taken before
+// and after a command show that it left the directory alone.
+struct DirSnapshot {
+    std::map<std::string, std::string> contents;
+    std::map<std::string, std::filesystem::file_time_type> mtimes;
+    explicit DirSnapshot(const std::filesystem::path& dir) {
+        for (const std::filesystem::directory_entry& e : std::filesystem::directory_iterator(dir)) {
+            contents[e.path().filename().string()] = glulab::read_text_file(e.path().string());
+            mtimes[e.path().filename().string()] = e.last_write_time();
+        }
+    }
+    bool operator==(const DirSnapshot&) const = default;
 };
 
 }  // namespace glulab_test

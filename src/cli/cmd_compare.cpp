@@ -36,13 +36,6 @@ struct CompareArgs {
     int sample = 0;      // --sample: characters from the best kind's first model
 };
 
-std::string duration(double s) {
-    const int t = static_cast<int>(s + 0.5);
-    return t >= 3600 ? fmt::format("{}h{:02}m", t / 3600, t / 60 % 60)
-           : t >= 60 ? fmt::format("{}m{:02}s", t / 60, t % 60)
-                     : fmt::format("{}s", t);
-}
-
 // Progress of the whole comparison
 // --------------------------------
 // On a terminal: a redrawn line with the run (i of n), its step, and the ETA of the whole

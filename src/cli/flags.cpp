@@ -66,12 +66,12 @@ ProgressDisplay::ProgressDisplay(std::string label) : label_(std::move(label)), 
 
 bool ProgressDisplay::on_terminal() { return isatty(fileno(stdout)) != 0; }
 
-namespace {
 std::string duration(double s) {
-    int t = static_cast<int>(s + 0.5);
-    return t >= 60 ? fmt::format("{}m{:02}s", t / 60, t % 60) : fmt::format("{}s", t);
+    const int t = static_cast<int>(s + 0.5);
+    return t >= 3600 ? fmt::format("{}h{:02}m", t / 3600, t / 60 % 60)
+           : t >= 60 ? fmt::format("{}m{:02}s", t / 60, t % 60)
+                     : fmt::format("{}s", t);
 }
-}  // namespace
 
 void ProgressDisplay::step(const StepReport& r) {
     if (!tty_) return;  // plain output: one line per evaluation only

@@ -24,6 +24,9 @@ void add_train_flags(CLI::App& cmd, TrainConfig& cfg);
 // takes them from the run's config.json instead).
 std::string given_config_flags(const CLI::App& cmd);
 
+// Seconds as people read them: "42s", "3m07s", "1h05m".
+std::string duration(double s);
+
 // Progress of a run: a redrawn bar on a terminal, plain lines otherwise.
 class ProgressDisplay {
 public:
