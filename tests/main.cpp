@@ -1,7 +1,7 @@
 // main.cpp — the doctest runner for build/tests, and the heap-allocation counter.
 //
 // Like the glulab program, the tests run OpenBLAS on one thread: glulab's parallel loops are
-// OpenMP's (see blas_startup in src/core/blas.cpp). They never touch OPENBLAS_CORETYPE.
+// OpenMP's (see blas_startup in src/platform/blas.cpp). They never touch OPENBLAS_CORETYPE.
 //
 // Replacing the global operator new lets tests count heap allocations: test_alloc.cpp runs
 // training steps and checks that steps 2..N allocate nothing.

@@ -6,7 +6,7 @@
 // Lesson 14 · making it fast
 #include <doctest/doctest.h>
 
-#include "glulab/blas.hpp"
+#include "glulab/platform/blas.hpp"
 
 using namespace glulab;
 

@@ -9,8 +9,8 @@
 #include <doctest/doctest.h>
 
 #include "glulab/check.hpp"
-#include "glulab/compare.hpp"
-#include "glulab/plot.hpp"
+#include "glulab/experiment/compare.hpp"
+#include "glulab/experiment/plot.hpp"
 
 #include <unistd.h>  // getpid
 

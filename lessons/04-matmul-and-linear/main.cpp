@@ -5,7 +5,7 @@
 // 3. The backward as shape algebra: dx, dW and db from the tape, checked against products.
 // 4. Speed: the naive triple loop, the same loops in a better order, and OpenBLAS, in GFLOP/s.
 #include "glulab/autograd.hpp"
-#include "glulab/blas.hpp"
+#include "glulab/platform/blas.hpp"
 #include "glulab/ops.hpp"
 #include "glulab/rng.hpp"
 

@@ -4,7 +4,7 @@
 // The text comes from a small grammar ("the old fox finds a red ball at night.") drawn with a
 // fixed seed and written to a temporary directory, so the lesson needs no data file. The
 // validation split (the last 10%) is sentences the model never trains on, from the same grammar.
-#include "glulab/blas.hpp"
+#include "glulab/platform/blas.hpp"
 #include "glulab/checkpoint.hpp"
 #include "glulab/inference.hpp"
 #include "glulab/trainer.hpp"

@@ -8,7 +8,7 @@
 //    silu_forward, whose loop calls glibc's vector expf (src/ops/act_scalar.hpp).
 // 5. Memory: five training steps of a small model; only the first one allocates.
 // Every time and speed depends on the machine; the README shows them as [...].
-#include "glulab/blas.hpp"
+#include "glulab/platform/blas.hpp"
 #include "glulab/model.hpp"
 #include "glulab/optim.hpp"
 

@@ -11,7 +11,7 @@
 #include "commands.hpp"
 #include "flags.hpp"
 
-#include "glulab/blas.hpp"
+#include "glulab/platform/blas.hpp"
 #include "glulab/tape.hpp"
 
 #include <CLI/CLI.hpp>

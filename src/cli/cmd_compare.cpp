@@ -8,11 +8,11 @@
 #include "commands.hpp"
 #include "flags.hpp"
 
-#include "glulab/compare.hpp"
+#include "glulab/experiment/compare.hpp"
 #include "glulab/checkpoint.hpp"
 #include "glulab/inference.hpp"
-#include "glulab/plot.hpp"
-#include "glulab/report.hpp"
+#include "glulab/experiment/plot.hpp"
+#include "glulab/experiment/report.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>

@@ -7,7 +7,7 @@
 // Lesson 14 · making it fast
 #include "commands.hpp"
 
-#include "glulab/blas.hpp"
+#include "glulab/platform/blas.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>

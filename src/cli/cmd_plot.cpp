@@ -7,7 +7,7 @@
 // Lesson 13 · the FFN ablation
 #include "commands.hpp"
 
-#include "glulab/plot.hpp"
+#include "glulab/experiment/plot.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>

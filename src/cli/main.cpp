@@ -2,7 +2,7 @@
 //
 // main() does three things, in this order:
 //   1. blas_startup: make OpenBLAS single-threaded and make sure it runs the right kernels for
-//      this CPU (it may restart the program once; see include/glulab/blas.hpp);
+//      this CPU (it may restart the program once; see include/glulab/platform/blas.hpp);
 //   2. build the command line: a global --verbose flag and one subcommand per registration
 //      function of commands.hpp;
 //   3. run the chosen command and turn what it throws into an exit code:
@@ -12,7 +12,7 @@
 // Lesson 12 · training
 #include "commands.hpp"
 
-#include "glulab/blas.hpp"
+#include "glulab/platform/blas.hpp"
 #include "glulab/check.hpp"
 
 #include <CLI/CLI.hpp>

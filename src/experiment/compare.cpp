@@ -1,7 +1,7 @@
 // compare.cpp — the grid of runs, its summaries, the table and the verdict (compare.hpp).
 //
 // Lesson 13 · the FFN ablation
-#include "glulab/compare.hpp"
+#include "glulab/experiment/compare.hpp"
 
 #include "glulab/check.hpp"
 

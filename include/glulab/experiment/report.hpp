@@ -8,7 +8,7 @@
 // Lesson 13 · the FFN ablation
 #pragma once
 
-#include "glulab/compare.hpp"
+#include "glulab/experiment/compare.hpp"
 
 #include <string>
 

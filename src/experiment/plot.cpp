@@ -2,7 +2,7 @@
 // comparison (plot.hpp).
 //
 // Lesson 13 · the FFN ablation
-#include "glulab/plot.hpp"
+#include "glulab/experiment/plot.hpp"
 
 #include "glulab/check.hpp"
 
@@ -355,7 +355,7 @@ void draw_gnuplot(const std::vector<Chart>& panels, const std::string& base, con
     const std::string name = path.filename().string();
     const int width = 960, height = panels.size() > 1 ? 60 + 300 * static_cast<int>(panels.size()) : 600;
 
-    std::string gp = fmt::format("# {0}.gp — written by glulab (src/train/plot.cpp → draw_gnuplot).\n"
+    std::string gp = fmt::format("# {0}.gp — written by glulab (src/experiment/plot.cpp → draw_gnuplot).\n"
                                  "# Redraw {0}.png and {0}.svg with `gnuplot {0}.gp` in this directory.\n\n",
                                  name);
     for (size_t p = 0; p < panels.size(); p++)

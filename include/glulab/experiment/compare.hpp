@@ -25,7 +25,7 @@
 // Lesson 13 · the FFN ablation
 #pragma once
 
-#include "glulab/plot.hpp"
+#include "glulab/experiment/plot.hpp"
 #include "glulab/trainer.hpp"
 
 #include <cstdint>

@@ -1,7 +1,7 @@
 // blas.cpp — choosing OpenBLAS's kernels at startup, checking and timing them (see blas.hpp).
 //
 // Lesson 14 · making it fast
-#include "glulab/blas.hpp"
+#include "glulab/platform/blas.hpp"
 
 #include "glulab/ops.hpp"
 
