@@ -153,6 +153,7 @@ solutions: $(foreach n,$(LESSON_NUMS),$(BUILD)/lessons/$(n)-solution)
 	@for n in $(LESSON_NUMS); do echo "== lesson $$n solution"; $(BUILD)/lessons/$$n-solution || exit 1; done
 
 docs-check: lessons
+	python3 tests/docs_check.py --self-test
 	python3 tests/docs_check.py
 
 # The site: lessons and docs as HTML (math as MathML) beside the annotated source.
