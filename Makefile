@@ -15,8 +15,8 @@ DEPS_BUILD := g++ make pkg-config python3 libopenblas-dev libfmt-dev doctest-dev
 DEPS_TORCH := python3 python3-torch python3-numpy
 # Needed only to draw plots (without it glulab draws ASCII charts).
 DEPS_PLOT  := gnuplot-nox
-# Needed only for the lesson site and its check.
-DEPS_SITE  := python3 pandoc chromium
+# Needed only for the lesson site and its check (fonts-dejavu-extra: a math font for Chromium).
+DEPS_SITE  := python3 pandoc chromium fonts-dejavu-extra
 
 # Recursive (=) so pkg-config runs after `make deps` has installed the packages.
 PKG_CFLAGS = $(shell pkg-config --cflags openblas fmt 2>/dev/null)

@@ -7,8 +7,9 @@ Over build/site/ (made by `make site`) it checks that:
   2. every lesson whose notes contain TeX math ($...$) became a page with MathML <math> in it;
   3. headless Chromium renders the index, every lesson page and two annotated source pages: a
      probe page (made here; the site itself has no script) opens each in a frame and reports
-     its text length and the height of every <math> element; a page with no text, or with a
-     math element of zero height, fails. Screenshots of three pages go to
+     its text length, the height of every <math> element and the letters of upright words
+     (`\\mathrm{RMS}`) that come out italic; a page with no text, a math element of zero height,
+     or an italic letter that the TeX sets upright fails. Screenshots of three pages go to
      build/site/screenshots/ for a person to look at.
 It prints one line per problem and exits 1 if there is any.
 """
@@ -41,8 +42,17 @@ for (const p of pages) {
   f.onload = () => {
     const d = f.contentDocument;
     const maths = d ? [...d.querySelectorAll('math')].map(m => m.getBoundingClientRect().height) : [];
+    // Letters the TeX sets upright (\\mathrm, \\text) that Chromium draws italic: a one-letter
+    // <mi> is italic unless its own mathvariant says "normal" (an <mstyle> around it does not count).
+    const upright = d ? [...d.querySelectorAll('mi')].filter(m =>
+        m.closest('mstyle[mathvariant="normal"]') || m.getAttribute('mathvariant') === 'normal') : [];
+    const italic = upright.filter(m => m.textContent.length === 1 &&
+        d.defaultView.getComputedStyle(m).textTransform === 'math-auto');
     results[p] = d ? { text: d.body.innerText.length, maths: maths.length,
-                       flat: maths.filter(h => !(h > 0)).length } : null;
+                       flat: maths.filter(h => !(h > 0)).length, italic: italic.length,
+                       italic_tex: [...new Set(italic.map(m => {
+                           const t = m.closest('math').querySelector('annotation');
+                           return (t ? t.textContent : m.textContent).slice(0, 60); }))].slice(0, 2) } : null;
     if (--left === 0) document.body.setAttribute('data-check', JSON.stringify(results));
   };
   f.src = p;
@@ -130,6 +140,9 @@ def check_render(problems):
             problems.append(f"{page}: rendered almost no text ({r['text']} chars)")
         elif r["flat"]:
             problems.append(f"{page}: {r['flat']} of {r['maths']} math elements have no height")
+        elif r["italic"]:
+            problems.append(f"{page}: {r['italic']} letters of upright words (\\mathrm) render italic,"
+                            f" e.g. in {' | '.join(r['italic_tex'])}")
     return len(pages)
 
 

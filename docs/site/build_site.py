@@ -23,6 +23,8 @@ import shutil
 import subprocess
 import sys
 
+from mathml import fix_mathml
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 OUT = ROOT / "build" / "site"
 POINTER = re.compile(r"`((?:src|include|tests|docs|lessons)/[\w./-]+?)(?:\s*→\s*([\w:~]+))?`")
@@ -125,6 +127,7 @@ def render_markdown(md_path, page):
     text = rewrite_markdown(md_path.read_text(encoding="utf-8"), page, md_path)
     body = subprocess.run(["pandoc", "--from=gfm+tex_math_dollars", "--to=html5", "--mathml"],
                           input=text, capture_output=True, text=True, check=True).stdout
+    body = fix_mathml(body)
     title = re.search(r"^#\s+(.+)$", md_path.read_text(encoding="utf-8"), re.M)
     write_page(page, title.group(1) if title else md_path.stem, nav(page) + f'<main class="prose">{body}</main>')
 
