@@ -4,7 +4,8 @@
 Over build/site/ (made by `make site`) it checks that:
   1. every local link (href, src) leads to a file that exists, and every #anchor to an element
      with that id in the target page;
-  2. every lesson whose notes contain TeX math ($...$) became a page with MathML <math> in it;
+  2. every lesson whose notes contain TeX math ($...$) became a page with MathML <math> in it,
+     and every lesson's solution.cpp page shows the solution collapsed (<details>);
   3. headless Chromium renders the index, every lesson page and two annotated source pages: a
      probe page (made here; the site itself has no script) opens each in a frame and reports
      its text length, the height of every <math> element and the letters of upright words
@@ -94,6 +95,15 @@ def check_math(problems):
             problems.append(f"{page.relative_to(SITE)}: the notes have TeX math but the page has no MathML")
 
 
+def check_solutions(problems):
+    """An exercise's solution is not one click from the notes: its page shows it collapsed."""
+    for page in sorted(SITE.glob("src/lessons/*/solution.cpp.html")):
+        text = page.read_text(encoding="utf-8")
+        table, details = text.find('<table class="annotated">'), text.find('<details class="solution">')
+        if details < 0 or table < details:
+            problems.append(f"{page.relative_to(SITE)}: the solution is shown open (no <details> around it)")
+
+
 def chromium():
     for name in ("chromium", "chromium-browser", "google-chrome"):
         if shutil.which(name):
@@ -153,6 +163,7 @@ def main():
     problems = []
     n_pages = check_links(problems)
     check_math(problems)
+    check_solutions(problems)
     n_rendered = check_render(problems)
     for p in problems:
         print("site-check:", p)
