@@ -2,15 +2,19 @@
 """build_site.py — the lessons, the docs and the annotated source as one static site.
 
 `make site` runs it; the result is build/site/ (open build/site/index.html). It makes:
-  index.html              from README.md
-  lessons/NN-topic.html   from lessons/NN-topic/README.md (pandoc, math as MathML: no script)
+  index.html              from README.md, with the list of lessons (title, first line of the Goal)
+  lessons/NN-topic.html   from lessons/NN-topic/README.md (pandoc, math as MathML: no script,
+                          made to render as the TeX reads by docs/site/mathml.py)
   docs/NAME.html          from docs/NAME.md
   src/PATH.html           one annotated page per source file (src/, include/, tests/,
                           lessons/*.cpp|hpp):
                           the `//` comment blocks as prose beside the code they precede, a title
                           line with a dashed underline as a section heading with an anchor, and
                           an anchor `sym-NAME` on the section where each symbol that a lesson or
-                          doc points at (`path → symbol`) is defined.
+                          doc points at (`path → symbol`) is defined. Comment lines that are
+                          indented or aligned in columns (formulas, tables) keep their layout,
+                          `backticks` become code, the code is highlighted (pandoc), and a
+                          lesson's solution.cpp is shown collapsed behind a warning.
 Links go both ways: a lesson's pointer opens the symbol's section; a source page links back to
 the lesson its `// Lesson NN ·` tag names, and each pointed-at section to the lessons that
 point at it.
