@@ -90,6 +90,17 @@ def output_matches(expected, actual):
     return bool(actual) and line_matches(expected[0], actual[0]) and output_matches(expected[1:], actual[1:])
 
 
+def first_difference(expected, actual):
+    """Where the output first differs, counted up to the first `...` line ('' past it)."""
+    for i, e in enumerate(expected):
+        if e == "...":
+            return ""
+        if i >= len(actual) or not line_matches(e, actual[i]):
+            got = actual[i] if i < len(actual) else "(end of output)"
+            return f" (line {i + 1}: expected '{e}', got '{got}')"
+    return ""
+
+
 def check_output(d, problems):
     num = d.name[:2]
     readme = (d / "README.md").read_text(encoding="utf-8") if (d / "README.md").is_file() else ""
@@ -105,7 +116,8 @@ def check_output(d, problems):
     expected = blocks[0].rstrip("\n").split("\n")
     actual = out.read_text(encoding="utf-8").rstrip("\n").split("\n")
     if not output_matches(expected, actual):
-        problems.append(f"{d.name}: the program's output no longer matches README.md 'Run it':\n"
+        problems.append(f"{d.name}: the program's output no longer matches README.md 'Run it'"
+                        + first_difference(expected, actual) + ":\n"
                         + "  expected:\n    " + "\n    ".join(expected)
                         + "\n  got:\n    " + "\n    ".join(actual))
 
