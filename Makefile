@@ -164,11 +164,12 @@ site-check: site
 
 # Against PyTorch (Debian's python3-torch): every FFN kind's logits, loss, gradients and five
 # AdamW steps (tests/torch/run_crosscheck.sh); and the training speed of both at the default
-# configuration, run in the same command, as a ratio (tests/torch/run_bench.sh).
+# configuration, run in the same command, as a ratio (tests/torch/run_bench.sh; BENCH=medium
+# for the L6 C384 NH6 T256 B8 model).
 crosscheck: $(BUILD)/glulab deps-torch
 	sh tests/torch/run_crosscheck.sh
 bench: $(BUILD)/glulab deps-torch
-	sh tests/torch/run_bench.sh
+	BENCH=$(or $(BENCH),default) sh tests/torch/run_bench.sh
 
 # The quick start: a short comparison of relu, gelu and swiglu (one seed, 800 steps: about two
 # minutes on 2 cores), its tables and plots, and a sample from the best model. Run again, it

@@ -337,6 +337,18 @@ TEST_CASE("cli: sample with the same seed gives the same text") {
     CHECK(a.out != c.out);
 }
 
+TEST_CASE("cli: eval shows its progress as plain lines when stdout is not a terminal") {
+    const Trained& t = trained();
+    const Run r = run_glulab(eval_args(t.ckpt, t.text));
+    INFO(r.describe());
+    REQUIRE(r.code == 0);
+    CHECK(contains(r.out, "eval: windows "));
+    CHECK(contains(r.out, "(100%)"));
+    CHECK_FALSE(contains(r.out, "\r"));  // no bar redrawn into a file
+    CHECK(r.out.rfind("loss ") != std::string::npos);
+    CHECK(r.out.rfind("loss ") > r.out.rfind("(100%)"));  // the result comes last
+}
+
 TEST_CASE("cli: eval --json prints one JSON object with loss, bits_per_char, windows and tokens") {
     const Trained& t = trained();
     const Run r = run_glulab(eval_args(t.ckpt, t.text) + " --json");

@@ -1,7 +1,8 @@
 // inference.hpp — using a trained model: the loss on a text, and sampling new text.
 //
 // Both run inside NoGrad: nothing is recorded, and the only memory used per token is the
-// tape's activation arena, reused from one forward to the next.
+// tape's activation arena, reused from one forward to the next (and, for sampling, the
+// KvCache of kv_cache.hpp, made once).
 //
 // Lesson 12 · training
 #pragma once
@@ -24,14 +25,20 @@ struct TextEval {
     int64_t windows = 0;
     int64_t tokens = 0;        // predicted positions = windows * T
 };
-TextEval evaluate_text(Transformer& model, const Vocab& vocab, const std::string& text);
+// on_progress(windows done, windows), when given, hears after every batch of windows.
+TextEval evaluate_text(Transformer& model, const Vocab& vocab, const std::string& text,
+                       const std::function<void(int64_t, int64_t)>& on_progress = {});
 
 struct SampleOptions {
     int tokens = 500;          // characters to generate, e.g. 500
     float temperature = 1.0f;  // logits are divided by it, e.g. 0.8; must be > 0
     int top_k = 0;             // keep only the k most likely characters, e.g. 40; 0 = all
     uint64_t seed = 1337;      // e.g. 1337: same seed, same text
+    bool cache = true;         // keep keys and values (kv_cache.hpp); false recomputes all
 };
+// Where the context starts: `start` while the ids[start .. size) fit in T; past T, the last
+// T/2 ids (at least 1). Both sampling paths use it, so they see the same contexts.
+size_t sample_context_start(size_t start, size_t size, int T);
 // Continues `prompt` (encoded with `vocab`; "" starts from a newline, or id 0 if the
 // vocabulary has none), calling on_text with each new character as UTF-8. Returns the whole
 // generated text (without the prompt).

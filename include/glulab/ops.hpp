@@ -119,6 +119,11 @@ void attention_forward(float* out, float* probs, const float* qkv, int B, int T,
 void attention_backward(float* dqkv, float* scratch, const float* dout, const float* qkv,
                         const float* probs, int B, int T, int C, int NH);
 int64_t attention_scratch_floats(int B, int T, int NH);
+// Sampling with a key-value cache: n new tokens at positions pos .. pos+n-1, qkv (n, 3C), are
+// appended to kv (T, 2C) (row j: k_j, then v_j) and attend to rows 0 .. their own position.
+// out (n, C); scores holds NH * n * (pos + n) floats. Forward only.
+void attention_cached_forward(float* out, float* scores, float* kv, const float* qkv, int pos,
+                              int n, int C, int NH);
 
 // Dropout (src/ops/dropout.cpp)
 // -----------------------------

@@ -37,7 +37,7 @@ struct TrainConfig {
     int eval_every = 100;                           // steps between evaluations, e.g. 100
     int eval_batches = 20;                          // batches per loss estimate, e.g. 20
     uint64_t seed = 1337;                           // weights, batches, dropout, e.g. 1337
-    int threads = 0;                                // OpenMP threads, e.g. 2; 0 = all cores
+    int threads = 0;                                // OpenMP threads, e.g. 2; 0 = measured (platform/threads.hpp)
     int stop_after = 0;                             // act as if Ctrl-C came after this step,
                                                     // e.g. 25; 0 = never (tests of resume)
 

@@ -12,6 +12,7 @@
 #include "flags.hpp"
 
 #include "glulab/platform/blas.hpp"
+#include "glulab/platform/threads.hpp"
 #include "glulab/tape.hpp"
 
 #include <CLI/CLI.hpp>
@@ -75,7 +76,7 @@ void add_bench_command(CLI::App& app) {
     add_model_flags(*cmd, a->cfg.model);
     cmd->add_option("--batch", a->cfg.batch, "B")->check(CLI::PositiveNumber)->capture_default_str();
     cmd->add_option("--vocab", a->cfg.model.vocab_size, "V (random tokens)")->check(CLI::PositiveNumber);
-    cmd->add_option("--threads", a->cfg.threads, "OpenMP threads (0: all cores)")->capture_default_str();
+    cmd->add_option("--threads", a->cfg.threads, "OpenMP threads (0: all cores, or 1 if that measures faster now)")->capture_default_str();
     cmd->add_option("--steps", a->steps, "timed steps")->check(CLI::PositiveNumber)->capture_default_str();
     cmd->add_option("--warmup", a->warmup, "untimed steps first")->check(CLI::NonNegativeNumber)->capture_default_str();
     cmd->add_flag("--json", a->json, "print one JSON object");
@@ -84,7 +85,7 @@ void add_bench_command(CLI::App& app) {
     cmd->callback([a] {
         TrainConfig& c = a->cfg;
         c.model.ffn = parse_ffn_kind(a->ffn);
-        if (c.threads > 0) omp_set_num_threads(c.threads);
+        omp_set_num_threads(choose_threads(c.threads));  // --threads 0: measured now
         const int threads = omp_get_max_threads();
         const int B = c.batch, T = c.model.ctx, V = c.model.vocab_size;
         Transformer model(c.model);

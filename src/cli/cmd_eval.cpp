@@ -2,6 +2,7 @@
 //
 // Lesson 12 · training
 #include "commands.hpp"
+#include "flags.hpp"
 
 #include "glulab/checkpoint.hpp"
 #include "glulab/inference.hpp"
@@ -10,6 +11,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
+#include <functional>
 #include <memory>
 
 namespace glulab {
@@ -30,7 +33,16 @@ void add_eval_command(CLI::App& app) {
     cmd->add_flag("--json", a->json, "print one JSON object (loss, bits_per_char, windows, tokens)");
     cmd->callback([a] {
         LoadedModel m = load_model(a->ckpt);
-        TextEval r = evaluate_text(*m.model, m.vocab, read_text_file(a->text));
+        // Progress on stdout, except with --json, whose stdout is the one object.
+        ProgressDisplay progress("eval: ");
+        const auto t0 = std::chrono::steady_clock::now();
+        auto on_progress = [&](int64_t done, int64_t total) {
+            progress.count("windows", done, total,
+                           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+        };
+        TextEval r = evaluate_text(*m.model, m.vocab, read_text_file(a->text),
+                                   a->json ? std::function<void(int64_t, int64_t)>{} : on_progress);
+        progress.finish();
         if (a->json) {
             nlohmann::json j = {{"loss", r.loss}, {"bits_per_char", r.bits_per_char},
                                 {"windows", r.windows}, {"tokens", r.tokens}};

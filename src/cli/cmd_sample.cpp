@@ -34,6 +34,8 @@ void add_sample_command(CLI::App& app) {
     cmd->add_option("--top-k", a->opt.top_k, "sample among the k likeliest characters (0: all)")
         ->check(CLI::NonNegativeNumber)->capture_default_str();
     cmd->add_option("--seed", a->opt.seed, "same seed, same text")->capture_default_str();
+    cmd->add_flag("--no-cache{false}", a->opt.cache,
+                  "recompute the whole context for every character (no key-value cache; same text, slower)");
     cmd->callback([a] {
         LoadedModel m = load_model(a->ckpt);
         fmt::print("{}", a->prompt);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <string_view>
 
 namespace glulab {
 
@@ -44,7 +45,7 @@ void add_train_flags(CLI::App& cmd, TrainConfig& c) {
         ->check(CLI::PositiveNumber)->capture_default_str();
     cmd.add_option("--eval-batches", c.eval_batches, "batches per train/val loss estimate")
         ->check(CLI::PositiveNumber)->capture_default_str();
-    cmd.add_option("--threads", c.threads, "OpenMP threads (0: all cores)")->check(CLI::NonNegativeNumber)
+    cmd.add_option("--threads", c.threads, "OpenMP threads (0: all cores, or 1 if that measures faster now)")->check(CLI::NonNegativeNumber)
         ->capture_default_str();
 }
 
@@ -73,14 +74,21 @@ std::string duration(double s) {
                      : fmt::format("{}s", t);
 }
 
+namespace {
+// "[======      ]", done of total.
+std::string progress_bar(int64_t done, int64_t total) {
+    const int64_t width = 24;
+    const int64_t filled = total > 0 ? width * done / total : width;
+    return "[" + std::string(static_cast<size_t>(filled), '=') +
+           std::string(static_cast<size_t>(width - filled), ' ') + "]";
+}
+}  // namespace
+
 void ProgressDisplay::step(const StepReport& r) {
     if (!tty_) return;  // plain output: one line per evaluation only
-    const int width = 24;
-    const int filled = r.steps ? width * r.step / r.steps : width;
     const double eta = r.tokens_per_s > 0 && r.step > 0 ? r.elapsed_s / r.step * (r.steps - r.step) : 0;
-    fmt::print("\r{}step {:>5}/{} [{}{}] loss {:.4f} lr {:.2e} {:>7.0f} tok/s ETA {:<7}", label_,
-               r.step, r.steps, std::string(static_cast<size_t>(filled), '='),
-               std::string(static_cast<size_t>(width - filled), ' '), r.loss, r.lr, r.tokens_per_s,
+    fmt::print("\r{}step {:>5}/{} {} loss {:.4f} lr {:.2e} {:>7.0f} tok/s ETA {:<7}", label_,
+               r.step, r.steps, progress_bar(r.step, r.steps), r.loss, r.lr, r.tokens_per_s,
                duration(eta));
     std::fflush(stdout);
     bar_shown_ = true;
@@ -93,6 +101,23 @@ void ProgressDisplay::eval(const EvalReport& r) {
                duration(r.elapsed_s));
     std::fflush(stdout);
     bar_shown_ = false;
+}
+
+void ProgressDisplay::count(std::string_view units, int64_t done, int64_t total, double elapsed_s) {
+    const double eta = done > 0 ? elapsed_s / static_cast<double>(done) * static_cast<double>(total - done) : 0;
+    if (tty_) {
+        fmt::print("\r{}{} {:>8}/{} {} ETA {:<7}", label_, units, done, total, progress_bar(done, total),
+                   duration(eta));
+        bar_shown_ = true;
+    } else {
+        const int64_t tenths = total > 0 ? 10 * done / total : 10;  // a line each time it grows
+        if (tenths <= tenths_shown_) return;
+        tenths_shown_ = tenths;
+        fmt::print("{}{} {}/{} ({:.0f}%)  {}  ETA {}\n", label_, units, done, total,
+                   100.0 * static_cast<double>(done) / static_cast<double>(total), duration(elapsed_s),
+                   duration(eta));
+    }
+    std::fflush(stdout);
 }
 
 void ProgressDisplay::finish() {

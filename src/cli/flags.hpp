@@ -6,7 +6,9 @@
 
 #include "glulab/trainer.hpp"
 
+#include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace CLI {
 class App;
@@ -33,6 +35,9 @@ public:
     explicit ProgressDisplay(std::string label = "");
     void step(const StepReport& r);
     void eval(const EvalReport& r);
+    // Progress of other long work counted in units, e.g. ("windows", 1200, 9000, 41.5): the bar
+    // on a terminal, a plain line at every tenth of the total otherwise.
+    void count(std::string_view units, int64_t done, int64_t total, double elapsed_s);
     void finish();
     static bool on_terminal();
 
@@ -40,6 +45,7 @@ private:
     std::string label_;
     bool tty_;
     bool bar_shown_ = false;
+    int64_t tenths_shown_ = 0;  // count(): tenths of the total already printed as plain lines
 };
 
 }  // namespace glulab

@@ -43,9 +43,13 @@ inline float relu_derivative(float x) { return x > 0.0f ? 1.0f : 0.0f; }
 // Stable for large |x|: with z = e^-|x| (always in (0, 1], never overflows),
 // s(x) = 1 / (1 + z) for x >= 0 and z / (1 + z) for x < 0. The second form keeps tiny values
 // such as s(-80) = 1.8e-35 instead of computing 1 - (a number that rounds to 1) = 0.
+// The branch picks only the numerator and the one division always runs: the same values as
+// `x >= 0 ? 1 / (1 + z) : z / (1 + z)`, but with no division on one side of a branch, which
+// the compiler may not run speculatively for all lanes and so could not vectorise for AVX2.
 inline float sigmoid_value(float x) {
     const float z = std::exp(-std::fabs(x));
-    return x >= 0.0f ? 1.0f / (1.0f + z) : z / (1.0f + z);
+    const float numerator = x >= 0.0f ? 1.0f : z;
+    return numerator / (1.0f + z);
 }
 inline float sigmoid_derivative(float x) {
     const float s = sigmoid_value(x);

@@ -24,6 +24,14 @@ void add_forward(float* out, const float* a, const float* b, int64_t n) {
 }
 
 void add_backward(float* da, float* db, const float* dout, int64_t n) {
+    if (da && db) {  // the usual case (the residual stream): one parallel region, one pass
+#pragma omp parallel for if (n > min_parallel)
+        for (int64_t i = 0; i < n; i++) {
+            da[i] += dout[i];
+            db[i] += dout[i];
+        }
+        return;
+    }
     if (da) {
 #pragma omp parallel for if (n > min_parallel)
         for (int64_t i = 0; i < n; i++) da[i] += dout[i];

@@ -1,6 +1,7 @@
 // matmul.cpp — matrix products: gemm on OpenBLAS, its naive reference, and the matmul op.
 //
-// Contains: gemm (cblas_sgemm, rows of C split over OpenMP threads when that pays), gemm_naive
+// Contains: gemm (cblas_sgemm, rows of C split over OpenMP threads when that pays, cblas_sgemv
+// for a single row), gemm_naive
 // (the triple loop that tests hold gemm to), matmul_forward and matmul_backward. Leaves out:
 // batched products (attention.cpp loops over heads itself) and writing a fast gemm by hand
 // (lesson 04 shows why blocking for the cache matters, then leaves it to OpenBLAS).
@@ -13,6 +14,8 @@
 
 #include <cblas.h>
 #include <omp.h>
+
+#include <algorithm>
 
 namespace glulab {
 
@@ -42,6 +45,15 @@ void gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const fl
     if (M == 0 || N == 0) return;
     const CBLAS_TRANSPOSE ta = trans_a ? CblasTrans : CblasNoTrans;
     const CBLAS_TRANSPOSE tb = trans_b ? CblasTrans : CblasNoTrans;
+    if (M == 1 && !trans_a) {
+        // One row of A (a sampler's new position): c (N) = alpha a (K) op(B) + beta c is a
+        // matrix-vector product. sgemm would copy ("pack") all of B first, which for one row
+        // costs more than the product itself; sgemv reads B once, in place.
+        if (beta == 0.0f) std::fill_n(C, N, 0.0f);  // sgemv multiplies c by beta: NaN * 0 = NaN
+        if (trans_b) cblas_sgemv(CblasRowMajor, CblasNoTrans, N, K, alpha, B, ldb, A, 1, beta, C, 1);
+        else cblas_sgemv(CblasRowMajor, CblasTrans, K, N, alpha, B, ldb, A, 1, beta, C, 1);
+        return;
+    }
     const int64_t work = int64_t{M} * N * K;
     if (omp_in_parallel() || omp_get_max_threads() == 1 || work < gemm_split_min) {
         cblas_sgemm(CblasRowMajor, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);

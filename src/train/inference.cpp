@@ -3,6 +3,7 @@
 // Lesson 12 · training
 #include "glulab/inference.hpp"
 
+#include "glulab/kv_cache.hpp"
 #include "glulab/rng.hpp"
 #include "glulab/tape.hpp"
 
@@ -12,7 +13,8 @@
 
 namespace glulab {
 
-TextEval evaluate_text(Transformer& model, const Vocab& vocab, const std::string& text) {
+TextEval evaluate_text(Transformer& model, const Vocab& vocab, const std::string& text,
+                       const std::function<void(int64_t, int64_t)>& on_progress) {
     const std::vector<int> ids = vocab.encode(text);
     const int T = model.config().ctx;
     TextEval r;
@@ -36,6 +38,7 @@ TextEval evaluate_text(Transformer& model, const Vocab& vocab, const std::string
             }
         tape.reset();
         total += double(model.loss(tape, inputs.data(), targets.data(), B, T).data[0]) * B;
+        if (on_progress) on_progress(k0 + B, r.windows);
     }
     r.loss = total / static_cast<double>(r.windows);
     r.bits_per_char = r.loss / std::log(2.0);
@@ -46,7 +49,21 @@ TextEval evaluate_text(Transformer& model, const Vocab& vocab, const std::string
 // --------
 // At each position: logits of the last context position (V), divided by the temperature;
 // with top-k, every logit below the k-th largest is dropped; softmax; one draw from the
-// resulting distribution. The context is the last T ids (the model has no positions beyond).
+// resulting distribution.
+//
+// The context. The model has learned positions 0 .. T-1 only (wpe), so it sees at most T ids.
+// The context starts at `start` and grows by one id per character; when it would pass T, it
+// starts again from the last T/2 ids (sample_context_start). With the cache (the default), that
+// restart clears the cache and one forward of those T/2 ids fills it again; until the next
+// restart every character costs one position. Without it (--no-cache), every character runs
+// the whole context through the model. Both follow the same rule, so the same seed gives the
+// same text (tests/test_kv_cache.cpp). A window that slid by one id per character would need
+// every key again at a new position: no cache could be reused.
+size_t sample_context_start(size_t start, size_t size, int T) {
+    if (size - start <= static_cast<size_t>(T)) return start;
+    return size - static_cast<size_t>(std::max(T / 2, 1));
+}
+
 std::string generate(Transformer& model, const Vocab& vocab, const std::string& prompt,
                      const SampleOptions& opt, const std::function<void(const std::string&)>& on_text) {
     GLULAB_CHECK(opt.temperature > 0, "try --temperature 0.8", "temperature must be > 0, got {}",
@@ -64,14 +81,24 @@ std::string generate(Transformer& model, const Vocab& vocab, const std::string& 
     Rng rng(opt.seed);
     Tape tape;
     NoGrad off(tape);
+    KvCache cache(model.config());
+    size_t start = 0, cached_from = 0;  // the context is ids[start ..); the cache holds ids[cached_from ..)
     std::vector<float> p(static_cast<size_t>(V));
     std::vector<int> order(static_cast<size_t>(V));
     std::string generated;
     for (int n = 0; n < opt.tokens; n++) {
-        const int len = std::min<int>(static_cast<int>(ids.size()), T);
+        start = sample_context_start(start, ids.size(), T);
+        const int len = static_cast<int>(ids.size() - start);
         tape.reset();
-        Tensor logits = model.forward(tape, ids.data() + ids.size() - len, 1, len);  // (1, len, V)
-        const float* last = logits.data + static_cast<int64_t>(len - 1) * V;
+        Tensor logits;  // (1, rows, V): its last row predicts the next id
+        if (opt.cache) {
+            if (cached_from != start) cache.clear(), cached_from = start;
+            const int have = cache.length;
+            logits = forward_cached(model, tape, ids.data() + start + have, len - have, cache);
+        } else {
+            logits = model.forward(tape, ids.data() + start, 1, len);
+        }
+        const float* last = logits.data + (logits.rows() - 1) * V;
         for (int v = 0; v < V; v++) p[static_cast<size_t>(v)] = last[v] / opt.temperature;
         if (opt.top_k > 0 && opt.top_k < V) {
             std::iota(order.begin(), order.end(), 0);

@@ -6,6 +6,7 @@
 #include "glulab/checkpoint.hpp"
 #include "glulab/data.hpp"
 #include "glulab/gates.hpp"
+#include "glulab/platform/threads.hpp"
 #include "glulab/rng.hpp"
 #include "glulab/tape.hpp"
 
@@ -84,11 +85,10 @@ std::atomic<bool> g_interrupted{false};
 extern "C" void on_sigint(int) { g_interrupted = true; }
 
 // --threads applies to this run only: the caller's OpenMP thread count comes back afterwards.
+// 0 measures what is faster on the machine as it is now (platform/threads.hpp).
 struct ThreadsScope {
     int before = omp_get_max_threads();
-    explicit ThreadsScope(int threads) {
-        if (threads > 0) omp_set_num_threads(threads);
-    }
+    explicit ThreadsScope(int threads) { omp_set_num_threads(choose_threads(threads)); }
     ~ThreadsScope() { omp_set_num_threads(before); }
 };
 

@@ -5,7 +5,8 @@
 Each file holds one JSON object per line, one line per run (tests/torch/run_bench.sh writes
 them). Per run, the step time is the median over its timed steps (glulab's `ms_per_step`,
 PyTorch's `ms_per_step_median`); per program, the result is the median over its runs. Prints
-the runs, then ms/step, tokens/s (B*T per step) and the OpenBLAS kernel of each, and the ratio
+the runs, then ms/step, tokens/s (B*T per step) and the OpenBLAS kernel of each, and glulab's
+matrix-product GFLOP/s as a share of the sgemm peak each glulab run measured, and the ratio
 of glulab's tokens/s to PyTorch's. Exit status 1 if the two ran different configurations.
 """
 import json
@@ -55,6 +56,9 @@ def main():
           f"(reported by glulab bench)")
     print(f"  {'PyTorch ' + t0['torch']:16}  {t_ms:>8.2f}  {t_tok:>9.0f}  {torch_core}"
           f"{', ' + torch_env if torch_env else ''}")
+    shares = [r["gflops"] / r["sgemm_peak_gflops"] for r in glulab]
+    print(f"glulab matrix products: {100 * statistics.median(shares):.0f}% of the sgemm peak measured "
+          f"in the same run (median of {len(glulab)}; runs {', '.join(f'{100 * x:.0f}%' for x in shares)})")
     print(f"glulab / PyTorch tokens/s: {g_tok / t_tok:.2f}x  (median of {len(glulab)} runs each)")
     return 0
 

@@ -1,0 +1,34 @@
+// threads.hpp — how many OpenMP threads to run on, chosen by measuring.
+//
+// On an idle 2-core machine two threads make a training step about 1.6x faster than one. With
+// one of the cores taken by another program, they make it slower: every parallel region ends
+// in a barrier, and the thread that shares its core with the other program is descheduled for
+// a whole time slice now and then, so the thread on the free core waits at the barrier. A step
+// has a few hundred regions. `choose_threads` measures instead of guessing: a short workload
+// shaped like a step (row-split gemms and elementwise passes), timed at one thread and at all
+// of them in alternation, and the larger count only when it is clearly faster.
+//
+// What it leaves out: adapting later, when the load changes during a run (measure again by
+// starting again), and choosing counts between 1 and all.
+//
+// Lesson 14 · making it fast
+#pragma once
+
+namespace glulab {
+
+// The measurement: milliseconds of the probe workload at 1 and at `threads` threads (medians
+// of alternating runs), and the count chosen.
+struct ThreadChoice {
+    int threads = 1;    // what to run on: `all` if all_ms < 0.9 one_ms, else 1
+    int all = 1;        // the count tried against 1: omp_get_max_threads() at the call
+    double one_ms = 0;  // probe at 1 thread
+    double all_ms = 0;  // probe at `all` threads
+};
+ThreadChoice measure_thread_choice();
+
+// The thread count for a run: `requested` when > 0 (--threads), the OMP_NUM_THREADS setting
+// when there is one, otherwise measure_thread_choice().threads. Leaves the OpenMP setting as it
+// found it.
+int choose_threads(int requested);
+
+}  // namespace glulab

@@ -1,0 +1,77 @@
+// threads.cpp — choosing the thread count by measuring (see threads.hpp).
+//
+// Lesson 14 · making it fast
+#include "glulab/platform/threads.hpp"
+
+#include "glulab/ops.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <vector>
+
+namespace glulab {
+
+namespace {
+
+// The probe: what a step of the default model does most, a (1024, 128) x (128, 128) gemm split
+// over the threads, and two elementwise passes over 128K floats in their own parallel regions;
+// five times. About 10 ms at one thread.
+struct Probe {
+    static constexpr int N = 1024, C = 128;
+    std::vector<float> a = std::vector<float>(size_t{N} * C, 0.5f);
+    std::vector<float> w = std::vector<float>(size_t{C} * C, 0.01f);
+    std::vector<float> y = std::vector<float>(size_t{N} * C);
+
+    double run_ms() {
+        const auto t0 = std::chrono::steady_clock::now();
+        for (int rep = 0; rep < 5; rep++) {
+            gemm(false, true, N, C, C, 1.0f, a.data(), C, w.data(), C, 0.0f, y.data(), C);
+            const int64_t n = int64_t{N} * C;
+            float* yp = y.data();
+            const float* ap = a.data();
+#pragma omp parallel for
+            for (int64_t i = 0; i < n; i++) yp[i] += ap[i];
+#pragma omp parallel for
+            for (int64_t i = 0; i < n; i++) yp[i] *= 0.5f;
+        }
+        return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    }
+};
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+}
+
+}  // namespace
+
+ThreadChoice measure_thread_choice() {
+    ThreadChoice c;
+    c.all = omp_get_max_threads();
+    if (c.all <= 1) return c;
+    Probe probe;
+    probe.run_ms();  // warm-up: page faults, the thread pool
+    std::vector<double> one, all;
+    for (int round = 0; round < 5; round++) {  // alternating, so a burst of load falls on both
+        omp_set_num_threads(1);
+        one.push_back(probe.run_ms());
+        omp_set_num_threads(c.all);
+        all.push_back(probe.run_ms());
+    }
+    c.one_ms = median(one);
+    c.all_ms = median(all);
+    c.threads = c.all_ms < 0.9 * c.one_ms ? c.all : 1;
+    return c;
+}
+
+int choose_threads(int requested) {
+    if (requested > 0) return requested;
+    const char* env = std::getenv("OMP_NUM_THREADS");
+    if (env && *env) return omp_get_max_threads();
+    return measure_thread_choice().threads;
+}
+
+}  // namespace glulab

@@ -1,0 +1,108 @@
+// test_kv_cache.cpp — the cached sampler against the uncached one: same logits, same text,
+// and what happens when the text grows past T.
+#include <doctest/doctest.h>
+
+#include "glulab/inference.hpp"
+#include "glulab/kv_cache.hpp"
+#include "glulab/tape.hpp"
+
+#include <cmath>
+
+using namespace glulab;
+
+namespace {
+
+const std::string kText = "to be or not to be, that is the question: whether 'tis nobler\n";
+
+// A small model with random weights over kText's characters (T = 8, so sampling soon passes T).
+Transformer small_model(const Vocab& vocab, FfnKind ffn = FfnKind::swiglu) {
+    Transformer m(ModelConfig{.vocab_size = vocab.size(), .ctx = 8, .layers = 2, .d_model = 16,
+                              .heads = 2, .ffn = ffn});
+    m.init(7);
+    return m;
+}
+
+}  // namespace
+
+TEST_CASE("kv cache: attention_cached_forward, one position at a time, equals attention_forward") {
+    const int T = 6, C = 8, NH = 2;
+    Rng rng(3);
+    std::vector<float> qkv(static_cast<size_t>(T * 3 * C));
+    for (float& x : qkv) x = static_cast<float>(rng.normal());
+    std::vector<float> full(static_cast<size_t>(T * C)), probs(static_cast<size_t>(NH * T * T));
+    attention_forward(full.data(), probs.data(), qkv.data(), 1, T, C, NH);
+
+    std::vector<float> kv(static_cast<size_t>(T * 2 * C)), out(static_cast<size_t>(C));
+    std::vector<float> scores(static_cast<size_t>(NH * T));
+    for (int pos = 0; pos < T; pos++) {
+        attention_cached_forward(out.data(), scores.data(), kv.data(), qkv.data() + pos * 3 * C, pos, 1, C, NH);
+        for (int c = 0; c < C; c++) CHECK(out[static_cast<size_t>(c)] == doctest::Approx(full[static_cast<size_t>(pos * C + c)]).epsilon(1e-5));
+    }
+}
+
+TEST_CASE("kv cache: forward_cached gives the logits of the full forward, prefill then one at a time") {
+    const Vocab vocab = Vocab::from_text(kText);
+    for (FfnKind ffn : {FfnKind::swiglu, FfnKind::relu}) {
+        CAPTURE(ffn_kind_name(ffn));
+        Transformer m = small_model(vocab, ffn);
+        const std::vector<int> ids = vocab.encode(kText.substr(0, 8));
+        Tape tape;
+        NoGrad off(tape);
+        Tensor full = m.forward(tape, ids.data(), 1, 8);  // (1, 8, V), kept: no reset below
+        std::vector<float> want(full.data, full.data + full.numel());
+        KvCache cache(m.config());
+        const int V = vocab.size();
+        Tensor first = forward_cached(m, tape, ids.data(), 3, cache);  // positions 0, 1, 2 at once
+        CHECK(cache.length == 3);
+        for (int i = 0; i < 3 * V; i++) CHECK(first.data[i] == doctest::Approx(want[static_cast<size_t>(i)]).epsilon(1e-4));
+        for (int t = 3; t < 8; t++) {
+            Tensor one = forward_cached(m, tape, ids.data() + t, 1, cache);
+            for (int v = 0; v < V; v++)
+                CHECK(one.data[v] == doctest::Approx(want[static_cast<size_t>(t * V + v)]).epsilon(1e-4));
+        }
+        CHECK(cache.length == 8);
+        CHECK_THROWS_AS(forward_cached(m, tape, ids.data(), 1, cache), Error);  // full: T = 8
+        cache.clear();
+        CHECK_NOTHROW(forward_cached(m, tape, ids.data(), 1, cache));
+    }
+}
+
+TEST_CASE("kv cache: forward_cached refuses to record gradients") {
+    const Vocab vocab = Vocab::from_text(kText);
+    Transformer m = small_model(vocab);
+    KvCache cache(m.config());
+    Tape tape;
+    const int id = 0;
+    CHECK_THROWS_AS(forward_cached(m, tape, &id, 1, cache), Error);
+}
+
+TEST_CASE("kv cache: memory is L * T * 2C floats") {
+    const ModelConfig cfg{.vocab_size = 65, .ctx = 64, .layers = 4, .d_model = 128, .heads = 4};
+    CHECK(KvCache(cfg).bytes() == size_t{4} * 64 * 2 * 128 * 4);  // 256 KiB
+}
+
+TEST_CASE("sample context: grows to T, then restarts from the last T/2 ids") {
+    CHECK(sample_context_start(0, 1, 8) == 0);
+    CHECK(sample_context_start(0, 8, 8) == 0);  // exactly T: still fits
+    CHECK(sample_context_start(0, 9, 8) == 5);  // past T: the last 4
+    CHECK(sample_context_start(5, 13, 8) == 5);
+    CHECK(sample_context_start(5, 14, 8) == 10);
+    CHECK(sample_context_start(0, 100, 8) == 96);  // a long prompt keeps its last T/2
+    CHECK(sample_context_start(0, 2, 1) == 1);     // T = 1: the last id
+}
+
+TEST_CASE("sample: the cached and uncached paths give the same text for the same seed, past T") {
+    const Vocab vocab = Vocab::from_text(kText);
+    Transformer m = small_model(vocab);
+    for (const char* prompt : {"", "to be", "whether 'tis nobler than to be"}) {  // the last is > T
+        CAPTURE(prompt);
+        SampleOptions opt{.tokens = 50, .temperature = 1.0f, .top_k = 0, .seed = 11};
+        const std::string cached = generate(m, vocab, prompt, opt);
+        opt.cache = false;
+        const std::string uncached = generate(m, vocab, prompt, opt);
+        CHECK(cached == uncached);
+        CHECK(decode_utf8(cached).size() == 50);  // 50 characters: many restarts at T = 8
+        opt.seed = 12;
+        CHECK(generate(m, vocab, prompt, opt) != uncached);
+    }
+}
