@@ -5,6 +5,15 @@
 
 CXX      ?= g++
 BUILD    := build
+# make MPI=1: the data-parallel build (docs/distributed.md), in build/mpi/ beside the plain one.
+# It compiles with the flags mpicc would add (glulab uses MPI's C API), so CXX="ccache g++"
+# still works, and defines GLULAB_MPI, which turns on the MPI side of src/platform/dist.cpp.
+MPI ?= 0
+ifeq ($(MPI),1)
+BUILD    := build/mpi
+MPI_CFLAGS := -DGLULAB_MPI $(shell mpicc --showme:compile 2>/dev/null)
+MPI_LIBS   := $(shell mpicc --showme:link 2>/dev/null)
+endif
 DATA_MIRROR ?= ../shared/data
 # Extra flags for the test runner, e.g. make test TEST_ARGS='-tc="rms_norm*"'
 TEST_ARGS ?=
@@ -17,10 +26,12 @@ DEPS_TORCH := python3 python3-torch python3-numpy
 DEPS_PLOT  := gnuplot-nox
 # Needed only for the lesson site and its check.
 DEPS_SITE  := python3 pandoc chromium
+# Needed only by `make MPI=1` and `make test-distributed` (mpirun, and ip for its two hosts).
+DEPS_MPI   := openmpi-bin libopenmpi-dev iproute2
 
 # Recursive (=) so pkg-config runs after `make deps` has installed the packages.
-PKG_CFLAGS = $(shell pkg-config --cflags openblas fmt 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs openblas fmt 2>/dev/null)
+PKG_CFLAGS = $(shell pkg-config --cflags openblas fmt 2>/dev/null) $(MPI_CFLAGS)
+PKG_LIBS   = $(shell pkg-config --libs openblas fmt 2>/dev/null) $(MPI_LIBS)
 CXXFLAGS ?= -O2
 # The machine the build runs on; ARCH=x86-64-v3 (say) for a binary to copy elsewhere.
 ARCH ?= native
@@ -39,7 +50,7 @@ TEST_OBJ  := $(TEST_SRC:tests/%.cpp=$(BUILD)/test_obj/%.o)
 LIB       := $(BUILD)/libglulab.a
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps deps-torch deps-plot deps-site site site-check demo results crosscheck bench test data clean help lessons exercise solutions docs-check
+.PHONY: all deps deps-torch deps-plot deps-site deps-mpi test-distributed site site-check demo results crosscheck bench test data clean help lessons exercise solutions docs-check
 all: $(BUILD)/glulab
 
 help:
@@ -89,6 +100,8 @@ deps-plot:
 	@$(call install_deps,$(DEPS_PLOT))
 deps-site:
 	@$(call install_deps,$(DEPS_SITE))
+deps-mpi:
+	@$(call install_deps,$(DEPS_MPI))
 
 $(BUILD)/%.o: %.cpp | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
