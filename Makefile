@@ -65,6 +65,8 @@ help:
 	@echo "make docs-check check the lessons' pointers into the source and their outputs"
 	@echo "make site       the lessons, docs and annotated source as HTML in build/site/"
 	@echo "make site-check check the site's links and render it in headless Chromium"
+	@echo "make MPI=1      build build/mpi/glulab with MPI, for mpirun (docs/distributed.md)"
+	@echo "make test-distributed   data-parallel training against one process (as root)"
 	@echo "make crosscheck every FFN kind against the PyTorch reference (tests/torch/)"
 	@echo "make bench     glulab's and PyTorch's training speed, same config, as a ratio"
 	@echo "make results   the full FFN comparison (8 kinds x 3 seeds) and docs/results.md"
@@ -130,6 +132,12 @@ test: $(BUILD)/tests $(BUILD)/lessons/$(LESSON)-solution
 	$(BUILD)/tests -ts=lesson$(LESSON) $(TEST_ARGS)
 	$(BUILD)/lessons/$(LESSON)-solution $(TEST_ARGS)
 endif
+
+# make test-distributed: N = 1, 2, 4 ranks and two network namespaces give the training of one
+# process (tests/distributed/run.sh; needs root for the namespaces). Builds build/mpi/glulab.
+test-distributed: deps-mpi
+	@$(MAKE) --no-print-directory MPI=1 build/mpi/glulab
+	bash tests/distributed/run.sh
 
 # Lessons
 # -------

@@ -29,6 +29,7 @@ Slice dist_slice(size_t n, int rank) {
 namespace {
 bool g_mpi = false;  // MPI_Init ran (the process was started by a launcher)
 int g_rank = 0, g_size = 1;
+int g_solo = 0;  // live DistSolo scopes
 
 // Launchers announce themselves through the environment: OpenMPI's mpirun, MPICH's hydra and
 // Slurm's PMI-2, PMIx (srun --mpi=pmix).
@@ -49,7 +50,7 @@ struct SliceCounts {
     std::vector<int> counts, displs;
     explicit SliceCounts(size_t n) {
         count_of(n);
-        for (int r = 0; r < g_size; r++) {
+        for (int r = 0; r < dist_size(); r++) {
             const Slice s = dist_slice(n, r);
             counts.push_back(static_cast<int>(s.size()));
             displs.push_back(static_cast<int>(s.begin));
@@ -88,39 +89,41 @@ void dist_abort(int code) {
     std::exit(code);
 }
 
-int dist_rank() { return g_rank; }
-int dist_size() { return g_size; }
+int dist_rank() { return g_solo ? 0 : g_rank; }
+int dist_size() { return g_solo ? 1 : g_size; }
+DistSolo::DistSolo() { g_solo++; }
+DistSolo::~DistSolo() { g_solo--; }
 
 void dist_allreduce_sum(float* x, size_t n) {
-    if (g_size > 1) MPI_Allreduce(MPI_IN_PLACE, x, count_of(n), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
+    if (dist_size() > 1) MPI_Allreduce(MPI_IN_PLACE, x, count_of(n), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
 }
 
 void dist_allreduce_sum(double* x, size_t n) {
-    if (g_size > 1) MPI_Allreduce(MPI_IN_PLACE, x, count_of(n), MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    if (dist_size() > 1) MPI_Allreduce(MPI_IN_PLACE, x, count_of(n), MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
 }
 
 void dist_reduce_scatter_sum(float* x, size_t n) {
-    if (g_size == 1) return;
+    if (dist_size() == 1) return;
     const SliceCounts c(n);
     // MPI_Reduce_scatter writes the result to the start of its receive buffer; move it to the
     // slice's place so that x keeps one layout.
-    std::vector<float> mine(static_cast<size_t>(c.counts[static_cast<size_t>(g_rank)]));
+    std::vector<float> mine(static_cast<size_t>(c.counts[static_cast<size_t>(dist_rank())]));
     MPI_Reduce_scatter(x, mine.data(), c.counts.data(), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
-    std::copy(mine.begin(), mine.end(), x + c.displs[static_cast<size_t>(g_rank)]);
+    std::copy(mine.begin(), mine.end(), x + c.displs[static_cast<size_t>(dist_rank())]);
 }
 
 void dist_allgather(float* x, size_t n) {
-    if (g_size == 1) return;
+    if (dist_size() == 1) return;
     const SliceCounts c(n);
     MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_FLOAT, x, c.counts.data(), c.displs.data(), MPI_FLOAT,
                    MPI_COMM_WORLD);
 }
 
 void dist_gather_to_root(float* x, size_t n) {
-    if (g_size == 1) return;
+    if (dist_size() == 1) return;
     const SliceCounts c(n);
-    const size_t r = static_cast<size_t>(g_rank);
-    if (g_rank == 0)
+    const size_t r = static_cast<size_t>(dist_rank());
+    if (dist_rank() == 0)
         MPI_Gatherv(MPI_IN_PLACE, 0, MPI_FLOAT, x, c.counts.data(), c.displs.data(), MPI_FLOAT, 0,
                     MPI_COMM_WORLD);
     else
@@ -129,12 +132,12 @@ void dist_gather_to_root(float* x, size_t n) {
 }
 
 std::vector<std::string> dist_gather_strings(const std::string& mine) {
-    if (g_size == 1) return {mine};
+    if (dist_size() == 1) return {mine};
     int len = count_of(mine.size());
-    std::vector<int> lens(static_cast<size_t>(g_size)), displs(static_cast<size_t>(g_size));
+    std::vector<int> lens(static_cast<size_t>(dist_size())), displs(static_cast<size_t>(dist_size()));
     MPI_Gather(&len, 1, MPI_INT, lens.data(), 1, MPI_INT, 0, MPI_COMM_WORLD);
     std::string all;
-    if (g_rank == 0) {
+    if (dist_rank() == 0) {
         size_t total = 0;
         for (size_t r = 0; r < lens.size(); r++) {
             displs[r] = count_of(total);
@@ -145,19 +148,19 @@ std::vector<std::string> dist_gather_strings(const std::string& mine) {
     MPI_Gatherv(mine.data(), len, MPI_CHAR, all.data(), lens.data(), displs.data(), MPI_CHAR, 0,
                 MPI_COMM_WORLD);
     std::vector<std::string> out;
-    if (g_rank == 0)
+    if (dist_rank() == 0)
         for (size_t r = 0; r < lens.size(); r++)
             out.push_back(all.substr(static_cast<size_t>(displs[r]), static_cast<size_t>(lens[r])));
     return out;
 }
 
 int dist_broadcast_int(int x) {
-    if (g_size > 1) MPI_Bcast(&x, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (dist_size() > 1) MPI_Bcast(&x, 1, MPI_INT, 0, MPI_COMM_WORLD);
     return x;
 }
 
 void dist_barrier() {
-    if (g_size > 1) MPI_Barrier(MPI_COMM_WORLD);
+    if (dist_size() > 1) MPI_Barrier(MPI_COMM_WORLD);
 }
 
 #else  // one process: rank 0 of 1, every collective is the identity
@@ -168,6 +171,8 @@ void dist_finalize() {}
 void dist_abort(int code) { std::exit(code); }
 int dist_rank() { return 0; }
 int dist_size() { return 1; }
+DistSolo::DistSolo() {}
+DistSolo::~DistSolo() {}
 void dist_allreduce_sum(float*, size_t) {}
 void dist_allreduce_sum(double*, size_t) {}
 void dist_reduce_scatter_sum(float*, size_t) {}

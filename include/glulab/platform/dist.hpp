@@ -7,7 +7,7 @@
 // So the trainer calls the same functions in both builds and reads as one program.
 //
 //   dist_init / dist_finalize   start and stop MPI (main() calls them)
-//   dist_rank / dist_size       who am I, how many are we
+//   dist_rank / dist_size       who am I, how many are we (DistSolo: alone for a while)
 //   dist_allreduce_sum          x <- sum over ranks of x, on every rank
 //   dist_reduce_scatter_sum     rank r gets the sum over ranks of its slice of x
 //   dist_allgather              every rank gets every rank's slice of x
@@ -43,6 +43,15 @@ void dist_finalize();
 
 int dist_rank();  // 0 .. dist_size() - 1
 int dist_size();  // number of processes, 1 without MPI
+
+// While one lives, this process acts alone: rank 0 of 1, every collective the identity. A
+// distributed sweep (compare.cpp) gives each rank whole runs and trains each one inside it.
+struct DistSolo {
+    DistSolo();
+    ~DistSolo();
+    DistSolo(const DistSolo&) = delete;
+    DistSolo& operator=(const DistSolo&) = delete;
+};
 
 // The slice [begin, end) of n elements that `rank` owns.
 struct Slice {
