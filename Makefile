@@ -50,7 +50,7 @@ TEST_OBJ  := $(TEST_SRC:tests/%.cpp=$(BUILD)/test_obj/%.o)
 LIB       := $(BUILD)/libglulab.a
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps deps-torch deps-plot deps-site deps-mpi test-distributed site site-check demo results crosscheck bench test data clean help lessons exercise solutions docs-check
+.PHONY: all deps deps-torch deps-plot deps-site deps-mpi test-distributed bench-distributed site site-check demo results crosscheck bench test data clean help lessons exercise solutions docs-check
 all: $(BUILD)/glulab
 
 help:
@@ -67,6 +67,7 @@ help:
 	@echo "make site-check check the site's links and render it in headless Chromium"
 	@echo "make MPI=1      build build/mpi/glulab with MPI, for mpirun (docs/distributed.md)"
 	@echo "make test-distributed   data-parallel training against one process (as root)"
+	@echo "make bench-distributed  1 rank x 2 threads against 2 ranks x 1 thread"
 	@echo "make crosscheck every FFN kind against the PyTorch reference (tests/torch/)"
 	@echo "make bench     glulab's and PyTorch's training speed, same config, as a ratio"
 	@echo "make results   the full FFN comparison (8 kinds x 3 seeds) and docs/results.md"
@@ -138,6 +139,11 @@ endif
 test-distributed: deps-mpi
 	@$(MAKE) --no-print-directory MPI=1 build/mpi/glulab
 	bash tests/distributed/run.sh
+
+# make bench-distributed: 1 rank x 2 threads against 2 ranks x 1 thread, as ratios.
+bench-distributed: deps-mpi
+	@$(MAKE) --no-print-directory MPI=1 build/mpi/glulab
+	bash tests/distributed/scaling.sh
 
 # Lessons
 # -------
