@@ -5,10 +5,12 @@
 
 CXX      ?= g++
 BUILD    := build
-# make MPI=1: the data-parallel build (docs/distributed.md), in build/mpi/ beside the plain one.
-# It compiles with the flags mpicc would add (glulab uses MPI's C API), so CXX="ccache g++"
-# still works, and defines GLULAB_MPI, which turns on the MPI side of src/platform/dist.cpp.
+# make MPI=1: the data-parallel build (docs/distributed.md), build/mpi/glulab beside the plain
+# one. Only src/platform/dist.cpp differs: it is compiled into build/mpi/ with the flags mpicc
+# would add (glulab uses MPI's C API, so CXX="ccache g++" still works) and -DGLULAB_MPI; every
+# other object is the plain build's, in build/, and the link adds MPI's libraries.
 MPI ?= 0
+PLAIN    := build
 ifeq ($(MPI),1)
 BUILD    := build/mpi
 MPI_CFLAGS := -DGLULAB_MPI $(shell mpicc --showme:compile 2>/dev/null)
@@ -30,7 +32,7 @@ DEPS_SITE  := python3 pandoc chromium
 DEPS_MPI   := openmpi-bin libopenmpi-dev iproute2
 
 # Recursive (=) so pkg-config runs after `make deps` has installed the packages.
-PKG_CFLAGS = $(shell pkg-config --cflags openblas fmt 2>/dev/null) $(MPI_CFLAGS)
+PKG_CFLAGS = $(shell pkg-config --cflags openblas fmt 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs openblas fmt 2>/dev/null) $(MPI_LIBS)
 CXXFLAGS ?= -O2
 # The machine the build runs on; ARCH=x86-64-v3 (say) for a binary to copy elsewhere.
@@ -44,8 +46,9 @@ LDFLAGS  += -fopenmp
 LIB_SRC   := $(filter-out src/cli/%,$(wildcard src/*/*.cpp))
 CLI_SRC   := $(wildcard src/cli/*.cpp)
 TEST_SRC  := $(wildcard tests/*.cpp)
-LIB_OBJ   := $(LIB_SRC:%.cpp=$(BUILD)/%.o)
-CLI_OBJ   := $(CLI_SRC:%.cpp=$(BUILD)/%.o)
+DIST_OBJ  := $(BUILD)/src/platform/dist.o
+LIB_OBJ   := $(filter-out $(PLAIN)/src/platform/dist.o,$(LIB_SRC:%.cpp=$(PLAIN)/%.o)) $(DIST_OBJ)
+CLI_OBJ   := $(CLI_SRC:%.cpp=$(PLAIN)/%.o)
 TEST_OBJ  := $(TEST_SRC:tests/%.cpp=$(BUILD)/test_obj/%.o)
 LIB       := $(BUILD)/libglulab.a
 DEPS_STAMP := $(BUILD)/.deps-ok
@@ -106,9 +109,12 @@ deps-site:
 deps-mpi:
 	@$(call install_deps,$(DEPS_MPI))
 
-$(BUILD)/%.o: %.cpp | $(DEPS_STAMP)
+$(PLAIN)/%.o: %.cpp | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXFLAGS) $(PKG_CFLAGS) -c $< -o $@
+$(DIST_OBJ): src/platform/dist.cpp | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) $(PKG_CFLAGS) $(MPI_CFLAGS) -c $< -o $@
 
 $(BUILD)/test_obj/%.o: tests/%.cpp | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)

@@ -2,7 +2,7 @@
 # tests/distributed/scaling.sh — `make bench-distributed`: ranks against threads on this machine,
 # side by side in one command, as ratios (docs/performance.md → Ranks against threads).
 #
-# For each model (the default twice, and L6 C384 NH6 T256 B8 once: its steps are long) it times
+# For each model (the default ROUNDS = 2 times, and L6 C384 NH6 T256 B4 once: its steps are long) it times
 # `glulab bench` as 1 rank x 2 threads and as 2 ranks x 1 thread, one after the other, and prints tokens/s of each, their ratio and
 # the allreduce's share of the 2-rank step. Then a small `glulab compare` grid in one process
 # (2 threads) against 2 ranks (1 thread each), as wall-time ratio.
@@ -27,8 +27,8 @@ bench_pair() {  # bench_pair LABEL FLAGS...: one line of results
 }
 
 echo "ranks x threads on $(nproc) cores (load average $(cut -d' ' -f1 /proc/loadavg)):"
-for round in 1 2; do bench_pair "default (L4 C128 T64 B16)" --steps 20 --warmup 3; done
-bench_pair "L6 C384 NH6 T256 B8" --layers 6 --d-model 384 --heads 6 --ctx 256 --batch 8 --steps 3 --warmup 1
+for _ in $(seq "${ROUNDS:-2}"); do bench_pair "default (L4 C128 T64 B16)" --steps 20 --warmup 3; done
+bench_pair "L6 C384 NH6 T256 B4" --layers 6 --d-model 384 --heads 6 --ctx 256 --batch 4 --steps 2 --warmup 1
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
