@@ -5,6 +5,17 @@
 
 CXX      ?= g++
 BUILD    := build
+# make MPI=1: the data-parallel build (docs/distributed.md), build/mpi/glulab beside the plain
+# one. Only src/platform/dist.cpp differs: it is compiled into build/mpi/ with the flags mpicc
+# would add (glulab uses MPI's C API, so CXX="ccache g++" still works) and -DGLULAB_MPI; every
+# other object is the plain build's, in build/, and the link adds MPI's libraries.
+MPI ?= 0
+PLAIN    := build
+ifeq ($(MPI),1)
+BUILD    := build/mpi
+MPI_CFLAGS := -DGLULAB_MPI $(shell mpicc --showme:compile 2>/dev/null)
+MPI_LIBS   := $(shell mpicc --showme:link 2>/dev/null)
+endif
 DATA_MIRROR ?= ../shared/data
 # Extra flags for the test runner, e.g. make test TEST_ARGS='-tc="rms_norm*"'
 TEST_ARGS ?=
@@ -17,10 +28,12 @@ DEPS_TORCH := python3 python3-torch python3-numpy
 DEPS_PLOT  := gnuplot-nox
 # Needed only for the lesson site and its check (fonts-dejavu-extra: a math font for Chromium).
 DEPS_SITE  := python3 pandoc chromium fonts-dejavu-extra
+# Needed only by `make MPI=1` and `make test-distributed` (mpirun, and ip for its two hosts).
+DEPS_MPI   := openmpi-bin libopenmpi-dev iproute2
 
 # Recursive (=) so pkg-config runs after `make deps` has installed the packages.
 PKG_CFLAGS = $(shell pkg-config --cflags openblas fmt 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs openblas fmt 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs openblas fmt 2>/dev/null) $(MPI_LIBS)
 CXXFLAGS ?= -O2
 # The machine the build runs on; ARCH=x86-64-v3 (say) for a binary to copy elsewhere.
 ARCH ?= native
@@ -33,13 +46,14 @@ LDFLAGS  += -fopenmp
 LIB_SRC   := $(filter-out src/cli/%,$(wildcard src/*/*.cpp))
 CLI_SRC   := $(wildcard src/cli/*.cpp)
 TEST_SRC  := $(wildcard tests/*.cpp)
-LIB_OBJ   := $(LIB_SRC:%.cpp=$(BUILD)/%.o)
-CLI_OBJ   := $(CLI_SRC:%.cpp=$(BUILD)/%.o)
+DIST_OBJ  := $(BUILD)/src/platform/dist.o
+LIB_OBJ   := $(filter-out $(PLAIN)/src/platform/dist.o,$(LIB_SRC:%.cpp=$(PLAIN)/%.o)) $(DIST_OBJ)
+CLI_OBJ   := $(CLI_SRC:%.cpp=$(PLAIN)/%.o)
 TEST_OBJ  := $(TEST_SRC:tests/%.cpp=$(BUILD)/test_obj/%.o)
 LIB       := $(BUILD)/libglulab.a
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps deps-torch deps-plot deps-site site site-check demo results crosscheck bench test data clean help lessons exercise solutions docs-check
+.PHONY: all deps deps-torch deps-plot deps-site deps-mpi test-distributed bench-distributed site site-check demo results crosscheck bench test data clean help lessons exercise solutions docs-check
 all: $(BUILD)/glulab
 
 help:
@@ -54,6 +68,9 @@ help:
 	@echo "make docs-check check the lessons' pointers into the source and their outputs"
 	@echo "make site       the lessons, docs and annotated source as HTML in build/site/"
 	@echo "make site-check check the site's links and render it in headless Chromium"
+	@echo "make MPI=1      build build/mpi/glulab with MPI, for mpirun (docs/distributed.md)"
+	@echo "make test-distributed   data-parallel training against one process (as root)"
+	@echo "make bench-distributed  1 rank x 2 threads against 2 ranks x 1 thread"
 	@echo "make crosscheck every FFN kind against the PyTorch reference (tests/torch/)"
 	@echo "make bench     glulab's and PyTorch's training speed, same config, as a ratio"
 	@echo "make results   the full FFN comparison (8 kinds x 3 seeds) and docs/results.md"
@@ -89,10 +106,15 @@ deps-plot:
 	@$(call install_deps,$(DEPS_PLOT))
 deps-site:
 	@$(call install_deps,$(DEPS_SITE))
+deps-mpi:
+	@$(call install_deps,$(DEPS_MPI))
 
-$(BUILD)/%.o: %.cpp | $(DEPS_STAMP)
+$(PLAIN)/%.o: %.cpp | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXFLAGS) $(PKG_CFLAGS) -c $< -o $@
+$(DIST_OBJ): src/platform/dist.cpp | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) $(PKG_CFLAGS) $(MPI_CFLAGS) -c $< -o $@
 
 $(BUILD)/test_obj/%.o: tests/%.cpp | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
@@ -117,6 +139,17 @@ test: $(BUILD)/tests $(BUILD)/lessons/$(LESSON)-solution
 	$(BUILD)/tests -ts=lesson$(LESSON) $(TEST_ARGS)
 	$(BUILD)/lessons/$(LESSON)-solution $(TEST_ARGS)
 endif
+
+# make test-distributed: N = 1, 2, 4 ranks and two network namespaces give the training of one
+# process (tests/distributed/run.sh; needs root for the namespaces). Builds build/mpi/glulab.
+test-distributed: deps-mpi
+	@$(MAKE) --no-print-directory MPI=1 build/mpi/glulab
+	bash tests/distributed/run.sh
+
+# make bench-distributed: 1 rank x 2 threads against 2 ranks x 1 thread, as ratios.
+bench-distributed: deps-mpi
+	@$(MAKE) --no-print-directory MPI=1 build/mpi/glulab
+	bash tests/distributed/scaling.sh
 
 # Lessons
 # -------

@@ -35,6 +35,8 @@ public:
     void reset();
     // Read act(gate(x)) of every layer from the model's last forward (gated kinds only).
     void observe(const Transformer& model);
+    // Under mpirun: every rank's counts become the sum of all ranks' (each saw its rows).
+    void sum_over_ranks();
     // CSV header and rows: step,layer,near_zero,mean,bin0..bin19 (fractions).
     static std::string csv_header();
     std::string csv_rows(int step) const;

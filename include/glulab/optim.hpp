@@ -21,6 +21,8 @@
 
 #include "glulab/params.hpp"
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 
 namespace glulab {
@@ -48,6 +50,10 @@ float learning_rate(const OptimConfig& cfg, int step);
 
 // sqrt(sum of g^2) over every gradient of the store.
 float grad_norm(const ParamStore& ps);
+// partial[c] = sum of g[i]^2 over the i of chunk c (of 64 fixed chunks of [0, n)) that lie in
+// [begin, end): grad_norm's sums, for a caller that holds only g[begin, end).
+using GradNormChunks = std::array<double, 64>;
+void grad_norm_chunks(const float* g, size_t n, size_t begin, size_t end, GradNormChunks& partial);
 // If the global gradient norm exceeds `clip` (> 0), scale every gradient by clip / norm.
 // Returns the norm measured before clipping.
 float clip_grad_norm(ParamStore& ps, float clip);

@@ -40,6 +40,10 @@ struct TrainConfig {
     int threads = 0;                                // OpenMP threads, e.g. 2; 0 = measured (platform/threads.hpp)
     int stop_after = 0;                             // act as if Ctrl-C came after this step,
                                                     // e.g. 25; 0 = never (tests of resume)
+    bool shard_optimizer = false;                   // under mpirun: ZeRO-1, each rank keeps
+                                                    // the AdamW moments of 1/N of the weights
+                                                    // (data_parallel.hpp); like threads, not
+                                                    // kept in config.json
 
     void validate() const;  // throws glulab::Error naming the first bad field
 };

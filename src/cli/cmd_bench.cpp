@@ -5,14 +5,18 @@
 // few warm-up steps, and reports ms/step, tokens/s, the achieved GFLOP/s (matrix-product FLOPs
 // of the step, counted below) and that as a fraction of the sgemm peak measured on the spot,
 // at the same thread count. `make bench` runs the PyTorch reference at the same configuration
-// in the same command and prints the ratio.
+// in the same command and prints the ratio. Under mpirun (a `make MPI=1` build) B is the global
+// batch, each rank computes B/N rows, and the allreduce's share of the step and its bytes are
+// reported too (its time includes waiting for the slowest rank).
 //
 // Lesson 14 · making it fast
 #include "commands.hpp"
 #include "flags.hpp"
 
+#include "glulab/data_parallel.hpp"
 #include "glulab/platform/blas.hpp"
 #include "glulab/platform/threads.hpp"
+#include "glulab/platform/dist.hpp"
 #include "glulab/tape.hpp"
 
 #include <CLI/CLI.hpp>
@@ -98,19 +102,27 @@ void add_bench_command(CLI::App& app) {
         }
         Tape tape;
         ParamStore& ps = model.params();
+        const BatchRows rows = batch_rows(B);
+        const size_t first = static_cast<size_t>(rows.begin) * static_cast<size_t>(T);
+        DataParallel dp(ps, false);
+        double comm_before = 0;  // allreduce seconds of the warm-up steps
         std::vector<double> ms;
         for (int s = 0; s < a->warmup + a->steps; s++) {
             if (s == a->warmup && a->profile) tape.set_profiling(true);
+            if (s == a->warmup) comm_before = dp.comm_seconds();
             auto t0 = std::chrono::steady_clock::now();
             tape.reset();
             ps.zero_grad();
-            Tensor loss = model.loss(tape, idx.data(), tgt.data(), B, T);
+            Tensor loss = model.loss(tape, idx.data() + first, tgt.data() + first, rows.count, T);
             tape.backward(loss);
-            clip_grad_norm(ps, c.optim.clip);
-            adamw_step(ps, c.optim, learning_rate(c.optim, s), s + 1);
+            dp.update(ps, c.optim, learning_rate(c.optim, s), s + 1);  // clip + AdamW (+ allreduce)
             double dt = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
             if (s >= a->warmup) ms.push_back(dt);
         }
+        double timed_ms = 0;
+        for (double m : ms) timed_ms += m;
+        const double comm_share = 1e3 * (dp.comm_seconds() - comm_before) / timed_ms;
+        const size_t comm_bytes = dp.comm_bytes_per_update();
         std::sort(ms.begin(), ms.end());
         const double median = ms[ms.size() / 2];
         const double tokens_per_s = B * T / (median / 1e3);
@@ -124,7 +136,9 @@ void add_bench_command(CLI::App& app) {
                                 {"ctx", T},                {"batch", B},
                                 {"threads", threads},      {"ms_per_step", median},
                                 {"tokens_per_s", tokens_per_s}, {"gflops", gflops},
-                                {"sgemm_peak_gflops", peak}, {"blas_core", blas.core}};
+                                {"sgemm_peak_gflops", peak}, {"blas_core", blas.core},
+                                {"ranks", dist_size()},    {"allreduce_share", comm_share},
+                                {"allreduce_bytes", comm_bytes}};
             fmt::print("{}\n", j.dump());
             return;
         }
@@ -134,6 +148,9 @@ void add_bench_command(CLI::App& app) {
                    ms.front(), tokens_per_s);
         fmt::print("  {:.1f} GFLOP/s in matrix products = {:.0f}% of the {:.1f} GFLOP/s sgemm peak measured now\n",
                    gflops, 100 * gflops / peak, peak);
+        if (dist_size() > 1)
+            fmt::print("  {} ranks x {} rows: allreduce {:.1f}% of the step, {:.2f} MB per step per rank\n",
+                       dist_size(), rows.count, 100 * comm_share, comm_bytes / 1e6);
         if (a->profile) print_profile(tape, a->steps);
     });
 }

@@ -13,6 +13,7 @@
 #include "glulab/inference.hpp"
 #include "glulab/experiment/plot.hpp"
 #include "glulab/experiment/report.hpp"
+#include "glulab/platform/dist.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -134,6 +135,7 @@ void run(CompareArgs& a, const CLI::App& cmd) {
                    "continue where it stopped\n");
         throw CLI::RuntimeError(130);
     }
+    if (dist_rank() != 0) return;  // under mpirun rank 0 writes the tables, plots and report
 
     fmt::print("\n{}\n{}\n", format_compare_table(result.kinds), verdict(result.kinds));
     std::vector<std::string> dirs;

@@ -8,6 +8,7 @@
 #include "commands.hpp"
 
 #include "glulab/platform/blas.hpp"
+#include "glulab/platform/dist.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -66,6 +67,11 @@ void run_info() {
     fmt::print("OpenMP    {} threads (OMP_NUM_THREADS), {} processors\n", omp_get_max_threads(),
                omp_get_num_procs());
     fmt::print("CPU       {}\n", cpu_line(cpu));
+    if (!dist_has_mpi())
+        fmt::print("MPI       not in this build (make MPI=1 builds build/mpi/glulab with it)\n");
+    else
+        fmt::print("MPI       built in; {} rank{}{}\n", dist_size(), dist_size() == 1 ? "" : "s",
+                   dist_size() == 1 ? " (start it with mpirun -np N for more)" : " (mpirun)");
     const std::string faster = faster_coretype(blas.core, cpu.avx512, cpu.avx2);
     if (!faster.empty())
         fmt::print("  note    the {} kernel is faster on this CPU: export OPENBLAS_CORETYPE={}\n",

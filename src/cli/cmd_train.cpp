@@ -4,6 +4,8 @@
 #include "commands.hpp"
 #include "flags.hpp"
 
+#include "glulab/data_parallel.hpp"
+#include "glulab/platform/dist.hpp"
 #include "glulab/trainer.hpp"
 
 #include <CLI/CLI.hpp>
@@ -35,6 +37,17 @@ void print_start(const TrainConfig& cfg, const std::string& dir) {
                cfg.optim.weight_decay, cfg.optim.clip);
     fmt::print("  run    steps {}  B {}  eval every {} on {} batches  seed {}  data {}\n",
                cfg.optim.steps, cfg.batch, cfg.eval_every, cfg.eval_batches, cfg.seed, cfg.data);
+    if (dist_size() > 1)
+        fmt::print("  ranks  {} (mpirun), {} sequences of each batch per rank, optimizer {}\n", dist_size(),
+                   cfg.batch / dist_size(), cfg.shard_optimizer ? "sharded (ZeRO-1)" : "replicated");
+}
+
+// AdamW's m and v on this rank: all of them, or (sharded) rank 0's slice, the largest.
+void print_optimizer_memory(const Transformer& model, bool sharded) {
+    const size_t n = model.params().size();
+    const size_t mine = sharded ? dist_slice(n, 0).size() : n;
+    fmt::print("optimizer state per rank: {:.2f} MB (m and v of {} of {} parameters)\n",
+               2.0 * mine * sizeof(float) / 1e6, mine, n);
 }
 
 // given_config_flags without --stop-after, which (like --threads) belongs to this invocation.
@@ -59,6 +72,7 @@ void run(TrainArgs& a, const CLI::App& cmd) {
         TrainConfig saved = load_train_config(a.resume);
         saved.threads = a.cfg.threads;
         saved.stop_after = a.cfg.stop_after;
+        saved.shard_optimizer = a.cfg.shard_optimizer;
         a.cfg = saved;
     } else {
         a.cfg.model.ffn = parse_ffn_kind(a.ffn);
@@ -69,11 +83,15 @@ void run(TrainArgs& a, const CLI::App& cmd) {
     ModelConfig probe = a.cfg.model;
     probe.vocab_size = probe.vocab_size > 0 ? probe.vocab_size : 1;
     probe.validate();
+    batch_rows(a.cfg.batch);  // under mpirun: B must split evenly over the ranks
 
     print_start(a.cfg, dir);
     ProgressDisplay progress;
     TrainCallbacks cb;
-    cb.on_start = [](const Transformer& model) { fmt::print("{}", format_param_table(model.param_table())); };
+    cb.on_start = [&a](const Transformer& model) {
+        fmt::print("{}", format_param_table(model.param_table()));
+        if (dist_size() > 1 || a.cfg.shard_optimizer) print_optimizer_memory(model, a.cfg.shard_optimizer);
+    };
     cb.on_step = [&](const StepReport& r) { progress.step(r); };
     cb.on_eval = [&](const EvalReport& r) { progress.eval(r); };
     TrainSummary s = train_run(a.cfg, dir, !a.resume.empty(), a.force, cb);
@@ -102,6 +120,8 @@ void add_train_command(CLI::App& app) {
     cmd->add_option("--stop-after", args->cfg.stop_after,
                     "stop as if interrupted (Ctrl-C) after step N: save a checkpoint and exit 130")
         ->check(CLI::NonNegativeNumber);
+    cmd->add_flag("--shard-optimizer", args->cfg.shard_optimizer,
+                  "under mpirun: each rank keeps AdamW's moments for 1/N of the weights (ZeRO-1)");
     cmd->callback([args, cmd] { run(*args, *cmd); });
 }
 

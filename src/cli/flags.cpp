@@ -54,7 +54,7 @@ std::string given_config_flags(const CLI::App& cmd) {
     for (const CLI::Option* opt : cmd.get_options()) {
         const std::string name = opt->get_name();
         if (opt->count() > 0 && name != "--threads" && name != "--resume" && name != "--help" &&
-            name != "--out" && name != "--force")
+            name != "--out" && name != "--force" && name != "--shard-optimizer")
             given += (given.empty() ? "" : ", ") + name;
     }
     return given;

@@ -8,18 +8,24 @@
 //   3. run the chosen command and turn what it throws into an exit code:
 //      0 success (also --help), 1 the command's own "no" (a failed gradient check),
 //      2 a usage error or a glulab::Error, printed as `glulab: error: <message>`.
+// Under mpirun (a `make MPI=1` build), dist_init starts MPI first and only rank 0 prints: the
+// other ranks' stdout goes to /dev/null (see finish() for their errors).
 //
 // Lesson 12 · training
 #include "commands.hpp"
 
 #include "glulab/platform/blas.hpp"
+#include "glulab/platform/dist.hpp"
 #include "glulab/check.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <exception>
+#include <thread>
 
 namespace glulab {
 namespace {
@@ -37,15 +43,30 @@ bool has_verbose_flag(int argc, char** argv) {
     return false;
 }
 
-int fail(const char* message) {
-    fmt::print(stderr, "glulab: error: {}\n", message);
-    return 2;
+// Under mpirun an error must end every rank, also those waiting for this one in a collective:
+// dist_abort. An error that every rank meets (a bad flag) is printed once, by rank 0: another
+// rank waits a second before it speaks, and is ended by rank 0's abort if rank 0 failed too.
+int finish(int code, const char* message = nullptr) {
+    const int rank = glulab::dist_rank();
+    if (glulab::dist_size() > 1 && code != 0) {
+        if (rank != 0) std::this_thread::sleep_for(std::chrono::seconds(1));
+        if (message) fmt::print(stderr, "glulab: error{}: {}\n", rank ? fmt::format(" (rank {})", rank) : "", message);
+        std::fflush(stderr);
+        glulab::dist_abort(code);
+    }
+    if (message) fmt::print(stderr, "glulab: error: {}\n", message);
+    glulab::dist_finalize();
+    return code;
 }
+
+int fail(const char* message) { return finish(2, message); }
 
 }  // namespace
 
 int main(int argc, char** argv) {
     glulab::blas_startup(argc, argv, has_verbose_flag(argc, argv));
+    glulab::dist_init(argc, argv);
+    if (glulab::dist_rank() != 0 && std::freopen("/dev/null", "w", stdout) == nullptr) return 2;
 
     CLI::App app{"glulab: tape-based autograd in C++20; trains a character-level transformer\n"
                  "and compares its FFN variants (ReLU, GELU, SwiGLU and the GLU family).",
@@ -71,16 +92,19 @@ int main(int argc, char** argv) {
     try {
         app.parse(argc, argv);  // also runs the chosen command's callback
     } catch (const CLI::RuntimeError& e) {
-        return e.get_exit_code();  // the command has said everything already
+        // The command has said everything already; under mpirun every rank gets here together
+        // (a run stopped by --stop-after), so MPI ends normally.
+        glulab::dist_finalize();
+        return e.get_exit_code();
     } catch (const CLI::ParseError& e) {
-        if (e.get_exit_code() == 0) return app.exit(e);  // --help
-        fail(e.what());
-        fmt::print(stderr, "glulab: run `glulab --help` for the commands and their options\n");
-        return 2;
+        if (e.get_exit_code() == 0) return finish(app.exit(e));  // --help
+        if (glulab::dist_rank() == 0)
+            fmt::print(stderr, "glulab: run `glulab --help` for the commands and their options\n");
+        return fail(e.what());
     } catch (const glulab::Error& e) {
         return fail(e.what());
     } catch (const std::exception& e) {
         return fail(e.what());
     }
-    return 0;
+    return finish(0);
 }

@@ -4,6 +4,7 @@
 #include "glulab/experiment/compare.hpp"
 
 #include "glulab/check.hpp"
+#include "glulab/platform/dist.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -192,12 +193,32 @@ std::string format_compare_setup(const CompareConfig& cfg) {
                        cfg.base.model.heads, cfg.base.model.ctx, cfg.base.batch, width, cfg.base.data);
 }
 
+namespace {
+// Under mpirun, once every rank has trained its runs: rank 0 takes the whole grid, in the plan's
+// order, reading back the summary.json the other ranks wrote (the run directories must be on a
+// filesystem every rank sees). Returns true on the other ranks, whose work ends here.
+bool gather_runs(const std::vector<RunInfo>& plan, CompareResult& result) {
+    double counts[2] = {static_cast<double>(result.runs_trained), result.interrupted ? 1.0 : 0.0};
+    dist_allreduce_sum(counts, 2);  // also waits for every rank's last run
+    result.runs_trained = static_cast<int>(counts[0]);
+    result.interrupted = counts[1] > 0;
+    if (dist_rank() != 0) return true;
+    if (result.interrupted) return false;
+    result.runs.clear();
+    for (const RunInfo& info : plan)
+        result.runs.push_back(RunResult{.kind = info.kind, .seed = info.seed, .dir = info.dir,
+                                        .action = info.action, .summary = read_run_summary(info.dir)});
+    return false;
+}
+}  // namespace
+
 // run_compare
 // -----------
 // 1. check every run directory already in OUT against the settings asked for (all of them,
 //    before anything is trained);
 // 2. seed by seed, kind by kind: read back, resume or train;
 // 3. read every run's metrics.csv, summarise per kind, write the CSVs and the report.
+// Under mpirun the runs of step 2 are spread over the ranks and rank 0 does step 3.
 CompareResult run_compare(const CompareConfig& cfg, const CompareCallbacks& callbacks) {
     cfg.validate();
     const int count = static_cast<int>(cfg.kinds.size()) * cfg.seeds;
@@ -222,7 +243,9 @@ CompareResult run_compare(const CompareConfig& cfg, const CompareCallbacks& call
 
     CompareResult result;
     CompareSigintScope sigint;
+    const int ranks = dist_size(), rank = dist_rank();
     for (const RunInfo& info : plan) {
+        if (info.index % ranks != rank) continue;  // under mpirun: rank r trains runs r, r + N, ...
         if (g_stop) {
             result.interrupted = true;
             break;
@@ -244,6 +267,7 @@ CompareResult run_compare(const CompareConfig& cfg, const CompareCallbacks& call
             tc.on_eval = [&](const EvalReport& e) {
                 if (callbacks.on_eval) callbacks.on_eval(info, e);
             };
+            DistSolo alone;  // each rank trains its runs by itself, with its share of the cores
             r.summary = train_run(run_cfg, info.dir, info.action == RunAction::resume, false, tc);
             result.runs_trained++;
             if (r.summary.interrupted) {
@@ -255,6 +279,7 @@ CompareResult run_compare(const CompareConfig& cfg, const CompareCallbacks& call
         if (callbacks.on_run_end) callbacks.on_run_end(info, r.summary);
         result.runs.push_back(std::move(r));
     }
+    if (ranks > 1 && gather_runs(plan, result)) return result;
     if (result.interrupted) return result;
 
     for (RunResult& r : result.runs) {

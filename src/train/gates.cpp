@@ -4,6 +4,7 @@
 #include "glulab/gates.hpp"
 
 #include "glulab/ops.hpp"
+#include "glulab/platform/dist.hpp"
 
 #include <cmath>
 
@@ -30,6 +31,23 @@ void GateStats::observe(const Transformer& model) {
             s.sum += a;
             s.count += 1;
         }
+    }
+}
+
+void GateStats::sum_over_ranks() {
+    if (dist_size() == 1) return;
+    std::vector<double> flat;
+    for (const GateLayerStats& s : layers_) {
+        flat.insert(flat.end(), {s.count, s.near_zero, s.sum});
+        flat.insert(flat.end(), s.bins.begin(), s.bins.end());
+    }
+    dist_allreduce_sum(flat.data(), flat.size());
+    const double* x = flat.data();
+    for (GateLayerStats& s : layers_) {
+        s.count = *x++;
+        s.near_zero = *x++;
+        s.sum = *x++;
+        for (double& b : s.bins) b = *x++;
     }
 }
 

@@ -1,6 +1,6 @@
 // optim.cpp — AdamW with decoupled weight decay, the warmup-cosine schedule, gradient clipping.
 //
-// Contains: OptimConfig::validate, learning_rate, grad_norm, clip_grad_norm, adamw_update,
+// Contains: OptimConfig::validate, learning_rate, grad_norm_chunks, grad_norm, clip_grad_norm, adamw_update,
 // adamw_step.
 //
 // Lesson 12 · training
@@ -58,19 +58,23 @@ float learning_rate(const OptimConfig& cfg, int step) {
 //     norm = sqrt(sum_i g_i^2)      over all parameters, as if they were one vector
 //
 // Summed in double, in 64 fixed chunks added in order: the result does not depend on the
-// number of threads, so runs reproduce on any machine.
-float grad_norm(const ParamStore& ps) {
-    constexpr int64_t chunks = 64;
-    std::array<double, chunks> partial{};
-    const int64_t n = static_cast<int64_t>(ps.size());
-    const float* g = ps.grad();
-#pragma omp parallel for if (n > min_parallel)
-    for (int64_t c = 0; c < chunks; c++) {
+// number of threads, so runs reproduce on any machine. grad_norm_chunks sums the part of each
+// chunk that lies in [begin, end), so that ranks holding slices of g (data_parallel.cpp) can
+// add their chunk sums and get the same chunks.
+void grad_norm_chunks(const float* g, size_t n, size_t begin, size_t end, GradNormChunks& partial) {
+    const size_t chunks = partial.size();
+#pragma omp parallel for if (static_cast<int64_t>(end - begin) > min_parallel)
+    for (size_t c = 0; c < chunks; c++) {
         double s = 0.0;
-        for (int64_t i = n * c / chunks; i < n * (c + 1) / chunks; i++)
+        for (size_t i = std::max(begin, n * c / chunks); i < std::min(end, n * (c + 1) / chunks); i++)
             s += static_cast<double>(g[i]) * g[i];
-        partial[static_cast<size_t>(c)] = s;
+        partial[c] = s;
     }
+}
+
+float grad_norm(const ParamStore& ps) {
+    GradNormChunks partial{};
+    grad_norm_chunks(ps.grad(), ps.size(), 0, ps.size(), partial);
     double total = 0.0;
     for (double s : partial) total += s;
     return static_cast<float>(std::sqrt(total));

@@ -5,8 +5,10 @@
 
 #include "glulab/checkpoint.hpp"
 #include "glulab/data.hpp"
+#include "glulab/data_parallel.hpp"
 #include "glulab/gates.hpp"
 #include "glulab/platform/threads.hpp"
+#include "glulab/platform/dist.hpp"
 #include "glulab/rng.hpp"
 #include "glulab/tape.hpp"
 
@@ -148,14 +150,19 @@ TrainConfig load_train_config(const std::string& dir) {
 
 float evaluate(Transformer& model, Tape& tape, const EvalBatches& batches, GateStats* gates) {
     NoGrad off(tape);
+    // Under mpirun each rank evaluates its rows of every batch (data_parallel.hpp).
+    const BatchRows rows = batch_rows(batches.B());
+    const size_t first = static_cast<size_t>(rows.begin) * static_cast<size_t>(batches.T());
     double total = 0;
     for (int i = 0; i < batches.count(); i++) {
         tape.reset();
-        total += model.loss(tape, batches.inputs(i), batches.targets(i), batches.B(), batches.T()).data[0];
+        total += model.loss(tape, batches.inputs(i) + first, batches.targets(i) + first, rows.count,
+                            batches.T()).data[0];
         if (gates) gates->observe(model);  // reads this forward's gate values before the reset
     }
     tape.reset();
-    return static_cast<float>(total / batches.count());
+    if (gates) gates->sum_over_ranks();
+    return static_cast<float>(mean_over_ranks(total) / batches.count());
 }
 
 // train_run
@@ -175,8 +182,13 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
     if (resume) {  // what belongs to this invocation, not to the run
         cfg.threads = cfg_in.threads;
         cfg.stop_after = cfg_in.stop_after;
+        cfg.shard_optimizer = cfg_in.shard_optimizer;
     }
     cfg.validate();
+    const BatchRows rows = batch_rows(cfg.batch);  // under mpirun: this rank's rows of a batch
+    const bool writer = dist_rank() == 0;          // only rank 0 writes the run directory
+    GLULAB_CHECK(cfg.model.dropout == 0.0f || dist_size() == 1, "train with --dropout 0 under mpirun",
+                 "--dropout {}: dropout masks are not split over ranks yet", cfg.model.dropout);
     if (!resume)
         GLULAB_CHECK(force || !fs::exists(dir / "config.json"),
                      "pass --force to overwrite it, or --resume to continue it",
@@ -196,18 +208,21 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
     Transformer model(cfg.model);
     model.init(cfg.seed);
     ParamStore& params = model.params();
+    DataParallel dp(params, cfg.shard_optimizer);
     int start = 0;
+    dist_barrier();  // every rank has checked the directory before rank 0 writes into it
     if (resume) {
         LoadedModel saved = load_model((dir / "model.safetensors").string());
         GLULAB_CHECK(saved.vocab.code_points() == corpus.vocab.code_points(),
                      "resume with the same --data", "{} has another vocabulary than {}", out_dir, cfg.data);
         std::copy_n(saved.model->params().data(), params.size(), params.data());
         start = load_optimizer((dir / "optimizer.safetensors").string(), params);
+        dp.load_moments(params);
         if (start >= cfg.optim.steps) return read_run_summary(out_dir);  // nothing to train or write
         GLULAB_CHECK(cfg.stop_after == 0 || cfg.stop_after > start, "give a later step, or leave it out",
                      "--stop-after {}: the run is already at step {}", cfg.stop_after, start);
         for (int s = 0; s < start; s++) sampler.next();  // the batches the run already used
-    } else {
+    } else if (writer) {
         fs::create_directories(dir);
         for (const char* old : {"metrics.csv", "gates.csv", "summary.json"}) fs::remove(dir / old);
         write_text_file(dir / "config.json", train_config_to_json(cfg));
@@ -225,6 +240,8 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
     sum.best_val_loss = 1e30f;
 
     auto save_checkpoint = [&](int step) {
+        dp.gather_moments(params);  // sharded: rank 0 collects every rank's AdamW moments
+        if (!writer) return;
         save_model((dir / "model.safetensors").string(), model, corpus.vocab);
         save_optimizer((dir / "optimizer.safetensors").string(), params, step);
         write_text_file(dir / "metrics.csv", metrics);
@@ -245,19 +262,20 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
         params.zero_grad();
         sampler.next();
         model.reseed_dropout(Rng(cfg.seed).next_u64() + static_cast<uint64_t>(step));  // masks of this step
-        Tensor loss = model.loss(tape, sampler.inputs(), sampler.targets(), B, T);
+        const size_t first = static_cast<size_t>(rows.begin) * static_cast<size_t>(T);
+        Tensor loss = model.loss(tape, sampler.inputs() + first, sampler.targets() + first, rows.count, T);
         tape.backward(loss);
-        norm = clip_grad_norm(params, cfg.optim.clip);
         const float lr = learning_rate(cfg.optim, step);
-        adamw_step(params, cfg.optim, lr, step + 1);
+        norm = dp.update(params, cfg.optim, lr, step + 1);  // clip + AdamW (+ the collectives)
+        const float step_loss = static_cast<float>(mean_over_ranks(loss.data[0]));
         const double dt = std::chrono::duration<double>(clock::now() - s0).count();
         train_seconds += dt;
         window_seconds += dt;
         window_steps++;
         const double elapsed = std::chrono::duration<double>(clock::now() - t0).count();
         const double tok_s = window_steps * B * T / window_seconds;
-        if (callbacks.on_step) callbacks.on_step({step + 1, cfg.optim.steps, loss.data[0], lr, tok_s, elapsed});
-        sum.final_train_loss = loss.data[0];
+        if (callbacks.on_step) callbacks.on_step({step + 1, cfg.optim.steps, step_loss, lr, tok_s, elapsed});
+        sum.final_train_loss = step_loss;
         sum.steps_done = step + 1;
 
         const bool last = step + 1 == cfg.optim.steps;
@@ -278,7 +296,9 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
             window_steps = 0;
         }
         // Ctrl-C, or stop_after standing in for it: the same checkpoint, the same summary.
-        if ((g_interrupted || step + 1 == cfg.stop_after) && !last) {
+        // Rank 0 decides for all, so that every rank stops after the same step.
+        const bool interrupted = dist_broadcast_int(g_interrupted ? 1 : 0) != 0;
+        if ((interrupted || step + 1 == cfg.stop_after) && !last) {
             save_checkpoint(step + 1);
             sum.interrupted = true;
             break;
@@ -287,7 +307,7 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
     const int ran = sum.steps_done - start;
     sum.ms_per_step = ran > 0 ? 1e3 * train_seconds / ran : 0;
     sum.tokens_per_s = train_seconds > 0 ? ran * B * T / train_seconds : 0;
-    if (!sum.interrupted) {
+    if (!sum.interrupted && writer) {
         json s = {{"steps", sum.steps_done},           {"final_train_loss", sum.final_train_loss},
                   {"final_val_loss", sum.final_val_loss}, {"best_val_loss", sum.best_val_loss},
                   {"ms_per_step", sum.ms_per_step},    {"tokens_per_s", sum.tokens_per_s},
