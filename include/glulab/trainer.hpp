@@ -70,6 +70,7 @@ struct TrainSummary {
     int steps_done = 0;
     bool interrupted = false;   // stopped by Ctrl-C or stop_after (checkpoint saved)
     float final_train_loss = 0, final_val_loss = 0, best_val_loss = 0;
+    int best_val_step = 0;      // the step of the evaluation with best_val_loss
     double ms_per_step = 0;     // training steps only, evaluations excluded
     double tokens_per_s = 0;
     int d_ff = 0;

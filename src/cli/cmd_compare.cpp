@@ -103,6 +103,7 @@ private:
 };
 
 void run(CompareArgs& a, const CLI::App& cmd) {
+    apply_train_defaults(cmd, a.cfg);
     // Check everything that can be checked before the data is read and a model is built.
     CompareConfig cfg{.base = a.cfg, .kinds = parse_ffn_list(a.ffn), .seeds = a.seeds,
                       .match = parse_match(a.match), .out = a.out, .force = a.force};

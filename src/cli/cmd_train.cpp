@@ -62,6 +62,7 @@ void run(TrainArgs& a, const CLI::App& cmd) {
         a.cfg = saved;
     } else {
         a.cfg.model.ffn = parse_ffn_kind(a.ffn);
+        apply_train_defaults(cmd, a.cfg);
         if (dir.empty()) dir = fmt::format("runs/{}-{}", a.ffn, a.cfg.seed);
     }
     // Check everything that can be checked before the data is read and the model is built.

@@ -34,7 +34,8 @@ void add_train_flags(CLI::App& cmd, TrainConfig& c) {
     cmd.add_option("--lr", c.optim.lr, "peak learning rate")->check(CLI::PositiveNumber)->capture_default_str();
     cmd.add_option("--min-lr", c.optim.min_lr, "learning rate at the last step")
         ->check(CLI::NonNegativeNumber)->capture_default_str();
-    cmd.add_option("--warmup", c.optim.warmup, "steps of linear warmup")->check(CLI::NonNegativeNumber)->capture_default_str();
+    cmd.add_option("--warmup", c.optim.warmup, "steps of linear warmup (default: 100, or a tenth of a shorter run)")
+        ->check(CLI::NonNegativeNumber);
     cmd.add_option("--weight-decay", c.optim.weight_decay, "AdamW decoupled weight decay (matrices only)")
         ->check(CLI::NonNegativeNumber)->capture_default_str();
     cmd.add_option("--clip", c.optim.clip, "global gradient-norm clip (0: off)")
@@ -46,6 +47,10 @@ void add_train_flags(CLI::App& cmd, TrainConfig& c) {
         ->check(CLI::PositiveNumber)->capture_default_str();
     cmd.add_option("--threads", c.threads, "OpenMP threads (0: all cores)")->check(CLI::NonNegativeNumber)
         ->capture_default_str();
+}
+
+void apply_train_defaults(const CLI::App& cmd, TrainConfig& c) {
+    if (cmd.count("--warmup") == 0) c.optim.warmup = default_warmup(c.optim.steps);
 }
 
 std::string given_config_flags(const CLI::App& cmd) {

@@ -20,6 +20,9 @@ void add_model_flags(CLI::App& cmd, ModelConfig& model);
 // --data --batch --steps --lr --min-lr --warmup --weight-decay --clip --seed --eval-every
 // --eval-batches --threads, plus the model flags.
 void add_train_flags(CLI::App& cmd, TrainConfig& cfg);
+// What add_train_flags leaves to the run when a flag is not given: the warmup follows --steps
+// (optim.hpp → default_warmup). Call it once the command line is parsed.
+void apply_train_defaults(const CLI::App& cmd, TrainConfig& cfg);
 // The names of the train flags given explicitly on this command line (for --resume, which
 // takes them from the run's config.json instead).
 std::string given_config_flags(const CLI::App& cmd);

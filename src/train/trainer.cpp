@@ -114,6 +114,40 @@ std::string csv_up_to(const fs::path& path, const std::string& header, int step)
     return kept;
 }
 
+// The summary's losses and speed from metrics.csv (header first), so that a resumed run's
+// summary covers the whole run: the final losses are the last evaluation's, the best val loss
+// the lowest of all, and the training time the sum over evaluations of (steps since the
+// previous one) / (their rate): each row's tokens_per_s is measured over the steps since the
+// previous evaluation (after a resume, over the steps since the resume; those before it are
+// taken at the same rate).
+void summarize_metrics(const std::string& csv, int tokens_per_step, TrainSummary& s) {
+    std::istringstream in(csv);
+    std::string line;
+    std::getline(in, line);  // header
+    double seconds = 0;
+    int prev = 0;
+    s.best_val_loss = 1e30f;
+    while (std::getline(in, line)) {
+        if (line.empty()) continue;
+        std::istringstream cells(line);
+        std::string cell[6];
+        for (std::string& c : cell) std::getline(cells, c, ',');
+        const int step = std::stoi(cell[0]);
+        const float train = std::stof(cell[1]), val = std::stof(cell[2]);
+        const double tok_s = std::stod(cell[5]);
+        if (tok_s > 0) seconds += static_cast<double>(step - prev) * tokens_per_step / tok_s;
+        prev = step;
+        s.final_train_loss = train;
+        s.final_val_loss = val;
+        if (val < s.best_val_loss) {
+            s.best_val_loss = val;
+            s.best_val_step = step;
+        }
+    }
+    s.ms_per_step = prev > 0 ? 1e3 * seconds / prev : 0;
+    s.tokens_per_s = seconds > 0 ? static_cast<double>(prev) * tokens_per_step / seconds : 0;
+}
+
 }  // namespace
 
 TrainSummary read_run_summary(const std::string& dir) {
@@ -127,6 +161,7 @@ TrainSummary read_run_summary(const std::string& dir) {
         s.final_train_loss = j.at("final_train_loss");
         s.final_val_loss = j.at("final_val_loss");
         s.best_val_loss = j.at("best_val_loss");
+        s.best_val_step = j.value("best_val_step", 0);  // not in the summaries of older runs
         s.ms_per_step = j.at("ms_per_step");
         s.tokens_per_s = j.at("tokens_per_s");
         s.d_ff = j.at("d_ff");
@@ -177,10 +212,13 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
         cfg.stop_after = cfg_in.stop_after;
     }
     cfg.validate();
-    if (!resume)
-        GLULAB_CHECK(force || !fs::exists(dir / "config.json"),
-                     "pass --force to overwrite it, or --resume to continue it",
+    if (!resume && !force && fs::exists(dir)) {
+        GLULAB_CHECK(!fs::exists(dir / "config.json"), "pass --force to overwrite it, or --resume to continue it",
                      "{} already holds a run", out_dir);
+        GLULAB_CHECK(fs::is_directory(dir) && fs::is_empty(dir),
+                     "choose another --out, or pass --force to write the run into it anyway",
+                     "{} is not empty and is not a glulab run", out_dir);
+    }
     ThreadsScope threads(cfg.threads);
 
     Corpus corpus = load_corpus(cfg.data);
@@ -284,12 +322,15 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
             break;
         }
     }
-    const int ran = sum.steps_done - start;
-    sum.ms_per_step = ran > 0 ? 1e3 * train_seconds / ran : 0;
-    sum.tokens_per_s = train_seconds > 0 ? ran * B * T / train_seconds : 0;
-    if (!sum.interrupted) {
+    if (sum.interrupted) {  // this session's speed; the summary of the whole run comes at its end
+        const int ran = sum.steps_done - start;
+        sum.ms_per_step = ran > 0 ? 1e3 * train_seconds / ran : 0;
+        sum.tokens_per_s = train_seconds > 0 ? ran * B * T / train_seconds : 0;
+    } else {
+        summarize_metrics(metrics, B * T, sum);
         json s = {{"steps", sum.steps_done},           {"final_train_loss", sum.final_train_loss},
                   {"final_val_loss", sum.final_val_loss}, {"best_val_loss", sum.best_val_loss},
+                  {"best_val_step", sum.best_val_step},
                   {"ms_per_step", sum.ms_per_step},    {"tokens_per_s", sum.tokens_per_s},
                   {"d_ff", sum.d_ff},                  {"ffn_params", sum.ffn_params},
                   {"total_params", sum.total_params}};
