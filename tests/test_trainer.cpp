@@ -34,6 +34,7 @@
 
 using namespace glulab;
 using glulab_test::DirSnapshot;
+using glulab_test::read_file;
 using glulab_test::TempDir;
 namespace fs = std::filesystem;
 
@@ -44,13 +45,6 @@ struct OmpThreadsGuard {
     int before = omp_get_max_threads();
     ~OmpThreadsGuard() { omp_set_num_threads(before); }
 };
-
-std::string read_file(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 // A few thousand characters of a small grammar, the same every time.
 std::string grammar_text() {
@@ -198,6 +192,46 @@ TEST_CASE("train_run: with dropout too, a stopped and resumed run matches") {
     TrainConfig cfg = tiny_run(tmp);
     cfg.model.dropout = 0.2f;
     check_stopped_runs_match(tmp, cfg, {{25}});
+}
+
+// With a constant learning rate of 0.05 the validation loss of the tiny model falls, then
+// climbs again: its best evaluation is not its last, so a resumed run's summary must come from
+// the evaluations before the stop too.
+TEST_CASE("train_run: a resumed run's summary covers the whole run, on a run whose val loss is not monotone") {
+    OmpThreadsGuard threads;
+    TempDir tmp("trainer-resume-summary");
+    TrainConfig cfg = tiny_run(tmp);
+    cfg.optim = OptimConfig{.lr = 0.05f, .min_lr = 0.05f, .warmup = 0, .steps = 200};
+    const TrainSummary straight = train_run(cfg, tmp / "straight", false, false);
+    REQUIRE(straight.best_val_step < 180);  // not monotone: the best comes before the stop
+    REQUIRE(straight.final_val_loss > straight.best_val_loss);
+
+    TrainConfig first = cfg;
+    first.stop_after = 180;
+    CHECK(train_run(first, tmp / "resumed", false, false).interrupted);
+    const TrainSummary resumed = train_run(resume_options(), tmp / "resumed", true, false);
+    CHECK(metrics_without_timing(tmp.dir / "resumed") == metrics_without_timing(tmp.dir / "straight"));
+    CHECK(resumed.best_val_loss == straight.best_val_loss);
+    CHECK(resumed.best_val_step == straight.best_val_step);
+    CHECK(resumed.final_val_loss == straight.final_val_loss);
+    const nlohmann::json js = nlohmann::json::parse(read_file(tmp.dir / "straight" / "summary.json")),
+                         jr = nlohmann::json::parse(read_file(tmp.dir / "resumed" / "summary.json"));
+    CHECK(jr["best_val_loss"] == js["best_val_loss"]);
+    CHECK(jr["best_val_step"] == js["best_val_step"]);
+
+    // The speed is the whole run's: each evaluation's tokens_per_s covers the steps since the
+    // previous one, so the training time is the sum of (steps / rate) over metrics.csv.
+    double seconds = 0;
+    int prev = 0;
+    const auto rows = metrics_rows(tmp.dir / "resumed");
+    for (size_t i = 1; i < rows.size(); i++) {
+        const int step = std::stoi(rows[i][0]);
+        seconds += (step - prev) * cfg.batch * cfg.model.ctx / std::stod(rows[i][5]);
+        prev = step;
+    }
+    CHECK(resumed.ms_per_step == doctest::Approx(1e3 * seconds / 200).epsilon(1e-4));
+    CHECK(resumed.tokens_per_s == doctest::Approx(200.0 * cfg.batch * cfg.model.ctx / seconds).epsilon(1e-4));
+    CHECK(jr["ms_per_step"].get<double>() == doctest::Approx(resumed.ms_per_step));
 }
 
 TEST_CASE("train_run: the same seed twice gives the same run; another seed another one") {
