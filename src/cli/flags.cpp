@@ -1,4 +1,4 @@
-// flags.cpp — shared flags and the training progress display (see flags.hpp).
+// flags.cpp — shared flags (see flags.hpp).
 //
 // Lesson 12 · training
 #include "flags.hpp"
@@ -6,9 +6,6 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include <unistd.h>
-
-#include <cstdio>
 
 namespace glulab {
 
@@ -53,56 +50,15 @@ void apply_train_defaults(const CLI::App& cmd, TrainConfig& c) {
     if (cmd.count("--warmup") == 0) c.optim.warmup = default_warmup(c.optim.steps);
 }
 
-std::string given_config_flags(const CLI::App& cmd) {
-    std::string given;
+std::vector<std::string> given_config_flags(const CLI::App& cmd) {
+    std::vector<std::string> given;
     for (const CLI::Option* opt : cmd.get_options()) {
         const std::string name = opt->get_name();
         if (opt->count() > 0 && name != "--threads" && name != "--resume" && name != "--help" &&
             name != "--out" && name != "--force")
-            given += (given.empty() ? "" : ", ") + name;
+            given.push_back(name);
     }
     return given;
-}
-
-// ProgressDisplay
-// ---------------
-
-ProgressDisplay::ProgressDisplay(std::string label) : label_(std::move(label)), tty_(on_terminal()) {}
-
-bool ProgressDisplay::on_terminal() { return isatty(fileno(stdout)) != 0; }
-
-std::string duration(double s) {
-    const int t = static_cast<int>(s + 0.5);
-    return t >= 3600 ? fmt::format("{}h{:02}m", t / 3600, t / 60 % 60)
-           : t >= 60 ? fmt::format("{}m{:02}s", t / 60, t % 60)
-                     : fmt::format("{}s", t);
-}
-
-void ProgressDisplay::step(const StepReport& r) {
-    if (!tty_) return;  // plain output: one line per evaluation only
-    const int width = 24;
-    const int filled = r.steps ? width * r.step / r.steps : width;
-    const double eta = r.tokens_per_s > 0 && r.step > 0 ? r.elapsed_s / r.step * (r.steps - r.step) : 0;
-    fmt::print("\r{}step {:>5}/{} [{}{}] loss {:.4f} lr {:.2e} {:>7.0f} tok/s ETA {:<7}", label_,
-               r.step, r.steps, std::string(static_cast<size_t>(filled), '='),
-               std::string(static_cast<size_t>(width - filled), ' '), r.loss, r.lr, r.tokens_per_s,
-               duration(eta));
-    std::fflush(stdout);
-    bar_shown_ = true;
-}
-
-void ProgressDisplay::eval(const EvalReport& r) {
-    if (bar_shown_) fmt::print("\r\033[K");
-    fmt::print("{}step {:>5}  train {:.4f}  val {:.4f}  lr {:.2e}  grad norm {:.3f}  {:.0f} tok/s  {}\n",
-               label_, r.step, r.train_loss, r.val_loss, r.lr, r.grad_norm, r.tokens_per_s,
-               duration(r.elapsed_s));
-    std::fflush(stdout);
-    bar_shown_ = false;
-}
-
-void ProgressDisplay::finish() {
-    if (bar_shown_) fmt::print("\n");
-    bar_shown_ = false;
 }
 
 }  // namespace glulab
