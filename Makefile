@@ -113,6 +113,18 @@ $(BUILD)/test_obj/%.o: tests/%.cpp | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CXX) $(ALL_CXXFLAGS) -c $< -o $@
 
+# The command files share one precompiled header of CLI11 and fmt (src/cli/pch.hpp): CLI11 is
+# parsed once per build instead of once per command. PCH=0 compiles without it.
+PCH ?= 1
+ifeq ($(PCH),1)
+CLI_PCH := $(BUILD)/pch/cli.hpp.gch
+$(CLI_PCH): src/cli/pch.hpp | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) $(GLULAB_CXXFLAGS) $(PKG_CFLAGS) -x c++-header $< -o $@
+$(CLI_OBJ): $(CLI_PCH)
+$(CLI_OBJ): ALL_CXXFLAGS += -Winvalid-pch -include $(BUILD)/pch/cli.hpp
+endif
+
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
@@ -211,4 +223,4 @@ data/tinyshakespeare.txt:
 clean:
 	rm -rf $(BUILD)
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(wildcard $(BUILD)/pch/*.d)
