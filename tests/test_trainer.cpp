@@ -16,13 +16,16 @@
 #include <doctest/doctest.h>
 
 #include "glulab/checkpoint.hpp"
+#include "glulab/experiment/gates.hpp"
 #include "glulab/safetensors.hpp"
+#include "glulab/stop.hpp"
 #include "glulab/trainer.hpp"
 
 #include <nlohmann/json.hpp>
 #include <omp.h>
 #include <unistd.h>  // getpid
 
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -134,7 +137,7 @@ void check_same_tensors(const fs::path& a, const fs::path& b) {
 void check_stopped_runs_match(const TempDir& tmp, const TrainConfig& cfg,
                               const std::vector<std::vector<int>>& stops) {
     const fs::path a = tmp.dir / "a";
-    const TrainSummary sa = train_run(cfg, a.string(), false, false);
+    const TrainSummary sa = train_run(cfg, a.string(), false, false, with_gate_telemetry(a.string()));
     CHECK_FALSE(sa.interrupted);
     CHECK(sa.steps_done == 40);
     CHECK(metric_steps(a) == std::vector<int>{10, 20, 30, 40});
@@ -144,7 +147,7 @@ void check_stopped_runs_match(const TempDir& tmp, const TrainConfig& cfg,
         const fs::path b = tmp.dir / fmt::format("b-{}", fmt::join(stop, "-"));
         TrainConfig first = cfg;
         first.stop_after = stop[0];
-        TrainSummary sb = train_run(first, b.string(), false, false);
+        TrainSummary sb = train_run(first, b.string(), false, false, with_gate_telemetry(b.string()));
         CHECK(sb.interrupted);
         CHECK(sb.steps_done == stop[0]);
         // The Ctrl-C path: a checkpoint at the stopping step, the evaluations so far, no summary.
@@ -155,11 +158,11 @@ void check_stopped_runs_match(const TempDir& tmp, const TrainConfig& cfg,
         CHECK(read_file(b / "config.json") == read_file(a / "config.json"));  // stop_after is not saved
 
         for (size_t i = 1; i < stop.size(); i++) {
-            sb = train_run(resume_options(stop[i]), b.string(), true, false);
+            sb = train_run(resume_options(stop[i]), b.string(), true, false, with_gate_telemetry(b.string()));
             CHECK(sb.interrupted);
             CHECK(sb.steps_done == stop[i]);
         }
-        sb = train_run(resume_options(), b.string(), true, false);
+        sb = train_run(resume_options(), b.string(), true, false, with_gate_telemetry(b.string()));
         CHECK_FALSE(sb.interrupted);
         CHECK(sb.steps_done == 40);
 
@@ -234,6 +237,27 @@ TEST_CASE("train_run: a resumed run's summary covers the whole run, on a run who
     CHECK(jr["ms_per_step"].get<double>() == doctest::Approx(resumed.ms_per_step));
 }
 
+// Ctrl-C and SIGTERM set one stop request (stop.hpp) that the loop polls after every step.
+TEST_CASE("train_run: SIGINT or SIGTERM during a step stops the run after it, with its checkpoint") {
+    OmpThreadsGuard threads;
+    TempDir tmp("trainer-signal");
+    for (int sig : {SIGINT, SIGTERM}) {
+        CAPTURE(sig);
+        TrainCallbacks cb;
+        cb.on_step = [sig](const StepReport& r) {
+            if (r.step == 7) std::raise(sig);
+        };
+        const fs::path dir = tmp.dir / fmt::format("run-{}", sig);
+        const TrainSummary s = train_run(tiny_run(tmp), dir.string(), false, false, cb);
+        CHECK(s.interrupted);
+        CHECK(s.steps_done == 7);
+        LoadedModel saved = load_model((dir / "model.safetensors").string());
+        CHECK(load_optimizer((dir / "optimizer.safetensors").string(), saved.model->params()) == 7);
+        CHECK(stop_requested());  // the request stays until the next run starts
+        CHECK_FALSE(train_run(resume_options(), dir.string(), true, false).interrupted);
+    }
+}
+
 TEST_CASE("train_run: the same seed twice gives the same run; another seed another one") {
     OmpThreadsGuard threads;
     TempDir tmp("trainer-seed");
@@ -257,7 +281,7 @@ TEST_CASE("train_run: an existing run is kept unless force, which replaces it co
     TrainConfig cfg = tiny_run(tmp, FfnKind::swiglu);
     cfg.optim.steps = 20;
     const fs::path dir = tmp.dir / "run";
-    train_run(cfg, dir.string(), false, false);
+    train_run(cfg, dir.string(), false, false, with_gate_telemetry(dir.string()));
     REQUIRE(fs::exists(dir / "gates.csv"));
     const DirSnapshot before(dir);
 
@@ -267,7 +291,7 @@ TEST_CASE("train_run: an existing run is kept unless force, which replaces it co
                          Error);
     CHECK(DirSnapshot(dir) == before);
 
-    const TrainSummary s = train_run(other, dir.string(), false, true);
+    const TrainSummary s = train_run(other, dir.string(), false, true, with_gate_telemetry(dir.string()));
     CHECK(s.steps_done == 10);
     CHECK(load_train_config(dir.string()).model.ffn == FfnKind::relu);
     CHECK(metric_steps(dir) == std::vector<int>{10});
