@@ -5,16 +5,14 @@
 
 #include "glulab/checkpoint.hpp"
 #include "glulab/data.hpp"
-#include "glulab/gates.hpp"
 #include "glulab/rng.hpp"
+#include "glulab/stop.hpp"
 #include "glulab/tape.hpp"
 
 #include <nlohmann/json.hpp>
 #include <omp.h>
 
-#include <atomic>
 #include <chrono>
-#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -23,6 +21,9 @@ namespace glulab {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+
+// config.json's "optim": every field of OptimConfig, by its own name, from this one list.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(OptimConfig, lr, min_lr, warmup, steps, beta1, beta2, eps, weight_decay, clip)
 
 // Configuration
 // -------------
@@ -38,13 +39,10 @@ void TrainConfig::validate() const {
 }
 
 std::string train_config_to_json(const TrainConfig& c) {
-    const OptimConfig& o = c.optim;
     json j = {{"format", "glulab-run-1"},
               {"data", c.data},
               {"model", json::parse(model_config_to_json(c.model))},
-              {"optim", {{"lr", o.lr}, {"min_lr", o.min_lr}, {"warmup", o.warmup},
-                         {"steps", o.steps}, {"beta1", o.beta1}, {"beta2", o.beta2},
-                         {"eps", o.eps}, {"weight_decay", o.weight_decay}, {"clip", o.clip}}},
+              {"optim", c.optim},
               {"batch", c.batch},
               {"eval_every", c.eval_every},
               {"eval_batches", c.eval_batches},
@@ -60,11 +58,7 @@ TrainConfig train_config_from_json(const std::string& text) {
         TrainConfig c;
         c.data = j.at("data").get<std::string>();
         c.model = model_config_from_json(j.at("model").dump());
-        const json& o = j.at("optim");
-        c.optim = OptimConfig{.lr = o.at("lr"), .min_lr = o.at("min_lr"), .warmup = o.at("warmup"),
-                              .steps = o.at("steps"), .beta1 = o.at("beta1"), .beta2 = o.at("beta2"),
-                              .eps = o.at("eps"), .weight_decay = o.at("weight_decay"),
-                              .clip = o.at("clip")};
+        c.optim = j.at("optim").get<OptimConfig>();
         c.batch = j.at("batch");
         c.eval_every = j.at("eval_every");
         c.eval_batches = j.at("eval_batches");
@@ -79,10 +73,6 @@ TrainConfig train_config_from_json(const std::string& text) {
 
 namespace {
 
-// Ctrl-C asks the loop to stop after the current step; the loop saves a checkpoint and returns.
-std::atomic<bool> g_interrupted{false};
-extern "C" void on_sigint(int) { g_interrupted = true; }
-
 // --threads applies to this run only: the caller's OpenMP thread count comes back afterwards.
 struct ThreadsScope {
     int before = omp_get_max_threads();
@@ -90,13 +80,6 @@ struct ThreadsScope {
         if (threads > 0) omp_set_num_threads(threads);
     }
     ~ThreadsScope() { omp_set_num_threads(before); }
-};
-
-struct SigintScope {
-    using Handler = void (*)(int);
-    Handler before;
-    SigintScope() : before(std::signal(SIGINT, on_sigint)) { g_interrupted = false; }
-    ~SigintScope() { std::signal(SIGINT, before); }
 };
 
 const char* kMetricsHeader = "step,train_loss,val_loss,lr,grad_norm,tokens_per_s,elapsed_s\n";
@@ -181,13 +164,14 @@ TrainConfig load_train_config(const std::string& dir) {
     return train_config_from_json(read_text_file(path));
 }
 
-float evaluate(Transformer& model, Tape& tape, const EvalBatches& batches, GateStats* gates) {
+float evaluate(Transformer& model, Tape& tape, const EvalBatches& batches,
+               const std::function<void(const Transformer&)>& after_forward) {
     NoGrad off(tape);
     double total = 0;
     for (int i = 0; i < batches.count(); i++) {
         tape.reset();
         total += model.loss(tape, batches.inputs(i), batches.targets(i), batches.B(), batches.T()).data[0];
-        if (gates) gates->observe(model);  // reads this forward's gate values before the reset
+        if (after_forward) after_forward(model);  // reads this forward's activations before the reset
     }
     tape.reset();
     return static_cast<float>(total / batches.count());
@@ -251,9 +235,6 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
         write_text_file(dir / "config.json", train_config_to_json(cfg));
     }
     std::string metrics = csv_up_to(dir / "metrics.csv", kMetricsHeader, start);
-    const bool gated = is_gated(cfg.model.ffn);
-    GateStats gates(gated ? cfg.model.layers : 0);
-    std::string gates_csv = csv_up_to(dir / "gates.csv", GateStats::csv_header(), start);
 
     const ParamTable table = model.param_table();
     TrainSummary sum;
@@ -266,12 +247,11 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
         save_model((dir / "model.safetensors").string(), model, corpus.vocab);
         save_optimizer((dir / "optimizer.safetensors").string(), params, step);
         write_text_file(dir / "metrics.csv", metrics);
-        if (gated) write_text_file(dir / "gates.csv", gates_csv);
     };
 
     if (callbacks.on_start) callbacks.on_start(model);
     Tape tape;
-    SigintScope sigint;
+    StopOnSignal stop_on_signal;  // Ctrl-C and SIGTERM: stop after the current step (stop.hpp)
     using clock = std::chrono::steady_clock;
     const auto t0 = clock::now();
     double train_seconds = 0, window_seconds = 0;
@@ -300,13 +280,10 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
 
         const bool last = step + 1 == cfg.optim.steps;
         if ((step + 1) % cfg.eval_every == 0 || last) {
-            gates.reset();
             EvalReport r{step + 1, evaluate(model, tape, train_eval),
-                         evaluate(model, tape, val_eval, gated ? &gates : nullptr),
-                         lr, norm, tok_s, elapsed};
+                         evaluate(model, tape, val_eval, callbacks.on_val_forward), lr, norm, tok_s, elapsed};
             metrics += fmt::format("{},{:.6f},{:.6f},{:.6g},{:.6g},{:.1f},{:.2f}\n", r.step, r.train_loss,
                                    r.val_loss, r.lr, r.grad_norm, r.tokens_per_s, r.elapsed_s);
-            if (gated) gates_csv += gates.csv_rows(r.step);
             sum.final_train_loss = r.train_loss;
             sum.final_val_loss = r.val_loss;
             sum.best_val_loss = std::min(sum.best_val_loss, r.val_loss);
@@ -316,7 +293,7 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
             window_steps = 0;
         }
         // Ctrl-C, or stop_after standing in for it: the same checkpoint, the same summary.
-        if ((g_interrupted || step + 1 == cfg.stop_after) && !last) {
+        if ((stop_requested() || step + 1 == cfg.stop_after) && !last) {
             save_checkpoint(step + 1);
             sum.interrupted = true;
             break;
