@@ -34,14 +34,23 @@ DEPS_MPI   := openmpi-bin libopenmpi-dev iproute2
 # Recursive (=) so pkg-config runs after `make deps` has installed the packages.
 PKG_CFLAGS = $(shell pkg-config --cflags openblas fmt 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs openblas fmt 2>/dev/null) $(MPI_LIBS)
+# CXXFLAGS and LDFLAGS are the user's (`make CXXFLAGS=-g`): they are added to the flags glulab
+# needs (GLULAB_CXXFLAGS, GLULAB_LDFLAGS), never replace them.
 CXXFLAGS ?= -O2
+LDFLAGS  ?=
 # The machine the build runs on; ARCH=x86-64-v3 (say) for a binary to copy elsewhere.
 ARCH ?= native
 # -fno-math-errno: math functions need not set errno (nothing in glulab reads it), so the
 # compiler may treat them as pure and inline sqrt. The vector expf/erff/tanhf calls come from
 # the `omp declare simd` declarations in src/ops/act_scalar.hpp.
-CXXFLAGS += -std=c++20 -Wall -Wextra -fopenmp -fno-math-errno -march=$(ARCH) -MMD -MP -Iinclude
-LDFLAGS  += -fopenmp
+GLULAB_CXXFLAGS := -std=c++20 -Wall -Wextra -fopenmp -fno-math-errno -march=$(ARCH) -MMD -MP -Iinclude
+GLULAB_LDFLAGS  := -fopenmp
+ALL_CXXFLAGS = $(CXXFLAGS) $(GLULAB_CXXFLAGS) $(PKG_CFLAGS)
+ALL_LDFLAGS  = $(LDFLAGS) $(GLULAB_LDFLAGS)
+# SKIP_DEPS=1: the libraries were installed by other means (no Debian, no dpkg-query): the
+# package check is skipped and the build finds them through pkg-config and the compiler's paths.
+# Without dpkg-query the check is skipped too, with a note.
+SKIP_DEPS ?=
 
 LIB_SRC   := $(filter-out src/cli/%,$(wildcard src/*/*.cpp))
 CLI_SRC   := $(wildcard src/cli/*.cpp)
@@ -60,6 +69,7 @@ help:
 	@echo "make demo       the quick start: install, get the data, build, compare relu/gelu/swiglu"
 	@echo "make            build build/glulab"
 	@echo "make deps       check (and as root install) the Debian packages glulab needs"
+	@echo "make SKIP_DEPS=1 ...  build with libraries installed by other means (no package check)"
 	@echo "make test       build and run the unit tests (TEST_ARGS='-tc=\"name*\"' to filter)"
 	@echo "make data       get data/tinyshakespeare.txt (DATA_MIRROR=$(DATA_MIRROR) or download)"
 	@echo "make lessons    build and run every lesson program (build/lessons/NN)"
@@ -79,6 +89,11 @@ help:
 # install_deps: the missing ones of these Debian packages are installed with apt-get as root;
 # otherwise the one command to run is printed and make fails.
 define install_deps
+if [ -n "$(SKIP_DEPS)" ]; then exit 0; fi; \
+if ! command -v dpkg-query >/dev/null 2>&1; then \
+  echo "glulab: no dpkg-query (not Debian?): not checking packages; install these by other means:$(strip $(1))" >&2; \
+  exit 0; \
+fi; \
 missing=""; for p in $(1); do \
   dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 done; \
@@ -111,24 +126,36 @@ deps-mpi:
 
 $(PLAIN)/%.o: %.cpp | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CXX) $(CXXFLAGS) $(PKG_CFLAGS) -c $< -o $@
+	$(CXX) $(ALL_CXXFLAGS) -c $< -o $@
 $(DIST_OBJ): src/platform/dist.cpp | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CXX) $(CXXFLAGS) $(PKG_CFLAGS) $(MPI_CFLAGS) -c $< -o $@
+	$(CXX) $(ALL_CXXFLAGS) $(MPI_CFLAGS) -c $< -o $@
 
 $(BUILD)/test_obj/%.o: tests/%.cpp | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CXX) $(CXXFLAGS) $(PKG_CFLAGS) -c $< -o $@
+	$(CXX) $(ALL_CXXFLAGS) -c $< -o $@
+
+# The command files share one precompiled header of CLI11 and fmt (src/cli/pch.hpp): CLI11 is
+# parsed once per build instead of once per command. PCH=0 compiles without it.
+PCH ?= 1
+ifeq ($(PCH),1)
+CLI_PCH := $(PLAIN)/pch/cli.hpp.gch
+$(CLI_PCH): src/cli/pch.hpp | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) $(GLULAB_CXXFLAGS) $(PKG_CFLAGS) -x c++-header $< -o $@
+$(CLI_OBJ): $(CLI_PCH)
+$(CLI_OBJ): ALL_CXXFLAGS += -Winvalid-pch -include $(PLAIN)/pch/cli.hpp
+endif
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
 $(BUILD)/glulab: $(CLI_OBJ) $(LIB)
-	$(CXX) $(LDFLAGS) $^ -o $@ $(PKG_LIBS)
+	$(CXX) $(ALL_LDFLAGS) $^ -o $@ $(PKG_LIBS)
 
 $(BUILD)/tests: $(TEST_OBJ) $(LIB)
-	$(CXX) $(LDFLAGS) $^ -o $@ $(PKG_LIBS)
+	$(CXX) $(ALL_LDFLAGS) $^ -o $@ $(PKG_LIBS)
 
 # make test runs everything; make test LESSON=NN runs lesson NN's tests only.
 ifeq ($(LESSON),)
@@ -158,18 +185,18 @@ bench-distributed: deps-mpi
 LESSON_DIRS := $(sort $(wildcard lessons/[0-9][0-9]-*))
 LESSON_NUMS := $(foreach d,$(LESSON_DIRS),$(firstword $(subst -, ,$(notdir $(d)))))
 lesson_dir = $(firstword $(wildcard lessons/$(1)-*))
-LESSON_CXX = $(CXX) $(CXXFLAGS) $(PKG_CFLAGS) -Iinclude
+LESSON_CXX = $(CXX) $(ALL_CXXFLAGS)
 
 .SECONDEXPANSION:
 $(BUILD)/lessons/%: $$(wildcard $$(call lesson_dir,%)/*.cpp) $$(wildcard $$(call lesson_dir,%)/*.hpp) $(LIB)
 	@mkdir -p $(dir $@)
-	$(LESSON_CXX) -I$(call lesson_dir,$*) $(call lesson_dir,$*)/main.cpp $(LIB) -o $@ $(LDFLAGS) $(PKG_LIBS)
+	$(LESSON_CXX) -I$(call lesson_dir,$*) $(call lesson_dir,$*)/main.cpp $(LIB) -o $@ $(ALL_LDFLAGS) $(PKG_LIBS)
 $(BUILD)/lessons/%-solution: $$(wildcard $$(call lesson_dir,%)/*) lessons/test_main.cpp $(LIB)
 	@mkdir -p $(dir $@)
-	$(LESSON_CXX) -I$(call lesson_dir,$*) $(call lesson_dir,$*)/test.cpp $(call lesson_dir,$*)/solution.cpp lessons/test_main.cpp $(LIB) -o $@ $(LDFLAGS) $(PKG_LIBS)
+	$(LESSON_CXX) -I$(call lesson_dir,$*) $(call lesson_dir,$*)/test.cpp $(call lesson_dir,$*)/solution.cpp lessons/test_main.cpp $(LIB) -o $@ $(ALL_LDFLAGS) $(PKG_LIBS)
 $(BUILD)/lessons/%-exercise: $$(wildcard $$(call lesson_dir,%)/*) lessons/test_main.cpp $(LIB)
 	@mkdir -p $(dir $@)
-	$(LESSON_CXX) -I$(call lesson_dir,$*) $(call lesson_dir,$*)/test.cpp $(call lesson_dir,$*)/exercise.cpp lessons/test_main.cpp $(LIB) -o $@ $(LDFLAGS) $(PKG_LIBS)
+	$(LESSON_CXX) -I$(call lesson_dir,$*) $(call lesson_dir,$*)/test.cpp $(call lesson_dir,$*)/exercise.cpp lessons/test_main.cpp $(LIB) -o $@ $(ALL_LDFLAGS) $(PKG_LIBS)
 
 # Builds every lesson program and runs it, keeping its output in build/lessons/NN.out.
 lessons: $(foreach n,$(LESSON_NUMS),$(BUILD)/lessons/$(n))
@@ -231,4 +258,4 @@ data/tinyshakespeare.txt:
 clean:
 	rm -rf $(BUILD)
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(wildcard $(BUILD)/pch/*.d)

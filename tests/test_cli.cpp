@@ -36,35 +36,17 @@
 #include "test_util.hpp"
 
 namespace fs = std::filesystem;
+using glulab_test::contains;
 using glulab_test::DirSnapshot;
+using glulab_test::quoted;
+using glulab_test::read_file;
 using glulab_test::TempDir;
+using glulab_test::write_file;
 
 namespace {
 
-// Files and processes
-// -------------------
-
-std::string read_file(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-void write_file(const fs::path& path, const std::string& bytes) {
-    std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
-}
-
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
-
-// A path quoted for /bin/sh.
-std::string quoted(const fs::path& path) {
-    std::string q = "'";
-    for (char c : path.string()) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return q + "'";
-}
+// Processes
+// ---------
 
 // What one run of the program did.
 struct Run {
@@ -255,6 +237,46 @@ TEST_CASE("cli: an existing run directory is left as it was without --force") {
     check_usage_error(run_glulab(fmt::format("train --resume {} --layers 2", quoted(t.run))),
                       {"--resume cannot be combined with --layers"});
     CHECK(DirSnapshot(t.run) == before);
+}
+
+TEST_CASE("cli: a short run works with the default warmup; an explicit one longer than the run is an error") {
+    const Trained& t = trained();
+    TempDir tmp("cli-warmup");
+    // kTiny without --warmup: 20 steps, fewer than the 100 of the default warmup.
+    const Run train = run_glulab(fmt::format("train --data {} --out {} {}", quoted(t.text), quoted(tmp / "run"),
+                                             tiny_flags_except("--warmup ")));
+    CHECK_MESSAGE(train.code == 0, train.describe());
+    CHECK(nlohmann::json::parse(read_file(tmp / "run" / "config.json"))["optim"]["warmup"] == 2);  // 20 / 10
+    const Run compare = run_glulab(fmt::format("compare --data {} --out {} --ffn relu --seeds 1 {}", quoted(t.text),
+                                               quoted(tmp / "compare"), tiny_flags_except("--warmup ")));
+    CHECK_MESSAGE(compare.code == 0, compare.describe());
+
+    check_usage_error(run_glulab(fmt::format("train --data {} --out {} {} --warmup 50", quoted(t.text),
+                                             quoted(tmp / "long"), tiny_flags_except("--warmup "))),
+                      {"warmup = 50", "steps = 20"});
+    CHECK_FALSE(fs::exists(tmp / "long"));
+}
+
+TEST_CASE("cli: --out into a non-empty directory that is not a run is refused without --force") {
+    const Trained& t = trained();
+    TempDir tmp("cli-out");
+    const fs::path dir = tmp / "notes";
+    fs::create_directories(dir);
+    write_file(dir / "todo.txt", "my own file\n");
+    const DirSnapshot before(dir);
+    const std::string args = fmt::format("train --data {} --out {} {}", quoted(t.text), quoted(dir), kTiny);
+    check_usage_error(run_glulab(args), {dir.string(), "not a glulab run", "--force"});
+    CHECK(DirSnapshot(dir) == before);
+
+    const Run forced = run_glulab(args + " --force");
+    CHECK_MESSAGE(forced.code == 0, forced.describe());
+    CHECK(read_file(dir / "todo.txt") == "my own file\n");
+    CHECK(fs::exists(dir / "summary.json"));
+
+    // An empty directory is fine without --force.
+    fs::create_directories(tmp / "empty");
+    const Run empty = run_glulab(fmt::format("train --data {} --out {} {}", quoted(t.text), quoted(tmp / "empty"), kTiny));
+    CHECK_MESSAGE(empty.code == 0, empty.describe());
 }
 
 TEST_CASE("cli: eval names a character that is not in the model's vocabulary") {

@@ -21,19 +21,13 @@
 #include "test_util.hpp"
 
 using namespace glulab;
+using glulab_test::contains;
+using glulab_test::read_file;
 using glulab_test::TempDir;
+using glulab_test::write_file;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string read(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-void write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
 std::vector<std::string> lines_of(const std::string& text) {
     std::vector<std::string> lines;
@@ -41,8 +35,6 @@ std::vector<std::string> lines_of(const std::string& text) {
     for (std::string line; std::getline(in, line);) lines.push_back(line);
     return lines;
 }
-
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 // The text with every run of spaces and newlines as one space (the verdict wraps its lines).
 std::string flat(const std::string& text) {
@@ -70,7 +62,7 @@ std::string small_text() {
 // than two on a busy machine; train_run puts the caller's thread count back).
 CompareConfig tiny_compare(const TempDir& t) {
     const std::string data = t.path("text.txt");
-    if (!fs::exists(data)) write(data, small_text());
+    if (!fs::exists(data)) write_file(data, small_text());
     CompareConfig cfg;
     cfg.base.data = data;
     cfg.base.model = ModelConfig{.ctx = 8, .layers = 1, .d_model = 16, .heads = 2};
@@ -143,7 +135,7 @@ TEST_CASE("compare: 2 kinds x 2 seeds write curves.csv, summary.csv, the table a
         CHECK(fs::exists(fs::path(cfg.out) / run / "summary.json"));
 
     // curves.csv: a header, then kind by kind, seed by seed, one row per evaluation (10, 20, 30).
-    const std::vector<std::string> curves = lines_of(read(t.path("cmp/curves.csv")));
+    const std::vector<std::string> curves = lines_of(read_file(t.path("cmp/curves.csv")));
     REQUIRE(curves.size() == 1 + 2 * 2 * 3);
     CHECK(curves[0] == "kind,seed,step,train_loss,val_loss");
     CHECK(curves[1].starts_with("relu,7,10,"));
@@ -152,7 +144,7 @@ TEST_CASE("compare: 2 kinds x 2 seeds write curves.csv, summary.csv, the table a
     CHECK(curves[7].starts_with("swiglu,7,10,"));
     CHECK(curves[12].starts_with("swiglu,8,30,"));
 
-    const std::vector<std::string> summary = lines_of(read(t.path("cmp/summary.csv")));
+    const std::vector<std::string> summary = lines_of(read_file(t.path("cmp/summary.csv")));
     REQUIRE(summary.size() == 3);
     CHECK(summary[0].starts_with("kind,seeds,d_ff,ffn_params,total_params,final_train_mean"));
     CHECK(summary[1].starts_with("relu,2,64,"));     // 4C
@@ -172,7 +164,7 @@ TEST_CASE("compare: 2 kinds x 2 seeds write curves.csv, summary.csv, the table a
     CHECK(contains(table, "relu"));
     CHECK(contains(table, "swiglu"));
     CHECK(contains(table, "±"));
-    const std::string report = read(t.path("cmp/report.txt"));
+    const std::string report = read_file(t.path("cmp/report.txt"));
     CHECK(contains(report, table));
     CHECK(contains(report, "Verdict"));
 }
@@ -320,8 +312,8 @@ TEST_CASE("plot: write_plots draws PNG and SVG with gnuplot, ASCII charts withou
     if (!find_gnuplot().empty()) {
         CHECK(report.drawn);
         for (const char* name : {"loss_val", "loss_train", "gates", "gates_hist"}) {
-            const std::string png = read(t.path(fmt::format("cmp/{}.png", name)));
-            const std::string svg = read(t.path(fmt::format("cmp/{}.svg", name)));
+            const std::string png = read_file(t.path(fmt::format("cmp/{}.png", name)));
+            const std::string svg = read_file(t.path(fmt::format("cmp/{}.svg", name)));
             CHECK(png.starts_with("\x89PNG"));
             CHECK(contains(svg, "<svg"));
             CHECK(fs::exists(t.path(fmt::format("cmp/{}.gp", name))));  // the script, to redraw by hand
@@ -385,24 +377,24 @@ TEST_CASE("plot: missing or garbled runs are errors that name the file") {
 
     const std::string header = "step,train_loss,val_loss,lr,grad_norm,tokens_per_s,elapsed_s\n";
     fs::create_directories(t.path("bad"));
-    write(t.path("bad/metrics.csv"), header + "10,2.5,2.6,0.001,1,100,1\n20,2.4,oops,0.001,1,100,2\n");
+    write_file(t.path("bad/metrics.csv"), header + "10,2.5,2.6,0.001,1,100,1\n20,2.4,oops,0.001,1,100,2\n");
     CHECK_THROWS_WITH_AS(load_runs({t.path("bad")}), doctest::Contains((t.path("bad/metrics.csv") + ":3").c_str()), Error);
-    write(t.path("bad/metrics.csv"), header + "10,2.5,2.6\n");
+    write_file(t.path("bad/metrics.csv"), header + "10,2.5,2.6\n");
     CHECK_THROWS_WITH_AS(load_run(t.path("bad")), doctest::Contains("expected 7 fields"), Error);
-    write(t.path("bad/metrics.csv"), "loss\n1\n");
+    write_file(t.path("bad/metrics.csv"), "loss\n1\n");
     CHECK_THROWS_WITH_AS(load_run(t.path("bad")), doctest::Contains("expected the header"), Error);
 
-    write(t.path("bad/metrics.csv"), header + "10,2.5,2.6,0.001,1,100,1\n");
-    write(t.path("bad/gates.csv"), "step,layer,near_zero,mean\n10,0,0.5,0.1\n");
+    write_file(t.path("bad/metrics.csv"), header + "10,2.5,2.6,0.001,1,100,1\n");
+    write_file(t.path("bad/gates.csv"), "step,layer,near_zero,mean\n10,0,0.5,0.1\n");
     CHECK_THROWS_WITH_AS(load_run(t.path("bad")), doctest::Contains(t.path("bad/gates.csv").c_str()), Error);
     fs::remove(t.path("bad/gates.csv"));
-    write(t.path("bad/config.json"), "{\"format\": \"something else\"}");
+    write_file(t.path("bad/config.json"), "{\"format\": \"something else\"}");
     CHECK_THROWS_WITH_AS(load_run(t.path("bad")), doctest::Contains(t.path("bad/config.json").c_str()), Error);
     fs::remove(t.path("bad/config.json"));
     CHECK(load_run(t.path("bad")).label == "bad");  // without config.json: named by its directory
 
     // A finished run's summary.json, garbled, is named too.
     fs::create_directories(t.path("run"));
-    write(t.path("run/summary.json"), "{\"steps\": 30}");
+    write_file(t.path("run/summary.json"), "{\"steps\": 30}");
     CHECK_THROWS_WITH_AS(read_run_summary(t.path("run")), doctest::Contains(t.path("run/summary.json").c_str()), Error);
 }

@@ -16,13 +16,16 @@
 #include <doctest/doctest.h>
 
 #include "glulab/checkpoint.hpp"
+#include "glulab/experiment/gates.hpp"
 #include "glulab/safetensors.hpp"
+#include "glulab/stop.hpp"
 #include "glulab/trainer.hpp"
 
 #include <nlohmann/json.hpp>
 #include <omp.h>
 #include <unistd.h>  // getpid
 
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -34,6 +37,7 @@
 
 using namespace glulab;
 using glulab_test::DirSnapshot;
+using glulab_test::read_file;
 using glulab_test::TempDir;
 namespace fs = std::filesystem;
 
@@ -44,13 +48,6 @@ struct OmpThreadsGuard {
     int before = omp_get_max_threads();
     ~OmpThreadsGuard() { omp_set_num_threads(before); }
 };
-
-std::string read_file(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 // A few thousand characters of a small grammar, the same every time.
 std::string grammar_text() {
@@ -140,7 +137,7 @@ void check_same_tensors(const fs::path& a, const fs::path& b) {
 void check_stopped_runs_match(const TempDir& tmp, const TrainConfig& cfg,
                               const std::vector<std::vector<int>>& stops) {
     const fs::path a = tmp.dir / "a";
-    const TrainSummary sa = train_run(cfg, a.string(), false, false);
+    const TrainSummary sa = train_run(cfg, a.string(), false, false, with_gate_telemetry(a.string()));
     CHECK_FALSE(sa.interrupted);
     CHECK(sa.steps_done == 40);
     CHECK(metric_steps(a) == std::vector<int>{10, 20, 30, 40});
@@ -150,7 +147,7 @@ void check_stopped_runs_match(const TempDir& tmp, const TrainConfig& cfg,
         const fs::path b = tmp.dir / fmt::format("b-{}", fmt::join(stop, "-"));
         TrainConfig first = cfg;
         first.stop_after = stop[0];
-        TrainSummary sb = train_run(first, b.string(), false, false);
+        TrainSummary sb = train_run(first, b.string(), false, false, with_gate_telemetry(b.string()));
         CHECK(sb.interrupted);
         CHECK(sb.steps_done == stop[0]);
         // The Ctrl-C path: a checkpoint at the stopping step, the evaluations so far, no summary.
@@ -161,11 +158,11 @@ void check_stopped_runs_match(const TempDir& tmp, const TrainConfig& cfg,
         CHECK(read_file(b / "config.json") == read_file(a / "config.json"));  // stop_after is not saved
 
         for (size_t i = 1; i < stop.size(); i++) {
-            sb = train_run(resume_options(stop[i]), b.string(), true, false);
+            sb = train_run(resume_options(stop[i]), b.string(), true, false, with_gate_telemetry(b.string()));
             CHECK(sb.interrupted);
             CHECK(sb.steps_done == stop[i]);
         }
-        sb = train_run(resume_options(), b.string(), true, false);
+        sb = train_run(resume_options(), b.string(), true, false, with_gate_telemetry(b.string()));
         CHECK_FALSE(sb.interrupted);
         CHECK(sb.steps_done == 40);
 
@@ -200,6 +197,67 @@ TEST_CASE("train_run: with dropout too, a stopped and resumed run matches") {
     check_stopped_runs_match(tmp, cfg, {{25}});
 }
 
+// With a constant learning rate of 0.05 the validation loss of the tiny model falls, then
+// climbs again: its best evaluation is not its last, so a resumed run's summary must come from
+// the evaluations before the stop too.
+TEST_CASE("train_run: a resumed run's summary covers the whole run, on a run whose val loss is not monotone") {
+    OmpThreadsGuard threads;
+    TempDir tmp("trainer-resume-summary");
+    TrainConfig cfg = tiny_run(tmp);
+    cfg.optim = OptimConfig{.lr = 0.05f, .min_lr = 0.05f, .warmup = 0, .steps = 200};
+    const TrainSummary straight = train_run(cfg, tmp / "straight", false, false);
+    REQUIRE(straight.best_val_step < 180);  // not monotone: the best comes before the stop
+    REQUIRE(straight.final_val_loss > straight.best_val_loss);
+
+    TrainConfig first = cfg;
+    first.stop_after = 180;
+    CHECK(train_run(first, tmp / "resumed", false, false).interrupted);
+    const TrainSummary resumed = train_run(resume_options(), tmp / "resumed", true, false);
+    CHECK(metrics_without_timing(tmp.dir / "resumed") == metrics_without_timing(tmp.dir / "straight"));
+    CHECK(resumed.best_val_loss == straight.best_val_loss);
+    CHECK(resumed.best_val_step == straight.best_val_step);
+    CHECK(resumed.final_val_loss == straight.final_val_loss);
+    const nlohmann::json js = nlohmann::json::parse(read_file(tmp.dir / "straight" / "summary.json")),
+                         jr = nlohmann::json::parse(read_file(tmp.dir / "resumed" / "summary.json"));
+    CHECK(jr["best_val_loss"] == js["best_val_loss"]);
+    CHECK(jr["best_val_step"] == js["best_val_step"]);
+
+    // The speed is the whole run's: each evaluation's tokens_per_s covers the steps since the
+    // previous one, so the training time is the sum of (steps / rate) over metrics.csv.
+    double seconds = 0;
+    int prev = 0;
+    const auto rows = metrics_rows(tmp.dir / "resumed");
+    for (size_t i = 1; i < rows.size(); i++) {
+        const int step = std::stoi(rows[i][0]);
+        seconds += (step - prev) * cfg.batch * cfg.model.ctx / std::stod(rows[i][5]);
+        prev = step;
+    }
+    CHECK(resumed.ms_per_step == doctest::Approx(1e3 * seconds / 200).epsilon(1e-4));
+    CHECK(resumed.tokens_per_s == doctest::Approx(200.0 * cfg.batch * cfg.model.ctx / seconds).epsilon(1e-4));
+    CHECK(jr["ms_per_step"].get<double>() == doctest::Approx(resumed.ms_per_step));
+}
+
+// Ctrl-C and SIGTERM set one stop request (stop.hpp) that the loop polls after every step.
+TEST_CASE("train_run: SIGINT or SIGTERM during a step stops the run after it, with its checkpoint") {
+    OmpThreadsGuard threads;
+    TempDir tmp("trainer-signal");
+    for (int sig : {SIGINT, SIGTERM}) {
+        CAPTURE(sig);
+        TrainCallbacks cb;
+        cb.on_step = [sig](const StepReport& r) {
+            if (r.step == 7) std::raise(sig);
+        };
+        const fs::path dir = tmp.dir / fmt::format("run-{}", sig);
+        const TrainSummary s = train_run(tiny_run(tmp), dir.string(), false, false, cb);
+        CHECK(s.interrupted);
+        CHECK(s.steps_done == 7);
+        LoadedModel saved = load_model((dir / "model.safetensors").string());
+        CHECK(load_optimizer((dir / "optimizer.safetensors").string(), saved.model->params()) == 7);
+        CHECK(stop_requested());  // the request stays until the next run starts
+        CHECK_FALSE(train_run(resume_options(), dir.string(), true, false).interrupted);
+    }
+}
+
 TEST_CASE("train_run: the same seed twice gives the same run; another seed another one") {
     OmpThreadsGuard threads;
     TempDir tmp("trainer-seed");
@@ -223,7 +281,7 @@ TEST_CASE("train_run: an existing run is kept unless force, which replaces it co
     TrainConfig cfg = tiny_run(tmp, FfnKind::swiglu);
     cfg.optim.steps = 20;
     const fs::path dir = tmp.dir / "run";
-    train_run(cfg, dir.string(), false, false);
+    train_run(cfg, dir.string(), false, false, with_gate_telemetry(dir.string()));
     REQUIRE(fs::exists(dir / "gates.csv"));
     const DirSnapshot before(dir);
 
@@ -233,7 +291,7 @@ TEST_CASE("train_run: an existing run is kept unless force, which replaces it co
                          Error);
     CHECK(DirSnapshot(dir) == before);
 
-    const TrainSummary s = train_run(other, dir.string(), false, true);
+    const TrainSummary s = train_run(other, dir.string(), false, true, with_gate_telemetry(dir.string()));
     CHECK(s.steps_done == 10);
     CHECK(load_train_config(dir.string()).model.ffn == FfnKind::relu);
     CHECK(metric_steps(dir) == std::vector<int>{10});

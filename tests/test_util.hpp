@@ -7,10 +7,35 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <map>
+#include <sstream>
 #include <string>
 
 namespace glulab_test {
+
+// The bytes of a file; empty when it cannot be read (a test checks existence separately).
+inline std::string read_file(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+inline void write_file(const std::filesystem::path& path, const std::string& bytes) {
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+}
+
+inline bool contains(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
+
+// A path quoted for /bin/sh.
+inline std::string quoted(const std::filesystem::path& path) {
+    std::string q = "'";
+    for (char c : path.string()) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return q + "'";
+}
 
 // A fresh directory under the system's temp dir, removed with everything in it at scope exit.
 struct TempDir {

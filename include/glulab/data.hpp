@@ -36,8 +36,8 @@ void append_utf8(std::string& out, char32_t cp);
 std::string describe_code_point(char32_t cp);
 // The whole file as bytes; a missing or unreadable file throws, naming the path.
 std::string read_text_file(const std::string& path);
-// Write `text` to `path` through a temporary file and a rename, so a crash never leaves half a
-// file; throws naming the path when it cannot.
+// Write `text` to `path` atomically (platform/files.hpp → write_file_atomic: a temporary file,
+// fsync, a rename), so a crash never leaves half a file; throws naming the path when it cannot.
 void write_text_file(const std::string& path, const std::string& text);
 
 // Vocab

@@ -192,8 +192,6 @@ std::string_view param_component(std::string_view name);
 ParamTable param_table(const ParamStore& ps);
 // name, shape, count per row, then the component totals with their share of the total.
 std::string format_param_table(const ParamTable& table);
-// 812416 -> "812,416", for the tables people read.
-std::string with_commas(int64_t n);
 
 // Transformer
 // -----------

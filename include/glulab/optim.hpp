@@ -45,6 +45,10 @@ struct OptimConfig {
     void validate() const;
 };
 
+// The warmup a run gets when none is asked for: 100 steps, or a tenth of a shorter run
+// (default_warmup(2000) = 100, default_warmup(40) = 4).
+int default_warmup(int steps);
+
 // The learning rate of step `step` (0-based): linear warmup, then cosine decay (optim.cpp).
 float learning_rate(const OptimConfig& cfg, int step);
 

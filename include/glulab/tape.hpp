@@ -81,7 +81,8 @@ public:
 
 private:
     friend class NoGrad;
-    OpTime& op_time(const char* op);
+    OpTime& op_time(const char* op);  // tape_inspect.cpp
+    static double now_s();             // steady clock, seconds
     Arena arena_;
     std::vector<Node> nodes_;
     bool recording_ = true;

@@ -4,12 +4,14 @@
 //   config.json            everything needed to repeat (or resume) the run
 //   metrics.csv            one row per evaluation: step, train_loss, val_loss, lr, grad_norm,
 //                          tokens_per_s, elapsed_s
-//   gates.csv              gated FFN kinds only: per evaluation and layer, how the gate acts
-//                          (gates.hpp)
+//   gates.csv              gated FFN kinds only: per evaluation and layer, how the gate acts;
+//                          written by the experiment layer through on_val_forward and on_eval
+//                          (experiment/gates.hpp → with_gate_telemetry)
 //   model.safetensors      the weights and the vocabulary (checkpoint.hpp)
 //   optimizer.safetensors  AdamW's state and the step count
 //   summary.json           final and best losses, speed, parameter counts
-// A checkpoint is written at every evaluation and when the run is interrupted (Ctrl-C), so
+// A checkpoint is written at every evaluation and when the run is interrupted (Ctrl-C or
+// SIGTERM: one stop request, polled after every step, stop.hpp), so
 // `--resume DIR` continues from there and gives the same losses as a run never interrupted:
 // the batches come from the same seeded sampler, fast-forwarded to the resumed step.
 // `stop_after` interrupts a run on purpose, through the same path as Ctrl-C, so a test can
@@ -19,7 +21,6 @@
 #pragma once
 
 #include "glulab/data.hpp"
-#include "glulab/gates.hpp"
 #include "glulab/model.hpp"
 #include "glulab/optim.hpp"
 
@@ -67,13 +68,17 @@ struct EvalReport {
 struct TrainCallbacks {
     std::function<void(const Transformer&)> on_start;  // the model is built, before step 1
     std::function<void(const StepReport&)> on_step;  // after every step
-    std::function<void(const EvalReport&)> on_eval;  // after every evaluation
+    std::function<void(const EvalReport&)> on_eval;  // after every evaluation (and its checkpoint)
+    // During an evaluation, after the forward of each validation batch, before the tape is reset:
+    // the model's activations of that batch can be read (the gate telemetry does).
+    std::function<void(const Transformer&)> on_val_forward;
 };
 
 struct TrainSummary {
     int steps_done = 0;
     bool interrupted = false;   // stopped by Ctrl-C or stop_after (checkpoint saved)
     float final_train_loss = 0, final_val_loss = 0, best_val_loss = 0;
+    int best_val_step = 0;      // the step of the evaluation with best_val_loss
     double ms_per_step = 0;     // training steps only, evaluations excluded
     double tokens_per_s = 0;
     int d_ff = 0;
@@ -91,8 +96,9 @@ TrainSummary read_run_summary(const std::string& dir);
 // The config of the run saved in `dir` (its config.json).
 TrainConfig load_train_config(const std::string& dir);
 
-// Mean loss of `model` over a fixed set of batches, without recording (NoGrad); with `gates`,
-// also collects the gate telemetry of every batch.
-float evaluate(Transformer& model, Tape& tape, const EvalBatches& batches, GateStats* gates = nullptr);
+// Mean loss of `model` over a fixed set of batches, without recording (NoGrad); `after_forward`,
+// if given, is called after each batch's forward, before the tape is reset.
+float evaluate(Transformer& model, Tape& tape, const EvalBatches& batches,
+               const std::function<void(const Transformer&)>& after_forward = {});
 
 }  // namespace glulab

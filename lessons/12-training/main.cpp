@@ -6,6 +6,7 @@
 // validation split (the last 10%) is sentences the model never trains on, from the same grammar.
 #include "glulab/platform/blas.hpp"
 #include "glulab/checkpoint.hpp"
+#include "glulab/experiment/gates.hpp"
 #include "glulab/inference.hpp"
 #include "glulab/trainer.hpp"
 
@@ -83,7 +84,8 @@ int main(int argc, char** argv) {
                    r.step, r.train_loss, r.val_loss, r.lr, r.grad_norm, r.tokens_per_s, r.elapsed_s);
     };
     fmt::print("\nrun A: 150 steps\n");
-    const TrainSummary a = train_run(cfg, (dir / "a").string(), false, false, cb);
+    // with_gate_telemetry adds gates.csv (lesson 13), the experiment layer's view of the run.
+    const TrainSummary a = train_run(cfg, (dir / "a").string(), false, false, with_gate_telemetry((dir / "a").string(), cb));
 
     // 3. Run B: the same, but "Ctrl-C" at step 120 (we raise SIGINT ourselves), then --resume.
     fmt::print("\nrun B: interrupted at step 120, then resumed\n");

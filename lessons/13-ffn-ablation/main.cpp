@@ -11,7 +11,7 @@
 // 4. the histogram of act(gate) at the end of one run.
 //
 // `build/glulab compare --ffn relu,gelu,swiglu --seeds 3 --steps 2000` is the full-size version.
-#include "glulab/gates.hpp"
+#include "glulab/experiment/gates.hpp"
 #include "glulab/trainer.hpp"
 
 #include <fmt/format.h>
@@ -69,7 +69,8 @@ Run train_one(const fs::path& text_file, const fs::path& root, FfnKind kind, uin
     cfg.seed = seed;
     cfg.threads = 1;  // a model this small is fastest on one thread (lesson 14 says why)
     const fs::path dir = root / fmt::format("{}-s{}", ffn_kind_name(kind), seed);
-    return {kind, seed, train_run(cfg, dir.string(), /*resume=*/false, /*force=*/true), dir};
+    return {kind, seed,
+            train_run(cfg, dir.string(), /*resume=*/false, /*force=*/true, with_gate_telemetry(dir.string())), dir};
 }
 
 // gates.csv rows: step,layer,near_zero,mean,bin0..bin19 (GateStats::csv_header).

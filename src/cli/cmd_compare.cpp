@@ -7,6 +7,7 @@
 // Lesson 13 · the FFN ablation
 #include "commands.hpp"
 #include "flags.hpp"
+#include "progress.hpp"
 
 #include "glulab/experiment/compare.hpp"
 #include "glulab/checkpoint.hpp"
@@ -57,17 +58,10 @@ public:
     }
     void step(const RunInfo& i, const StepReport& r) {
         steps_trained_++;
-        if (!tty_) return;
         const double elapsed = std::chrono::duration<double>(clock::now() - t0_).count();
         const long remaining = (r.steps - r.step) + static_cast<long>(r.steps) * (i.count - i.index - 1);
         const double eta = elapsed / static_cast<double>(steps_trained_) * static_cast<double>(remaining);
-        const int width = 20;
-        const int filled = r.steps ? width * r.step / r.steps : width;
-        fmt::print("\r{} step {:>5}/{} [{}{}] loss {:.4f}  comparison ETA {:<8}", tag(i), r.step, r.steps,
-                   std::string(static_cast<size_t>(filled), '='), std::string(static_cast<size_t>(width - filled), ' '),
-                   r.loss, duration(eta));
-        std::fflush(stdout);
-        bar_shown_ = true;
+        display_.bar(tag(i) + " ", r, fmt::format("  comparison ETA {:<8}", duration(eta)));
     }
     void eval(const RunInfo& i, const EvalReport& r) {
         line(fmt::format("{} step {:>5}  train {:.4f}  val {:.4f}  {:.0f} tok/s", tag(i), r.step, r.train_loss,
@@ -78,7 +72,7 @@ public:
         line(fmt::format("{} done: val {:.4f} (best {:.4f}), {:.1f} ms/step", tag(i), s.final_val_loss,
                          s.best_val_loss, s.ms_per_step));
     }
-    void finish() { clear_bar(); }
+    void finish() { display_.finish(); }
 
 private:
     using clock = std::chrono::steady_clock;
@@ -86,24 +80,16 @@ private:
     static std::string tag(const RunInfo& i) {
         return fmt::format("[{}/{}] {} s{}", i.index + 1, i.count, ffn_kind_name(i.kind), i.seed);
     }
-    void clear_bar() {
-        if (bar_shown_) fmt::print("\r\033[K");
-        bar_shown_ = false;
-    }
-    void line(const std::string& text) {
-        clear_bar();
-        fmt::print("{}\n", text);
-        std::fflush(stdout);
-    }
+    void line(const std::string& text) { display_.line(text); }
 
-    bool tty_ = ProgressDisplay::on_terminal();
-    bool bar_shown_ = false;
+    ProgressDisplay display_;
     bool started_ = false;
     clock::time_point t0_;
     long steps_trained_ = 0;  // in this session
 };
 
 void run(CompareArgs& a, const CLI::App& cmd) {
+    apply_train_defaults(cmd, a.cfg);
     // Check everything that can be checked before the data is read and a model is built.
     CompareConfig cfg{.base = a.cfg, .kinds = parse_ffn_list(a.ffn), .seeds = a.seeds,
                       .match = parse_match(a.match), .out = a.out, .force = a.force};

@@ -3,6 +3,7 @@
 // Lesson 12 · training
 #include "commands.hpp"
 #include "flags.hpp"
+#include "progress.hpp"
 
 #include "glulab/checkpoint.hpp"
 #include "glulab/inference.hpp"

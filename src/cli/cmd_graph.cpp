@@ -19,6 +19,7 @@
 
 #include "glulab/model.hpp"
 #include "glulab/optim.hpp"
+#include "glulab/platform/files.hpp"
 #include "glulab/tape.hpp"
 
 #include <CLI/CLI.hpp>
@@ -90,11 +91,7 @@ void run(GraphArgs& a) {
             fmt::print("  it took {} more of the arena\n", describe_floats(after - forward_floats));
     }
     if (!a.dot.empty()) {
-        std::ofstream out(a.dot, std::ios::binary | std::ios::trunc);
-        GLULAB_CHECK(out.good(), "is the directory writable?", "cannot write '{}'", a.dot);
-        out << tape.dot();
-        out.close();
-        GLULAB_CHECK(out.good(), "is the disk full?", "error while writing '{}'", a.dot);
+        write_file_atomic(a.dot, tape.dot());
         fmt::print("wrote {}: draw it with `dot -Tpng {} -o graph.png`\n", a.dot, a.dot);
     }
 }

@@ -3,9 +3,11 @@
 // Lesson 12 · training
 #include "commands.hpp"
 #include "flags.hpp"
+#include "progress.hpp"
 
 #include "glulab/data_parallel.hpp"
 #include "glulab/platform/dist.hpp"
+#include "glulab/experiment/gates.hpp"
 #include "glulab/trainer.hpp"
 
 #include <CLI/CLI.hpp>
@@ -51,24 +53,19 @@ void print_optimizer_memory(const Transformer& model, bool sharded) {
 }
 
 // given_config_flags without --stop-after, which (like --threads) belongs to this invocation.
-std::string given_run_flags(const CLI::App& cmd) {
-    std::string given = given_config_flags(cmd), kept;
-    for (size_t at = 0; at < given.size();) {
-        size_t end = std::min(given.find(", ", at), given.size());
-        std::string name = given.substr(at, end - at);
-        if (name != "--stop-after") kept += (kept.empty() ? "" : ", ") + name;
-        at = end + 2;
-    }
-    return kept;
+std::vector<std::string> given_run_flags(const CLI::App& cmd) {
+    std::vector<std::string> given = given_config_flags(cmd);
+    std::erase(given, "--stop-after");
+    return given;
 }
 
 void run(TrainArgs& a, const CLI::App& cmd) {
     std::string dir = a.resume.empty() ? a.out : a.resume;
     if (!a.resume.empty()) {
-        const std::string given = given_run_flags(cmd);
+        const std::vector<std::string> given = given_run_flags(cmd);
         GLULAB_CHECK(given.empty(),
                      "a resumed run keeps its config.json; only --threads and --stop-after may change",
-                     "--resume cannot be combined with {}", given);
+                     "--resume cannot be combined with {}", fmt::join(given, ", "));
         TrainConfig saved = load_train_config(a.resume);
         saved.threads = a.cfg.threads;
         saved.stop_after = a.cfg.stop_after;
@@ -76,6 +73,7 @@ void run(TrainArgs& a, const CLI::App& cmd) {
         a.cfg = saved;
     } else {
         a.cfg.model.ffn = parse_ffn_kind(a.ffn);
+        apply_train_defaults(cmd, a.cfg);
         if (dir.empty()) dir = fmt::format("runs/{}-{}", a.ffn, a.cfg.seed);
     }
     // Check everything that can be checked before the data is read and the model is built.
@@ -94,7 +92,7 @@ void run(TrainArgs& a, const CLI::App& cmd) {
     };
     cb.on_step = [&](const StepReport& r) { progress.step(r); };
     cb.on_eval = [&](const EvalReport& r) { progress.eval(r); };
-    TrainSummary s = train_run(a.cfg, dir, !a.resume.empty(), a.force, cb);
+    TrainSummary s = train_run(a.cfg, dir, !a.resume.empty(), a.force, with_gate_telemetry(dir, cb));
     progress.finish();
     if (s.interrupted) {
         fmt::print("interrupted at step {}: checkpoint saved; continue with `glulab train --resume {}`\n",

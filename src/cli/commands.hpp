@@ -38,6 +38,5 @@ void add_reference_command(CLI::App& app);  // cmd_reference.cpp: numbers for th
 void add_compare_command(CLI::App& app);    // cmd_compare.cpp: every FFN kind x every seed, table, verdict, plots
 void add_plot_command(CLI::App& app);       // cmd_plot.cpp: loss and gate plots of existing runs
 void add_graph_command(CLI::App& app);      // cmd_graph.cpp: the tape of one forward pass, as text or DOT
-// Still to come: add_compare_command (cmd_compare.cpp), add_plot_command (cmd_plot.cpp).
 
 }  // namespace glulab

@@ -1,4 +1,4 @@
-// flags.cpp — shared flags and the training progress display (see flags.hpp).
+// flags.cpp — shared flags (see flags.hpp).
 //
 // Lesson 12 · training
 #include "flags.hpp"
@@ -6,10 +6,6 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include <unistd.h>
-
-#include <cstdio>
-#include <string_view>
 
 namespace glulab {
 
@@ -35,7 +31,8 @@ void add_train_flags(CLI::App& cmd, TrainConfig& c) {
     cmd.add_option("--lr", c.optim.lr, "peak learning rate")->check(CLI::PositiveNumber)->capture_default_str();
     cmd.add_option("--min-lr", c.optim.min_lr, "learning rate at the last step")
         ->check(CLI::NonNegativeNumber)->capture_default_str();
-    cmd.add_option("--warmup", c.optim.warmup, "steps of linear warmup")->check(CLI::NonNegativeNumber)->capture_default_str();
+    cmd.add_option("--warmup", c.optim.warmup, "steps of linear warmup (default: 100, or a tenth of a shorter run)")
+        ->check(CLI::NonNegativeNumber);
     cmd.add_option("--weight-decay", c.optim.weight_decay, "AdamW decoupled weight decay (matrices only)")
         ->check(CLI::NonNegativeNumber)->capture_default_str();
     cmd.add_option("--clip", c.optim.clip, "global gradient-norm clip (0: off)")
@@ -49,80 +46,19 @@ void add_train_flags(CLI::App& cmd, TrainConfig& c) {
         ->capture_default_str();
 }
 
-std::string given_config_flags(const CLI::App& cmd) {
-    std::string given;
+void apply_train_defaults(const CLI::App& cmd, TrainConfig& c) {
+    if (cmd.count("--warmup") == 0) c.optim.warmup = default_warmup(c.optim.steps);
+}
+
+std::vector<std::string> given_config_flags(const CLI::App& cmd) {
+    std::vector<std::string> given;
     for (const CLI::Option* opt : cmd.get_options()) {
         const std::string name = opt->get_name();
         if (opt->count() > 0 && name != "--threads" && name != "--resume" && name != "--help" &&
             name != "--out" && name != "--force" && name != "--shard-optimizer")
-            given += (given.empty() ? "" : ", ") + name;
+            given.push_back(name);
     }
     return given;
-}
-
-// ProgressDisplay
-// ---------------
-
-ProgressDisplay::ProgressDisplay(std::string label) : label_(std::move(label)), tty_(on_terminal()) {}
-
-bool ProgressDisplay::on_terminal() { return isatty(fileno(stdout)) != 0; }
-
-std::string duration(double s) {
-    const int t = static_cast<int>(s + 0.5);
-    return t >= 3600 ? fmt::format("{}h{:02}m", t / 3600, t / 60 % 60)
-           : t >= 60 ? fmt::format("{}m{:02}s", t / 60, t % 60)
-                     : fmt::format("{}s", t);
-}
-
-namespace {
-// "[======      ]", done of total.
-std::string progress_bar(int64_t done, int64_t total) {
-    const int64_t width = 24;
-    const int64_t filled = total > 0 ? width * done / total : width;
-    return "[" + std::string(static_cast<size_t>(filled), '=') +
-           std::string(static_cast<size_t>(width - filled), ' ') + "]";
-}
-}  // namespace
-
-void ProgressDisplay::step(const StepReport& r) {
-    if (!tty_) return;  // plain output: one line per evaluation only
-    const double eta = r.tokens_per_s > 0 && r.step > 0 ? r.elapsed_s / r.step * (r.steps - r.step) : 0;
-    fmt::print("\r{}step {:>5}/{} {} loss {:.4f} lr {:.2e} {:>7.0f} tok/s ETA {:<7}", label_,
-               r.step, r.steps, progress_bar(r.step, r.steps), r.loss, r.lr, r.tokens_per_s,
-               duration(eta));
-    std::fflush(stdout);
-    bar_shown_ = true;
-}
-
-void ProgressDisplay::eval(const EvalReport& r) {
-    if (bar_shown_) fmt::print("\r\033[K");
-    fmt::print("{}step {:>5}  train {:.4f}  val {:.4f}  lr {:.2e}  grad norm {:.3f}  {:.0f} tok/s  {}\n",
-               label_, r.step, r.train_loss, r.val_loss, r.lr, r.grad_norm, r.tokens_per_s,
-               duration(r.elapsed_s));
-    std::fflush(stdout);
-    bar_shown_ = false;
-}
-
-void ProgressDisplay::count(std::string_view units, int64_t done, int64_t total, double elapsed_s) {
-    const double eta = done > 0 ? elapsed_s / static_cast<double>(done) * static_cast<double>(total - done) : 0;
-    if (tty_) {
-        fmt::print("\r{}{} {:>8}/{} {} ETA {:<7}", label_, units, done, total, progress_bar(done, total),
-                   duration(eta));
-        bar_shown_ = true;
-    } else {
-        const int64_t tenths = total > 0 ? 10 * done / total : 10;  // a line each time it grows
-        if (tenths <= tenths_shown_) return;
-        tenths_shown_ = tenths;
-        fmt::print("{}{} {}/{} ({:.0f}%)  {}  ETA {}\n", label_, units, done, total,
-                   100.0 * static_cast<double>(done) / static_cast<double>(total), duration(elapsed_s),
-                   duration(eta));
-    }
-    std::fflush(stdout);
-}
-
-void ProgressDisplay::finish() {
-    if (bar_shown_) fmt::print("\n");
-    bar_shown_ = false;
 }
 
 }  // namespace glulab

@@ -1,5 +1,4 @@
-// flags.hpp — command-line flags shared by several commands (train, compare, bench, params),
-// and the progress display of training.
+// flags.hpp — command-line flags shared by several commands (train, compare, bench, params).
 //
 // Lesson 12 · training
 #pragma once
@@ -8,7 +7,7 @@
 
 #include <cstdint>
 #include <string>
-#include <string_view>
+#include <vector>
 
 namespace CLI {
 class App;
@@ -22,30 +21,11 @@ void add_model_flags(CLI::App& cmd, ModelConfig& model);
 // --data --batch --steps --lr --min-lr --warmup --weight-decay --clip --seed --eval-every
 // --eval-batches --threads, plus the model flags.
 void add_train_flags(CLI::App& cmd, TrainConfig& cfg);
-// The names of the train flags given explicitly on this command line (for --resume, which
-// takes them from the run's config.json instead).
-std::string given_config_flags(const CLI::App& cmd);
-
-// Seconds as people read them: "42s", "3m07s", "1h05m".
-std::string duration(double s);
-
-// Progress of a run: a redrawn bar on a terminal, plain lines otherwise.
-class ProgressDisplay {
-public:
-    explicit ProgressDisplay(std::string label = "");
-    void step(const StepReport& r);
-    void eval(const EvalReport& r);
-    // Progress of other long work counted in units, e.g. ("windows", 1200, 9000, 41.5): the bar
-    // on a terminal, a plain line at every tenth of the total otherwise.
-    void count(std::string_view units, int64_t done, int64_t total, double elapsed_s);
-    void finish();
-    static bool on_terminal();
-
-private:
-    std::string label_;
-    bool tty_;
-    bool bar_shown_ = false;
-    int64_t tenths_shown_ = 0;  // count(): tenths of the total already printed as plain lines
-};
+// What add_train_flags leaves to the run when a flag is not given: the warmup follows --steps
+// (optim.hpp → default_warmup). Call it once the command line is parsed.
+void apply_train_defaults(const CLI::App& cmd, TrainConfig& cfg);
+// The names of the train flags given explicitly on this command line, e.g. {"--layers",
+// "--lr"} (for --resume, which takes them from the run's config.json instead).
+std::vector<std::string> given_config_flags(const CLI::App& cmd);
 
 }  // namespace glulab

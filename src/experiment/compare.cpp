@@ -4,15 +4,16 @@
 #include "glulab/experiment/compare.hpp"
 
 #include "glulab/check.hpp"
+#include "glulab/experiment/gates.hpp"
+#include "glulab/format.hpp"
 #include "glulab/platform/dist.hpp"
+#include "glulab/stop.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
-#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -132,19 +133,6 @@ bool has_checkpoint(const fs::path& dir) {
            fs::exists(dir / "optimizer.safetensors");
 }
 
-// Ctrl-C between two runs (or before a run has installed its own handler) lands here. The
-// next run then hands it on to train_run's handler by raising SIGINT at its first step, so the
-// run stops with its checkpoint saved, as if Ctrl-C had come a moment later.
-std::atomic<bool> g_stop{false};
-extern "C" void on_compare_sigint(int) { g_stop = true; }
-
-struct CompareSigintScope {
-    using Handler = void (*)(int);
-    Handler before;
-    CompareSigintScope() : before(std::signal(SIGINT, on_compare_sigint)) { g_stop = false; }
-    ~CompareSigintScope() { std::signal(SIGINT, before); }
-};
-
 std::string join(const std::vector<std::string>& parts, const std::string& sep) {
     std::string out;
     for (size_t i = 0; i < parts.size(); i++) out += (i ? sep : "") + parts[i];
@@ -242,11 +230,11 @@ CompareResult run_compare(const CompareConfig& cfg, const CompareCallbacks& call
         }
 
     CompareResult result;
-    CompareSigintScope sigint;
+    StopOnSignal stop_on_signal;  // one request for the whole grid; each train_run polls it (stop.hpp)
     const int ranks = dist_size(), rank = dist_rank();
     for (const RunInfo& info : plan) {
         if (info.index % ranks != rank) continue;  // under mpirun: rank r trains runs r, r + N, ...
-        if (g_stop) {
+        if (stop_requested()) {
             result.interrupted = true;
             break;
         }
@@ -261,14 +249,14 @@ CompareResult run_compare(const CompareConfig& cfg, const CompareCallbacks& call
             if (info.action == RunAction::train) fs::remove_all(info.dir);
             TrainCallbacks tc;
             tc.on_step = [&](const StepReport& s) {
-                if (g_stop) std::raise(SIGINT);  // now train_run's handler: stop after this step
                 if (callbacks.on_step) callbacks.on_step(info, s);
             };
             tc.on_eval = [&](const EvalReport& e) {
                 if (callbacks.on_eval) callbacks.on_eval(info, e);
             };
             DistSolo alone;  // each rank trains its runs by itself, with its share of the cores
-            r.summary = train_run(run_cfg, info.dir, info.action == RunAction::resume, false, tc);
+            r.summary = train_run(run_cfg, info.dir, info.action == RunAction::resume, false,
+                                  with_gate_telemetry(info.dir, tc));
             result.runs_trained++;
             if (r.summary.interrupted) {
                 result.interrupted = true;

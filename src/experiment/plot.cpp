@@ -5,9 +5,9 @@
 #include "glulab/experiment/plot.hpp"
 
 #include "glulab/check.hpp"
+#include "glulab/platform/files.hpp"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <fcntl.h>
 #include <spawn.h>
@@ -371,23 +371,27 @@ void draw_gnuplot(const std::vector<Chart>& panels, const std::string& base, con
         }
     const std::string body = gnuplot_body(panels);
     gp += "\nset grid\nset style fill transparent solid 0.18 noborder\n";
-    gp += fmt::format("if (strstrt(GPVAL_TERMINALS, \"pngcairo\") > 0) {{\n"
+    // The script kept for the user writes NAME.png and NAME.svg; the one glulab runs writes them
+    // as .tmp files, put in place atomically once gnuplot has succeeded.
+    const auto outputs = [&](const std::string& suffix) {
+        return fmt::format("if (strstrt(GPVAL_TERMINALS, \"pngcairo\") > 0) {{\n"
                       "    set terminal pngcairo noenhanced size {0},{1} font \"sans,11\"\n"
                       "}} else {{\n"
                       "    set terminal png truecolor noenhanced size {0},{1}\n"
                       "}}\n"
-                      "set output {2}\n{3}\n",
-                      width, height, quoted(name + ".png"), body);
-    gp += fmt::format("set terminal svg noenhanced size {},{} font \"sans,11\" background \"white\"\n"
-                      "set output {}\n{}unset output\n",
-                      width, height, quoted(name + ".svg"), body);
+                      "set output {2}\n{3}\n"
+                      "set terminal svg noenhanced size {0},{1} font \"sans,11\" background \"white\"\n"
+                      "set output {4}\n{3}unset output\n",
+                      width, height, quoted(name + ".png" + suffix), body, quoted(name + ".svg" + suffix));
+    };
     fs::create_directories(dir);
-    {
-        std::ofstream out(dir / (name + ".gp"), std::ios::binary | std::ios::trunc);
-        GLULAB_CHECK(out.good(), "is the directory writable?", "cannot write {}", (dir / (name + ".gp")).string());
-        out << gp;
-    }
-    run_gnuplot(gnuplot, dir, name + ".gp");
+    write_file_atomic((dir / (name + ".gp")).string(), gp + outputs(""));
+    const std::string run_script = name + ".gp.run";  // the same with .tmp outputs, removed after
+    write_file_atomic((dir / run_script).string(), gp + outputs(".tmp"));
+    run_gnuplot(gnuplot, dir, run_script);
+    fs::remove(dir / run_script);
+    for (const char* ext : {".png", ".svg"})
+        replace_file_atomic((dir / (name + ext + ".tmp")).string(), (dir / (name + ext)).string());
 }
 
 // write_plots

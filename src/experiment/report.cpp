@@ -2,6 +2,8 @@
 //
 // Lesson 13 · the FFN ablation
 #include "glulab/experiment/report.hpp"
+#include "glulab/format.hpp"
+#include "glulab/platform/files.hpp"
 
 #include "glulab/platform/blas.hpp"
 #include "glulab/experiment/plot.hpp"
@@ -244,9 +246,7 @@ std::vector<std::string> write_results_page(const std::string& page, const Compa
         "runs (`--seeds 5 --steps 5000`), not as a refutation.\n",
         double(result.kinds.front().total_params) / 1e6, b.optim.steps, b.batch * b.model.ctx, chars / 1e6);
 
-    std::ofstream out(page_path);
-    GLULAB_CHECK(out.good(), "is the folder writable?", "cannot write {}", page);
-    out << md;
+    write_file_atomic(page_path.string(), md);
     written.insert(written.begin(), page);
     return written;
 }

@@ -5,6 +5,7 @@
 //
 // Lesson 11 · the transformer block and the model
 #include "glulab/model.hpp"
+#include "glulab/format.hpp"
 
 #include <algorithm>
 
@@ -19,15 +20,6 @@ bool contains(std::string_view s, std::string_view part) { return s.find(part) !
 
 // The component is read off the dotted name. Norms are tested first, since "attn_norm" and
 // "ffn_norm" also begin with "attn" and "ffn".
-std::string with_commas(int64_t n) {
-    std::string digits = fmt::format("{}", n < 0 ? -n : n), s;
-    for (size_t i = 0; i < digits.size(); i++) {
-        if (i && (digits.size() - i) % 3 == 0) s += ',';
-        s += digits[i];
-    }
-    return n < 0 ? "-" + s : s;
-}
-
 std::string_view param_component(std::string_view name) {
     if (contains(name, "norm")) return "norms";
     if (name.starts_with("wte.") || name.starts_with("wpe.")) return "embeddings";

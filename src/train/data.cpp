@@ -5,6 +5,7 @@
 //
 // Lesson 12 · training
 #include "glulab/data.hpp"
+#include "glulab/platform/files.hpp"
 
 #include "glulab/check.hpp"
 
@@ -109,16 +110,7 @@ std::string read_text_file(const std::string& path) {
     return std::move(bytes).str();
 }
 
-void write_text_file(const std::string& path, const std::string& text) {
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        GLULAB_CHECK(out.good(), "is the directory writable?", "cannot write '{}'", tmp);
-        out << text;
-        GLULAB_CHECK(out.good(), "is the disk full?", "error while writing '{}'", tmp);
-    }
-    std::filesystem::rename(tmp, path);
-}
+void write_text_file(const std::string& path, const std::string& text) { write_file_atomic(path, text); }
 
 // Vocab
 // -----

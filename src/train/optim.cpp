@@ -35,6 +35,8 @@ void OptimConfig::validate() const {
 
 // learning_rate
 // -------------
+int default_warmup(int steps) { return std::min(OptimConfig{}.warmup, steps / 10); }
+
 // With s the 0-based step, W = warmup, S = steps, p = (s - W) / (S - 1 - W):
 //
 //     s < W:    lr(s) = lr * (s + 1) / W                                  linear warmup from lr / W

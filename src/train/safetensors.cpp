@@ -11,8 +11,9 @@
 // Lesson 12 · training
 #include "glulab/safetensors.hpp"
 
+#include "glulab/platform/files.hpp"
+
 #include <nlohmann/json.hpp>
-#include <unistd.h>  // fsync
 
 #include <algorithm>
 #include <bit>
@@ -112,28 +113,12 @@ void safetensors_write(const std::string& path, const std::vector<SafetensorsEnt
     for (int i = 0; i < 8; i++)
         length[i] = static_cast<unsigned char>(static_cast<uint64_t>(header.size()) >> (8 * i));
 
-    const std::string tmp = path + ".tmp";
-    std::FILE* f = std::fopen(tmp.c_str(), "wb");
-    GLULAB_CHECK(f, "does the directory exist, and may glulab write there?",
-                 "cannot create {}: {}", tmp, std::strerror(errno));
-    bool ok = put(f, length, 8) && put(f, header.data(), header.size());
-    for (const SafetensorsEntry& t : tensors)
-        ok = ok && put(f, t.data, static_cast<size_t>(t.shape.numel()) * dtype_size(t.dtype));
-    // fflush hands the bytes to the OS, fsync makes the OS put them on disk: only then is the
-    // rename below safe against a power cut as well as against a crash of glulab.
-    ok = ok && std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
-    int err = errno;
-    ok = (std::fclose(f) == 0) && ok;
-    if (!ok) {
-        std::remove(tmp.c_str());
-        GLULAB_CHECK(false, "is the disk full?", "could not write {}: {}", tmp, std::strerror(err));
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);  // atomic on POSIX: replaces any old `path`
-    if (ec) {
-        std::remove(tmp.c_str());
-        GLULAB_CHECK(false, "", "could not rename {} to {}: {}", tmp, path, ec.message());
-    }
+    write_file_atomic(path, [&](std::FILE* f) {
+        bool ok = put(f, length, 8) && put(f, header.data(), header.size());
+        for (const SafetensorsEntry& t : tensors)
+            ok = ok && put(f, t.data, static_cast<size_t>(t.shape.numel()) * dtype_size(t.dtype));
+        return ok;
+    });
 }
 
 // Reading

@@ -6,18 +6,16 @@
 #include "glulab/checkpoint.hpp"
 #include "glulab/data.hpp"
 #include "glulab/data_parallel.hpp"
-#include "glulab/gates.hpp"
-#include "glulab/platform/threads.hpp"
 #include "glulab/platform/dist.hpp"
+#include "glulab/platform/threads.hpp"
 #include "glulab/rng.hpp"
+#include "glulab/stop.hpp"
 #include "glulab/tape.hpp"
 
 #include <nlohmann/json.hpp>
 #include <omp.h>
 
-#include <atomic>
 #include <chrono>
-#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -26,6 +24,9 @@ namespace glulab {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+
+// config.json's "optim": every field of OptimConfig, by its own name, from this one list.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(OptimConfig, lr, min_lr, warmup, steps, beta1, beta2, eps, weight_decay, clip)
 
 // Configuration
 // -------------
@@ -41,13 +42,10 @@ void TrainConfig::validate() const {
 }
 
 std::string train_config_to_json(const TrainConfig& c) {
-    const OptimConfig& o = c.optim;
     json j = {{"format", "glulab-run-1"},
               {"data", c.data},
               {"model", json::parse(model_config_to_json(c.model))},
-              {"optim", {{"lr", o.lr}, {"min_lr", o.min_lr}, {"warmup", o.warmup},
-                         {"steps", o.steps}, {"beta1", o.beta1}, {"beta2", o.beta2},
-                         {"eps", o.eps}, {"weight_decay", o.weight_decay}, {"clip", o.clip}}},
+              {"optim", c.optim},
               {"batch", c.batch},
               {"eval_every", c.eval_every},
               {"eval_batches", c.eval_batches},
@@ -63,11 +61,7 @@ TrainConfig train_config_from_json(const std::string& text) {
         TrainConfig c;
         c.data = j.at("data").get<std::string>();
         c.model = model_config_from_json(j.at("model").dump());
-        const json& o = j.at("optim");
-        c.optim = OptimConfig{.lr = o.at("lr"), .min_lr = o.at("min_lr"), .warmup = o.at("warmup"),
-                              .steps = o.at("steps"), .beta1 = o.at("beta1"), .beta2 = o.at("beta2"),
-                              .eps = o.at("eps"), .weight_decay = o.at("weight_decay"),
-                              .clip = o.at("clip")};
+        c.optim = j.at("optim").get<OptimConfig>();
         c.batch = j.at("batch");
         c.eval_every = j.at("eval_every");
         c.eval_batches = j.at("eval_batches");
@@ -82,23 +76,12 @@ TrainConfig train_config_from_json(const std::string& text) {
 
 namespace {
 
-// Ctrl-C asks the loop to stop after the current step; the loop saves a checkpoint and returns.
-std::atomic<bool> g_interrupted{false};
-extern "C" void on_sigint(int) { g_interrupted = true; }
-
 // --threads applies to this run only: the caller's OpenMP thread count comes back afterwards.
 // 0 measures what is faster on the machine as it is now (platform/threads.hpp).
 struct ThreadsScope {
     int before = omp_get_max_threads();
     explicit ThreadsScope(int threads) { omp_set_num_threads(choose_threads(threads)); }
     ~ThreadsScope() { omp_set_num_threads(before); }
-};
-
-struct SigintScope {
-    using Handler = void (*)(int);
-    Handler before;
-    SigintScope() : before(std::signal(SIGINT, on_sigint)) { g_interrupted = false; }
-    ~SigintScope() { std::signal(SIGINT, before); }
 };
 
 const char* kMetricsHeader = "step,train_loss,val_loss,lr,grad_norm,tokens_per_s,elapsed_s\n";
@@ -116,6 +99,40 @@ std::string csv_up_to(const fs::path& path, const std::string& header, int step)
     return kept;
 }
 
+// The summary's losses and speed from metrics.csv (header first), so that a resumed run's
+// summary covers the whole run: the final losses are the last evaluation's, the best val loss
+// the lowest of all, and the training time the sum over evaluations of (steps since the
+// previous one) / (their rate): each row's tokens_per_s is measured over the steps since the
+// previous evaluation (after a resume, over the steps since the resume; those before it are
+// taken at the same rate).
+void summarize_metrics(const std::string& csv, int tokens_per_step, TrainSummary& s) {
+    std::istringstream in(csv);
+    std::string line;
+    std::getline(in, line);  // header
+    double seconds = 0;
+    int prev = 0;
+    s.best_val_loss = 1e30f;
+    while (std::getline(in, line)) {
+        if (line.empty()) continue;
+        std::istringstream cells(line);
+        std::string cell[6];
+        for (std::string& c : cell) std::getline(cells, c, ',');
+        const int step = std::stoi(cell[0]);
+        const float train = std::stof(cell[1]), val = std::stof(cell[2]);
+        const double tok_s = std::stod(cell[5]);
+        if (tok_s > 0) seconds += static_cast<double>(step - prev) * tokens_per_step / tok_s;
+        prev = step;
+        s.final_train_loss = train;
+        s.final_val_loss = val;
+        if (val < s.best_val_loss) {
+            s.best_val_loss = val;
+            s.best_val_step = step;
+        }
+    }
+    s.ms_per_step = prev > 0 ? 1e3 * seconds / prev : 0;
+    s.tokens_per_s = seconds > 0 ? static_cast<double>(prev) * tokens_per_step / seconds : 0;
+}
+
 }  // namespace
 
 TrainSummary read_run_summary(const std::string& dir) {
@@ -129,6 +146,7 @@ TrainSummary read_run_summary(const std::string& dir) {
         s.final_train_loss = j.at("final_train_loss");
         s.final_val_loss = j.at("final_val_loss");
         s.best_val_loss = j.at("best_val_loss");
+        s.best_val_step = j.value("best_val_step", 0);  // not in the summaries of older runs
         s.ms_per_step = j.at("ms_per_step");
         s.tokens_per_s = j.at("tokens_per_s");
         s.d_ff = j.at("d_ff");
@@ -148,7 +166,8 @@ TrainConfig load_train_config(const std::string& dir) {
     return train_config_from_json(read_text_file(path));
 }
 
-float evaluate(Transformer& model, Tape& tape, const EvalBatches& batches, GateStats* gates) {
+float evaluate(Transformer& model, Tape& tape, const EvalBatches& batches,
+               const std::function<void(const Transformer&)>& after_forward) {
     NoGrad off(tape);
     // Under mpirun each rank evaluates its rows of every batch (data_parallel.hpp).
     const BatchRows rows = batch_rows(batches.B());
@@ -158,10 +177,9 @@ float evaluate(Transformer& model, Tape& tape, const EvalBatches& batches, GateS
         tape.reset();
         total += model.loss(tape, batches.inputs(i) + first, batches.targets(i) + first, rows.count,
                             batches.T()).data[0];
-        if (gates) gates->observe(model);  // reads this forward's gate values before the reset
+        if (after_forward) after_forward(model);  // reads this forward's activations before the reset
     }
     tape.reset();
-    if (gates) gates->sum_over_ranks();
     return static_cast<float>(mean_over_ranks(total) / batches.count());
 }
 
@@ -189,10 +207,13 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
     const bool writer = dist_rank() == 0;          // only rank 0 writes the run directory
     GLULAB_CHECK(cfg.model.dropout == 0.0f || dist_size() == 1, "train with --dropout 0 under mpirun",
                  "--dropout {}: dropout masks are not split over ranks yet", cfg.model.dropout);
-    if (!resume)
-        GLULAB_CHECK(force || !fs::exists(dir / "config.json"),
-                     "pass --force to overwrite it, or --resume to continue it",
+    if (!resume && !force && fs::exists(dir)) {
+        GLULAB_CHECK(!fs::exists(dir / "config.json"), "pass --force to overwrite it, or --resume to continue it",
                      "{} already holds a run", out_dir);
+        GLULAB_CHECK(fs::is_directory(dir) && fs::is_empty(dir),
+                     "choose another --out, or pass --force to write the run into it anyway",
+                     "{} is not empty and is not a glulab run", out_dir);
+    }
     ThreadsScope threads(cfg.threads);
 
     Corpus corpus = load_corpus(cfg.data);
@@ -228,9 +249,6 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
         write_text_file(dir / "config.json", train_config_to_json(cfg));
     }
     std::string metrics = csv_up_to(dir / "metrics.csv", kMetricsHeader, start);
-    const bool gated = is_gated(cfg.model.ffn);
-    GateStats gates(gated ? cfg.model.layers : 0);
-    std::string gates_csv = csv_up_to(dir / "gates.csv", GateStats::csv_header(), start);
 
     const ParamTable table = model.param_table();
     TrainSummary sum;
@@ -245,12 +263,11 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
         save_model((dir / "model.safetensors").string(), model, corpus.vocab);
         save_optimizer((dir / "optimizer.safetensors").string(), params, step);
         write_text_file(dir / "metrics.csv", metrics);
-        if (gated) write_text_file(dir / "gates.csv", gates_csv);
     };
 
     if (callbacks.on_start) callbacks.on_start(model);
     Tape tape;
-    SigintScope sigint;
+    StopOnSignal stop_on_signal;  // Ctrl-C and SIGTERM: stop after the current step (stop.hpp)
     using clock = std::chrono::steady_clock;
     const auto t0 = clock::now();
     double train_seconds = 0, window_seconds = 0;
@@ -280,13 +297,10 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
 
         const bool last = step + 1 == cfg.optim.steps;
         if ((step + 1) % cfg.eval_every == 0 || last) {
-            gates.reset();
             EvalReport r{step + 1, evaluate(model, tape, train_eval),
-                         evaluate(model, tape, val_eval, gated ? &gates : nullptr),
-                         lr, norm, tok_s, elapsed};
+                         evaluate(model, tape, val_eval, callbacks.on_val_forward), lr, norm, tok_s, elapsed};
             metrics += fmt::format("{},{:.6f},{:.6f},{:.6g},{:.6g},{:.1f},{:.2f}\n", r.step, r.train_loss,
                                    r.val_loss, r.lr, r.grad_norm, r.tokens_per_s, r.elapsed_s);
-            if (gated) gates_csv += gates.csv_rows(r.step);
             sum.final_train_loss = r.train_loss;
             sum.final_val_loss = r.val_loss;
             sum.best_val_loss = std::min(sum.best_val_loss, r.val_loss);
@@ -297,19 +311,24 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
         }
         // Ctrl-C, or stop_after standing in for it: the same checkpoint, the same summary.
         // Rank 0 decides for all, so that every rank stops after the same step.
-        const bool interrupted = dist_broadcast_int(g_interrupted ? 1 : 0) != 0;
+        const bool interrupted = dist_broadcast_int(stop_requested() ? 1 : 0) != 0;
         if ((interrupted || step + 1 == cfg.stop_after) && !last) {
             save_checkpoint(step + 1);
             sum.interrupted = true;
             break;
         }
     }
-    const int ran = sum.steps_done - start;
-    sum.ms_per_step = ran > 0 ? 1e3 * train_seconds / ran : 0;
-    sum.tokens_per_s = train_seconds > 0 ? ran * B * T / train_seconds : 0;
+    if (sum.interrupted) {  // this session's speed; the summary of the whole run comes at its end
+        const int ran = sum.steps_done - start;
+        sum.ms_per_step = ran > 0 ? 1e3 * train_seconds / ran : 0;
+        sum.tokens_per_s = train_seconds > 0 ? ran * B * T / train_seconds : 0;
+    } else {
+        summarize_metrics(metrics, B * T, sum);  // every rank: the caller's summary is the run's
+    }
     if (!sum.interrupted && writer) {
         json s = {{"steps", sum.steps_done},           {"final_train_loss", sum.final_train_loss},
                   {"final_val_loss", sum.final_val_loss}, {"best_val_loss", sum.best_val_loss},
+                  {"best_val_step", sum.best_val_step},
                   {"ms_per_step", sum.ms_per_step},    {"tokens_per_s", sum.tokens_per_s},
                   {"d_ff", sum.d_ff},                  {"ffn_params", sum.ffn_params},
                   {"total_params", sum.total_params}};

@@ -21,7 +21,7 @@
 // Lesson 13 · the FFN ablation
 #pragma once
 
-#include "glulab/gates.hpp"
+#include "glulab/experiment/gates.hpp"
 #include "glulab/trainer.hpp"
 
 #include <array>

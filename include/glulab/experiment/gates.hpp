@@ -7,13 +7,15 @@
 //   near_zero   the fraction with |a| < 0.1 ("closed")
 //   mean        the mean of a
 //   histogram   fractions in kBins equal bins over [kLo, kHi) (values outside go to the end bins)
-// The trainer writes one row per evaluation and layer to gates.csv; `glulab plot` draws it.
+// with_gate_telemetry hooks GateStats into a run (train_run's on_val_forward and on_eval): one
+// row per evaluation and layer in gates.csv; `glulab plot` draws it.
 // docs/results.md says what to look for.
 //
 // Lesson 13 · the FFN ablation
 #pragma once
 
 #include "glulab/model.hpp"
+#include "glulab/trainer.hpp"
 
 #include <array>
 #include <string>
@@ -45,5 +47,11 @@ private:
     std::vector<GateLayerStats> layers_;
     std::vector<float> values_;  // act(gate) of one layer, (B, T, H)
 };
+
+// `callbacks` with the gate telemetry of a run into `dir` added: GateStats observes every
+// validation forward of an evaluation, and after it the evaluation's rows go to dir/gates.csv
+// (a resumed run first drops the rows from that step on). Plain FFN kinds write nothing.
+//     train_run(cfg, dir, resume, force, with_gate_telemetry(dir, callbacks));
+TrainCallbacks with_gate_telemetry(const std::string& dir, TrainCallbacks callbacks = {});
 
 }  // namespace glulab

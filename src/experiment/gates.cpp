@@ -1,12 +1,16 @@
 // gates.cpp — gate telemetry for the GLU family (see gates.hpp).
 //
 // Lesson 13 · the FFN ablation
-#include "glulab/gates.hpp"
+#include "glulab/experiment/gates.hpp"
 
+#include "glulab/data.hpp"
 #include "glulab/ops.hpp"
 #include "glulab/platform/dist.hpp"
 
 #include <cmath>
+#include <filesystem>
+#include <memory>
+#include <sstream>
 
 namespace glulab {
 
@@ -67,6 +71,57 @@ std::string GateStats::csv_rows(int step) const {
         out += "\n";
     }
     return out;
+}
+
+namespace {
+
+// gates.csv of one run, kept in memory and written after every evaluation.
+struct GateTelemetry {
+    std::filesystem::path path;
+    GateStats stats;
+    bool gated = false;
+    std::string csv;  // header and rows; empty until the first evaluation of this session
+};
+
+// The header and the rows of `csv` (first column: step) before `step`.
+std::string rows_before(const std::string& csv, int step) {
+    std::istringstream in(csv);
+    std::string line, kept;
+    std::getline(in, line);
+    kept = line + "\n";
+    while (std::getline(in, line))
+        if (!line.empty() && std::stoi(line) < step) kept += line + "\n";
+    return kept;
+}
+
+}  // namespace
+
+TrainCallbacks with_gate_telemetry(const std::string& dir, TrainCallbacks cb) {
+    auto t = std::make_shared<GateTelemetry>();
+    t->path = std::filesystem::path(dir) / "gates.csv";
+    cb.on_start = [t, next = cb.on_start](const Transformer& model) {
+        t->gated = is_gated(model.config().ffn);
+        t->stats = GateStats(t->gated ? model.config().layers : 0);
+        if (next) next(model);
+    };
+    cb.on_val_forward = [t, next = cb.on_val_forward](const Transformer& model) {
+        if (t->gated) t->stats.observe(model);
+        if (next) next(model);
+    };
+    cb.on_eval = [t, next = cb.on_eval](const EvalReport& r) {
+        if (t->gated) t->stats.sum_over_ranks();  // under mpirun each rank saw its rows
+        if (t->gated && dist_rank() == 0) {         // only rank 0 writes the run directory
+            if (t->csv.empty())  // a resumed run: keep the rows of the evaluations before this one
+                t->csv = rows_before(std::filesystem::exists(t->path) ? read_text_file(t->path.string())
+                                                                      : GateStats::csv_header(),
+                                     r.step);
+            t->csv += t->stats.csv_rows(r.step);
+            write_text_file(t->path, t->csv);
+        }
+        if (t->gated) t->stats.reset();
+        if (next) next(r);
+    };
+    return cb;
 }
 
 }  // namespace glulab

@@ -1,0 +1,67 @@
+// files.cpp — atomic file writes (see files.hpp).
+#include "glulab/platform/files.hpp"
+
+#include "glulab/check.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>  // fsync
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+namespace glulab {
+
+namespace {
+
+// fsync of a file by name: the bytes another program wrote reach the disk before the rename.
+bool sync_file(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY);
+    if (fd < 0) return false;
+    const bool ok = ::fsync(fd) == 0;
+    return (::close(fd) == 0) && ok;
+}
+
+// The last step of both: atomic on POSIX, it replaces any old `path`.
+void rename_into_place(const std::string& tmp, const std::string& path) {
+    std::error_code ec;
+    std::filesystem::rename(tmp, path, ec);
+    if (ec) {
+        std::remove(tmp.c_str());
+        GLULAB_CHECK(false, "", "could not rename {} to {}: {}", tmp, path, ec.message());
+    }
+}
+
+}  // namespace
+
+void replace_file_atomic(const std::string& tmp, const std::string& path) {
+    if (!sync_file(tmp)) {
+        const int err = errno;
+        std::remove(tmp.c_str());
+        GLULAB_CHECK(false, "is the disk full?", "could not write {}: {}", tmp, std::strerror(err));
+    }
+    rename_into_place(tmp, path);
+}
+
+void write_file_atomic(const std::string& path, const std::function<bool(std::FILE*)>& fill) {
+    const std::string tmp = path + ".tmp";
+    std::FILE* f = std::fopen(tmp.c_str(), "wb");
+    GLULAB_CHECK(f, "does the directory exist, and may glulab write there?", "cannot create {}: {}", tmp,
+                 std::strerror(errno));
+    // fflush hands the bytes to the OS, fsync makes the OS put them on disk: only then is the
+    // rename safe against a power cut as well as against a crash of glulab.
+    bool ok = fill(f) && std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
+    const int err = errno;
+    ok = (std::fclose(f) == 0) && ok;
+    if (!ok) {
+        std::remove(tmp.c_str());
+        GLULAB_CHECK(false, "is the disk full?", "could not write {}: {}", tmp, std::strerror(err));
+    }
+    rename_into_place(tmp, path);
+}
+
+void write_file_atomic(const std::string& path, const std::string& bytes) {
+    write_file_atomic(path, [&](std::FILE* f) { return std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size(); });
+}
+
+}  // namespace glulab

@@ -1,0 +1,78 @@
+// test_build.cpp — the Makefile as a user meets it: flags given on the command line add to the
+// ones glulab needs, and a system without dpkg-query can still build.
+//
+// Each test runs `make` in the source tree (the parent of the directory holding this test
+// binary), with BUILD set to a temporary directory, so the real build/ is left alone.
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <sys/wait.h>
+#include "test_util.hpp"
+
+namespace fs = std::filesystem;
+using glulab_test::contains;
+using glulab_test::quoted;
+using glulab_test::read_file;
+using glulab_test::TempDir;
+
+namespace {
+
+// The source tree: build/tests -> the directory above build/.
+fs::path source_tree() { return fs::read_symlink("/proc/self/exe").parent_path().parent_path(); }
+
+struct Make {
+    int code = -1;
+    std::string out;
+};
+
+// `make ARGS` in the source tree, stdout and stderr together; `env` goes before it (e.g. PATH=...).
+Make run_make(const TempDir& tmp, const std::string& args, const std::string& env = "") {
+    // "$(command -v make)" is expanded before `env` applies, so a PATH in `env` still finds make.
+    const std::string cmd = fmt::format("{} \"$(command -v make)\" --no-print-directory -C {} BUILD={} {} >{} 2>&1", env,
+                                        quoted(source_tree()), quoted(tmp / "build"), args, quoted(tmp / "log"));
+    const int status = std::system(cmd.c_str());
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_file(tmp / "log")};
+}
+
+}  // namespace
+
+TEST_SUITE_BEGIN("build");
+
+TEST_CASE("build: CXXFLAGS and LDFLAGS from the command line add to glulab's flags, never replace them") {
+    TempDir tmp("build-flags");
+    const Make m = run_make(tmp, fmt::format("-n -B CXXFLAGS=-g LDFLAGS=-Wl,-O1 SKIP_DEPS=1 {}",
+                                             quoted(tmp / "build" / "glulab")));
+    INFO(m.out);
+    REQUIRE(m.code == 0);
+    for (const char* flag : {"-std=c++20", "-fopenmp", "-Iinclude", "-MMD", " -g "})
+        CHECK_MESSAGE(contains(m.out, flag), "the compile lines should have " << flag);
+    CHECK(contains(m.out, "-Wl,-O1 -fopenmp"));  // the link line keeps -fopenmp
+}
+
+TEST_CASE("build: without dpkg-query the package check is skipped, not failed") {
+    TempDir tmp("build-nodpkg");
+    // A PATH with the two tools the stamp's recipe needs besides the check, and no dpkg-query.
+    const fs::path bin = tmp / "bin";
+    fs::create_directories(bin);
+    for (const char* tool : {"mkdir", "touch"}) {
+        const std::string found = fmt::format("/bin/{}", tool);
+        fs::create_symlink(fs::exists(found) ? found : fmt::format("/usr/bin/{}", tool), bin / tool);
+    }
+    const fs::path stamp = tmp / "build" / ".deps-ok";
+    const Make m = run_make(tmp, quoted(stamp), fmt::format("PATH={}", quoted(bin)));
+    INFO(m.out);
+    CHECK(m.code == 0);
+    CHECK(contains(m.out, "no dpkg-query"));
+    CHECK(fs::exists(stamp));
+
+    fs::remove(stamp);
+    const Make skipped = run_make(tmp, "SKIP_DEPS=1 " + quoted(stamp), fmt::format("PATH={}", quoted(bin)));
+    INFO(skipped.out);
+    CHECK(skipped.code == 0);
+    CHECK_FALSE(contains(skipped.out, "dpkg-query"));
+    CHECK(fs::exists(stamp));
+}
+
+TEST_SUITE_END();
