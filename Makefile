@@ -29,6 +29,10 @@ ARCH ?= native
 # the `omp declare simd` declarations in src/ops/act_scalar.hpp.
 CXXFLAGS += -std=c++20 -Wall -Wextra -fopenmp -fno-math-errno -march=$(ARCH) -MMD -MP -Iinclude
 LDFLAGS  += -fopenmp
+# Extra compile-and-link flags, e.g. the sanitizers of `make sanitize`.
+SANITIZE ?=
+CXXFLAGS += $(SANITIZE)
+LDFLAGS  += $(SANITIZE)
 
 LIB_SRC   := $(filter-out src/cli/%,$(wildcard src/*/*.cpp))
 CLI_SRC   := $(wildcard src/cli/*.cpp)
@@ -39,7 +43,7 @@ TEST_OBJ  := $(TEST_SRC:tests/%.cpp=$(BUILD)/test_obj/%.o)
 LIB       := $(BUILD)/libglulab.a
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps deps-torch deps-plot deps-site site site-check demo results crosscheck bench test data clean help lessons exercise solutions docs-check
+.PHONY: sanitize fuzz crash-test all deps deps-torch deps-plot deps-site site site-check demo results crosscheck bench test data clean help lessons exercise solutions docs-check
 all: $(BUILD)/glulab
 
 help:
@@ -57,6 +61,9 @@ help:
 	@echo "make crosscheck every FFN kind against the PyTorch reference (tests/torch/)"
 	@echo "make bench     glulab's and PyTorch's training speed, same config, as a ratio"
 	@echo "make results   the full FFN comparison (8 kinds x 3 seeds) and docs/results.md"
+	@echo "make sanitize   the unit tests under ASan + UBSan (own build in build/sanitize/)"
+	@echo "make fuzz       fuzz the checkpoint loader with libFuzzer (FUZZ_SECONDS=$(FUZZ_SECONDS))"
+	@echo "make crash-test kill -9 a training run again and again; the resumed run must match"
 	@echo "make clean      remove build/"
 
 # install_deps: the missing ones of these Debian packages are installed with apt-get as root;
@@ -188,6 +195,16 @@ demo:
 # Finished runs in runs/results are read back, so an interrupted `make results` continues.
 results: deps deps-plot data $(BUILD)/glulab
 	$(BUILD)/glulab compare --ffn all --seeds 3 --steps 2000 --out runs/results --report docs/results.md
+
+# Sanitizers, fuzzing, crashes
+# ----------------------------
+# make sanitize: the whole unit test suite built in its own directory with AddressSanitizer and
+# UndefinedBehaviorSanitizer; any report fails it (halt_on_error, no recovery).
+SANITIZE_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g
+sanitize: $(DEPS_STAMP)
+	@CXXFLAGS=-O1 $(MAKE) --no-print-directory BUILD=$(BUILD)/sanitize SANITIZE="$(SANITIZE_FLAGS)" $(BUILD)/sanitize/tests $(BUILD)/sanitize/glulab
+	ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  $(BUILD)/sanitize/tests $(TEST_ARGS)
 
 data: data/tinyshakespeare.txt
 data/tinyshakespeare.txt:

@@ -7,6 +7,7 @@
 #include "glulab/data.hpp"
 #include "glulab/gates.hpp"
 #include "glulab/rng.hpp"
+#include "glulab/run_lock.hpp"
 #include "glulab/tape.hpp"
 
 #include <nlohmann/json.hpp>
@@ -14,6 +15,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -29,6 +31,10 @@ using nlohmann::json;
 
 void TrainConfig::validate() const {
     GLULAB_CHECK(batch > 0, "try --batch 16", "batch size must be positive, got {}", batch);
+    GLULAB_CHECK(batch <= kMaxBatch, "try --batch 16", "--batch {} is above glulab's limit of {}", batch, kMaxBatch);
+    GLULAB_CHECK(int64_t{batch} * model.ctx <= kMaxTokensPerStep, "lower --batch or --ctx",
+                 "--batch {} x --ctx {} tokens per step are above glulab's limit of {}", batch,
+                 model.ctx, kMaxTokensPerStep);
     GLULAB_CHECK(eval_every > 0, "try --eval-every 100", "--eval-every must be positive, got {}", eval_every);
     GLULAB_CHECK(eval_batches > 0, "try --eval-batches 20", "--eval-batches must be positive, got {}",
                  eval_batches);
@@ -116,6 +122,62 @@ std::string csv_up_to(const fs::path& path, const std::string& header, int step)
 
 }  // namespace
 
+namespace {
+
+// summary.json. A diverged run (loss NaN or infinite) says so, so that `glulab compare` reads
+// it back as diverged instead of training it again; no number in it is NaN (JSON has none):
+// the losses are the last finite ones.
+void write_run_summary(const fs::path& dir, const TrainSummary& sum) {
+    auto finite = [](double x) { return std::isfinite(x) ? x : 0.0; };
+    json s = {{"steps", sum.steps_done},
+              {"final_train_loss", finite(sum.final_train_loss)},
+              {"final_val_loss", finite(sum.final_val_loss)},
+              {"best_val_loss", finite(sum.best_val_loss)},
+              {"ms_per_step", sum.ms_per_step},
+              {"tokens_per_s", sum.tokens_per_s},
+              {"d_ff", sum.d_ff},
+              {"ffn_params", sum.ffn_params},
+              {"total_params", sum.total_params}};
+    if (sum.diverged) s["diverged"] = true;
+    write_text_file(dir / "summary.json", s.dump(2) + "\n");
+}
+
+// The lowest val_loss (third column) of a metrics.csv text; `fallback` when it has no rows.
+float best_val_loss_in(const std::string& csv, float fallback) {
+    std::istringstream in(csv);
+    std::string line;
+    std::getline(in, line);  // header
+    float best = fallback;
+    while (std::getline(in, line)) {
+        std::istringstream row(line);
+        std::string step, train, val;
+        if (std::getline(row, step, ',') && std::getline(row, train, ',') && std::getline(row, val, ','))
+            best = std::min(best, std::strtof(val.c_str(), nullptr));
+    }
+    return best;
+}
+
+// A run with its last checkpoint but no summary.json (stopped between the two): its summary
+// from an evaluation of that checkpoint and its metrics.csv (speed unknown: 0).
+TrainSummary finish_run_summary(Transformer& model, const EvalBatches& train_eval,
+                                const EvalBatches& val_eval, const fs::path& dir, int steps) {
+    Tape tape;
+    const ParamTable table = model.param_table();
+    TrainSummary sum;
+    sum.steps_done = steps;
+    sum.final_train_loss = evaluate(model, tape, train_eval);
+    sum.final_val_loss = evaluate(model, tape, val_eval);
+    const std::string metrics = fs::exists(dir / "metrics.csv") ? read_text_file(dir / "metrics.csv") : "";
+    sum.best_val_loss = best_val_loss_in(metrics, sum.final_val_loss);
+    sum.d_ff = model.d_ff();
+    sum.ffn_params = table.counts.ffn;
+    sum.total_params = table.counts.total;
+    write_run_summary(dir, sum);
+    return sum;
+}
+
+}  // namespace
+
 TrainSummary read_run_summary(const std::string& dir) {
     const fs::path path = fs::path(dir) / "summary.json";
     GLULAB_CHECK(fs::exists(path), "train the run again (--force)", "{} has no summary.json", dir);
@@ -123,6 +185,7 @@ TrainSummary read_run_summary(const std::string& dir) {
     GLULAB_CHECK(j.is_object(), "train the run again (--force)", "{} is not a JSON object", path.string());
     try {
         TrainSummary s;
+        s.diverged = j.value("diverged", false);
         s.steps_done = j.at("steps");
         s.final_train_loss = j.at("final_train_loss");
         s.final_val_loss = j.at("final_val_loss");
@@ -137,6 +200,13 @@ TrainSummary read_run_summary(const std::string& dir) {
         GLULAB_CHECK(false, "train the run again (--force)", "{}: {}", path.string(), e.what());
         throw;  // not reached
     }
+}
+
+bool run_diverged(const std::string& dir) {
+    const fs::path path = fs::path(dir) / "summary.json";
+    if (!fs::exists(path)) return false;
+    const json j = json::parse(read_text_file(path), nullptr, false);
+    return j.is_object() && j.value("diverged", false) == true;
 }
 
 TrainConfig load_train_config(const std::string& dir) {
@@ -193,22 +263,24 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
     EvalBatches train_eval(corpus.data.train(), B, T, cfg.eval_batches, cfg.seed + 1);
     EvalBatches val_eval(corpus.data.val(), B, T, cfg.eval_batches, cfg.seed + 2);
 
+    // One process per run directory, from here on (a new run's directory is made here).
+    if (!resume) fs::create_directories(dir);
+    RunLock lock(out_dir);
+
     Transformer model(cfg.model);
     model.init(cfg.seed);
     ParamStore& params = model.params();
     int start = 0;
     if (resume) {
-        LoadedModel saved = load_model((dir / "model.safetensors").string());
-        GLULAB_CHECK(saved.vocab.code_points() == corpus.vocab.code_points(),
-                     "resume with the same --data", "{} has another vocabulary than {}", out_dir, cfg.data);
-        std::copy_n(saved.model->params().data(), params.size(), params.data());
-        start = load_optimizer((dir / "optimizer.safetensors").string(), params);
-        if (start >= cfg.optim.steps) return read_run_summary(out_dir);  // nothing to train or write
+        start = load_checkpoint(out_dir, model, corpus.vocab);  // checked against cfg.model
+        if (start >= cfg.optim.steps && fs::exists(dir / "summary.json"))
+            return read_run_summary(out_dir);  // nothing to train or write
+        if (start >= cfg.optim.steps)  // finished, but stopped before its summary was written
+            return finish_run_summary(model, train_eval, val_eval, dir, start);
         GLULAB_CHECK(cfg.stop_after == 0 || cfg.stop_after > start, "give a later step, or leave it out",
                      "--stop-after {}: the run is already at step {}", cfg.stop_after, start);
         for (int s = 0; s < start; s++) sampler.next();  // the batches the run already used
     } else {
-        fs::create_directories(dir);
         for (const char* old : {"metrics.csv", "gates.csv", "summary.json"}) fs::remove(dir / old);
         write_text_file(dir / "config.json", train_config_to_json(cfg));
     }
@@ -225,8 +297,7 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
     sum.best_val_loss = 1e30f;
 
     auto save_checkpoint = [&](int step) {
-        save_model((dir / "model.safetensors").string(), model, corpus.vocab);
-        save_optimizer((dir / "optimizer.safetensors").string(), params, step);
+        glulab::save_checkpoint(out_dir, model, corpus.vocab, step);
         write_text_file(dir / "metrics.csv", metrics);
         if (gated) write_text_file(dir / "gates.csv", gates_csv);
     };
@@ -246,6 +317,11 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
         sampler.next();
         model.reseed_dropout(Rng(cfg.seed).next_u64() + static_cast<uint64_t>(step));  // masks of this step
         Tensor loss = model.loss(tape, sampler.inputs(), sampler.targets(), B, T);
+        if (!std::isfinite(loss.data[0])) {  // diverged: keep the last good checkpoint
+            sum.diverged = true;
+            sum.steps_done = step + 1;
+            break;
+        }
         tape.backward(loss);
         norm = clip_grad_norm(params, cfg.optim.clip);
         const float lr = learning_rate(cfg.optim, step);
@@ -266,6 +342,10 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
             EvalReport r{step + 1, evaluate(model, tape, train_eval),
                          evaluate(model, tape, val_eval, gated ? &gates : nullptr),
                          lr, norm, tok_s, elapsed};
+            if (!std::isfinite(r.train_loss) || !std::isfinite(r.val_loss)) {
+                sum.diverged = true;
+                break;
+            }
             metrics += fmt::format("{},{:.6f},{:.6f},{:.6g},{:.6g},{:.1f},{:.2f}\n", r.step, r.train_loss,
                                    r.val_loss, r.lr, r.grad_norm, r.tokens_per_s, r.elapsed_s);
             if (gated) gates_csv += gates.csv_rows(r.step);
@@ -287,14 +367,8 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
     const int ran = sum.steps_done - start;
     sum.ms_per_step = ran > 0 ? 1e3 * train_seconds / ran : 0;
     sum.tokens_per_s = train_seconds > 0 ? ran * B * T / train_seconds : 0;
-    if (!sum.interrupted) {
-        json s = {{"steps", sum.steps_done},           {"final_train_loss", sum.final_train_loss},
-                  {"final_val_loss", sum.final_val_loss}, {"best_val_loss", sum.best_val_loss},
-                  {"ms_per_step", sum.ms_per_step},    {"tokens_per_s", sum.tokens_per_s},
-                  {"d_ff", sum.d_ff},                  {"ffn_params", sum.ffn_params},
-                  {"total_params", sum.total_params}};
-        write_text_file(dir / "summary.json", s.dump(2) + "\n");
-    }
+    if (sum.diverged) write_text_file(dir / "metrics.csv", metrics);  // the finite rows so far
+    if (!sum.interrupted) write_run_summary(dir, sum);
     return sum;
 }
 
