@@ -15,6 +15,8 @@ DEPS_BUILD := g++ make pkg-config python3 libopenblas-dev libfmt-dev doctest-dev
 DEPS_TORCH := python3 python3-torch python3-numpy
 # Needed only to draw plots (without it glulab draws ASCII charts).
 DEPS_PLOT  := gnuplot-nox
+# Needed only by `make fuzz`: clang's libFuzzer and sanitizer runtimes, and its OpenMP.
+DEPS_FUZZ  := clang libclang-rt-14-dev libomp-dev
 # Needed only for the lesson site and its check.
 DEPS_SITE  := python3 pandoc chromium
 
@@ -205,6 +207,28 @@ sanitize: $(DEPS_STAMP)
 	@CXXFLAGS=-O1 $(MAKE) --no-print-directory BUILD=$(BUILD)/sanitize SANITIZE="$(SANITIZE_FLAGS)" $(BUILD)/sanitize/tests $(BUILD)/sanitize/glulab
 	ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  $(BUILD)/sanitize/tests $(TEST_ARGS)
+
+# make fuzz: libFuzzer on the checkpoint loader (tests/fuzz/fuzz_checkpoint.cpp), built with
+# clang, ASan and UBSan in build/fuzz/, for FUZZ_SECONDS. It starts from the committed seeds
+# (tests/fuzz/corpus/, made by tests/fuzz/make_corpus.py) and keeps what it finds in
+# build/fuzz/corpus/; a finding stops it with the input saved as build/fuzz/crash-*.
+FUZZ_SECONDS ?= 60
+FUZZ_CXX ?= clang++
+FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g
+fuzz:
+	@$(call install_deps,$(DEPS_FUZZ))
+	@CXXFLAGS=-O1 $(MAKE) --no-print-directory BUILD=$(BUILD)/fuzz CXX="$(FUZZ_CXX)" SANITIZE="$(FUZZ_FLAGS)" $(BUILD)/fuzz/fuzz_checkpoint
+	@mkdir -p $(BUILD)/fuzz/corpus
+	cd $(BUILD)/fuzz && ASAN_OPTIONS=detect_leaks=1 ./fuzz_checkpoint -max_total_time=$(FUZZ_SECONDS) -max_len=16384 \
+	  -rss_limit_mb=1024 -malloc_limit_mb=256 -print_final_stats=1 -dict=$(CURDIR)/tests/fuzz/checkpoint.dict \
+	  corpus $(CURDIR)/tests/fuzz/corpus
+# make crash-test: kill -9 a tiny training run at 12 random moments, resume it each time; the
+# finished checkpoint must be byte-identical to an uninterrupted run's (tests/crash_test.sh).
+crash-test: $(BUILD)/glulab
+	bash tests/crash_test.sh $(BUILD)/glulab 12
+
+$(BUILD)/fuzz_checkpoint: tests/fuzz/fuzz_checkpoint.cpp $(LIB)
+	$(CXX) $(CXXFLAGS) $(PKG_CFLAGS) -fsanitize=fuzzer $< $(LIB) -o $@ $(LDFLAGS) $(PKG_LIBS)
 
 data: data/tinyshakespeare.txt
 data/tinyshakespeare.txt:
