@@ -301,6 +301,15 @@ TEST_CASE("train_run: stop_after is checked, and past the last step it changes n
 // Trusting the run directory (issue 11)
 // -------------------------------------
 
+// tiny_run in tmp/run, stopped (as if by Ctrl-C) after `stop` steps.
+static fs::path stopped_run(const TempDir& tmp, int stop) {
+    TrainConfig cfg = tiny_run(tmp);
+    cfg.stop_after = stop;
+    const fs::path dir = tmp.dir / "run";
+    train_run(cfg, dir.string(), false, false);
+    return dir;
+}
+
 TEST_CASE("train_run: --resume with a model checkpoint of another size is refused before any copy") {
     OmpThreadsGuard threads;
     TempDir tmp("trainer-mismatch");
@@ -320,10 +329,7 @@ TEST_CASE("train_run: --resume with a model checkpoint of another size is refuse
 TEST_CASE("train_run: a model and an optimizer of two different steps are refused") {
     OmpThreadsGuard threads;
     TempDir tmp("trainer-mixed");
-    TrainConfig cfg = tiny_run(tmp);
-    cfg.stop_after = 20;
-    const fs::path dir = tmp.dir / "run";
-    train_run(cfg, dir.string(), false, false);
+    const fs::path dir = stopped_run(tmp, 20);
     fs::copy_file(dir / "optimizer.safetensors", tmp / "optimizer-20.safetensors");
     train_run(resume_options(30), dir.string(), true, false);
     fs::copy_file(tmp / "optimizer-20.safetensors", dir / "optimizer.safetensors", fs::copy_options::overwrite_existing);
@@ -337,11 +343,8 @@ TEST_CASE("train_run: a model and an optimizer of two different steps are refuse
 TEST_CASE("train_run: a crash between the checkpoint's two renames is resolved on resume") {
     OmpThreadsGuard threads;
     TempDir tmp("trainer-renames");
-    TrainConfig cfg = tiny_run(tmp);
-    train_run(cfg, tmp / "straight", false, false);
-    const fs::path dir = tmp.dir / "run";
-    cfg.stop_after = 20;
-    train_run(cfg, dir.string(), false, false);
+    train_run(tiny_run(tmp), tmp / "straight", false, false);
+    const fs::path dir = stopped_run(tmp, 20);
     fs::copy_file(dir / "model.safetensors", tmp / "model-20.safetensors");
     train_run(resume_options(30), dir.string(), true, false);
     fs::rename(dir / "model.safetensors", dir / "model.safetensors.tmp");
@@ -356,10 +359,7 @@ TEST_CASE("train_run: a crash between the checkpoint's two renames is resolved o
 TEST_CASE("train_run: a run directory locked by another process is refused, naming the holder") {
     OmpThreadsGuard threads;
     TempDir tmp("trainer-lock");
-    TrainConfig cfg = tiny_run(tmp);
-    cfg.stop_after = 10;
-    const fs::path dir = tmp.dir / "run";
-    train_run(cfg, dir.string(), false, false);
+    const fs::path dir = stopped_run(tmp, 10);
     // Another process's lock, as flock(2) sees it: another open file description holding it.
     const int fd = ::open((dir / "run.lock").c_str(), O_RDWR | O_CREAT, 0644);
     REQUIRE(fd >= 0);
