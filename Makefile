@@ -10,7 +10,7 @@ BUILD    := build
 # would add (glulab uses MPI's C API, so CXX="ccache g++" still works) and -DGLULAB_MPI; every
 # other object is the plain build's, in build/, and the link adds MPI's libraries.
 MPI ?= 0
-PLAIN    := build
+PLAIN    := $(BUILD)
 ifeq ($(MPI),1)
 BUILD    := build/mpi
 MPI_CFLAGS := -DGLULAB_MPI $(shell mpicc --showme:compile 2>/dev/null)
@@ -30,6 +30,8 @@ DEPS_PLOT  := gnuplot-nox
 DEPS_SITE  := python3 pandoc chromium fonts-dejavu-extra
 # Needed only by `make MPI=1` and `make test-distributed` (mpirun, and ip for its two hosts).
 DEPS_MPI   := openmpi-bin libopenmpi-dev iproute2
+# Needed only by `make fuzz`: clang's libFuzzer and sanitizer runtimes, and its OpenMP.
+DEPS_FUZZ  := clang libclang-rt-14-dev libomp-dev
 
 # Recursive (=) so pkg-config runs after `make deps` has installed the packages.
 PKG_CFLAGS = $(shell pkg-config --cflags openblas fmt 2>/dev/null)
@@ -43,8 +45,10 @@ ARCH ?= native
 # -fno-math-errno: math functions need not set errno (nothing in glulab reads it), so the
 # compiler may treat them as pure and inline sqrt. The vector expf/erff/tanhf calls come from
 # the `omp declare simd` declarations in src/ops/act_scalar.hpp.
-GLULAB_CXXFLAGS := -std=c++20 -Wall -Wextra -fopenmp -fno-math-errno -march=$(ARCH) -MMD -MP -Iinclude
-GLULAB_LDFLAGS  := -fopenmp
+# Extra compile-and-link flags, e.g. the sanitizers of `make sanitize`.
+SANITIZE ?=
+GLULAB_CXXFLAGS := -std=c++20 -Wall -Wextra -fopenmp -fno-math-errno -march=$(ARCH) -MMD -MP -Iinclude $(SANITIZE)
+GLULAB_LDFLAGS  := -fopenmp $(SANITIZE)
 ALL_CXXFLAGS = $(CXXFLAGS) $(GLULAB_CXXFLAGS) $(PKG_CFLAGS)
 ALL_LDFLAGS  = $(LDFLAGS) $(GLULAB_LDFLAGS)
 # SKIP_DEPS=1: the libraries were installed by other means (no Debian, no dpkg-query): the
@@ -62,7 +66,7 @@ TEST_OBJ  := $(TEST_SRC:tests/%.cpp=$(BUILD)/test_obj/%.o)
 LIB       := $(BUILD)/libglulab.a
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps deps-torch deps-plot deps-site deps-mpi test-distributed bench-distributed site site-check demo results crosscheck bench test data clean help lessons exercise solutions docs-check
+.PHONY: all deps deps-torch deps-plot deps-site deps-mpi test-distributed bench-distributed sanitize fuzz crash-test site site-check demo results crosscheck bench test data clean help lessons exercise solutions docs-check
 all: $(BUILD)/glulab
 
 help:
@@ -84,6 +88,9 @@ help:
 	@echo "make crosscheck every FFN kind against the PyTorch reference (tests/torch/)"
 	@echo "make bench     glulab's and PyTorch's training speed, same config, as a ratio"
 	@echo "make results   the full FFN comparison (8 kinds x 3 seeds) and docs/results.md"
+	@echo "make sanitize   the unit tests under ASan + UBSan (own build in build/sanitize/)"
+	@echo "make fuzz       fuzz the checkpoint loader with libFuzzer (FUZZ_SECONDS=$(FUZZ_SECONDS))"
+	@echo "make crash-test kill -9 a training run again and again; the resumed run must match"
 	@echo "make clean      remove build/"
 
 # install_deps: the missing ones of these Debian packages are installed with apt-get as root;
@@ -250,6 +257,42 @@ demo:
 # Finished runs in runs/results are read back, so an interrupted `make results` continues.
 results: deps deps-plot data $(BUILD)/glulab
 	$(BUILD)/glulab compare --ffn all --seeds 3 --steps 2000 --out runs/results --report docs/results.md
+
+# Sanitizers, fuzzing, crashes
+# ----------------------------
+# make sanitize: the whole unit test suite built in its own directory with AddressSanitizer and
+# UndefinedBehaviorSanitizer; any report fails it (halt_on_error, no recovery).
+SANITIZE_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g
+sanitize: $(DEPS_STAMP)
+	@CXXFLAGS=-O1 $(MAKE) --no-print-directory BUILD=$(BUILD)/sanitize SANITIZE="$(SANITIZE_FLAGS)" $(BUILD)/sanitize/tests $(BUILD)/sanitize/glulab
+	ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  $(BUILD)/sanitize/tests $(TEST_ARGS)
+
+# make fuzz: libFuzzer on the checkpoint loader (tests/fuzz/fuzz_checkpoint.cpp), built with
+# clang, ASan and UBSan in build/fuzz/, for FUZZ_SECONDS. It starts from the committed seeds
+# (tests/fuzz/corpus/, made by tests/fuzz/make_corpus.py) and keeps what it finds in
+# build/fuzz/corpus/; a finding stops it with the input saved as build/fuzz/crash-*.
+FUZZ_SECONDS ?= 60
+FUZZ_CXX ?= clang++
+FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g -Wno-pass-failed
+fuzz:
+	@$(call install_deps,$(DEPS_FUZZ))
+	@CXXFLAGS=-O1 $(MAKE) --no-print-directory BUILD=$(BUILD)/fuzz CXX="$(FUZZ_CXX)" SANITIZE="$(FUZZ_FLAGS)" $(BUILD)/fuzz/fuzz_checkpoint
+	@mkdir -p $(BUILD)/fuzz/corpus
+	cd $(BUILD)/fuzz && ASAN_OPTIONS=detect_leaks=1 ./fuzz_checkpoint -max_total_time=$(FUZZ_SECONDS) -max_len=16384 \
+	  -rss_limit_mb=1024 -malloc_limit_mb=256 -print_final_stats=1 -dict=$(CURDIR)/tests/fuzz/checkpoint.dict \
+	  corpus $(CURDIR)/tests/fuzz/corpus
+# make crash-test: kill -9 a tiny training run at 12 random moments, resume it each time; the
+# finished checkpoint must be byte-identical to an uninterrupted run's (tests/crash_test.sh).
+crash-test: $(BUILD)/glulab
+	bash tests/crash_test.sh $(BUILD)/glulab 12
+
+# The loader needs the model (core, ops, nn) and three files of train/, not the trainer,
+# the experiment layer or the CLI: fewer files to build with clang.
+FUZZ_OBJ := $(filter $(BUILD)/src/core/% $(BUILD)/src/ops/% $(BUILD)/src/nn/% $(BUILD)/src/train/checkpoint.o \
+              $(BUILD)/src/train/safetensors.o $(BUILD)/src/train/data.o,$(LIB_OBJ))
+$(BUILD)/fuzz_checkpoint: tests/fuzz/fuzz_checkpoint.cpp $(FUZZ_OBJ)
+	$(CXX) $(ALL_CXXFLAGS) -fsanitize=fuzzer $< $(FUZZ_OBJ) -o $@ $(ALL_LDFLAGS) $(PKG_LIBS)
 
 data: data/tinyshakespeare.txt
 data/tinyshakespeare.txt:

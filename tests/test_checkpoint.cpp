@@ -9,6 +9,7 @@
 #include <doctest/doctest.h>
 
 #include "glulab/checkpoint.hpp"
+#include "glulab/inference.hpp"
 #include "glulab/safetensors.hpp"
 #include "glulab/tape.hpp"
 #include "glulab/trainer.hpp"
@@ -16,8 +17,11 @@
 #include <nlohmann/json.hpp>
 #include <unistd.h>  // getpid
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 #include "test_util.hpp"
@@ -154,7 +158,7 @@ TEST_CASE("checkpoint: save_optimizer then load_optimizer restores m, v and the 
             entries.emplace_back("m." + e.name, e.shape, ps.adam_m() + e.offset);
             entries.emplace_back("v." + e.name, e.shape, ps.adam_v() + e.offset);
         }
-        safetensors_write(tmp / "bad-step.safetensors", entries, {{"step", "-1"}});
+        safetensors_write(tmp / "bad-step.safetensors", entries, {{"step", "-1"}, {"format", "glulab-adamw-1"}});
         CHECK_THROWS_WITH_AS(load_optimizer(tmp / "bad-step.safetensors", fresh.params()),
                              doctest::Contains("step '-1'"), Error);
     }
@@ -323,6 +327,107 @@ TEST_CASE("checkpoint: train_config_to_json and train_config_from_json round-tri
         j["eval_every"] = 0;
         CHECK_THROWS_WITH_AS(train_config_from_json(j.dump()), doctest::Contains("--eval-every"), Error);
     }
+}
+
+// Untrusted files (issue 11)
+// --------------------------
+// Each of these was accepted, or crashed, or escaped as a raw library exception before.
+
+TEST_CASE("checkpoint: a config beyond the limits is refused before a model is built") {
+    TempDir tmp("ckpt-limits");
+    const Vocab vocab = mixed_vocab();
+    Transformer model(tiny_config(vocab.size()));
+    ModelFile file(model, vocab);
+    for (const auto& [key, value] : std::vector<std::pair<std::string, int64_t>>{
+             {"ctx", 100000}, {"layers", 1000000}, {"d_model", 1 << 20}, {"vocab_size", 1 << 24}}) {
+        CAPTURE(key);
+        nlohmann::json cfg = nlohmann::json::parse(file.meta.at("config"));
+        cfg[key] = value;
+        ModelFile bad = file;
+        bad.meta["config"] = cfg.dump();
+        bad.write(tmp.path("big.safetensors"));
+        CHECK_THROWS_WITH_AS(load_model(tmp / "big.safetensors"), doctest::Contains("limit"), Error);
+    }
+}
+
+TEST_CASE("checkpoint: integers that would wrap around in a config are refused") {
+    const nlohmann::json good = nlohmann::json::parse(model_config_to_json(tiny_config(11)));
+    for (const auto& [key, value] : std::vector<std::pair<std::string, nlohmann::json>>{
+             {"ctx", 4294967298LL}, {"layers", 4294967297LL}, {"d_model", -4294967294LL},
+             {"heads", 18446744073709551615ULL}}) {
+        CAPTURE(key);
+        nlohmann::json j = good;
+        j[key] = value;
+        CHECK_THROWS_WITH_AS(model_config_from_json(j.dump(), "cfg.json"), doctest::Contains("outside"), Error);
+    }
+}
+
+TEST_CASE("checkpoint: a wrong format string, trailing bytes and a huge step are refused, naming the file") {
+    TempDir tmp("ckpt-format");
+    const Vocab vocab = mixed_vocab();
+    Transformer model(tiny_config(vocab.size()));
+    model.init(2);
+    ModelFile file(model, vocab);
+    SUBCASE("format") {
+        ModelFile bad = file;
+        bad.meta["format"] = "glulab-model-9";
+        bad.write(tmp.path("fmt.safetensors"));
+        CHECK_THROWS_WITH_AS(load_model(tmp / "fmt.safetensors"), doctest::Contains("format 'glulab-model-9'"), Error);
+    }
+    SUBCASE("trailing bytes") {
+        save_model(tmp / "tail.safetensors", model, vocab);
+        std::ofstream(tmp / "tail.safetensors", std::ios::binary | std::ios::app) << "extra";
+        CHECK_THROWS_WITH_AS(load_model(tmp / "tail.safetensors"), doctest::Contains("5 bytes after the last tensor"),
+                             Error);
+    }
+    SUBCASE("a step too large for an int") {
+        save_optimizer(tmp / "opt.safetensors", model.params(), 7);
+        SafetensorsFile f = safetensors_read(tmp / "opt.safetensors");
+        f.metadata["step"] = "99999999999999999999";
+        std::vector<SafetensorsEntry> entries;
+        for (const SafetensorsTensor& t : f.tensors) entries.emplace_back(t.name, t.shape, t.f32.data());
+        safetensors_write(tmp / "opt.safetensors", entries, f.metadata);
+        CHECK_THROWS_WITH_AS(load_optimizer(tmp / "opt.safetensors", model.params()),
+                             doctest::Contains("opt.safetensors: step"), Error);
+    }
+    SUBCASE("a string where a number belongs") {
+        nlohmann::json cfg = nlohmann::json::parse(file.meta.at("config"));
+        cfg["dropout"] = "lots";
+        ModelFile bad = file;
+        bad.meta["config"] = cfg.dump();
+        bad.write(tmp.path("str.safetensors"));
+        CHECK_THROWS_WITH_AS(load_model(tmp / "str.safetensors"), doctest::Contains("str.safetensors"), Error);
+    }
+}
+
+
+TEST_CASE("generate: a tiny temperature is greedy decoding; non-finite logits are refused") {
+    const Vocab vocab = mixed_vocab();
+    Transformer model(tiny_config(vocab.size()));
+    model.init(5);
+    // Greedy decoding by hand: always the argmax of the last position's logits, with the
+    // sampler's context rule (sample_context_start: past T, restart from the last T/2 ids).
+    std::vector<int> ids = vocab.encode("abc");
+    std::string greedy;
+    size_t start = 0;
+    for (int n = 0; n < 12; n++) {
+        start = sample_context_start(start, ids.size(), model.config().ctx);
+        const int len = static_cast<int>(ids.size() - start);
+        Tape tape;
+        NoGrad off(tape);
+        Tensor logits = model.forward(tape, ids.data() + start, 1, len);
+        const float* last = logits.data + static_cast<int64_t>(len - 1) * vocab.size();
+        const int next = static_cast<int>(std::max_element(last, last + vocab.size()) - last);
+        ids.push_back(next);
+        append_utf8(greedy, vocab.code_point(next));
+    }
+    for (float t : {1e-45f, 1e-30f, 1e-8f}) {
+        CAPTURE(t);
+        CHECK(generate(model, vocab, "abc", SampleOptions{.tokens = 12, .temperature = t, .seed = 3}) == greedy);
+    }
+    const ParamEntry& head = model.params().find("lm_head.weight");
+    model.params().data()[head.offset] = NAN;
+    CHECK_THROWS_WITH_AS(generate(model, vocab, "abc", SampleOptions{.tokens = 3}), doctest::Contains("logit"), Error);
 }
 
 TEST_SUITE_END();

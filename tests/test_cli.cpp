@@ -451,4 +451,42 @@ TEST_CASE("cli: graph prints the tape of one forward and writes it as DOT") {
     check_usage_error(run_glulab("graph --dot " + quoted(tmp / "no-such-dir" / "g.dot")), {"no-such-dir"});
 }
 
+TEST_CASE("cli: sizes out of range, a directory or a device as --data: one sentence, exit 2, at once") {
+    TempDir tmp("cli-bounds");
+    const fs::path text = tmp / "text.txt";
+    write_file(text, grammar_text());
+    const std::string data = "--data " + quoted(text);
+    const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
+        {"--data " + quoted(tmp.dir), {"is a directory"}},
+        {"--data /dev/zero", {"/dev/zero", "not a regular file"}},
+        {data + " --batch 10000000", {"--batch", "between 1 and 4096"}},
+        {data + " --layers 1000000", {"--layers", "between 1 and 256"}},
+        {data + " --ctx 100000000", {"--ctx", "between 1 and 16384"}},
+        {data + " --lr 0", {"--lr", "must be > 0, got 0"}},
+        {data + " --clip -1", {"--clip", "must be >= 0, got -1"}},
+    };
+    for (size_t i = 0; i < cases.size(); i++) {
+        const auto& [flags, mentions] = cases[i];
+        CAPTURE(flags);
+        const fs::path out = tmp / fmt::format("run-{}", i);
+        const Run r = run_glulab(fmt::format("train {} {} --out {}", tiny_flags_except(flags), flags, quoted(out)));
+        check_usage_error(r, mentions);
+        CHECK_MESSAGE(r.err.size() < 400, "a sentence, not " << r.err.size() << " characters");
+        CHECK_FALSE(contains(r.err, "179769"));  // the digits of DBL_MAX
+        CHECK_FALSE(fs::exists(out));
+    }
+}
+
+TEST_CASE("cli: a run whose loss becomes NaN stops with exit 3 and says it diverged") {
+    TempDir tmp("cli-diverge");
+    write_file(tmp / "text.txt", grammar_text());
+    const Run r = run_glulab(fmt::format("train --data {} --out {} {} --lr 1e30 --min-lr 0",
+                                         quoted(tmp / "text.txt"), quoted(tmp / "run"), tiny_flags_except("--lr ")));
+    INFO(r.describe());
+    CHECK(r.code == 3);
+    CHECK(contains(r.err, "diverged at step"));
+    CHECK_FALSE(contains(r.out, "nan"));
+    CHECK(nlohmann::json::parse(read_file(tmp / "run" / "summary.json"))["diverged"] == true);
+}
+
 TEST_SUITE_END();

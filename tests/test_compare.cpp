@@ -398,3 +398,48 @@ TEST_CASE("plot: missing or garbled runs are errors that name the file") {
     write_file(t.path("run/summary.json"), "{\"steps\": 30}");
     CHECK_THROWS_WITH_AS(read_run_summary(t.path("run")), doctest::Contains(t.path("run/summary.json").c_str()), Error);
 }
+
+TEST_CASE("compare: diverged runs are reported as diverged; plots and a second run do not fail") {
+    TempDir t("compare-diverged");
+    CompareConfig cfg = tiny_compare(t);
+    cfg.base.optim.lr = 1e30f;  // every run's loss becomes NaN within a few steps
+    cfg.base.optim.min_lr = 0;
+    const CompareResult first = run_compare(cfg);
+    REQUIRE(first.kinds.size() == 2);
+    for (const KindSummary& k : first.kinds) {
+        CHECK(k.diverged == 2);
+        CHECK(k.seeds == 0);
+    }
+    const std::string report = read_file(t.path("cmp/report.txt"));
+    CHECK(contains(report, "relu      diverged (2 of 2 seeds)"));
+    CHECK(contains(report, "every run diverged"));
+    std::vector<std::string> dirs;
+    for (const RunResult& r : first.runs) dirs.push_back(r.dir);
+    CHECK_NOTHROW(write_plots(load_runs(dirs), cfg.out));
+    Heard heard;
+    const CompareResult again = run_compare(cfg, heard.callbacks());  // read back, not wedged
+    CHECK(heard.actions == std::vector<RunAction>(4, RunAction::reuse));
+    CHECK(again.kinds[0].diverged == 2);
+}
+
+TEST_CASE("compare: a run with its last checkpoint but no summary.json is resumed, not a blocker") {
+    TempDir t("compare-nosummary");
+    const CompareConfig cfg = tiny_compare(t);
+    const CompareResult first = run_compare(cfg);
+    fs::remove(fs::path(first.runs[1].dir) / "summary.json");
+    Heard heard;
+    const CompareResult again = run_compare(cfg, heard.callbacks());
+    CHECK(heard.actions[1] == RunAction::resume);
+    CHECK(heard.steps == 0);  // nothing left to train
+    REQUIRE(again.kinds.size() == 2);
+    CHECK(again.kinds[0].final_val.mean == doctest::Approx(first.kinds[0].final_val.mean));
+}
+
+TEST_CASE("compare: --seeds is bounded, so the plan is never a huge allocation") {
+    TempDir t("compare-seeds");
+    CompareConfig cfg = tiny_compare(t);
+    cfg.seeds = 2000000000;
+    CHECK_THROWS_WITH_AS(cfg.validate(), doctest::Contains("--seeds 2000000000 is above"), Error);
+    CHECK_THROWS_AS(run_compare(cfg), Error);
+    CHECK_FALSE(fs::exists(cfg.out));
+}

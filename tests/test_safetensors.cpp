@@ -251,3 +251,13 @@ TEST_CASE("safetensors read rejects malformed files with a clear glulab::Error")
         CHECK(f.f32("a", {2}) == std::vector<float>{0.0f, 0.0f});
     }
 }
+
+TEST_CASE("safetensors read turns every JSON failure into a glulab::Error naming the file") {
+    TempDir tmp("st-json");
+    const std::string p = tmp.path("overflow.safetensors");
+    // nlohmann reports a number too large for a double as out_of_range, not as a parse error.
+    write_raw(p, R"({"x": 1e400})", 0);
+    const std::string e = read_error(p);
+    CHECK(contains(e, "overflow.safetensors"));
+    CHECK(contains(e, "not valid JSON"));
+}

@@ -23,6 +23,8 @@
 
 #include <nlohmann/json.hpp>
 #include <omp.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>  // getpid
 
 #include <csignal>
@@ -352,6 +354,110 @@ TEST_CASE("train_run: stop_after is checked, and past the last step it changes n
                              doctest::Contains("config.json"), Error);
         CHECK_FALSE(fs::exists(tmp.dir / "nothing"));
     }
+}
+
+// Trusting the run directory (issue 11)
+// -------------------------------------
+
+// tiny_run in tmp/run, stopped (as if by Ctrl-C) after `stop` steps.
+static fs::path stopped_run(const TempDir& tmp, int stop) {
+    TrainConfig cfg = tiny_run(tmp);
+    cfg.stop_after = stop;
+    const fs::path dir = tmp.dir / "run";
+    train_run(cfg, dir.string(), false, false);
+    return dir;
+}
+
+TEST_CASE("train_run: --resume with a model checkpoint of another size is refused before any copy") {
+    OmpThreadsGuard threads;
+    TempDir tmp("trainer-mismatch");
+    TrainConfig wide = tiny_run(tmp), narrow = tiny_run(tmp);
+    wide.model.d_model = 32;
+    wide.stop_after = narrow.stop_after = 25;
+    train_run(wide, tmp / "wide", false, false);
+    train_run(narrow, tmp / "narrow", false, false);
+    fs::copy_file(tmp / "narrow" / "model.safetensors", tmp / "wide" / "model.safetensors",
+                  fs::copy_options::overwrite_existing);
+    const DirSnapshot before(tmp.dir / "wide");
+    CHECK_THROWS_WITH_AS(train_run(resume_options(), tmp / "wide", true, false),
+                         doctest::Contains("config.json asks for"), Error);
+    CHECK(DirSnapshot(tmp.dir / "wide") == before);
+}
+
+TEST_CASE("train_run: a model and an optimizer of two different steps are refused") {
+    OmpThreadsGuard threads;
+    TempDir tmp("trainer-mixed");
+    const fs::path dir = stopped_run(tmp, 20);
+    fs::copy_file(dir / "optimizer.safetensors", tmp / "optimizer-20.safetensors");
+    train_run(resume_options(30), dir.string(), true, false);
+    fs::copy_file(tmp / "optimizer-20.safetensors", dir / "optimizer.safetensors", fs::copy_options::overwrite_existing);
+    CHECK_THROWS_WITH_AS(train_run(resume_options(), dir.string(), true, false),
+                         doctest::Contains("is from step 30 but"), Error);
+}
+
+// save_checkpoint renames the optimizer first, then the model: a crash between the two leaves
+// the new optimizer, the old model and the new model as model.safetensors.tmp. The resume
+// finishes that save, and the run ends exactly as one never interrupted.
+TEST_CASE("train_run: a crash between the checkpoint's two renames is resolved on resume") {
+    OmpThreadsGuard threads;
+    TempDir tmp("trainer-renames");
+    train_run(tiny_run(tmp), tmp / "straight", false, false);
+    const fs::path dir = stopped_run(tmp, 20);
+    fs::copy_file(dir / "model.safetensors", tmp / "model-20.safetensors");
+    train_run(resume_options(30), dir.string(), true, false);
+    fs::rename(dir / "model.safetensors", dir / "model.safetensors.tmp");
+    fs::copy_file(tmp / "model-20.safetensors", dir / "model.safetensors");
+    const TrainSummary s = train_run(resume_options(), dir.string(), true, false);
+    CHECK(s.steps_done == 40);
+    CHECK_FALSE(fs::exists(dir / "model.safetensors.tmp"));
+    CHECK(read_file(dir / "model.safetensors") == read_file(tmp / "straight" / "model.safetensors"));
+    CHECK(read_file(dir / "optimizer.safetensors") == read_file(tmp / "straight" / "optimizer.safetensors"));
+}
+
+TEST_CASE("train_run: a run directory locked by another process is refused, naming the holder") {
+    OmpThreadsGuard threads;
+    TempDir tmp("trainer-lock");
+    const fs::path dir = stopped_run(tmp, 10);
+    // Another process's lock, as flock(2) sees it: another open file description holding it.
+    const int fd = ::open((dir / "run.lock").c_str(), O_RDWR | O_CREAT, 0644);
+    REQUIRE(fd >= 0);
+    REQUIRE(::flock(fd, LOCK_EX | LOCK_NB) == 0);
+    REQUIRE(::ftruncate(fd, 0) == 0);
+    REQUIRE(::pwrite(fd, "4242\n", 5, 0) == 5);
+    CHECK_THROWS_WITH_AS(train_run(resume_options(), dir.string(), true, false),
+                         doctest::Contains("in use: process 4242"), Error);
+    ::close(fd);  // released: the same resume now runs
+    CHECK(train_run(resume_options(), dir.string(), true, false).steps_done == 40);
+}
+
+TEST_CASE("train_run: a finished run without summary.json is resumed: its summary is written") {
+    OmpThreadsGuard threads;
+    TempDir tmp("trainer-nosummary");
+    const fs::path dir = tmp.dir / "run";
+    const TrainSummary done = train_run(tiny_run(tmp), dir.string(), false, false);
+    fs::remove(dir / "summary.json");
+    const TrainSummary again = train_run(resume_options(), dir.string(), true, false);
+    CHECK(again.steps_done == 40);
+    CHECK(again.final_val_loss == doctest::Approx(done.final_val_loss).epsilon(1e-6));
+    CHECK(again.best_val_loss == doctest::Approx(done.best_val_loss).epsilon(1e-6));
+    CHECK(read_run_summary(dir.string()).steps_done == 40);
+}
+
+TEST_CASE("train_run: a loss that is not finite stops the run as diverged, with no NaN written") {
+    OmpThreadsGuard threads;
+    TempDir tmp("trainer-diverge");
+    TrainConfig cfg = tiny_run(tmp);
+    cfg.optim.lr = 1e30f;
+    cfg.optim.min_lr = 0;
+    const fs::path dir = tmp.dir / "run";
+    const TrainSummary s = train_run(cfg, dir.string(), false, false);
+    CHECK(s.diverged);
+    CHECK(s.steps_done < 40);
+    const std::string summary = read_file(dir / "summary.json");
+    CHECK(nlohmann::json::parse(summary)["diverged"] == true);
+    CHECK(summary.find("null") == std::string::npos);
+    CHECK(read_file(dir / "metrics.csv").find("nan") == std::string::npos);
+    CHECK(read_run_summary(dir.string()).diverged);
 }
 
 TEST_SUITE_END();

@@ -53,12 +53,14 @@ struct TempDir {
 };
 
 // Contents and modification times of every file in a directory: equal snapshots taken before
-// and after a command show that it left the directory alone.
+// and after a command show that it left the directory alone. run.lock is left out: it is the
+// run directory's lock (run_lock.hpp) and holds the pid of the last process that used it.
 struct DirSnapshot {
     std::map<std::string, std::string> contents;
     std::map<std::string, std::filesystem::file_time_type> mtimes;
     explicit DirSnapshot(const std::filesystem::path& dir) {
         for (const std::filesystem::directory_entry& e : std::filesystem::directory_iterator(dir)) {
+            if (e.path().filename() == "run.lock") continue;
             contents[e.path().filename().string()] = glulab::read_text_file(e.path().string());
             mtimes[e.path().filename().string()] = e.last_write_time();
         }

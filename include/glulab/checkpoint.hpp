@@ -6,9 +6,13 @@
 //                          vocabulary's characters in id order)
 //   optimizer.safetensors  AdamW's moments as `m.<name>` and `v.<name>`; `__metadata__` holds
 //                          `step` (how many steps were taken)
-// Both are written to a temporary name and renamed (safetensors.hpp), so a crash never leaves a
-// half-written checkpoint. Loading checks every tensor's presence, dtype and shape against the
-// config, and rejects tensors the model does not have.
+// Both carry the step they were saved at (metadata `step`) and a `format`. Both are written to
+// a temporary name and renamed (safetensors.hpp), so a crash never leaves a half-written file;
+// save_checkpoint orders the renames so that a crash never leaves an unresolvable pair either.
+// Loading checks, before anything is allocated or copied, the format, the config's sizes
+// against their bounds (ModelLimits), and every tensor's name, dtype and shape against the
+// parameters the config declares; it rejects tensors the model does not have
+// (docs/checkpoint-format.md lists the checks in order).
 //
 // Lesson 12 · training
 #pragma once
@@ -24,9 +28,12 @@ namespace glulab {
 // ModelConfig <-> JSON: {"vocab_size": 65, "ctx": 64, ..., "ffn": "swiglu", "d_ff": 344, ...}.
 // d_ff is written resolved (the H the model really has), so a reader needs no rounding rule.
 std::string model_config_to_json(const ModelConfig& cfg);
-ModelConfig model_config_from_json(const std::string& json);  // validates; throws on bad input
+// Validates: every size an integer within ModelLimits (no wrapping), then cfg.validate();
+// throws glulab::Error naming `where` (the file) and the field.
+ModelConfig model_config_from_json(const std::string& json, const std::string& where = "config");
 
-void save_model(const std::string& path, const Transformer& model, const Vocab& vocab);
+// `step`: the training step the weights belong to (metadata `step`; 0 for an untrained model).
+void save_model(const std::string& path, const Transformer& model, const Vocab& vocab, int step = 0);
 
 struct LoadedModel {
     std::unique_ptr<Transformer> model;
@@ -37,5 +44,13 @@ LoadedModel load_model(const std::string& path);
 // AdamW's m and v for every parameter, and the number of steps taken.
 void save_optimizer(const std::string& path, const ParamStore& params, int step);
 int load_optimizer(const std::string& path, ParamStore& params);  // returns the step
+
+// The pair a run directory holds (model.safetensors, optimizer.safetensors) as one state:
+// save_checkpoint writes both as temporaries, then renames the optimizer's, then the model's.
+// load_checkpoint reads both, finishes a save a crash stopped between its renames, refuses a
+// pair of two steps, checks the model against `model`'s config and `vocab` tensor by tensor,
+// and only then copies weights and moments into `model`. Returns the step.
+void save_checkpoint(const std::string& dir, const Transformer& model, const Vocab& vocab, int step);
+int load_checkpoint(const std::string& dir, Transformer& model, const Vocab& vocab);
 
 }  // namespace glulab

@@ -31,7 +31,7 @@ TextEval evaluate_text(Transformer& model, const Vocab& vocab, const std::string
 
 struct SampleOptions {
     int tokens = 500;          // characters to generate, e.g. 500
-    float temperature = 1.0f;  // logits are divided by it, e.g. 0.8; must be > 0
+    float temperature = 1.0f;  // logits are divided by it, e.g. 0.8; > 0 (tiny: greedy, the argmax)
     int top_k = 0;             // keep only the k most likely characters, e.g. 40; 0 = all
     uint64_t seed = 1337;      // e.g. 1337: same seed, same text
     bool cache = true;         // keep keys and values (kv_cache.hpp); false recomputes all

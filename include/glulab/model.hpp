@@ -66,6 +66,19 @@ Act ffn_activation(FfnKind kind);              // act in the formulas above
 // -----------
 // Everything that fixes the shapes of the parameters. Written with designated initializers:
 //     ModelConfig cfg{.vocab_size = 65, .ffn = FfnKind::geglu};
+// The largest model glulab builds: every size of a ModelConfig has an upper bound, so a typo
+// on the command line or a hostile checkpoint is refused at once, not after gigabytes.
+struct ModelLimits {
+    static constexpr int vocab_size = 0x110000;  // every Unicode code point
+    static constexpr int ctx = 16384;
+    static constexpr int layers = 256;
+    static constexpr int d_model = 16384;
+    static constexpr int heads = 1024;
+    static constexpr int d_ff = 65536;
+    static constexpr int multiple_of = 4096;
+    static constexpr int64_t params = int64_t{1} << 31;  // all weights together (8 GiB as F32)
+};
+
 struct ModelConfig {
     int vocab_size = 0;            // V, e.g. 65 (tiny Shakespeare); set from the data's Vocab
     int ctx = 64;                  // T, the longest context, e.g. 64; forward takes any T <= ctx
@@ -209,6 +222,11 @@ class Transformer {
 public:
     explicit Transformer(const ModelConfig& cfg);
 
+    // The parameters (names, shapes, offsets) a model of `cfg` has, found by the first pass
+    // of declare() alone: nothing is allocated, so a checkpoint loader can compare a file's
+    // tensors with them before it builds a model of a size the file only claims.
+    static std::vector<ParamEntry> declared_params(const ModelConfig& cfg);
+
     // Draw the initial weights from Rng(seed), in declaration order (see docs/model.md).
     void init(uint64_t seed);
     // Restart the stream of dropout seeds. The trainer calls it before every step with a value
@@ -240,6 +258,8 @@ public:
     Linear lm_head;             // weight (V, C), not tied to wte
 
 private:
+    struct DeclareOnly {};
+    Transformer(const ModelConfig& cfg, DeclareOnly);  // first pass only: no memory
     void declare();  // runs twice: names and shapes, then views (params.hpp)
     const int* positions(Tape& tape, int B, int T);  // (B, T): pos[b, t] = t
 

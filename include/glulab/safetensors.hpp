@@ -57,6 +57,12 @@ using SafetensorsMetadata = std::map<std::string, std::string>;
 // a crash leaves either the old file or the new one, never half of one.
 void safetensors_write(const std::string& path, const std::vector<SafetensorsEntry>& tensors,
                        const SafetensorsMetadata& metadata = {});
+// The two halves of safetensors_write, for a caller that replaces several files together
+// (checkpoint.hpp → save_checkpoint): write `path + ".tmp"` and flush it to disk, returning
+// its name; then rename it over `path` (on failure the .tmp is removed and it throws).
+std::string safetensors_write_temp(const std::string& path, const std::vector<SafetensorsEntry>& tensors,
+                                   const SafetensorsMetadata& metadata = {});
+void rename_into_place(const std::string& tmp, const std::string& path);
 
 // SafetensorsTensor
 // -----------------

@@ -47,6 +47,9 @@ struct TrainConfig {
                                                     // kept in config.json
 
     void validate() const;  // throws glulab::Error naming the first bad field
+    // Upper bounds, so a typo is refused at once rather than after gigabytes.
+    static constexpr int kMaxBatch = 4096;                 // B
+    static constexpr int64_t kMaxTokensPerStep = 1 << 20;  // B * T
 };
 std::string train_config_to_json(const TrainConfig& cfg);
 TrainConfig train_config_from_json(const std::string& json);
@@ -77,6 +80,8 @@ struct TrainCallbacks {
 struct TrainSummary {
     int steps_done = 0;
     bool interrupted = false;   // stopped by Ctrl-C or stop_after (checkpoint saved)
+    bool diverged = false;      // stopped at steps_done: the loss was NaN or infinite (the
+                                // checkpoint is the last good one; summary.json says diverged)
     float final_train_loss = 0, final_val_loss = 0, best_val_loss = 0;
     int best_val_step = 0;      // the step of the evaluation with best_val_loss
     double ms_per_step = 0;     // training steps only, evaluations excluded
@@ -93,6 +98,8 @@ TrainSummary train_run(const TrainConfig& cfg, const std::string& out_dir, bool 
                        const TrainCallbacks& callbacks = {});
 // The summary.json of a finished run in `dir` (what train_run returned when it finished).
 TrainSummary read_run_summary(const std::string& dir);
+// Whether the run in `dir` diverged (its summary.json says so; false without one).
+bool run_diverged(const std::string& dir);
 // The config of the run saved in `dir` (its config.json).
 TrainConfig load_train_config(const std::string& dir);
 

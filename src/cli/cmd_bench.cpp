@@ -78,11 +78,11 @@ void add_bench_command(CLI::App& app) {
     CLI::App* cmd = app.add_subcommand("bench", "Time training steps; report ms/step, tokens/s and GFLOP/s");
     cmd->add_option("--ffn", a->ffn, "feed-forward kind: " + ffn_kind_names())->capture_default_str();
     add_model_flags(*cmd, a->cfg.model);
-    cmd->add_option("--batch", a->cfg.batch, "B")->check(CLI::PositiveNumber)->capture_default_str();
-    cmd->add_option("--vocab", a->cfg.model.vocab_size, "V (random tokens)")->check(CLI::PositiveNumber);
+    cmd->add_option("--batch", a->cfg.batch, "B")->check(positive())->capture_default_str();
+    cmd->add_option("--vocab", a->cfg.model.vocab_size, "V (random tokens)")->check(positive());
     cmd->add_option("--threads", a->cfg.threads, "OpenMP threads (0: all cores, or 1 if that measures faster now)")->capture_default_str();
-    cmd->add_option("--steps", a->steps, "timed steps")->check(CLI::PositiveNumber)->capture_default_str();
-    cmd->add_option("--warmup", a->warmup, "untimed steps first")->check(CLI::NonNegativeNumber)->capture_default_str();
+    cmd->add_option("--steps", a->steps, "timed steps")->check(positive())->capture_default_str();
+    cmd->add_option("--warmup", a->warmup, "untimed steps first")->check(non_negative())->capture_default_str();
     cmd->add_flag("--json", a->json, "print one JSON object");
     cmd->add_flag("--profile", a->profile, "also print the time spent in each op, forward and backward");
     a->cfg.model.vocab_size = 65;

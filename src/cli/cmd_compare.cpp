@@ -69,6 +69,11 @@ public:
     }
     void run_end(const RunInfo& i, const TrainSummary& s) {
         if (i.action == RunAction::reuse) return;
+        if (s.diverged) {
+            line(fmt::format("{} diverged at step {} (loss not finite); carrying on with the others", tag(i),
+                             s.steps_done));
+            return;
+        }
         line(fmt::format("{} done: val {:.4f} (best {:.4f}), {:.1f} ms/step", tag(i), s.final_val_loss,
                          s.best_val_loss, s.ms_per_step));
     }
@@ -159,7 +164,7 @@ void add_compare_command(CLI::App& app) {
     cmd->add_option("--ffn", args->ffn, "kinds to compare, comma-separated, or all: " + ffn_kind_names())
         ->capture_default_str();
     cmd->add_option("--seeds", args->seeds, "runs per kind, seeds --seed, --seed + 1, ...")
-        ->check(CLI::PositiveNumber)->capture_default_str();
+        ->check(positive())->capture_default_str();
     cmd->add_option("--match", args->match,
                     "params: gated kinds get 2/3 of the width (same parameters); dff: every kind gets 4C")
         ->check(CLI::IsMember({"params", "dff"}))->capture_default_str();
@@ -168,7 +173,7 @@ void add_compare_command(CLI::App& app) {
     cmd->add_flag("--force", args->force, "OUT holds runs made with other settings: train everything again");
     cmd->add_option("--report", args->report, "also write the results page (Markdown) here, pictures beside it");
     cmd->add_option("--sample", args->sample, "then print this many characters from the best kind's model")
-        ->check(CLI::NonNegativeNumber);
+        ->check(non_negative());
     cmd->callback([args, cmd] { run(*args, *cmd); });
 }
 

@@ -104,9 +104,9 @@ void add_graph_command(CLI::App& app) {
         "graph", "Record one forward pass of a tiny model and print the tape, one line per node");
     cmd->add_option("--ffn", a->ffn, "feed-forward kind: " + ffn_kind_names())->capture_default_str();
     add_model_flags(*cmd, a->model);
-    cmd->add_option("--vocab", a->model.vocab_size, "V, vocabulary size")->check(CLI::PositiveNumber)
+    cmd->add_option("--vocab", a->model.vocab_size, "V, vocabulary size")->check(positive())
         ->capture_default_str();
-    cmd->add_option("--batch", a->batch, "B, sequences in the batch")->check(CLI::PositiveNumber)
+    cmd->add_option("--batch", a->batch, "B, sequences in the batch")->check(positive())
         ->capture_default_str();
     cmd->add_option("--seed", a->seed, "seed for the weights and the token ids")->capture_default_str();
     cmd->add_option("--dot", a->dot, "also write the graph in Graphviz DOT to this file");

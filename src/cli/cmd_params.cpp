@@ -35,7 +35,7 @@ void add_params_command(CLI::App& app) {
     cmd->add_option("--ffn", a->ffn, "feed-forward kind, or `all` for one row per kind: " + ffn_kind_names())
         ->capture_default_str();
     cmd->add_option("--vocab", a->model.vocab_size, "V, vocabulary size (tiny-shakespeare: 65)")
-        ->check(CLI::PositiveNumber)->capture_default_str();
+        ->check(positive())->capture_default_str();
     add_model_flags(*cmd, a->model);
     cmd->callback([a] {
         if (a->ffn == "all") return print_all_kinds(a->model);

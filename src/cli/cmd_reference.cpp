@@ -213,10 +213,10 @@ void add_reference_command(CLI::App& app) {
         ->required();
     add_model_flags(*cmd, a->model);
     cmd->add_option("--vocab", a->model.vocab_size, "V (random tokens)")
-        ->check(CLI::PositiveNumber)->capture_default_str();
-    cmd->add_option("--batch", a->batch, "B")->check(CLI::PositiveNumber)->capture_default_str();
+        ->check(positive())->capture_default_str();
+    cmd->add_option("--batch", a->batch, "B")->check(positive())->capture_default_str();
     cmd->add_option("--steps", a->steps, "S, AdamW steps whose losses are recorded")
-        ->check(CLI::PositiveNumber)->capture_default_str();
+        ->check(positive())->capture_default_str();
     cmd->add_option("--seed", a->seed, "seed for the weights and the batch")->capture_default_str();
     cmd->add_flag("--plain-init", a->plain_init,
                   "keep glulab's init (N(0, 0.02), gains 1) instead of spreading the weights");

@@ -2,6 +2,7 @@
 //
 // Lesson 12 · training
 #include "commands.hpp"
+#include "flags.hpp"
 
 #include "glulab/checkpoint.hpp"
 #include "glulab/inference.hpp"
@@ -27,12 +28,12 @@ void add_sample_command(CLI::App& app) {
     CLI::App* cmd = app.add_subcommand("sample", "Generate text from a checkpoint, one character at a time");
     cmd->add_option("--ckpt", a->ckpt, "model.safetensors of a run")->required();
     cmd->add_option("--prompt", a->prompt, "text to continue (default: a newline)");
-    cmd->add_option("--tokens", a->opt.tokens, "characters to generate")->check(CLI::NonNegativeNumber)
+    cmd->add_option("--tokens", a->opt.tokens, "characters to generate")->check(non_negative())
         ->capture_default_str();
     cmd->add_option("--temperature", a->opt.temperature, "divide the logits by this (> 0)")
-        ->check(CLI::PositiveNumber)->capture_default_str();
+        ->check(positive())->capture_default_str();
     cmd->add_option("--top-k", a->opt.top_k, "sample among the k likeliest characters (0: all)")
-        ->check(CLI::NonNegativeNumber)->capture_default_str();
+        ->check(non_negative())->capture_default_str();
     cmd->add_option("--seed", a->opt.seed, "same seed, same text")->capture_default_str();
     cmd->add_flag("--no-cache{false}", a->opt.cache,
                   "recompute the whole context for every character (no key-value cache; same text, slower)");

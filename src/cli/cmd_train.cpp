@@ -99,6 +99,12 @@ void run(TrainArgs& a, const CLI::App& cmd) {
                    s.steps_done, dir);
         throw CLI::RuntimeError(130);
     }
+    if (s.diverged) {
+        fmt::print(stderr, "glulab: error: the run diverged at step {}: the loss is not a finite number; "
+                   "the checkpoint is the last good one (hint: try a lower --lr)\n",
+                   s.steps_done);
+        throw CLI::RuntimeError(3);
+    }
     fmt::print("done: {} steps, val loss {:.4f} (best {:.4f}), {:.1f} ms/step, {:.0f} tok/s\n",
                s.steps_done, s.final_val_loss, s.best_val_loss, s.ms_per_step, s.tokens_per_s);
     fmt::print("files: {0}/model.safetensors, {0}/metrics.csv; try `glulab sample --ckpt {0}/model.safetensors`\n",
@@ -117,7 +123,7 @@ void add_train_command(CLI::App& app) {
     cmd->add_option("--resume", args->resume, "continue the run saved in this directory");
     cmd->add_option("--stop-after", args->cfg.stop_after,
                     "stop as if interrupted (Ctrl-C) after step N: save a checkpoint and exit 130")
-        ->check(CLI::NonNegativeNumber);
+        ->check(non_negative());
     cmd->add_flag("--shard-optimizer", args->cfg.shard_optimizer,
                   "under mpirun: each rank keeps AdamW's moments for 1/N of the weights (ZeRO-1)");
     cmd->callback([args, cmd] { run(*args, *cmd); });

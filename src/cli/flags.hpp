@@ -11,9 +11,18 @@
 
 namespace CLI {
 class App;
+class Validator;
 }
 
 namespace glulab {
+
+// Checks for numeric flags that say what is wrong in a sentence ("must be > 0, got 0").
+// CLI11's PositiveNumber and NonNegativeNumber print their upper bound, the largest double,
+// with all of its 309 digits.
+const CLI::Validator& positive();
+const CLI::Validator& non_negative();
+// An integer flag in [1, most]: "must be between 1 and 256, got 1000000".
+CLI::Validator at_most(long long most);
 
 // --layers --d-model --heads --ctx --d-ff --multiple-of --dropout (not --ffn: each command
 // takes one kind or a list of kinds).

@@ -60,6 +60,8 @@ std::vector<FfnKind> parse_ffn_list(std::string_view list) {
 void CompareConfig::validate() const {
     GLULAB_CHECK(!kinds.empty(), "e.g. --ffn relu,gelu,swiglu", "no FFN kinds to compare");
     GLULAB_CHECK(seeds >= 1, "e.g. --seeds 3", "--seeds must be at least 1, got {}", seeds);
+    GLULAB_CHECK(seeds <= kMaxSeeds, "e.g. --seeds 3", "--seeds {} is above glulab's limit of {} seeds",
+                 seeds, kMaxSeeds);
     GLULAB_CHECK(!out.empty(), "e.g. --out runs/compare", "--out must not be empty");
     base.validate();
 }
@@ -320,6 +322,10 @@ std::vector<KindSummary> summarize_kinds(const std::vector<RunResult>& runs) {
         std::vector<double> train, val, best;
         for (const RunResult& r : runs) {
             if (r.kind != kind) continue;
+            if (r.summary.diverged) {  // its losses are not numbers to average
+                k.diverged++;
+                continue;
+            }
             const TrainSummary& s = r.summary;
             k.d_ff = s.d_ff;
             k.ffn_params = s.ffn_params;
@@ -334,8 +340,10 @@ std::vector<KindSummary> summarize_kinds(const std::vector<RunResult>& runs) {
         k.final_train = stat_of(train);
         k.final_val = stat_of(val);
         k.best_val = stat_of(best);
-        k.ms_per_step /= k.seeds;
-        k.tokens_per_s /= k.seeds;
+        if (k.seeds > 0) {
+            k.ms_per_step /= k.seeds;
+            k.tokens_per_s /= k.seeds;
+        }
         out.push_back(k);
     }
     return out;
@@ -378,11 +386,21 @@ std::string format_compare_table(const std::vector<KindSummary>& kinds) {
     std::string t = fmt::format("{:<9} {:>5} {:>11} {:>13} {:>17} {:>17} {:>9} {:>8} {:>9}\n", "kind", "d_ff",
                                 "FFN params", "total params", "final train", "final val", "best val",
                                 "ms/step", "tokens/s");
-    for (const KindSummary& k : kinds)
+    for (const KindSummary& k : kinds) {
+        if (k.seeds == 0) {  // every seed diverged
+            t += fmt::format("{:<9} diverged ({} of {} seeds): no losses to compare\n", ffn_kind_name(k.kind),
+                             k.diverged, k.diverged);
+            continue;
+        }
         t += fmt::format("{:<9} {:>5} {:>11} {:>13} {} {} {:>9.4f} {:>8.1f} {:>9}\n", ffn_kind_name(k.kind), k.d_ff,
                          with_commas(k.ffn_params), with_commas(k.total_params), mean_pm_std(k.final_train, 17),
                          mean_pm_std(k.final_val, 17), k.best_val.mean, k.ms_per_step,
                          with_commas(std::llround(k.tokens_per_s)));
+    }
+    for (const KindSummary& k : kinds)
+        if (k.diverged > 0 && k.seeds > 0)
+            t += fmt::format("{}: {} of {} seeds diverged (loss not finite); the row is over the other {}\n",
+                             ffn_kind_name(k.kind), k.diverged, k.diverged + k.seeds, k.seeds);
     t += seeds > 1 ? fmt::format("losses: mean ± std over {} seeds (sample std); best val: each run's lowest "
                                  "val loss, mean over seeds\n", seeds)
                    : "losses of one seed (no spread: run with --seeds 3 for mean ± std); best val: the lowest val "
@@ -399,8 +417,10 @@ bool kinds_differ(const KindSummary& a, const KindSummary& b) {
 }
 
 std::string verdict(const std::vector<KindSummary>& kinds_in) {
-    if (kinds_in.empty()) return "Verdict: no runs.\n";
-    std::vector<KindSummary> kinds = kinds_in;
+    std::vector<KindSummary> kinds;
+    for (const KindSummary& k : kinds_in)
+        if (k.seeds > 0) kinds.push_back(k);  // a kind whose every seed diverged has no mean
+    if (kinds.empty()) return kinds_in.empty() ? "Verdict: no runs.\n" : "Verdict: every run diverged.\n";
     std::stable_sort(kinds.begin(), kinds.end(), [](const KindSummary& a, const KindSummary& b) {
         return a.final_val.mean < b.final_val.mean;
     });

@@ -127,6 +127,7 @@ RunData load_run(const std::string& dir) {
         run.has_config = true;
         run.label = std::string(ffn_kind_name(run.config.model.ffn));
     }
+    if (run_diverged(dir)) run.label += " (diverged)";  // its own curve, up to its last finite loss
     if (fs::exists(d / "gates.csv")) run.gates = read_gates_csv((d / "gates.csv").string());
     return run;
 }
@@ -423,6 +424,7 @@ Chart loss_chart(const std::vector<RunGroup>& groups, bool val) {
         std::map<int, std::vector<double>> at;
         for (const RunData* r : g.runs)
             for (const MetricRow& m : r->metrics) at[m.step].push_back(val ? m.val_loss : m.train_loss);
+        if (at.empty()) continue;  // a run that diverged before its first evaluation: no curve
         std::string color = kind_color(g.label, gi);
         if (std::find(used.begin(), used.end(), color) != used.end()) color = kPalette[(8 + gi) % std::size(kPalette)];
         used.push_back(color);
@@ -541,8 +543,10 @@ PlotReport write_plots(const std::vector<RunData>& runs, const std::string& out_
         draw_gnuplot(panels, (dir / name).string(), gnuplot);
         for (const char* ext : {".png", ".svg"}) report.files.push_back((dir / (name + ext)).string());
     };
-    draw({loss_chart(groups, true)}, "loss_val");
-    draw({loss_chart(groups, false)}, "loss_train");
+    if (!loss_chart(groups, true).series.empty()) {  // every run may have diverged at once
+        draw({loss_chart(groups, true)}, "loss_val");
+        draw({loss_chart(groups, false)}, "loss_train");
+    }
     if (!gated.empty()) {
         draw({gates_chart(gated)}, "gates");
         draw(gates_hist_panels(gated), "gates_hist");

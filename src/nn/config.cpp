@@ -12,15 +12,20 @@ namespace glulab {
 // Checks one field at a time and names it, so `glulab train --heads 5` fails before any work
 // with a message that says what to change.
 void ModelConfig::validate() const {
-    auto positive = [](int value, const char* field, const char* hint) {
+    auto positive = [](int value, int most, const char* field, const char* hint) {
         GLULAB_CHECK(value > 0, hint, "model config: {} = {} must be positive", field, value);
+        GLULAB_CHECK(value <= most, hint, "model config: {} = {} is above glulab's limit of {}",
+                     field, value, most);
     };
-    positive(vocab_size, "vocab_size (V)", "it is set from the data's vocabulary");
-    positive(ctx, "ctx (T)", "the context length, e.g. 64");
-    positive(layers, "layers (L)", "the number of blocks, e.g. 4");
-    positive(d_model, "d_model (C)", "the channel width, e.g. 128");
-    positive(heads, "heads (NH)", "the number of attention heads, e.g. 4");
-    positive(multiple_of, "multiple_of", "the rounding of the automatic d_ff, e.g. 8");
+    using L = ModelLimits;
+    positive(vocab_size, L::vocab_size, "vocab_size (V)", "it is set from the data's vocabulary");
+    positive(ctx, L::ctx, "ctx (T)", "the context length, e.g. 64");
+    positive(layers, L::layers, "layers (L)", "the number of blocks, e.g. 4");
+    positive(d_model, L::d_model, "d_model (C)", "the channel width, e.g. 128");
+    positive(heads, L::heads, "heads (NH)", "the number of attention heads, e.g. 4");
+    positive(multiple_of, L::multiple_of, "multiple_of", "the rounding of the automatic d_ff, e.g. 8");
+    GLULAB_CHECK(d_ff <= L::d_ff, "0 picks the width automatically (docs/model.md)",
+                 "model config: d_ff (H) = {} is above glulab's limit of {}", d_ff, L::d_ff);
     GLULAB_CHECK(d_model % heads == 0, "pick heads that divide d_model, e.g. d_model 128, heads 4",
                  "model config: d_model (C) = {} is not divisible by heads (NH) = {}", d_model,
                  heads);
@@ -33,6 +38,12 @@ void ModelConfig::validate() const {
                  "each weight matrix must hold fewer than 2^31 values",
                  "model config: V = {}, C = {}, H = {} make a weight matrix too large", vocab_size,
                  C, H);
+    // Every parameter: wte, wpe, lm_head, L blocks (two gains, qkv, proj, up, down, gate).
+    const int64_t matrices = is_gated(ffn) ? 3 : 2;
+    const int64_t block = 2 * C + 4 * C * C + matrices * H * C;
+    const int64_t total = 2 * int64_t{vocab_size} * C + int64_t{ctx} * C + layers * block + C;
+    GLULAB_CHECK(total <= L::params, "make the model smaller (--layers, --d-model, --ctx)",
+                 "model config: {} parameters are above glulab's limit of {}", total, L::params);
 }
 
 // ffn_hidden

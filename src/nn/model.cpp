@@ -47,6 +47,17 @@ Transformer::Transformer(const ModelConfig& cfg) : cfg_(cfg) {
     params_.finish_binding();
 }
 
+Transformer::Transformer(const ModelConfig& cfg, DeclareOnly) : cfg_(cfg) {
+    cfg_.validate();
+    ffn_hidden_ = cfg_.ffn_hidden();
+    blocks.resize(static_cast<size_t>(cfg_.layers));
+    declare();
+}
+
+std::vector<ParamEntry> Transformer::declared_params(const ModelConfig& cfg) {
+    return Transformer(cfg, DeclareOnly{}).params_.entries();
+}
+
 // The order here is the order of the parameter table, of the flat arrays and of a checkpoint.
 void Transformer::declare() {
     const int V = cfg_.vocab_size, T = cfg_.ctx, C = cfg_.d_model;

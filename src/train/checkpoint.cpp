@@ -7,7 +7,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <charconv>
+#include <climits>
+#include <filesystem>
 #include <set>
 
 namespace glulab {
@@ -23,27 +29,45 @@ std::string model_config_to_json(const ModelConfig& cfg) {
     return j.dump();
 }
 
-ModelConfig model_config_from_json(const std::string& text) {
+namespace {
+
+// An integer field of a JSON object in [lo, hi], read without wrapping: nlohmann's get<int>()
+// would turn 4294967298 into 2. `where` names the file for the message.
+int bounded_int(const json& j, const char* key, int64_t lo, int64_t hi, const std::string& where) {
+    GLULAB_CHECK(j.contains(key) && j[key].is_number_integer(), "see docs/checkpoint-format.md",
+                 "{}: model config '{}' is missing or not an integer ({})", where, key,
+                 j.contains(key) ? j[key].dump() : "absent");
+    const json& v = j[key];
+    const bool fits = v.is_number_unsigned() ? v.get<uint64_t>() <= static_cast<uint64_t>(hi)
+                                             : v.get<int64_t>() >= lo && v.get<int64_t>() <= hi;
+    GLULAB_CHECK(fits, "see the limits in docs/checkpoint-format.md",
+                 "{}: model config '{}' = {} is outside [{}, {}]", where, key, v.dump(), lo, hi);
+    return static_cast<int>(v.get<int64_t>());
+}
+
+}  // namespace
+
+ModelConfig model_config_from_json(const std::string& text, const std::string& where) {
     json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
     GLULAB_CHECK(j.is_object(), "the checkpoint's `config` metadata must be a JSON object",
-                 "model config is not a JSON object: {}", text.substr(0, 80));
+                 "{}: model config is not a JSON object: {}", where, text.substr(0, 80));
+    using L = ModelLimits;
     ModelConfig cfg;
-    auto get_int = [&](const char* key) {
-        GLULAB_CHECK(j.contains(key) && j[key].is_number_integer(), "see docs/checkpoint-format.md",
-                     "model config: '{}' is missing or not an integer", key);
-        return j[key].get<int>();
-    };
-    cfg.vocab_size = get_int("vocab_size");
-    cfg.ctx = get_int("ctx");
-    cfg.layers = get_int("layers");
-    cfg.d_model = get_int("d_model");
-    cfg.heads = get_int("heads");
-    cfg.d_ff = get_int("d_ff");
-    cfg.multiple_of = get_int("multiple_of");
+    cfg.vocab_size = bounded_int(j, "vocab_size", 1, L::vocab_size, where);
+    cfg.ctx = bounded_int(j, "ctx", 1, L::ctx, where);
+    cfg.layers = bounded_int(j, "layers", 1, L::layers, where);
+    cfg.d_model = bounded_int(j, "d_model", 1, L::d_model, where);
+    cfg.heads = bounded_int(j, "heads", 1, L::heads, where);
+    cfg.d_ff = bounded_int(j, "d_ff", 0, L::d_ff, where);
+    cfg.multiple_of = bounded_int(j, "multiple_of", 1, L::multiple_of, where);
     GLULAB_CHECK(j.contains("ffn") && j["ffn"].is_string(), "see docs/checkpoint-format.md",
-                 "model config: 'ffn' is missing or not a string");
+                 "{}: model config 'ffn' is missing or not a string", where);
     cfg.ffn = parse_ffn_kind(j["ffn"].get<std::string>());
-    cfg.dropout = j.value("dropout", 0.0f);
+    if (j.contains("dropout")) {
+        GLULAB_CHECK(j["dropout"].is_number(), "see docs/checkpoint-format.md",
+                     "{}: model config 'dropout' is {}, not a number", where, j["dropout"].dump());
+        cfg.dropout = j["dropout"].get<float>();
+    }
     cfg.validate();
     return cfg;
 }
@@ -75,69 +99,200 @@ Vocab vocab_from_json(const std::string& text) {
     return Vocab(std::move(cps));
 }
 
-// The file must hold no tensor the model lacks (each tensor the model has is checked on load),
-// with `prefixes` ("" for a model file, "m." and "v." for an optimizer file).
-void check_no_extra_tensors(const SafetensorsFile& file, const ParamStore& params,
-                            std::initializer_list<const char*> prefixes) {
+// The tensors of `file` are exactly those of `params` (with each prefix: "" for a model file,
+// "m." and "v." for an optimizer file): the same count, each name present as F32 of the
+// parameter's shape, nothing else. Checked before anything is copied or allocated.
+void check_tensors_match(const SafetensorsFile& file, const std::vector<ParamEntry>& params,
+                         std::initializer_list<const char*> prefixes) {
     std::set<std::string> expected;
-    for (const ParamEntry& e : params.entries())
-        for (const char* prefix : prefixes) expected.insert(prefix + e.name);
+    for (const ParamEntry& e : params)
+        for (const char* prefix : prefixes) {
+            expected.insert(prefix + e.name);
+            file.f32(prefix + e.name, e.shape);  // present, F32, this shape; throws otherwise
+        }
     for (const SafetensorsTensor& t : file.tensors)
         GLULAB_CHECK(expected.count(t.name), "was it saved by a model with another config?",
                      "{}: unexpected tensor '{}'", file.path, t.name);
+    GLULAB_CHECK(file.tensors.size() == expected.size(), "the file lists a tensor twice",
+                 "{}: {} tensors, the model needs {}", file.path, file.tensors.size(), expected.size());
 }
 
-}  // namespace
+void check_format(const SafetensorsFile& file, const char* format) {
+    GLULAB_CHECK(file.meta("format") == format, "was the file written by this version of glulab?",
+                 "{}: format '{}', expected '{}'", file.path, file.meta("format"), format);
+}
 
-void save_model(const std::string& path, const Transformer& model, const Vocab& vocab) {
+// The step a checkpoint file was saved at: metadata `step`, a decimal in [0, 2^31).
+int checkpoint_step(const SafetensorsFile& file) {
+    const std::string& text = file.meta("step");
+    int64_t step = -1;
+    const auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), step);
+    GLULAB_CHECK(err == std::errc() && end == text.data() + text.size() && step >= 0 && step <= INT_MAX,
+                 "see docs/checkpoint-format.md", "{}: step '{}' is not a number of steps in [0, {}]",
+                 file.path, text.substr(0, 40), INT_MAX);
+    return static_cast<int>(step);
+}
+
+const char* kModelFormat = "glulab-model-1";
+const char* kOptimizerFormat = "glulab-adamw-1";
+
+SafetensorsMetadata model_metadata(const Transformer& model, const Vocab& vocab, int step) {
+    return {{"config", model_config_to_json(model.config())},
+            {"vocab", vocab_to_json(vocab)},
+            {"format", kModelFormat},
+            {"step", std::to_string(step)}};
+}
+
+std::vector<SafetensorsEntry> model_tensors(const Transformer& model) {
     std::vector<SafetensorsEntry> tensors;
     const ParamStore& ps = model.params();
     for (const ParamEntry& e : ps.entries()) tensors.emplace_back(e.name, e.shape, ps.data() + e.offset);
-    safetensors_write(path, tensors,
-                      {{"config", model_config_to_json(model.config())},
-                       {"vocab", vocab_to_json(vocab)},
-                       {"format", "glulab-model-1"}});
+    return tensors;
 }
 
-LoadedModel load_model(const std::string& path) {
-    SafetensorsFile file = safetensors_read(path);
-    ModelConfig cfg = model_config_from_json(file.meta("config"));
-    Vocab vocab = vocab_from_json(file.meta("vocab"));
-    GLULAB_CHECK(vocab.size() == cfg.vocab_size, "the checkpoint is inconsistent",
-                 "{}: vocab has {} characters but config.vocab_size is {}", path, vocab.size(),
-                 cfg.vocab_size);
-    auto model = std::make_unique<Transformer>(cfg);
-    ParamStore& ps = model->params();
-    check_no_extra_tensors(file, ps, {""});
-    for (const ParamEntry& e : ps.entries()) {
-        const std::vector<float>& values = file.f32(e.name, e.shape);  // checks dtype and shape
-        std::copy(values.begin(), values.end(), ps.data() + e.offset);
-    }
-    return {std::move(model), std::move(vocab)};
-}
-
-void save_optimizer(const std::string& path, const ParamStore& params, int step) {
+std::vector<SafetensorsEntry> optimizer_tensors(const ParamStore& params) {
     std::vector<SafetensorsEntry> tensors;
     for (const ParamEntry& e : params.entries()) {
         tensors.emplace_back("m." + e.name, e.shape, params.adam_m() + e.offset);
         tensors.emplace_back("v." + e.name, e.shape, params.adam_v() + e.offset);
     }
-    safetensors_write(path, tensors, {{"step", std::to_string(step)}, {"format", "glulab-adamw-1"}});
+    return tensors;
+}
+
+SafetensorsMetadata optimizer_metadata(int step) {
+    return {{"step", std::to_string(step)}, {"format", kOptimizerFormat}};
+}
+
+void copy_weights(const SafetensorsFile& file, ParamStore& ps) {
+    for (const ParamEntry& e : ps.entries()) {
+        const std::vector<float>& values = file.f32(e.name, e.shape);
+        std::copy(values.begin(), values.end(), ps.data() + e.offset);
+    }
+}
+
+void copy_moments(const SafetensorsFile& file, ParamStore& ps) {
+    for (const ParamEntry& e : ps.entries()) {
+        const std::vector<float>& m = file.f32("m." + e.name, e.shape);
+        const std::vector<float>& v = file.f32("v." + e.name, e.shape);
+        std::copy(m.begin(), m.end(), ps.adam_m() + e.offset);
+        std::copy(v.begin(), v.end(), ps.adam_v() + e.offset);
+    }
+}
+
+}  // namespace
+
+void save_model(const std::string& path, const Transformer& model, const Vocab& vocab, int step) {
+    safetensors_write(path, model_tensors(model), model_metadata(model, vocab, step));
+}
+
+// load_model
+// ----------
+// In order: the file (safetensors_read), its format, the config (each size bounded), the
+// vocabulary against config.vocab_size, then every tensor against the parameters the config
+// declares (Transformer::declared_params, which allocates nothing). Only a file that passes
+// all of that gets a model built and filled.
+static LoadedModel model_from_file(const SafetensorsFile& file) {
+    check_format(file, kModelFormat);
+    ModelConfig cfg = model_config_from_json(file.meta("config"), file.path);
+    Vocab vocab = vocab_from_json(file.meta("vocab"));
+    GLULAB_CHECK(vocab.size() == cfg.vocab_size, "the checkpoint is inconsistent",
+                 "{}: vocab has {} characters but config.vocab_size is {}", file.path, vocab.size(),
+                 cfg.vocab_size);
+    check_tensors_match(file, Transformer::declared_params(cfg), {""});
+    auto model = std::make_unique<Transformer>(cfg);
+    copy_weights(file, model->params());
+    return {std::move(model), std::move(vocab)};
+}
+
+LoadedModel load_model(const std::string& path) { return model_from_file(safetensors_read(path)); }
+
+void save_optimizer(const std::string& path, const ParamStore& params, int step) {
+    safetensors_write(path, optimizer_tensors(params), optimizer_metadata(step));
+}
+
+static int optimizer_from_file(const SafetensorsFile& file, ParamStore& params) {
+    check_format(file, kOptimizerFormat);
+    const int step = checkpoint_step(file);
+    check_tensors_match(file, params.entries(), {"m.", "v."});
+    copy_moments(file, params);
+    return step;
 }
 
 int load_optimizer(const std::string& path, ParamStore& params) {
-    SafetensorsFile file = safetensors_read(path);
-    check_no_extra_tensors(file, params, {"m.", "v."});
-    for (const ParamEntry& e : params.entries()) {
-        const std::vector<float>& m = file.f32("m." + e.name, e.shape);
-        const std::vector<float>& v = file.f32("v." + e.name, e.shape);
-        std::copy(m.begin(), m.end(), params.adam_m() + e.offset);
-        std::copy(v.begin(), v.end(), params.adam_v() + e.offset);
+    return optimizer_from_file(safetensors_read(path), params);
+}
+
+// The pair
+// --------
+// Both files carry the step. Written as two temporaries first, then renamed optimizer first,
+// model second, so at every moment the directory holds one of:
+//     old model + old optimizer                     (crash before the first rename)
+//     old model + new optimizer + new model's .tmp  (crash between the renames)
+//     new model + new optimizer
+// load_checkpoint resolves the middle state by finishing the second rename.
+
+// fsync on the directory: the renames themselves reach the disk (best effort; some file
+// systems refuse to open a directory for this, and then the rename is as durable as it gets).
+static void sync_directory(const std::string& dir) {
+    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+    if (fd < 0) return;
+    ::fsync(fd);
+    ::close(fd);
+}
+
+void save_checkpoint(const std::string& dir, const Transformer& model, const Vocab& vocab, int step) {
+    const std::filesystem::path d(dir);
+    const std::string model_path = (d / "model.safetensors").string();
+    const std::string opt_path = (d / "optimizer.safetensors").string();
+    const std::string opt_tmp = safetensors_write_temp(opt_path, optimizer_tensors(model.params()),
+                                                       optimizer_metadata(step));
+    const std::string model_tmp = safetensors_write_temp(model_path, model_tensors(model),
+                                                         model_metadata(model, vocab, step));
+    rename_into_place(opt_tmp, opt_path);
+    rename_into_place(model_tmp, model_path);
+    sync_directory(dir);
+}
+
+int load_checkpoint(const std::string& dir, Transformer& model, const Vocab& vocab) {
+    const std::filesystem::path d(dir);
+    const std::string model_path = (d / "model.safetensors").string();
+    const std::string opt_path = (d / "optimizer.safetensors").string();
+    const SafetensorsFile opt = safetensors_read(opt_path);
+    check_format(opt, kOptimizerFormat);
+    const int step = checkpoint_step(opt);
+    SafetensorsFile file = safetensors_read(model_path);
+    check_format(file, kModelFormat);
+    if (checkpoint_step(file) != step && std::filesystem::exists(model_path + ".tmp")) {
+        // A save stopped between its two renames: its model is complete in the .tmp.
+        // A broken .tmp (a crash while it was written) resolves nothing: it is ignored.
+        try {
+            SafetensorsFile newer = safetensors_read(model_path + ".tmp");
+            check_format(newer, kModelFormat);
+            if (checkpoint_step(newer) == step) {
+                rename_into_place(model_path + ".tmp", model_path);
+                newer.path = model_path;
+                file = std::move(newer);
+            }
+        } catch (const Error&) {
+        }
     }
-    const std::string& step = file.meta("step");
-    GLULAB_CHECK(!step.empty() && std::all_of(step.begin(), step.end(), ::isdigit),
-                 "see docs/checkpoint-format.md", "{}: step '{}' is not a number", path, step);
-    return std::stoi(step);
+    const int model_step = checkpoint_step(file);
+    GLULAB_CHECK(model_step == step, "the two files are not one checkpoint; train the run again (--force)",
+                 "{} is from step {} but {} from step {}", model_path, model_step, opt_path, step);
+
+    // The saved model must be the configured one, tensor for tensor, before anything is copied.
+    const ModelConfig saved = model_config_from_json(file.meta("config"), model_path);
+    GLULAB_CHECK(model_config_to_json(saved) == model_config_to_json(model.config()),
+                 "resume with the settings in config.json, or train again (--force)",
+                 "{} holds the model {}, but config.json asks for {}", model_path,
+                 model_config_to_json(saved), model_config_to_json(model.config()));
+    GLULAB_CHECK(vocab_from_json(file.meta("vocab")).code_points() == vocab.code_points(),
+                 "resume with the same --data", "{} has another vocabulary than the data", model_path);
+    check_tensors_match(file, model.params().entries(), {""});
+    check_tensors_match(opt, model.params().entries(), {"m.", "v."});
+    copy_weights(file, model.params());
+    copy_moments(opt, model.params());
+    return step;
 }
 
 }  // namespace glulab

@@ -101,6 +101,9 @@ std::string describe_code_point(char32_t cp) {
 }
 
 std::string read_text_file(const std::string& path) {
+    std::error_code ec;
+    GLULAB_CHECK(!std::filesystem::is_directory(path, ec), "give a file, not a directory",
+                 "'{}' is a directory", path);
     std::ifstream in(path, std::ios::binary);
     GLULAB_CHECK(in.good(), "check the path; `make data` fetches data/tinyshakespeare.txt",
                  "cannot open '{}'", path);
@@ -171,7 +174,19 @@ Dataset::Dataset(std::vector<int> ids, double train_fraction) : ids_(std::move(i
     n_train_ = static_cast<size_t>(train_fraction * static_cast<double>(ids_.size()));
 }
 
+// The largest training text glulab reads (tiny Shakespeare is 1.1 MB).
+constexpr uintmax_t kMaxCorpusBytes = uintmax_t{1} << 30;
+
 Corpus load_corpus(const std::string& path) {
+    std::error_code ec;
+    const auto status = std::filesystem::status(path, ec);
+    if (!ec && std::filesystem::exists(status) && !std::filesystem::is_directory(status)) {
+        GLULAB_CHECK(std::filesystem::is_regular_file(status), "give a text file",
+                     "'{}' is not a regular file (a device or a pipe has no end to read to)", path);
+        const uintmax_t bytes = std::filesystem::file_size(path, ec);
+        GLULAB_CHECK(!ec && bytes <= kMaxCorpusBytes, "train on a smaller text",
+                     "'{}' is {} bytes: above glulab's limit of 1 GiB for a training text", path, bytes);
+    }
     const std::string text = read_text_file(path);
     GLULAB_CHECK(!text.empty(), "train on a text file with some text in it", "'{}' is empty", path);
     Vocab vocab = Vocab::from_text(text);

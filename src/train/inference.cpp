@@ -47,9 +47,13 @@ TextEval evaluate_text(Transformer& model, const Vocab& vocab, const std::string
 
 // Sampling
 // --------
-// At each position: logits of the last context position (V), divided by the temperature;
-// with top-k, every logit below the k-th largest is dropped; softmax; one draw from the
-// resulting distribution.
+// At each position: logits of the last context position (V), shifted by their maximum, then
+// divided by the temperature t: p_i ~ exp((l_i - max l) / t). The shift comes first, so any
+// t > 0 is defined: as t -> 0 every logit below the maximum goes to -inf and the draw becomes
+// greedy decoding (the argmax; ties shared uniformly), which is what a tiny t like 1e-45 gives.
+// With top-k, every logit below the k-th largest is dropped; softmax; one draw from the
+// resulting distribution. Logits that are NaN or infinite (a diverged model) are an error, not
+// a distribution.
 //
 // The context. The model has learned positions 0 .. T-1 only (wpe), so it sees at most T ids.
 // The context starts at `start` and grows by one id per character; when it would pass T, it
@@ -66,8 +70,8 @@ size_t sample_context_start(size_t start, size_t size, int T) {
 
 std::string generate(Transformer& model, const Vocab& vocab, const std::string& prompt,
                      const SampleOptions& opt, const std::function<void(const std::string&)>& on_text) {
-    GLULAB_CHECK(opt.temperature > 0, "try --temperature 0.8", "temperature must be > 0, got {}",
-                 opt.temperature);
+    GLULAB_CHECK(opt.temperature > 0 && std::isfinite(opt.temperature), "try --temperature 0.8",
+                 "temperature must be a finite number > 0, got {}", opt.temperature);
     GLULAB_CHECK(opt.top_k >= 0, "0 keeps every character", "top-k must be >= 0, got {}", opt.top_k);
     GLULAB_CHECK(opt.tokens >= 0, "", "the number of tokens must be >= 0, got {}", opt.tokens);
     std::vector<int> ids = vocab.encode(prompt);
@@ -98,8 +102,14 @@ std::string generate(Transformer& model, const Vocab& vocab, const std::string& 
         } else {
             logits = model.forward(tape, ids.data() + start, 1, len);
         }
-        const float* last = logits.data + (logits.rows() - 1) * V;
-        for (int v = 0; v < V; v++) p[static_cast<size_t>(v)] = last[v] / opt.temperature;
+        const float* last = logits.data + static_cast<int64_t>(logits.rows() - 1) * V;
+        float top = last[0];
+        for (int v = 0; v < V; v++) {
+            GLULAB_CHECK(std::isfinite(last[v]), "the checkpoint's weights may have diverged (NaN or inf)",
+                         "the model's logit for token {} is {} at position {}", v, last[v], n);
+            top = std::max(top, last[v]);
+        }
+        for (int v = 0; v < V; v++) p[static_cast<size_t>(v)] = (last[v] - top) / opt.temperature;
         if (opt.top_k > 0 && opt.top_k < V) {
             std::iota(order.begin(), order.end(), 0);
             std::nth_element(order.begin(), order.begin() + (opt.top_k - 1), order.end(),

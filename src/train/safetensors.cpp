@@ -63,7 +63,8 @@ SafetensorsEntry::SafetensorsEntry(std::string name_, Shape shape_, const int32_
 
 namespace {
 
-bool put(std::FILE* f, const void* bytes, size_t n) { return std::fwrite(bytes, 1, n, f) == n; }
+// n == 0 writes nothing (and never hands fwrite the null pointer of an empty tensor).
+bool put(std::FILE* f, const void* bytes, size_t n) { return n == 0 || std::fwrite(bytes, 1, n, f) == n; }
 
 std::string make_header(const std::vector<SafetensorsEntry>& tensors,
                         const SafetensorsMetadata& metadata) {
@@ -92,8 +93,8 @@ std::string make_header(const std::vector<SafetensorsEntry>& tensors,
 
 }  // namespace
 
-void safetensors_write(const std::string& path, const std::vector<SafetensorsEntry>& tensors,
-                       const SafetensorsMetadata& metadata) {
+std::string safetensors_write_temp(const std::string& path, const std::vector<SafetensorsEntry>& tensors,
+                                   const SafetensorsMetadata& metadata) {
     std::set<std::string> seen;
     for (const SafetensorsEntry& t : tensors) {
         GLULAB_CHECK(!t.name.empty() && t.name != "__metadata__",
@@ -113,12 +114,37 @@ void safetensors_write(const std::string& path, const std::vector<SafetensorsEnt
     for (int i = 0; i < 8; i++)
         length[i] = static_cast<unsigned char>(static_cast<uint64_t>(header.size()) >> (8 * i));
 
-    write_file_atomic(path, [&](std::FILE* f) {
-        bool ok = put(f, length, 8) && put(f, header.data(), header.size());
-        for (const SafetensorsEntry& t : tensors)
-            ok = ok && put(f, t.data, static_cast<size_t>(t.shape.numel()) * dtype_size(t.dtype));
-        return ok;
-    });
+    const std::string tmp = path + ".tmp";
+    std::FILE* f = std::fopen(tmp.c_str(), "wb");
+    GLULAB_CHECK(f, "does the directory exist, and may glulab write there?",
+                 "cannot create {}: {}", tmp, std::strerror(errno));
+    bool ok = put(f, length, 8) && put(f, header.data(), header.size());
+    for (const SafetensorsEntry& t : tensors)
+        ok = ok && put(f, t.data, static_cast<size_t>(t.shape.numel()) * dtype_size(t.dtype));
+    // fflush hands the bytes to the OS, fsync makes the OS put them on disk: only then is the
+    // rename below safe against a power cut as well as against a crash of glulab.
+    ok = ok && std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
+    int err = errno;
+    ok = (std::fclose(f) == 0) && ok;
+    if (!ok) {
+        std::remove(tmp.c_str());
+        GLULAB_CHECK(false, "is the disk full?", "could not write {}: {}", tmp, std::strerror(err));
+    }
+    return tmp;
+}
+
+void rename_into_place(const std::string& tmp, const std::string& path) {
+    std::error_code ec;
+    std::filesystem::rename(tmp, path, ec);  // atomic on POSIX: replaces any old `path`
+    if (ec) {
+        std::remove(tmp.c_str());
+        GLULAB_CHECK(false, "", "could not rename {} to {}: {}", tmp, path, ec.message());
+    }
+}
+
+void safetensors_write(const std::string& path, const std::vector<SafetensorsEntry>& tensors,
+                       const SafetensorsMetadata& metadata) {
+    rename_into_place(safetensors_write_temp(path, tensors, metadata), path);
 }
 
 // Reading
@@ -235,7 +261,7 @@ SafetensorsFile safetensors_read(const std::string& path) {
     nlohmann::json header;
     try {
         header = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {  // parse_error, out_of_range (1e400), ...
         GLULAB_CHECK(false, "the file is corrupt or not a safetensors file",
                      "{}: header is not valid JSON: {}", path, e.what());
     }
@@ -269,6 +295,12 @@ SafetensorsFile safetensors_read(const std::string& path) {
                      file.tensors[r.index].name, r.begin, r.end);
         last = &r;
     }
+    // The data section holds the tensors and nothing else: bytes after the last one mean the
+    // file is not what its header says (appended to, or two files run together).
+    const uint64_t used = last ? last->end : 0;
+    GLULAB_CHECK(used == data_bytes, "the file was changed after it was written",
+                 "{}: {} bytes after the last tensor's data (the data section is {} bytes, the "
+                 "tensors use {})", path, data_bytes - used, data_bytes, used);
 
     // The header is sound: copy the data, tensor by tensor, in file order.
     std::vector<SafetensorsTensor> ordered;

@@ -9,6 +9,7 @@
 #include "glulab/platform/dist.hpp"
 #include "glulab/platform/threads.hpp"
 #include "glulab/rng.hpp"
+#include "glulab/run_lock.hpp"
 #include "glulab/stop.hpp"
 #include "glulab/tape.hpp"
 
@@ -16,7 +17,9 @@
 #include <omp.h>
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
+#include <optional>
 #include <fstream>
 #include <sstream>
 
@@ -33,6 +36,10 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(OptimConfig, lr, min_lr, warmup, steps, beta1
 
 void TrainConfig::validate() const {
     GLULAB_CHECK(batch > 0, "try --batch 16", "batch size must be positive, got {}", batch);
+    GLULAB_CHECK(batch <= kMaxBatch, "try --batch 16", "--batch {} is above glulab's limit of {}", batch, kMaxBatch);
+    GLULAB_CHECK(int64_t{batch} * model.ctx <= kMaxTokensPerStep, "lower --batch or --ctx",
+                 "--batch {} x --ctx {} tokens per step are above glulab's limit of {}", batch,
+                 model.ctx, kMaxTokensPerStep);
     GLULAB_CHECK(eval_every > 0, "try --eval-every 100", "--eval-every must be positive, got {}", eval_every);
     GLULAB_CHECK(eval_batches > 0, "try --eval-batches 20", "--eval-batches must be positive, got {}",
                  eval_batches);
@@ -135,6 +142,63 @@ void summarize_metrics(const std::string& csv, int tokens_per_step, TrainSummary
 
 }  // namespace
 
+namespace {
+
+// summary.json. A diverged run (loss NaN or infinite) says so, so that `glulab compare` reads
+// it back as diverged instead of training it again; no number in it is NaN (JSON has none):
+// the losses are the last finite ones.
+void write_run_summary(const fs::path& dir, const TrainSummary& sum) {
+    auto finite = [](double x) { return std::isfinite(x) ? x : 0.0; };
+    json s = {{"steps", sum.steps_done},
+              {"final_train_loss", finite(sum.final_train_loss)},
+              {"final_val_loss", finite(sum.final_val_loss)},
+              {"best_val_loss", finite(sum.best_val_loss)},
+              {"best_val_step", sum.best_val_step},
+              {"ms_per_step", sum.ms_per_step},
+              {"tokens_per_s", sum.tokens_per_s},
+              {"d_ff", sum.d_ff},
+              {"ffn_params", sum.ffn_params},
+              {"total_params", sum.total_params}};
+    if (sum.diverged) s["diverged"] = true;
+    write_text_file(dir / "summary.json", s.dump(2) + "\n");
+}
+
+// The lowest val_loss (third column) of a metrics.csv text; `fallback` when it has no rows.
+float best_val_loss_in(const std::string& csv, float fallback) {
+    std::istringstream in(csv);
+    std::string line;
+    std::getline(in, line);  // header
+    float best = fallback;
+    while (std::getline(in, line)) {
+        std::istringstream row(line);
+        std::string step, train, val;
+        if (std::getline(row, step, ',') && std::getline(row, train, ',') && std::getline(row, val, ','))
+            best = std::min(best, std::strtof(val.c_str(), nullptr));
+    }
+    return best;
+}
+
+// A run with its last checkpoint but no summary.json (stopped between the two): its summary
+// from an evaluation of that checkpoint and its metrics.csv (speed unknown: 0).
+TrainSummary finish_run_summary(Transformer& model, const EvalBatches& train_eval,
+                                const EvalBatches& val_eval, const fs::path& dir, int steps) {
+    Tape tape;
+    const ParamTable table = model.param_table();
+    TrainSummary sum;
+    sum.steps_done = steps;
+    sum.final_train_loss = evaluate(model, tape, train_eval);
+    sum.final_val_loss = evaluate(model, tape, val_eval);
+    const std::string metrics = fs::exists(dir / "metrics.csv") ? read_text_file(dir / "metrics.csv") : "";
+    sum.best_val_loss = best_val_loss_in(metrics, sum.final_val_loss);
+    sum.d_ff = model.d_ff();
+    sum.ffn_params = table.counts.ffn;
+    sum.total_params = table.counts.total;
+    write_run_summary(dir, sum);
+    return sum;
+}
+
+}  // namespace
+
 TrainSummary read_run_summary(const std::string& dir) {
     const fs::path path = fs::path(dir) / "summary.json";
     GLULAB_CHECK(fs::exists(path), "train the run again (--force)", "{} has no summary.json", dir);
@@ -142,6 +206,7 @@ TrainSummary read_run_summary(const std::string& dir) {
     GLULAB_CHECK(j.is_object(), "train the run again (--force)", "{} is not a JSON object", path.string());
     try {
         TrainSummary s;
+        s.diverged = j.value("diverged", false);
         s.steps_done = j.at("steps");
         s.final_train_loss = j.at("final_train_loss");
         s.final_val_loss = j.at("final_val_loss");
@@ -157,6 +222,13 @@ TrainSummary read_run_summary(const std::string& dir) {
         GLULAB_CHECK(false, "train the run again (--force)", "{}: {}", path.string(), e.what());
         throw;  // not reached
     }
+}
+
+bool run_diverged(const std::string& dir) {
+    const fs::path path = fs::path(dir) / "summary.json";
+    if (!fs::exists(path)) return false;
+    const json j = json::parse(read_text_file(path), nullptr, false);
+    return j.is_object() && j.value("diverged", false) == true;
 }
 
 TrainConfig load_train_config(const std::string& dir) {
@@ -232,14 +304,18 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
     DataParallel dp(params, cfg.shard_optimizer);
     int start = 0;
     dist_barrier();  // every rank has checked the directory before rank 0 writes into it
+    // One process per run directory, from here on (a new run's directory is made here); under
+    // mpirun rank 0, the one that writes, holds the lock for all ranks.
+    if (!resume && writer) fs::create_directories(dir);
+    std::optional<RunLock> lock;
+    if (writer) lock.emplace(out_dir);
     if (resume) {
-        LoadedModel saved = load_model((dir / "model.safetensors").string());
-        GLULAB_CHECK(saved.vocab.code_points() == corpus.vocab.code_points(),
-                     "resume with the same --data", "{} has another vocabulary than {}", out_dir, cfg.data);
-        std::copy_n(saved.model->params().data(), params.size(), params.data());
-        start = load_optimizer((dir / "optimizer.safetensors").string(), params);
+        start = load_checkpoint(out_dir, model, corpus.vocab);  // checked against cfg.model
         dp.load_moments(params);
-        if (start >= cfg.optim.steps) return read_run_summary(out_dir);  // nothing to train or write
+        if (start >= cfg.optim.steps && fs::exists(dir / "summary.json"))
+            return read_run_summary(out_dir);  // nothing to train or write
+        if (start >= cfg.optim.steps)  // finished, but stopped before its summary was written
+            return finish_run_summary(model, train_eval, val_eval, dir, start);
         GLULAB_CHECK(cfg.stop_after == 0 || cfg.stop_after > start, "give a later step, or leave it out",
                      "--stop-after {}: the run is already at step {}", cfg.stop_after, start);
         for (int s = 0; s < start; s++) sampler.next();  // the batches the run already used
@@ -260,8 +336,7 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
     auto save_checkpoint = [&](int step) {
         dp.gather_moments(params);  // sharded: rank 0 collects every rank's AdamW moments
         if (!writer) return;
-        save_model((dir / "model.safetensors").string(), model, corpus.vocab);
-        save_optimizer((dir / "optimizer.safetensors").string(), params, step);
+        glulab::save_checkpoint(out_dir, model, corpus.vocab, step);
         write_text_file(dir / "metrics.csv", metrics);
     };
 
@@ -281,10 +356,15 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
         model.reseed_dropout(Rng(cfg.seed).next_u64() + static_cast<uint64_t>(step));  // masks of this step
         const size_t first = static_cast<size_t>(rows.begin) * static_cast<size_t>(T);
         Tensor loss = model.loss(tape, sampler.inputs() + first, sampler.targets() + first, rows.count, T);
+        const float step_loss = static_cast<float>(mean_over_ranks(loss.data[0]));  // the full batch's
+        if (!std::isfinite(step_loss)) {  // diverged: keep the last good checkpoint
+            sum.diverged = true;
+            sum.steps_done = step + 1;
+            break;
+        }
         tape.backward(loss);
         const float lr = learning_rate(cfg.optim, step);
         norm = dp.update(params, cfg.optim, lr, step + 1);  // clip + AdamW (+ the collectives)
-        const float step_loss = static_cast<float>(mean_over_ranks(loss.data[0]));
         const double dt = std::chrono::duration<double>(clock::now() - s0).count();
         train_seconds += dt;
         window_seconds += dt;
@@ -299,6 +379,10 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
         if ((step + 1) % cfg.eval_every == 0 || last) {
             EvalReport r{step + 1, evaluate(model, tape, train_eval),
                          evaluate(model, tape, val_eval, callbacks.on_val_forward), lr, norm, tok_s, elapsed};
+            if (!std::isfinite(r.train_loss) || !std::isfinite(r.val_loss)) {
+                sum.diverged = true;
+                break;
+            }
             metrics += fmt::format("{},{:.6f},{:.6f},{:.6g},{:.6g},{:.1f},{:.2f}\n", r.step, r.train_loss,
                                    r.val_loss, r.lr, r.grad_norm, r.tokens_per_s, r.elapsed_s);
             sum.final_train_loss = r.train_loss;
@@ -318,22 +402,15 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
             break;
         }
     }
-    if (sum.interrupted) {  // this session's speed; the summary of the whole run comes at its end
+    if (sum.interrupted || sum.diverged) {  // this session's speed; a whole run's comes from metrics.csv
         const int ran = sum.steps_done - start;
         sum.ms_per_step = ran > 0 ? 1e3 * train_seconds / ran : 0;
         sum.tokens_per_s = train_seconds > 0 ? ran * B * T / train_seconds : 0;
     } else {
         summarize_metrics(metrics, B * T, sum);  // every rank: the caller's summary is the run's
     }
-    if (!sum.interrupted && writer) {
-        json s = {{"steps", sum.steps_done},           {"final_train_loss", sum.final_train_loss},
-                  {"final_val_loss", sum.final_val_loss}, {"best_val_loss", sum.best_val_loss},
-                  {"best_val_step", sum.best_val_step},
-                  {"ms_per_step", sum.ms_per_step},    {"tokens_per_s", sum.tokens_per_s},
-                  {"d_ff", sum.d_ff},                  {"ffn_params", sum.ffn_params},
-                  {"total_params", sum.total_params}};
-        write_text_file(dir / "summary.json", s.dump(2) + "\n");
-    }
+    if (sum.diverged && writer) write_text_file(dir / "metrics.csv", metrics);  // the finite rows so far
+    if (!sum.interrupted && writer) write_run_summary(dir, sum);
     return sum;
 }
 

@@ -57,6 +57,7 @@ struct CompareConfig {
     bool force = false;           // OUT holds runs with other settings: start over instead of refusing
 
     void validate() const;  // throws glulab::Error naming the first bad field
+    static constexpr int kMaxSeeds = 1000;  // the grid is planned up front: kinds x seeds runs
 };
 
 // One line: kinds, seeds, steps, model size, width rule, data (printed and in report.txt).
@@ -123,6 +124,7 @@ struct KindSummary {
     Stat best_val{};                 // each run's lowest validation loss
     double ms_per_step = 0;          // mean over the runs (as measured when each was trained)
     double tokens_per_s = 0;         // mean over the runs
+    int diverged = 0;                // runs of this kind that diverged (not in the numbers above)
 };
 
 struct CompareResult {

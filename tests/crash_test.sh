@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# crash_test.sh — kill -9 a training run at random moments, resume it each time, and check that
+# the finished run's checkpoint is byte-identical to that of a run never interrupted
+# (`make crash-test`).
+#
+# Usage: tests/crash_test.sh [GLULAB] [KILLS]    (defaults: build/glulab, 12)
+#
+# A kill can land anywhere: while the model is built, between two steps, in the middle of
+# writing a checkpoint's temporaries or between its two renames (checkpoint.hpp →
+# save_checkpoint). Every resume must continue from one consistent step, so the run ends with
+# exactly the bytes of the straight run. The model is tiny and the run short, so the whole
+# test takes well under a minute; the random moments come from $RANDOM, seeded by
+# CRASH_SEED (printed, so a failure can be repeated).
+set -euo pipefail
+glulab=${1:-build/glulab}
+kills=${2:-12}
+seed=${CRASH_SEED:-$$}
+RANDOM=$seed
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# Text: a few thousand characters, the same every time.
+for i in $(seq 1 400); do echo "the cat $((i % 7)) sees the moon $((i % 5)) and a dog $((i % 3))."; done > "$work/text.txt"
+flags=(--data "$work/text.txt" --layers 1 --d-model 16 --heads 2 --ctx 8 --batch 4 --steps 400
+       --eval-every 10 --eval-batches 2 --warmup 5 --threads 1)
+
+"$glulab" train "${flags[@]}" --out "$work/straight" > "$work/straight.log"
+
+echo "crash test: seed $seed, $kills kill -9s of $glulab train"
+done_kills=0 tries=0
+while [ "$done_kills" -lt "$kills" ] && [ "$tries" -lt $((kills * 4)) ]; do
+    tries=$((tries + 1))
+    if [ -f "$work/run/config.json" ]; then
+        "$glulab" train --resume "$work/run" --threads 1 > "$work/run.log" 2>&1 &
+    else  # killed before the run had a config: start it again
+        "$glulab" train "${flags[@]}" --out "$work/run" --force > "$work/run.log" 2>&1 &
+    fi
+    pid=$!
+    sleep "0.$(printf '%03d' $((RANDOM % 900 + 20)))"
+    if kill -9 "$pid" 2>/dev/null; then
+        wait "$pid" 2>/dev/null || true
+        done_kills=$((done_kills + 1))
+        step=$(grep -oE '^step +[0-9]+' "$work/run.log" | tail -n 1 | tr -s ' ' || true)
+        echo "  kill $done_kills ${step:+after the evaluation at }${step:-before this invocation's first evaluation}"
+    else
+        wait "$pid" || { echo "crash test: a resumed run failed:"; cat "$work/run.log"; exit 1; }
+        if [ -f "$work/run/summary.json" ]; then  # finished before the kill: start over, fewer kills left
+            rm -rf "$work/run"
+        fi
+    fi
+done
+[ "$done_kills" -ge "$kills" ] || { echo "crash test: only $done_kills kills landed"; exit 1; }
+"$glulab" train --resume "$work/run" --threads 1 > "$work/run.log" 2>&1 \
+    || { echo "crash test: the last resume failed:"; cat "$work/run.log"; exit 1; }
+
+status=0
+for f in model.safetensors optimizer.safetensors; do
+    if cmp -s "$work/straight/$f" "$work/run/$f"; then
+        echo "crash test: $f byte-identical to the straight run's"
+    else
+        echo "crash test: FAILED: $f differs from the straight run's (seed $seed)"
+        status=1
+    fi
+done
+exit $status
