@@ -14,7 +14,7 @@ class App;
 
 namespace glulab {
 
-// --layers --d-model --heads --ctx --d-ff --multiple-of --dropout (not --ffn: each command
+// --layers --d-model --heads --ctx --d-ff --multiple-of --dropout --norm (not --ffn: each command
 // takes one kind or a list of kinds).
 void add_model_flags(CLI::App& cmd, ModelConfig& model);
 // --data --batch --steps --lr --min-lr --warmup --weight-decay --clip --seed --eval-every

@@ -19,7 +19,7 @@ std::string model_config_to_json(const ModelConfig& cfg) {
               {"layers", cfg.layers},           {"d_model", cfg.d_model},
               {"heads", cfg.heads},             {"ffn", std::string(ffn_kind_name(cfg.ffn))},
               {"d_ff", cfg.ffn_hidden()},       {"multiple_of", cfg.multiple_of},
-              {"dropout", cfg.dropout}};
+              {"dropout", cfg.dropout},         {"norm", std::string(norm_kind_name(cfg.norm))}};
     return j.dump();
 }
 
@@ -44,6 +44,10 @@ ModelConfig model_config_from_json(const std::string& text) {
                  "model config: 'ffn' is missing or not a string");
     cfg.ffn = parse_ffn_kind(j["ffn"].get<std::string>());
     cfg.dropout = j.value("dropout", 0.0f);
+    // Checkpoints from before `--norm` have no "norm" and were all rmsnorm.
+    GLULAB_CHECK(!j.contains("norm") || j["norm"].is_string(), "see docs/checkpoint-format.md",
+                 "model config: 'norm' is not a string");
+    cfg.norm = parse_norm_kind(j.value("norm", std::string("rmsnorm")));
     cfg.validate();
     return cfg;
 }
