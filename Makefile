@@ -39,7 +39,7 @@ TEST_OBJ  := $(TEST_SRC:tests/%.cpp=$(BUILD)/test_obj/%.o)
 LIB       := $(BUILD)/libglulab.a
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps deps-torch deps-plot deps-site site site-check demo results crosscheck bench test data clean help lessons exercise solutions docs-check
+.PHONY: all deps deps-torch deps-plot deps-site site site-check demo results results-norm crosscheck bench test data clean help lessons exercise solutions docs-check
 all: $(BUILD)/glulab
 
 help:
@@ -57,6 +57,7 @@ help:
 	@echo "make crosscheck every FFN kind against the PyTorch reference (tests/torch/)"
 	@echo "make bench     glulab's and PyTorch's training speed, same config, as a ratio"
 	@echo "make results   the full FFN comparison (8 kinds x 3 seeds) and docs/results.md"
+	@echo "make results-norm  relu, gelu, swiglu under LayerNorm: the norm section of docs/results.md"
 	@echo "make clean      remove build/"
 
 # install_deps: the missing ones of these Debian packages are installed with apt-get as root;
@@ -188,6 +189,11 @@ demo:
 # Finished runs in runs/results are read back, so an interrupted `make results` continues.
 results: deps deps-plot data $(BUILD)/glulab
 	$(BUILD)/glulab compare --ffn all --seeds 3 --steps 2000 --out runs/results --report docs/results.md
+# The norm section of docs/results.md: relu, gelu, swiglu under LayerNorm, next to the page's
+# RMSNorm numbers (9 runs, about 45 minutes on 2 quiet cores).
+results-norm: deps deps-plot data $(BUILD)/glulab
+	$(BUILD)/glulab compare --ffn relu,gelu,swiglu --seeds 3 --steps 2000 --norm layernorm \
+	    --out runs/layernorm --report docs/results.md
 
 data: data/tinyshakespeare.txt
 data/tinyshakespeare.txt:
