@@ -267,6 +267,7 @@ TEST_CASE("gradcheck: a whole --norm layernorm model, every parameter through th
                                    .options = {.h = 3e-2f}});
     INFO(format_result(r));
     CHECK_MESSAGE(r.ok, r.message);
+    CHECK(r.max_rel_err < 1e-2);  // printed by build/tests -tc="*layernorm model*" -s
 }
 
 // layer_norm with the backward of lesson 08's most likely slip: the RMSNorm-shaped formula
