@@ -70,7 +70,7 @@ std::string pm(const Stat& s) { return fmt::format("{:.4f} ± {:.4f}", s.mean, s
 }  // namespace
 
 std::string norm_section(const CompareConfig& cfg, const std::vector<KindSummary>& layernorm,
-                         const std::vector<KindSummary>& rmsnorm) {
+                         const std::vector<KindSummary>& rmsnorm, int page_steps) {
     std::vector<const KindSummary*> ln, rms;  // the kinds of the LayerNorm runs, in both
     for (const KindSummary& k : layernorm)
         for (const KindSummary& r : rmsnorm)
@@ -99,6 +99,9 @@ std::string norm_section(const CompareConfig& cfg, const std::vector<KindSummary
         "({}..{}), {} steps. Does the FFN ordering found above hold under the other norm?\n\n",
         with_commas((2 * b.model.layers + 1) * b.model.d_model), cfg.seeds,
         b.seed, b.seed + static_cast<uint64_t>(cfg.seeds) - 1, b.optim.steps);
+    if (page_steps > 0 && page_steps != b.optim.steps)
+        md += fmt::format("**Not comparable:** the RMSNorm runs on this page trained {} steps, these {}.\n\n",
+                          page_steps, b.optim.steps);
     md += "| kind | RMSNorm final val | LayerNorm final val | LayerNorm min – max | LayerNorm − RMSNorm |\n"
           "|---|---:|---:|---:|---:|\n";
     for (size_t i = 0; i < ln.size(); i++)
@@ -112,7 +115,7 @@ std::string norm_section(const CompareConfig& cfg, const std::vector<KindSummary
         ln_kinds.push_back(*ln[i]);
         rms_kinds.push_back(*rms[i]);
     }
-    md += "```text\nUnder LayerNorm. " + verdict(ln_kinds) + "\nUnder RMSNorm, the same kinds. " +
+    md += "```text\nUnder LayerNorm:\n" + verdict(ln_kinds) + "\nUnder RMSNorm, the same kinds:\n" +
           verdict(rms_kinds) + "\n```\n\n";
 
     // The answer, pair by pair: same order under both norms, and told apart under each?
@@ -126,7 +129,7 @@ std::string norm_section(const CompareConfig& cfg, const std::vector<KindSummary
             const KindSummary *lo = ln_lt ? ln[i] : ln[j], *hi = ln_lt ? ln[j] : ln[i];
             const std::string pair = fmt::format("{} < {} ({} under LayerNorm, {} under RMSNorm)",
                                                  ffn_kind_name(lo->kind), ffn_kind_name(hi->kind),
-                                                 ln_apart ? "beyond the seed spread" : "within it",
+                                                 ln_apart ? "beyond the seed spread" : "within the seed spread",
                                                  rms_apart ? "beyond" : "within");
             (ln_lt == rms_lt ? kept : flipped).push_back(pair);
             apart_both += ln_apart && rms_apart && ln_lt == rms_lt;
@@ -166,7 +169,10 @@ std::vector<std::string> write_norm_section(const std::string& page, const Compa
     GLULAB_CHECK(std::filesystem::exists(page), "run `make results` first: it writes the page and its RMSNorm numbers",
                  "{} does not exist", page);
     std::string md = read_text_file(page);
-    std::string section = norm_section(cfg, result.kinds, rmsnorm_rows(md, page));
+    std::smatch m;  // the steps of the page's RMSNorm runs: "B=16, 2000 steps of AdamW"
+    static const std::regex steps("([0-9]+) steps of AdamW");
+    const int page_steps = std::regex_search(md, m, steps) ? std::stoi(m[1]) : 0;
+    std::string section = norm_section(cfg, result.kinds, rmsnorm_rows(md, page), page_steps);
     const auto [begin, end] = section_of(md);
     if (begin != std::string::npos) {
         md.replace(begin, end - begin, section + (end < md.size() ? "\n" : ""));

@@ -26,9 +26,10 @@ std::vector<std::string> write_results_page(const std::string& page, const Compa
 std::vector<std::string> write_norm_section(const std::string& page, const CompareConfig& cfg,
                                             const CompareResult& result);
 // The section's Markdown: a table of both norms per kind, each norm's verdict (compare.hpp →
-// verdict) and whether each pair keeps its order. `rmsnorm` holds the page's kinds.
+// verdict) and whether each pair keeps its order. `rmsnorm` holds the page's kinds, trained
+// `page_steps` steps (0: unknown); a different step count is flagged as not comparable.
 std::string norm_section(const CompareConfig& cfg, const std::vector<KindSummary>& layernorm,
-                         const std::vector<KindSummary>& rmsnorm);
+                         const std::vector<KindSummary>& rmsnorm, int page_steps = 0);
 // The norm section of the page as it is on disk ("" if none), for write_results_page to keep.
 std::string kept_norm_section(const std::string& page);
 
