@@ -66,7 +66,7 @@ TEST_OBJ  := $(TEST_SRC:tests/%.cpp=$(BUILD)/test_obj/%.o)
 LIB       := $(BUILD)/libglulab.a
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps deps-torch deps-plot deps-site deps-mpi test-distributed bench-distributed sanitize fuzz crash-test site site-check demo results crosscheck bench test data clean help lessons exercise solutions docs-check
+.PHONY: all deps deps-torch deps-plot deps-site deps-mpi test-distributed bench-distributed sanitize fuzz crash-test site site-check demo results results-norm crosscheck bench test data clean help lessons exercise solutions docs-check
 all: $(BUILD)/glulab
 
 help:
@@ -91,6 +91,7 @@ help:
 	@echo "make sanitize   the unit tests under ASan + UBSan (own build in build/sanitize/)"
 	@echo "make fuzz       fuzz the checkpoint loader with libFuzzer (FUZZ_SECONDS=$(FUZZ_SECONDS))"
 	@echo "make crash-test kill -9 a training run again and again; the resumed run must match"
+	@echo "make results-norm  relu, gelu, swiglu under LayerNorm: the norm section of docs/results.md"
 	@echo "make clean      remove build/"
 
 # install_deps: the missing ones of these Debian packages are installed with apt-get as root;
@@ -257,6 +258,11 @@ demo:
 # Finished runs in runs/results are read back, so an interrupted `make results` continues.
 results: deps deps-plot data $(BUILD)/glulab
 	$(BUILD)/glulab compare --ffn all --seeds 3 --steps 2000 --out runs/results --report docs/results.md
+# The norm section of docs/results.md: relu, gelu, swiglu under LayerNorm, next to the page's
+# RMSNorm numbers (9 runs, about 45 minutes on 2 quiet cores).
+results-norm: deps deps-plot data $(BUILD)/glulab
+	$(BUILD)/glulab compare --ffn relu,gelu,swiglu --seeds 3 --steps 2000 --norm layernorm \
+	    --out runs/layernorm --report docs/results.md
 
 # Sanitizers, fuzzing, crashes
 # ----------------------------

@@ -203,6 +203,7 @@ TEST_CASE("cli: train rejects bad input before it creates anything") {
     };
     const std::vector<Case> cases = {
         {data + " --ffn nope", {"'nope'", "relu, gelu, swish, glu, bilinear, reglu, geglu, swiglu"}},
+        {data + " --norm batchnorm", {"'batchnorm'", "rmsnorm, layernorm"}},
         {data + " --d-model 130 --heads 4", {"130", "heads", "4"}},
         {data + " --layers 0", {"--layers"}},
         {data + " --batch -1", {"--batch"}},
@@ -341,6 +342,19 @@ TEST_CASE("cli: params --ffn all prints one row per kind with its d_ff (C = 128:
     using Row = std::pair<std::string, int>;
     for (const char* kind : {"relu", "gelu", "swish"}) CHECK(rows[kind] == Row{"no", 512});
     for (const char* kind : {"glu", "bilinear", "reglu", "geglu", "swiglu"}) CHECK(rows[kind] == Row{"yes", 344});
+}
+
+TEST_CASE("cli: params --norm layernorm lists each norm's bias and counts it") {
+    const Run r = run_glulab("params --norm layernorm --ffn relu");
+    INFO(r.describe());
+    REQUIRE(r.code == 0);
+    for (const char* row : {"blocks.0.attn_norm.bias", "blocks.3.ffn_norm.bias", "norm_f.bias"})
+        CHECK_MESSAGE(contains(r.out, row), "no row " << row);
+    CHECK(contains(r.out, "2,304"));    // 9 norms x (gain + bias) x C = 128
+    CHECK(contains(r.out, "813,568"));  // 812,416 (relu, rmsnorm) + 9 x 128
+    const Run rms = run_glulab("params --ffn relu");
+    CHECK_FALSE(contains(rms.out, ".bias"));
+    CHECK(contains(rms.out, "812,416"));
 }
 
 TEST_CASE("cli: sample with the same seed gives the same text") {

@@ -1,9 +1,10 @@
 // test_gradcheck.cpp — every op's backward against central differences, and the harness itself.
 //
 // Contains: one subcase per registered check (gradcheck_specs: each op, then mlp2,
-// attention_block, swiglu_ffn), the harness's bookkeeping (gradcheck_all, format_result,
-// errors), and "the harness has teeth": small ops defined here whose backward is wrong on
-// purpose, each of which the harness must reject by name.
+// attention_block, swiglu_ffn, layernorm_ffn), a whole --norm layernorm model, the harness's
+// bookkeeping (gradcheck_all, format_result, errors), and "the harness has teeth": small ops
+// defined here whose backward is wrong on purpose, each of which the harness must reject by
+// name, among them a layer_norm that forgets the path through the row mean.
 // Run just these with: build/tests -tc="gradcheck*"
 //
 // Lesson 05 · gradient checking
@@ -11,6 +12,8 @@
 
 #include "glulab/autograd.hpp"
 #include "glulab/gradcheck.hpp"
+#include "glulab/model.hpp"
+#include "glulab/ops.hpp"
 
 #include <string>
 #include <vector>
@@ -42,9 +45,9 @@ TEST_CASE("gradcheck: gradcheck_all runs the registry in order; format_result pr
     std::vector<std::string> expected = {
         "add", "add_bias", "mul", "scale", "sum", "mean", "matmul", "matmul_trans_b", "linear",
         "linear_no_bias", "relu", "gelu", "gelu_tanh", "sigmoid", "silu", "glu_sigmoid",
-        "glu_identity", "glu_relu", "glu_gelu", "glu_silu", "rms_norm", "softmax",
+        "glu_identity", "glu_relu", "glu_gelu", "glu_silu", "rms_norm", "layer_norm", "softmax",
         "cross_entropy", "embedding", "attention", "dropout", "mlp2", "attention_block",
-        "swiglu_ffn"};
+        "swiglu_ffn", "layernorm_ffn"};
     std::vector<std::string> names;
     for (const GradcheckResult& r : results) names.push_back(r.name);
     CHECK(names == expected);
@@ -219,6 +222,97 @@ TEST_CASE("gradcheck teeth: a tensor used twice by one op") {
     GradcheckResult wrong = x_times_x("times_assigning_self", true);
     check_names(wrong, "times_assigning_self");
     CHECK(wrong.max_rel_err == doctest::Approx(0.5).epsilon(0.01));
+}
+
+// A whole model with --norm layernorm
+// -----------------------------------
+// Every parameter of a small Transformer (L=1, C=8, NH=2, T=3, V=5, gelu FFN, H=16) through the
+// mean loss. The harness draws and owns the tensors; each forward points the model's layer
+// views at them (a test-only rebinding: the model's own arena is never used), so the harness's
+// perturbations and gradient buffers are the model's. Inputs follow the declaration order.
+namespace {
+
+Tensor layernorm_model_loss(Tape& tape, std::span<Tensor> x) {
+    static Transformer model(ModelConfig{.vocab_size = 5, .ctx = 3, .layers = 1, .d_model = 8,
+                                         .heads = 2, .ffn = FfnKind::gelu, .d_ff = 16,
+                                         .norm = NormKind::layernorm});
+    Block& b = model.blocks[0];
+    Tensor* views[] = {&model.wte.weight,  &model.wpe.weight,    &b.attn_norm.weight,
+                       &b.attn_norm.bias,  &b.attn.qkv.weight,   &b.attn.proj.weight,
+                       &b.ffn_norm.weight, &b.ffn_norm.bias,     &b.ffn.up.weight,
+                       &b.ffn.down.weight, &model.norm_f.weight, &model.norm_f.bias,
+                       &model.lm_head.weight};
+    REQUIRE(std::size(views) == model.params().entries().size());
+    REQUIRE(x.size() == std::size(views));
+    for (size_t i = 0; i < x.size(); i++) {
+        REQUIRE(x[i].shape == views[i]->shape);
+        REQUIRE(model.params().entries()[i].shape == views[i]->shape);
+        *views[i] = x[i];
+    }
+    static const int idx[] = {1, 4, 0, 3, 3, 2}, targets[] = {4, 0, 3, 3, 2, 1};  // (B=2, T=3)
+    return model.loss(tape, idx, targets, 2, 3);
+}
+
+}  // namespace
+
+TEST_CASE("gradcheck: a whole --norm layernorm model, every parameter through the loss") {
+    const GradcheckInput gain{.shape = {8}, .mean = 1.0f, .std = 0.2f}, bias{.shape = {8}, .std = 0.2f};
+    GradcheckResult r = gradcheck({.name = "layernorm_model",
+                                   .inputs = {{.shape = {5, 8}}, {.shape = {3, 8}}, gain, bias,
+                                              {.shape = {24, 8}, .std = 0.35f}, {.shape = {8, 8}, .std = 0.35f},
+                                              gain, bias,
+                                              {.shape = {16, 8}, .std = 0.35f}, {.shape = {8, 16}, .std = 0.25f},
+                                              gain, bias, {.shape = {5, 8}, .std = 0.35f}},
+                                   .f = layernorm_model_loss,
+                                   .options = {.h = 3e-2f}});
+    INFO(format_result(r));
+    CHECK_MESSAGE(r.ok, r.message);
+    CHECK(r.max_rel_err < 1e-2);  // printed by build/tests -tc="*layernorm model*" -s
+}
+
+// layer_norm with the backward of lesson 08's most likely slip: the RMSNorm-shaped formula
+// dx = rstd (dxhat - xhat mean(dxhat xhat)), without the -mean(dxhat) of the path through the
+// row mean. Right when every row's dxhat averages to zero, so the check must use inputs where it
+// does not (any dout and gain); dg and db are right, so the message names input 0 (x).
+namespace {
+void layer_norm_backward_no_mean_path(const Node& n) {
+    const int64_t N = n.out.rows();
+    const int C = n.out.cols();
+    layer_norm_backward(nullptr, n.in[1].grad, n.in[2].grad, n.out.grad, n.in[0].data, n.in[1].data,
+                        n.saved[0], n.saved[1], N, C);
+    for (int64_t i = 0; i < N; i++) {
+        const float *xi = n.in[0].data + i * C, *di = n.out.grad + i * C, *g = n.in[1].data;
+        const float m = n.saved[0][i], r = n.saved[1][i];
+        float dot = 0.0f;
+        for (int c = 0; c < C; c++) dot += di[c] * g[c] * (xi[c] - m) * r;
+        for (int c = 0; c < C; c++)
+            n.in[0].grad[i * C + c] += r * (di[c] * g[c] - (xi[c] - m) * r * dot / static_cast<float>(C));
+    }
+}
+Tensor layer_norm_no_mean_path(Tape& tape, Tensor x, Tensor g, Tensor b) {
+    const bool rec = tape.wants_grad({x, g, b});
+    const int64_t N = x.rows();
+    Node n;
+    n.op = "layer_norm_no_mean_path";
+    n.backward = layer_norm_backward_no_mean_path;
+    n.out = tape.new_tensor(x.shape, rec);
+    n.in = {x, g, b};
+    n.n_in = 3;
+    n.saved = {tape.scratch(static_cast<size_t>(N)), tape.scratch(static_cast<size_t>(N))};
+    layer_norm_forward(n.out.data, n.saved[0], n.saved[1], x.data, g.data, b.data, N, x.cols(), 1e-5f);
+    if (rec) tape.record(n);
+    return n.out;
+}
+}  // namespace
+
+TEST_CASE("gradcheck teeth: a layer_norm that forgets the path through the mean is caught") {
+    GradcheckSpec spec;  // the registered layer_norm check, with the op swapped
+    for (const GradcheckSpec& s : gradcheck_specs())
+        if (s.name == "layer_norm") spec = s;
+    REQUIRE(spec.name == "layer_norm");
+    spec.name = "layer_norm_no_mean_path";
+    spec.f = [](Tape& t, std::span<Tensor> x) { return layer_norm_no_mean_path(t, x[0], x[1], x[2]); };
+    check_names(gradcheck(spec), "layer_norm_no_mean_path");
 }
 
 TEST_CASE("gradcheck teeth: relu's kink needs the re-draw near 0") {

@@ -33,6 +33,7 @@ Tensor sigmoid(Tape& tape, Tensor x);
 Tensor silu(Tape& tape, Tensor x);
 Tensor glu(Tape& tape, Tensor gate, Tensor up, Act act);    // act(gate) * up
 Tensor rms_norm(Tape& tape, Tensor x, Tensor g, float eps = 1e-5f);
+Tensor layer_norm(Tape& tape, Tensor x, Tensor g, Tensor b, float eps = 1e-5f);  // g, b (C)
 Tensor softmax(Tape& tape, Tensor x);                       // over the last axis
 // Mean cross-entropy of logits (..., V) against targets (one id per row) -> (1).
 Tensor cross_entropy(Tape& tape, Tensor logits, const int* targets);

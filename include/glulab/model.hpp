@@ -6,9 +6,10 @@
 //
 //     x = wte[idx] + wpe[t]                               (B, T, C)
 //     for each of the L blocks (pre-norm, residual):
-//         x = x + attn(rms_norm(x))                       causal, NH heads, fused qkv
-//         x = x + ffn(rms_norm(x))                        one of the eight FfnKinds
-//     logits = lm_head(rms_norm(x))                       (B, T, V)
+//         x = x + attn(norm(x))                           causal, NH heads, fused qkv
+//         x = x + ffn(norm(x))                            one of the eight FfnKinds
+//     logits = lm_head(norm(x))                           (B, T, V)
+//     norm = rms_norm (the default) or layer_norm       one NormKind for the whole model
 //     loss = mean cross-entropy over the B*T positions    (1)
 //
 // Every layer is a small struct that holds its weights as named Tensor views into the model's
@@ -16,8 +17,9 @@
 // declaration twice: once to count and name (the views have no memory yet), once, after
 // allocation, to bind the views. Layers are called like functions: `attn(tape, x)`.
 //
-// Contains: FfnKind and its one parser, ModelConfig and its validation, the layers (Linear,
-// Embedding, RMSNorm, CausalSelfAttention, FeedForward, Block), Transformer, the parameter table.
+// Contains: FfnKind and NormKind and their parsers, ModelConfig and its validation, the layers
+// (Linear, Embedding, Norm, CausalSelfAttention, FeedForward, Block), Transformer, the parameter
+// table.
 // Leaves out: the training loop, the optimizer (optim.hpp), the data (data.hpp), sampling and
 // checkpoints.
 //
@@ -62,6 +64,22 @@ std::string ffn_kind_names();                  // "relu, gelu, swish, ..., swigl
 bool is_gated(FfnKind kind);                   // the GLU family: has a `gate` projection
 Act ffn_activation(FfnKind kind);              // act in the formulas above
 
+// NormKind
+// --------
+// The normalisation in front of each sub-layer and before lm_head (layers.cpp → Norm):
+//
+//     kind       formula, per row of C                     parameters
+//     rmsnorm    x / sqrt(mean(x^2) + eps) * g             weight g (C)
+//     layernorm  (x - mean(x)) / sqrt(var(x) + eps) * g + b  weight g (C), bias b (C)
+//
+// Parsed in one place, parse_norm_kind, which lists the valid names when it rejects one.
+enum class NormKind { rmsnorm, layernorm };
+
+// "layernorm" -> NormKind::layernorm; an unknown name throws glulab::Error listing both.
+NormKind parse_norm_kind(std::string_view name);
+std::string_view norm_kind_name(NormKind kind);  // NormKind::layernorm -> "layernorm"
+std::string norm_kind_names();                   // "rmsnorm, layernorm"
+
 // ModelConfig
 // -----------
 // Everything that fixes the shapes of the parameters. Written with designated initializers:
@@ -89,6 +107,7 @@ struct ModelConfig {
     int d_ff = 0;                  // H, e.g. 512; 0 picks it by the rule of ffn_hidden()
     int multiple_of = 8;           // e.g. 8: the automatic gated H is rounded up to this
     float dropout = 0.0f;          // p, e.g. 0.1; 0 = no dropout layers at all
+    NormKind norm = NormKind::rmsnorm;  // e.g. NormKind::layernorm
 
     // Throws glulab::Error naming the first field out of range (sizes positive, C divisible by
     // NH, 0 <= dropout < 1, ...). The Transformer calls it; the CLI calls it before any work.
@@ -124,12 +143,17 @@ struct Embedding {
     Tensor operator()(Tape& tape, const int* ids, Shape ids_shape) const;
 };
 
-// out = x / sqrt(mean(x^2) + eps) * weight, per row; no bias. Gain initialised to 1, no decay.
-struct RMSNorm {
+// Per row, by kind (NormKind):
+//     rmsnorm:    out = x / sqrt(mean(x^2) + eps) * weight                  no bias
+//     layernorm:  out = (x - mean(x)) / sqrt(var(x) + eps) * weight + bias
+// Gain initialised to 1, bias to 0, no decay on either.
+struct Norm {
+    NormKind kind = NormKind::rmsnorm;
     Tensor weight;       // (C), the gain g
+    Tensor bias;         // (C), the shift b; layernorm only, else empty (no memory)
     float eps = 1e-5f;   // e.g. 1e-5
 
-    void declare(ParamStore& ps, const std::string& name, int dim);
+    void declare(ParamStore& ps, const std::string& name, NormKind kind, int dim);
     Tensor operator()(Tape& tape, Tensor x) const;
 };
 
@@ -167,9 +191,9 @@ struct FeedForward {
 // One pre-norm transformer block. With dropout p > 0 (training only, see Transformer):
 //     x = x + dropout(attn(attn_norm(x)));  x = x + dropout(ffn(ffn_norm(x)))
 struct Block {
-    RMSNorm attn_norm;         // weight (C)
+    Norm attn_norm;            // weight (C), and bias (C) for layernorm
     CausalSelfAttention attn;  // qkv (3C, C), proj (C, C)
-    RMSNorm ffn_norm;          // weight (C)
+    Norm ffn_norm;             // weight (C), and bias (C) for layernorm
     FeedForward ffn;           // up (H, C), gate (H, C) if gated, down (C, H)
 
     void declare(ParamStore& ps, const std::string& name, const ModelConfig& cfg);
@@ -191,7 +215,7 @@ struct ParamCounts {
     int64_t embeddings = 0;  // wte, wpe
     int64_t attention = 0;   // attn.qkv, attn.proj (and their biases, if any)
     int64_t ffn = 0;         // ffn.up, ffn.gate, ffn.down
-    int64_t norms = 0;       // every RMSNorm gain
+    int64_t norms = 0;       // every norm's gain (and bias, for layernorm)
     int64_t head = 0;        // lm_head
     int64_t total = 0;       // all of the above
 };
@@ -213,8 +237,8 @@ std::string format_param_table(const ParamTable& table);
 //
 //     every weight matrix and embedding   N(0, 0.02)
 //     attn.proj and ffn.down              N(0, 0.02 / sqrt(2 L))   (they add into the residual)
-//     RMSNorm gains                       1
-//     biases (none by default)            0
+//     norm gains                          1
+//     biases (none by default; layernorm's shifts)  0
 //
 // Dropout (cfg.dropout > 0) is active only while training, which glulab defines as "while the
 // tape records": evaluation and sampling run inside NoGrad and so see no dropout.
@@ -254,7 +278,7 @@ public:
     Embedding wte;              // (V, C)
     Embedding wpe;              // (T, C), T = ctx
     std::vector<Block> blocks;  // L of them
-    RMSNorm norm_f;             // weight (C)
+    Norm norm_f;                // weight (C), and bias (C) for layernorm
     Linear lm_head;             // weight (V, C), not tied to wte
 
 private:

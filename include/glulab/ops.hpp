@@ -11,6 +11,7 @@
 //   src/ops/activations.cpp  relu, gelu, gelu_tanh, sigmoid, silu               Lesson 06
 //   src/ops/glu.cpp          glu_forward/backward (the whole GLU family)        Lesson 07
 //   src/ops/rmsnorm.cpp      rms_norm_forward/backward                          Lesson 08
+//   src/ops/layernorm.cpp    layer_norm_forward/backward                        Lesson 08
 //   src/ops/softmax.cpp      softmax, cross_entropy                             Lesson 09
 //   src/ops/embedding.cpp    embedding_forward/backward                         Lesson 10
 //   src/ops/attention.cpp    attention_forward/backward (causal, multi-head)    Lesson 10
@@ -91,6 +92,15 @@ void rms_norm_forward(float* out, float* rstd, const float* x, const float* g, i
                       float eps);
 void rms_norm_backward(float* dx, float* dg, const float* dout, const float* x, const float* g,
                        const float* rstd, int64_t N, int C);
+
+// LayerNorm (src/ops/layernorm.cpp)
+// ---------------------------------
+// out (N, C) = (x - mean) * rstd * g (C) + b (C); caches mean (N) and
+// rstd (N) = 1 / sqrt(mean((x - mean)^2) + eps).
+void layer_norm_forward(float* out, float* mean, float* rstd, const float* x, const float* g,
+                        const float* b, int64_t N, int C, float eps);
+void layer_norm_backward(float* dx, float* dg, float* db, const float* dout, const float* x,
+                         const float* g, const float* mean, const float* rstd, int64_t N, int C);
 
 // Softmax and cross-entropy (src/ops/softmax.cpp)
 // -----------------------------------------------

@@ -16,4 +16,18 @@ namespace lesson08 {
 void rms_norm_backward(float* dx, float* dg, const float* dout, const float* x, const float* g,
                        const float* rstd, int64_t N, int C);
 
+// Second exercise: LayerNorm, forward and backward, derived by you (README, "Exercise 2").
+// The contract of src/ops/layernorm.cpp, which you should not read until your tests pass:
+//
+//     mean_i = mean_c(x_ic)                                   mean (N), cached
+//     rstd_i = 1 / sqrt(mean_c((x_ic - mean_i)^2) + eps)      rstd (N), cached
+//     out_ic = (x_ic - mean_i) * rstd_i * g_c + b_c           x, out (N, C); g, b (C)
+//
+// The forward writes out, mean and rstd. The backward, given dout (N, C) and the caches, ADDS
+// the gradients into dx (N, C), dg (C) and db (C); any of the three may be null: skip it.
+void layer_norm_forward(float* out, float* mean, float* rstd, const float* x, const float* g,
+                        const float* b, int64_t N, int C, float eps);
+void layer_norm_backward(float* dx, float* dg, float* db, const float* dout, const float* x,
+                         const float* g, const float* mean, const float* rstd, int64_t N, int C);
+
 }  // namespace lesson08

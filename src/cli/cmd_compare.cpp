@@ -21,6 +21,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 
 namespace glulab {
@@ -103,6 +104,9 @@ void run(CompareArgs& a, const CLI::App& cmd) {
     probe.vocab_size = probe.vocab_size > 0 ? probe.vocab_size : 1;
     probe.validate();
 
+    GLULAB_CHECK(a.report.empty() || cfg.base.model.norm == NormKind::rmsnorm || std::filesystem::exists(a.report),
+                 "run `make results` first: the norm section goes next to the page's RMSNorm numbers",
+                 "--report {}: the page does not exist", a.report);
     fmt::print("{}", format_compare_setup(cfg));
     if (cfg.base.model.d_ff > 0 && cmd.count("--match") > 0)
         fmt::print("note: --d-ff {} is used for every kind, so --match {} has no effect\n", cfg.base.model.d_ff,
@@ -136,7 +140,9 @@ void run(CompareArgs& a, const CLI::App& cmd) {
     files.insert(files.end(), plots.files.begin(), plots.files.end());
     if (!plots.drawn) fmt::print("{}\n{}", plots.ascii, gnuplot_install_note("glulab plot " + cfg.out));
     if (!a.report.empty()) {
-        const std::vector<std::string> page = write_results_page(a.report, cfg, result);
+        const std::vector<std::string> page = cfg.base.model.norm == NormKind::rmsnorm
+                                                  ? write_results_page(a.report, cfg, result)
+                                                  : write_norm_section(a.report, cfg, result);
         files.insert(files.end(), page.begin(), page.end());
     }
     if (a.sample > 0) {

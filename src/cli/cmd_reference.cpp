@@ -92,16 +92,18 @@ Vocab make_vocab(int V) {
 // and every gain exactly 1, where a model that forgot a gain, or a head's scale, would give
 // the same numbers. For the reference the matrices and embeddings are scaled by 10 (N(0, 0.2):
 // pre-activations and attention scores of order 1, so the activations' curves and the
-// softmax matter) and each gain (the model's only vectors: it has no biases) becomes
-// 1 + 0.2 N(0, 1).
+// softmax matter), each norm gain becomes 1 + 0.2 N(0, 1) and each norm bias (--norm
+// layernorm; the model's only biases) 0.2 N(0, 1), so a bias that was dropped would show.
 void spread_weights(Transformer& model, uint64_t seed) {
     ParamStore& ps = model.params();
     Rng rng(seed + 1);  // a stream apart from the one init(seed) drew the weights from
     for (const ParamEntry& e : ps.entries()) {
         float* w = ps.data() + e.offset;
-        const bool gain = e.shape.rank == 1;  // an RMSNorm weight (C)
+        const bool vector = e.shape.rank == 1;  // a norm's weight or bias (C)
+        const bool bias = vector && e.name.ends_with(".bias");
         for (int64_t i = 0; i < e.shape.numel(); i++)
-            w[i] = gain ? 1.0f + 0.2f * static_cast<float>(rng.normal()) : 10.0f * w[i];
+            w[i] = !vector ? 10.0f * w[i]
+                           : (bias ? 0.0f : 1.0f) + 0.2f * static_cast<float>(rng.normal());
     }
 }
 
@@ -183,8 +185,8 @@ void run(ReferenceArgs& a) {
     const std::string model_path = a.out + "/model.safetensors";
     save_model(model_path, model, make_vocab(V));  // before training changes the weights
 
-    fmt::print("glulab reference  ffn {}  L {}  C {}  NH {}  T {}  B {}  V {}  H {}  seed {}\n",
-               a.ffn, a.model.layers, a.model.d_model, a.model.heads, T, B, V, model.d_ff(), a.seed);
+    fmt::print("glulab reference  ffn {}  norm {}  L {}  C {}  NH {}  T {}  B {}  V {}  H {}  seed {}\n",
+               a.ffn, norm_kind_name(a.model.norm), a.model.layers, a.model.d_model, a.model.heads, T, B, V, model.d_ff(), a.seed);
     Reference r = compute_reference(model, opt, B, a.seed);
     fmt::print("  loss {:.6f} (log V = {:.6f})\n", r.loss, std::log(static_cast<double>(V)));
     fmt::print("  AdamW lr {} -> {} (warmup {})  wd {}  clip {}\n", opt.lr, opt.min_lr, opt.warmup,

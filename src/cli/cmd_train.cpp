@@ -32,8 +32,8 @@ struct TrainArgs {
 void print_start(const TrainConfig& cfg, const std::string& dir) {
     const ModelConfig& m = cfg.model;
     fmt::print("glulab train -> {}\n", dir);
-    fmt::print("  model  ffn {}  L {}  C {}  NH {}  T {}  H {}  dropout {}\n", ffn_kind_name(m.ffn),
-               m.layers, m.d_model, m.heads, m.ctx, m.ffn_hidden(), m.dropout);
+    fmt::print("  model  ffn {}  norm {}  L {}  C {}  NH {}  T {}  H {}  dropout {}\n", ffn_kind_name(m.ffn),
+               norm_kind_name(m.norm), m.layers, m.d_model, m.heads, m.ctx, m.ffn_hidden(), m.dropout);
     fmt::print("  optim  AdamW lr {} -> {} (warmup {}, cosine)  betas ({}, {})  wd {}  clip {}\n",
                cfg.optim.lr, cfg.optim.min_lr, cfg.optim.warmup, cfg.optim.beta1, cfg.optim.beta2,
                cfg.optim.weight_decay, cfg.optim.clip);

@@ -67,6 +67,9 @@ void add_model_flags(CLI::App& cmd, ModelConfig& m) {
         ->check(positive())->capture_default_str();
     cmd.add_option("--dropout", m.dropout, "dropout probability while training")
         ->check(CLI::Range(0.0, 0.99))->capture_default_str();
+    cmd.add_option_function<std::string>("--norm", [&m](const std::string& name) { m.norm = parse_norm_kind(name); },
+                                         "normalisation: " + norm_kind_names())
+        ->default_str(std::string(norm_kind_name(m.norm)));
 }
 
 void add_train_flags(CLI::App& cmd, TrainConfig& c) {

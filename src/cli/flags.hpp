@@ -24,7 +24,7 @@ const CLI::Validator& non_negative();
 // An integer flag in [1, most]: "must be between 1 and 256, got 1000000".
 CLI::Validator at_most(long long most);
 
-// --layers --d-model --heads --ctx --d-ff --multiple-of --dropout (not --ffn: each command
+// --layers --d-model --heads --ctx --d-ff --multiple-of --dropout --norm (not --ffn: each command
 // takes one kind or a list of kinds).
 void add_model_flags(CLI::App& cmd, ModelConfig& model);
 // --data --batch --steps --lr --min-lr --warmup --weight-decay --clip --seed --eval-every

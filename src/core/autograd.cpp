@@ -198,6 +198,27 @@ Tensor rms_norm(Tape& tape, Tensor x, Tensor g, float eps) {
     return out;
 }
 
+Tensor layer_norm(Tape& tape, Tensor x, Tensor g, Tensor b, float eps) {
+    GLULAB_CHECK(g.shape.rank == 1 && g.shape[0] == x.cols() && b.shape == g.shape,
+                 "the gain and the bias have one value per channel",
+                 "layer_norm: gain {} and bias {} do not match x {}", g.shape, b.shape, x.shape);
+    auto [out, rec] = make_output(tape, x.shape, {x, g, b});
+    float* mean = tape.scratch(static_cast<size_t>(x.rows()));
+    float* rstd = tape.scratch(static_cast<size_t>(x.rows()));
+    layer_norm_forward(out.data, mean, rstd, x.data, g.data, b.data, x.rows(), x.cols(), eps);
+    if (rec) {
+        Node n = node_of("layer_norm", [](const Node& n) {
+            layer_norm_backward(n.in[0].grad, n.in[1].grad, n.in[2].grad, n.out.grad,
+                                n.in[0].data, n.in[1].data, n.saved[0], n.saved[1],
+                                n.out.rows(), n.out.cols());
+        }, out, {x, g, b});
+        n.saved[0] = mean;
+        n.saved[1] = rstd;
+        tape.record(n);
+    }
+    return out;
+}
+
 Tensor softmax(Tape& tape, Tensor x) {
     auto [out, rec] = make_output(tape, x.shape, {x});
     softmax_forward(out.data, x.data, x.rows(), x.cols());

@@ -272,8 +272,9 @@ GradcheckResult gradcheck(const GradcheckSpec& spec) {
 
 // The checks
 // ----------
-// One spec per op of autograd.hpp, then three compositions that mirror the model: an MLP with
-// its loss, an attention block with its residual, a SwiGLU feed-forward. Sizes are tiny on
+// One spec per op of autograd.hpp, then four compositions that mirror the model: an MLP with
+// its loss, an attention block with its residual, a SwiGLU feed-forward, and a GELU one behind
+// a LayerNorm (the --norm layernorm block). Sizes are tiny on
 // purpose (each element costs two forward passes) but not trivial: every reduction has more
 // than one term, every broadcast more than one row, and the embedding's ids repeat an id, so
 // its backward must add, not overwrite. Inputs are N(0, 1) unless said otherwise.
@@ -350,6 +351,12 @@ std::vector<GradcheckSpec> gradcheck_specs() {
     specs.push_back({.name = "rms_norm",
                      .inputs = {{.shape = {4, 8}}, {.shape = {8}, .mean = 1.0f, .std = 0.5f}},
                      .f = [](Tape& t, X x) { return rms_norm(t, x[0], x[1]); }});
+    // Inputs off-centre (mean 0.5), so the path through the row mean carries real gradient
+    specs.push_back({.name = "layer_norm",
+                     .inputs = {{.shape = {4, 8}, .mean = 0.5f},
+                                {.shape = {8}, .mean = 1.0f, .std = 0.5f},
+                                {.shape = {8}, .std = 0.5f}},
+                     .f = [](Tape& t, X x) { return layer_norm(t, x[0], x[1], x[2]); }});
     specs.push_back({.name = "softmax",
                      .inputs = {{.shape = {3, 6}, .std = 2.0f}},
                      .f = [](Tape& t, X x) { return softmax(t, x[0]); },
@@ -403,6 +410,16 @@ std::vector<GradcheckSpec> gradcheck_specs() {
                          Tensor n = rms_norm(t, x[0], x[1]);
                          Tensor h = glu(t, linear(t, n, x[2]), linear(t, n, x[3]), Act::silu);
                          return linear(t, h, x[4]);
+                     }});
+    // layernorm_ffn: x (B=2, T=3, C=8) + down(gelu(up(layer_norm(x)))), H=12: the plain
+    // FFN sub-layer of a --norm layernorm block, with its residual
+    specs.push_back({.name = "layernorm_ffn",
+                     .inputs = {{.shape = {2, 3, 8}, .mean = 0.5f},
+                                {.shape = {8}, .mean = 1.0f, .std = 0.2f}, {.shape = {8}, .std = 0.2f},
+                                {.shape = {12, 8}, .std = 0.35f}, {.shape = {8, 12}, .std = 0.3f}},
+                     .f = [](Tape& t, X x) {
+                         Tensor h = gelu(t, linear(t, layer_norm(t, x[0], x[1], x[2]), x[3]));
+                         return add(t, x[0], linear(t, h, x[4]));
                      }});
     return specs;
 }

@@ -177,10 +177,11 @@ std::string format_compare_setup(const CompareConfig& cfg) {
     const std::string kinds = join(names, ",");
     const std::string width = cfg.base.model.d_ff > 0 ? fmt::format("d_ff {} for every kind", cfg.base.model.d_ff)
                                                       : fmt::format("match {}", match_name(cfg.match));
-    return fmt::format("glulab compare: {}; seeds {}..{}; {} steps; L {} C {} NH {} T {} B {}; {}; data {}\n",
+    return fmt::format("glulab compare: {}; seeds {}..{}; {} steps; L {} C {} NH {} T {} B {}; {}; {}; data {}\n",
                        kinds, cfg.base.seed, cfg.base.seed + static_cast<uint64_t>(cfg.seeds) - 1,
                        cfg.base.optim.steps, cfg.base.model.layers, cfg.base.model.d_model,
-                       cfg.base.model.heads, cfg.base.model.ctx, cfg.base.batch, width, cfg.base.data);
+                       cfg.base.model.heads, cfg.base.model.ctx, cfg.base.batch,
+                       norm_kind_name(cfg.base.model.norm), width, cfg.base.data);
 }
 
 namespace {

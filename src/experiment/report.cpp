@@ -171,6 +171,7 @@ std::vector<std::string> write_results_page(const std::string& page, const Compa
                           k->best_val.mean);
     md += "\nSorted by mean final validation loss; ± is the sample standard deviation over seeds.\n\n";
     md += "```text\n" + verdict(result.kinds) + "\n```\n\n";
+    md += kept_norm_section(page);  // `make results-norm` wrote it; this page does not redo it
 
     md += "## What the gates do\n\n";
     md += "For the gated kinds, every evaluation records the distribution of `act(gate(x))` in each "

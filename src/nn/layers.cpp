@@ -1,11 +1,15 @@
-// layers.cpp — the three simple layers: Linear, Embedding, RMSNorm.
+// layers.cpp — the three simple layers: Linear, Embedding, Norm.
 //
-// Contains: declare and forward of Linear, Embedding and RMSNorm. Each forward is one call to
+// Contains: declare and forward of Linear, Embedding and Norm; NormKind's names and its one
+// parser (parse_norm_kind, norm_kind_name, norm_kind_names). Each forward is one call to
 // an op of autograd.hpp; what a layer adds is its weights, their names and their shapes.
 // Leaves out: initialisation (Transformer::init draws every weight in one place).
 //
 // Lesson 11 · the transformer block and the model
 #include "glulab/model.hpp"
+
+#include <array>
+#include <utility>
 
 namespace glulab {
 
@@ -33,13 +37,47 @@ Tensor Embedding::operator()(Tape& tape, const int* ids, Shape ids_shape) const 
     return embedding(tape, ids, ids_shape, weight);
 }
 
-// RMSNorm
-// -------
-// One gain per channel, no bias, no decay (src/ops/rmsnorm.cpp → rms_norm_forward has the math).
-void RMSNorm::declare(ParamStore& ps, const std::string& name, int dim) {
-    weight = ps.add(name + ".weight", Shape{dim}, /*decay=*/false);
+// NormKind
+// --------
+namespace {
+constexpr std::array<std::pair<NormKind, std::string_view>, 2> norm_kinds{{
+    {NormKind::rmsnorm, "rmsnorm"},
+    {NormKind::layernorm, "layernorm"},
+}};
+}  // namespace
+
+NormKind parse_norm_kind(std::string_view name) {
+    for (const auto& [kind, n] : norm_kinds)
+        if (n == name) return kind;
+    GLULAB_CHECK(false, "names are lower case, as listed", "unknown norm kind '{}'; valid kinds: {}",
+                 name, norm_kind_names());
+    return NormKind::rmsnorm;  // not reached
 }
 
-Tensor RMSNorm::operator()(Tape& tape, Tensor x) const { return rms_norm(tape, x, weight, eps); }
+std::string_view norm_kind_name(NormKind kind) {
+    return norm_kinds[static_cast<size_t>(kind)].second;
+}
+
+std::string norm_kind_names() {
+    std::string names;
+    for (const auto& [kind, n] : norm_kinds) names += (names.empty() ? "" : ", ") + std::string(n);
+    return names;
+}
+
+// Norm
+// ----
+// One gain per channel, and for layernorm one bias per channel; no decay on either. The math
+// is with the kernels: src/ops/rmsnorm.cpp → rms_norm_forward, src/ops/layernorm.cpp →
+// layer_norm_forward.
+void Norm::declare(ParamStore& ps, const std::string& name, NormKind k, int dim) {
+    kind = k;
+    weight = ps.add(name + ".weight", Shape{dim}, /*decay=*/false);
+    if (kind == NormKind::layernorm) bias = ps.add(name + ".bias", Shape{dim}, /*decay=*/false);
+}
+
+Tensor Norm::operator()(Tape& tape, Tensor x) const {
+    return kind == NormKind::layernorm ? layer_norm(tape, x, weight, bias, eps)
+                                       : rms_norm(tape, x, weight, eps);
+}
 
 }  // namespace glulab

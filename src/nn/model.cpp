@@ -18,9 +18,9 @@ namespace glulab {
 // back, so x itself is only ever added to. Dropout, when on, drops from what a sub-layer adds,
 // never from the stream.
 void Block::declare(ParamStore& ps, const std::string& name, const ModelConfig& cfg) {
-    attn_norm.declare(ps, name + ".attn_norm", cfg.d_model);
+    attn_norm.declare(ps, name + ".attn_norm", cfg.norm, cfg.d_model);
     attn.declare(ps, name + ".attn", cfg.d_model, cfg.heads);
-    ffn_norm.declare(ps, name + ".ffn_norm", cfg.d_model);
+    ffn_norm.declare(ps, name + ".ffn_norm", cfg.norm, cfg.d_model);
     ffn.declare(ps, name + ".ffn", cfg.ffn, cfg.d_model, cfg.ffn_hidden());
 }
 
@@ -28,8 +28,8 @@ Tensor Block::operator()(Tape& tape, Tensor x, float dropout_p, Rng& seeds) {
     auto drop = [&](Tensor t) {
         return dropout_p > 0 ? dropout(tape, t, dropout_p, seeds.next_u64()) : t;
     };
-    x = add(tape, x, drop(attn(tape, attn_norm(tape, x))));  // x = x + attn(rms_norm(x))
-    x = add(tape, x, drop(ffn(tape, ffn_norm(tape, x))));    // x = x + ffn(rms_norm(x))
+    x = add(tape, x, drop(attn(tape, attn_norm(tape, x))));  // x = x + attn(norm(x))
+    x = add(tape, x, drop(ffn(tape, ffn_norm(tape, x))));    // x = x + ffn(norm(x))
     return x;
 }
 
@@ -65,7 +65,7 @@ void Transformer::declare() {
     wpe.declare(params_, "wpe", T, C);
     for (size_t l = 0; l < blocks.size(); l++)
         blocks[l].declare(params_, fmt::format("blocks.{}", l), cfg_);
-    norm_f.declare(params_, "norm_f", C);
+    norm_f.declare(params_, "norm_f", cfg_.norm, C);
     lm_head.declare(params_, "lm_head", C, V);
 }
 
@@ -74,7 +74,8 @@ void Transformer::declare() {
 // GPT-2's scheme. Every matrix and embedding is N(0, 0.02). The two projections that write into
 // the residual stream, attn.proj and ffn.down, get 0.02 / sqrt(2 L): the stream is a sum of
 // 2 L such contributions, and scaling each by 1/sqrt(2 L) keeps the variance of that sum
-// independent of depth. Gains start at 1, so each RMSNorm starts as a plain normalisation.
+// independent of depth. Gains start at 1 and layernorm's biases at 0, so each norm starts as a
+// plain normalisation.
 //
 // The values are drawn from one Rng(seed), tensor after tensor in declaration order, element
 // after element in row-major order; gains and biases draw nothing.
@@ -90,7 +91,10 @@ void Transformer::init(uint64_t seed) {
         if (layer.bias.data) std::fill_n(layer.bias.data, layer.bias.numel(), 0.0f);
     };
     auto normal_table = [&](const Embedding& table) { fill_normal(table.weight, std); };
-    auto ones = [](const RMSNorm& n) { std::fill_n(n.weight.data, n.weight.numel(), 1.0f); };
+    auto ones = [](const Norm& n) {
+        std::fill_n(n.weight.data, n.weight.numel(), 1.0f);
+        if (n.bias.data) std::fill_n(n.bias.data, n.bias.numel(), 0.0f);
+    };
 
     normal_table(wte);
     normal_table(wpe);

@@ -25,7 +25,7 @@ std::string model_config_to_json(const ModelConfig& cfg) {
               {"layers", cfg.layers},           {"d_model", cfg.d_model},
               {"heads", cfg.heads},             {"ffn", std::string(ffn_kind_name(cfg.ffn))},
               {"d_ff", cfg.ffn_hidden()},       {"multiple_of", cfg.multiple_of},
-              {"dropout", cfg.dropout}};
+              {"dropout", cfg.dropout},         {"norm", std::string(norm_kind_name(cfg.norm))}};
     return j.dump();
 }
 
@@ -68,6 +68,10 @@ ModelConfig model_config_from_json(const std::string& text, const std::string& w
                      "{}: model config 'dropout' is {}, not a number", where, j["dropout"].dump());
         cfg.dropout = j["dropout"].get<float>();
     }
+    // Checkpoints from before `--norm` have no "norm" and were all rmsnorm.
+    GLULAB_CHECK(!j.contains("norm") || j["norm"].is_string(), "see docs/checkpoint-format.md",
+                 "{}: model config 'norm' is not a string", where);
+    cfg.norm = parse_norm_kind(j.value("norm", std::string("rmsnorm")));
     cfg.validate();
     return cfg;
 }

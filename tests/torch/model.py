@@ -5,16 +5,17 @@ C++, so that agreeing numbers mean something. The network:
 
     x = wte[idx] + wpe[t]                          (B, T, C)
     for each of the L blocks (pre-norm, residual):
-        x = x + dropout(attn(rms_norm(x)))         causal, NH heads, fused qkv, no biases
-        x = x + dropout(ffn(rms_norm(x)))          one of the eight FFN kinds
-    logits = lm_head(rms_norm(x))                  (B, T, V), lm_head not tied to wte
+        x = x + dropout(attn(norm(x)))             causal, NH heads, fused qkv, no biases
+        x = x + dropout(ffn(norm(x)))              one of the eight FFN kinds
+    logits = lm_head(norm(x))                      (B, T, V), lm_head not tied to wte
+    norm = RMSNorm (the default) or nn.LayerNorm (norm="layernorm"), eps 1e-5 both
     loss = mean cross-entropy over the B*T positions
 
 Parameter names (the state_dict keys) are glulab's names, so a glulab checkpoint loads with
 `model.load_state_dict(...)` as it is: wte.weight, wpe.weight, blocks.{l}.attn_norm.weight,
 blocks.{l}.attn.qkv.weight, blocks.{l}.attn.proj.weight, blocks.{l}.ffn_norm.weight,
 blocks.{l}.ffn.up.weight, blocks.{l}.ffn.gate.weight (gated kinds), blocks.{l}.ffn.down.weight,
-norm_f.weight, lm_head.weight.
+norm_f.weight, lm_head.weight; with norm="layernorm" each norm also has its .bias.
 
 Used by crosscheck.py (glulab against PyTorch) and bench.py (PyTorch's speed).
 """
@@ -48,15 +49,17 @@ def ffn_hidden(d_model, ffn, d_ff=0, multiple_of=8):
 
 
 def make_config(vocab_size, ctx=64, layers=4, d_model=128, heads=4, ffn="swiglu", d_ff=0,
-                multiple_of=8, dropout=0.0):
+                multiple_of=8, dropout=0.0, norm="rmsnorm"):
     """The config dict with glulab's keys, d_ff resolved."""
     if ffn not in FFN_KINDS:
         raise ValueError(f"unknown FFN kind {ffn!r}; valid kinds: {', '.join(FFN_KINDS)}")
+    if norm not in NORM_KINDS:
+        raise ValueError(f"unknown norm kind {norm!r}; valid kinds: {', '.join(NORM_KINDS)}")
     if d_model % heads:
         raise ValueError(f"d_model {d_model} is not divisible by heads {heads}")
     return dict(vocab_size=vocab_size, ctx=ctx, layers=layers, d_model=d_model, heads=heads,
                 ffn=ffn, d_ff=ffn_hidden(d_model, ffn, d_ff, multiple_of),
-                multiple_of=multiple_of, dropout=dropout)
+                multiple_of=multiple_of, dropout=dropout, norm=norm)
 
 
 class RMSNorm(nn.Module):
@@ -69,6 +72,18 @@ class RMSNorm(nn.Module):
 
     def forward(self, x):
         return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * self.weight
+
+
+# Norm kinds: name -> the module, built with (C). nn.LayerNorm's weight starts at 1, its bias
+# at 0, and its variance is the biased one (divided by C), as glulab's layer_norm.
+NORM_KINDS = {
+    "rmsnorm": RMSNorm,
+    "layernorm": lambda C: nn.LayerNorm(C, eps=1e-5),
+}
+
+
+def make_norm(cfg, C):
+    return NORM_KINDS[cfg.get("norm", "rmsnorm")](C)
 
 
 class CausalSelfAttention(nn.Module):
@@ -110,9 +125,9 @@ class Block(nn.Module):
         super().__init__()
         C = cfg["d_model"]
         self.dropout = cfg["dropout"]
-        self.attn_norm = RMSNorm(C)
+        self.attn_norm = make_norm(cfg, C)
         self.attn = CausalSelfAttention(C, cfg["heads"])
-        self.ffn_norm = RMSNorm(C)
+        self.ffn_norm = make_norm(cfg, C)
         self.ffn = FeedForward(C, cfg["d_ff"], cfg["ffn"])
 
     def forward(self, x):
@@ -129,17 +144,19 @@ class Transformer(nn.Module):
         self.wte = nn.Embedding(V, C)  # (V, C)
         self.wpe = nn.Embedding(T, C)  # (T, C)
         self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg["layers"]))
-        self.norm_f = RMSNorm(C)
+        self.norm_f = make_norm(cfg, C)
         self.lm_head = nn.Linear(C, V, bias=False)  # (V, C), not tied to wte
         self.init_weights()
 
     def init_weights(self, std=0.02):
         """glulab's scheme: N(0, std) everywhere, N(0, std / sqrt(2L)) for the two projections
-        that add into the residual (attn.proj, ffn.down), gains 1."""
+        that add into the residual (attn.proj, ffn.down), gains 1, layernorm's biases 0."""
         small = std / math.sqrt(2 * self.cfg["layers"])
         for name, p in self.named_parameters():
             if name.endswith("norm.weight") or name == "norm_f.weight":
                 nn.init.ones_(p)
+            elif name.endswith("norm.bias") or name == "norm_f.bias":
+                nn.init.zeros_(p)
             else:
                 nn.init.normal_(p, 0.0, small if name.endswith(("proj.weight", "down.weight"))
                                 else std)

@@ -7,7 +7,8 @@
 # For each kind K:
 #     build/glulab reference --ffn K --out build/crosscheck/K      glulab's numbers
 #     /usr/bin/python3 tests/torch/crosscheck.py build/crosscheck/K PyTorch's, compared
-# and one summary line (the full reports stay in build/crosscheck/K/*.txt).
+# and one summary line (the full reports stay in build/crosscheck/K/*.txt). Then the same for
+# relu, gelu and swiglu with LayerNorm (--norm layernorm, in build/crosscheck/layernorm-K).
 #
 # Then, once, it shows that the check can fail. On the swiglu reference:
 #     --perturb grad.blocks.1.ffn.gate.weight   one gradient element off by 1%
@@ -15,7 +16,8 @@
 #                                               as a glulab with that bug would have run it
 # must both be reported NOT OK.
 #
-# Exit status 0 only if all eight kinds pass and both broken references are caught.
+# Exit status 0 only if all eight kinds and the three layernorm ones pass and both broken
+# references are caught.
 # GLULAB and PYTHON override the two programs.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
@@ -24,6 +26,7 @@ GLULAB=${GLULAB:-build/glulab}
 PYTHON=${PYTHON:-/usr/bin/python3}
 OUT=build/crosscheck
 KINDS="relu gelu swish glu bilinear reglu geglu swiglu"
+LAYERNORM_KINDS="relu gelu swiglu"
 
 [ -x "$GLULAB" ] || { echo "run_crosscheck: $GLULAB not found; run make first" >&2; exit 2; }
 "$PYTHON" -c "import torch, numpy" 2>/dev/null ||
@@ -31,18 +34,29 @@ KINDS="relu gelu swish glu bilinear reglu geglu swiglu"
 
 echo "== glulab against PyTorch ($OUT/<kind>/crosscheck.txt has each full report)"
 failed=""
-for kind in $KINDS; do
-    dir=$OUT/$kind
+# check LABEL DIR ARGS...: glulab reference ARGS into DIR, then crosscheck.py on it.
+check() {
+    label=$1
+    dir=$2
+    shift 2
     mkdir -p "$dir"
-    if ! "$GLULAB" reference --ffn "$kind" --out "$dir" >"$dir/reference.txt" 2>&1; then
-        printf '%-9s NOT OK: glulab reference failed (%s)\n' "$kind" "$dir/reference.txt"
-        failed="$failed $kind"
-        continue
+    if ! "$GLULAB" reference "$@" --out "$dir" >"$dir/reference.txt" 2>&1; then
+        printf '%-16s NOT OK: glulab reference failed (%s)\n' "$label" "$dir/reference.txt"
+        failed="$failed $label"
+        return
     fi
     "$PYTHON" tests/torch/crosscheck.py "$dir" >"$dir/crosscheck.txt" 2>&1
     rc=$?
-    printf '%-9s %s\n' "$kind" "$(tail -n 1 "$dir/crosscheck.txt")"
-    [ $rc -eq 0 ] || failed="$failed $kind"
+    printf '%-16s %s\n' "$label" "$(tail -n 1 "$dir/crosscheck.txt")"
+    [ $rc -eq 0 ] || failed="$failed $label"
+}
+for kind in $KINDS; do
+    check "$kind" "$OUT/$kind" --ffn "$kind"
+done
+echo
+echo "== with LayerNorm (--norm layernorm; $OUT/layernorm-<kind>/crosscheck.txt)"
+for kind in $LAYERNORM_KINDS; do
+    check "layernorm-$kind" "$OUT/layernorm-$kind" --ffn "$kind" --norm layernorm
 done
 
 # expect_not_ok LABEL ARGS...: crosscheck.py on the swiglu reference with ARGS must exit 1
@@ -81,4 +95,4 @@ if [ -n "$missed" ]; then
     echo "crosscheck: all kinds OK, but the check did not catch:$missed"
     exit 1
 fi
-echo "crosscheck: all 8 FFN kinds OK; both broken references caught"
+echo "crosscheck: all 8 FFN kinds and 3 with layernorm OK; both broken references caught"

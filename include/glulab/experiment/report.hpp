@@ -19,4 +19,18 @@ namespace glulab {
 std::vector<std::string> write_results_page(const std::string& page, const CompareConfig& cfg,
                                             const CompareResult& result);
 
+// The norm section (src/experiment/norm_report.cpp): a comparison run with --norm layernorm,
+// next to the RMSNorm numbers of the same kinds that `page` already holds. Puts the section
+// "## Under LayerNorm" into the page (after Final losses, or in place of an older one) and
+// leaves the rest of the page as it is. Returns the files written.
+std::vector<std::string> write_norm_section(const std::string& page, const CompareConfig& cfg,
+                                            const CompareResult& result);
+// The section's Markdown: a table of both norms per kind, each norm's verdict (compare.hpp →
+// verdict) and whether each pair keeps its order. `rmsnorm` holds the page's kinds, trained
+// `page_steps` steps (0: unknown); a different step count is flagged as not comparable.
+std::string norm_section(const CompareConfig& cfg, const std::vector<KindSummary>& layernorm,
+                         const std::vector<KindSummary>& rmsnorm, int page_steps = 0);
+// The norm section of the page as it is on disk ("" if none), for write_results_page to keep.
+std::string kept_norm_section(const std::string& page);
+
 }  // namespace glulab

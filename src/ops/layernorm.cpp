@@ -1,0 +1,97 @@
+// layernorm.cpp — LayerNorm, forward and backward.
+//
+// Contains: layer_norm_forward, layer_norm_backward. Leaves out: RMSNorm (rmsnorm.cpp), the
+// default norm of the model; LayerNorm is the other one (`--norm layernorm`, model.hpp → Norm).
+//
+// Lesson 08 · RMSNorm
+#include "glulab/ops.hpp"
+
+#include <cmath>
+
+namespace glulab {
+
+// layer_norm
+// ----------
+// Each row x (C) of x (N, C) is centred on its mean, divided by its standard deviation, then
+// scaled by a learned gain g and shifted by a learned bias b (Ba, Kiros and Hinton 2016):
+//
+//     mean = mean_c(x_c)                            (N)   cached
+//     rstd = 1 / sqrt(mean_c((x_c - mean)^2) + eps) (N)   cached
+//     xhat_c = (x_c - mean) * rstd                  (N, C)
+//     out_c = xhat_c * g_c + b_c                    (N, C)
+//
+// The variance is the biased one (divided by C, not C - 1), as in PyTorch's F.layer_norm.
+//
+// Backward, for one row, with dxhat_c = dout_c * g_c:
+//
+//     db_c += dout_c                                (summed over rows)
+//     dg_c += dout_c * xhat_c                       (summed over rows)
+//     dx_c += rstd * (dxhat_c - mean_j(dxhat_j) - xhat_c * mean_j(dxhat_j * xhat_j))
+//
+// Derivation of the last line: xhat_c = (x_c - mean) rstd depends on x_k three ways, directly,
+// through mean (d mean / d x_k = 1/C) and through rstd (d rstd / d x_k = -rstd^3 (x_k - mean)/C
+// = -rstd^2 xhat_k / C; the mean's share of it is zero because the deviations sum to zero).
+// So d xhat_c / d x_k = rstd (delta_ck - 1/C - xhat_c xhat_k / C), and summing dxhat_c times
+// that over c gives the line above. Against RMSNorm's backward it has one more term, the
+// -mean_j(dxhat_j) of the path through the mean: the gradient of a row sums to zero.
+//
+// Caching mean and rstd (two floats a row) instead of xhat (C floats a row) costs a subtract
+// and a multiply per element in backward and saves C/2 times the memory; x itself the tape
+// keeps anyway, as the op's input.
+void layer_norm_forward(float* out, float* mean, float* rstd, const float* x, const float* g,
+                        const float* b, int64_t N, int C, float eps) {
+    const float inv_c = 1.0f / static_cast<float>(C);
+#pragma omp parallel for if (N * C > 16384)
+    for (int64_t i = 0; i < N; i++) {
+        const float* xi = x + i * C;
+        float* oi = out + i * C;
+        float sum = 0.0f;
+        for (int c = 0; c < C; c++) sum += xi[c];
+        const float m = sum * inv_c;
+        float ss = 0.0f;  // two passes: sum (x - m)^2 does not cancel as mean(x^2) - m^2 can
+        for (int c = 0; c < C; c++) ss += (xi[c] - m) * (xi[c] - m);
+        const float r = 1.0f / std::sqrt(ss * inv_c + eps);
+        for (int c = 0; c < C; c++) oi[c] = (xi[c] - m) * r * g[c] + b[c];
+        mean[i] = m;
+        rstd[i] = r;
+    }
+}
+
+void layer_norm_backward(float* dx, float* dg, float* db, const float* dout, const float* x,
+                         const float* g, const float* mean, const float* rstd, int64_t N, int C) {
+    const float inv_c = 1.0f / static_cast<float>(C);
+    if (dx) {
+#pragma omp parallel for if (N * C > 16384)
+        for (int64_t i = 0; i < N; i++) {
+            const float* xi = x + i * C;
+            const float* di = dout + i * C;
+            const float m = mean[i], r = rstd[i];
+            float sum = 0.0f, dot = 0.0f;  // sum_j dxhat_j, sum_j dxhat_j * xhat_j
+            for (int c = 0; c < C; c++) {
+                const float dxhat = di[c] * g[c];
+                sum += dxhat;
+                dot += dxhat * (xi[c] - m) * r;
+            }
+            const float mean_dxhat = sum * inv_c, mean_dot = dot * inv_c;
+            float* dxi = dx + i * C;
+            for (int c = 0; c < C; c++) {
+                const float xhat = (xi[c] - m) * r;
+                dxi[c] += r * (di[c] * g[c] - mean_dxhat - xhat * mean_dot);
+            }
+        }
+    }
+    if (dg || db) {
+        // Summed over rows, serially: a row loop split across threads would race on dg and db.
+        for (int64_t i = 0; i < N; i++) {
+            const float* xi = x + i * C;
+            const float* di = dout + i * C;
+            const float m = mean[i], r = rstd[i];
+            if (dg)
+                for (int c = 0; c < C; c++) dg[c] += di[c] * (xi[c] - m) * r;
+            if (db)
+                for (int c = 0; c < C; c++) db[c] += di[c];
+        }
+    }
+}
+
+}  // namespace glulab
