@@ -15,6 +15,8 @@ DEPS_BUILD := g++ make pkg-config python3 libopenblas-dev libfmt-dev doctest-dev
 DEPS_TORCH := python3 python3-torch python3-numpy
 # Needed only to draw plots (without it glulab draws ASCII charts).
 DEPS_PLOT  := gnuplot-nox
+# Needed only to draw the lessons' figures (`make figures`): gnuplot's plots, Graphviz's graphs.
+DEPS_FIGURES := gnuplot-nox graphviz
 # Needed only for the lesson site and its check.
 DEPS_SITE  := python3 pandoc chromium
 
@@ -39,7 +41,7 @@ TEST_OBJ  := $(TEST_SRC:tests/%.cpp=$(BUILD)/test_obj/%.o)
 LIB       := $(BUILD)/libglulab.a
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps deps-torch deps-plot deps-site site site-check demo results crosscheck bench test data clean help lessons exercise solutions docs-check
+.PHONY: all deps deps-torch deps-plot deps-figures figures deps-site site site-check demo results crosscheck bench test data clean help lessons exercise solutions docs-check
 all: $(BUILD)/glulab
 
 help:
@@ -52,6 +54,7 @@ help:
 	@echo "make exercise LESSON=NN   test your lessons/NN-*/exercise.cpp"
 	@echo "make solutions  test every lesson's reference solution"
 	@echo "make docs-check check the lessons' pointers into the source and their outputs"
+	@echo "make figures    draw every lesson's figures again (lessons/NN-*/figures/, a few minutes)"
 	@echo "make site       the lessons, docs and annotated source as HTML in build/site/"
 	@echo "make site-check check the site's links and render it in headless Chromium"
 	@echo "make crosscheck every FFN kind against the PyTorch reference (tests/torch/)"
@@ -87,6 +90,8 @@ deps-torch:
 	@$(call install_deps,$(DEPS_TORCH))
 deps-plot:
 	@$(call install_deps,$(DEPS_PLOT))
+deps-figures:
+	@$(call install_deps,$(DEPS_FIGURES))
 deps-site:
 	@$(call install_deps,$(DEPS_SITE))
 
@@ -154,6 +159,13 @@ solutions: $(foreach n,$(LESSON_NUMS),$(BUILD)/lessons/$(n)-solution)
 
 docs-check: lessons
 	python3 tests/docs_check.py
+
+# The lessons' figures: docs/figures/make_figures.sh runs glulab (the lesson programs, the CLI and
+# build/figure_data, which calls glulab's kernels) for the numbers, then gnuplot and Graphviz.
+$(BUILD)/figure_data: docs/figures/figure_data.cpp $(LIB)
+	$(CXX) $(CXXFLAGS) $(PKG_CFLAGS) $< $(LIB) -o $@ $(LDFLAGS) $(PKG_LIBS)
+figures: deps-figures data $(BUILD)/glulab $(BUILD)/figure_data $(BUILD)/lessons/03
+	sh docs/figures/make_figures.sh
 
 # The site: lessons and docs as HTML (math as MathML) beside the annotated source.
 site: deps-site

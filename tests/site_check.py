@@ -7,8 +7,8 @@ Over build/site/ (made by `make site`) it checks that:
   2. every lesson whose notes contain TeX math ($...$) became a page with MathML <math> in it;
   3. headless Chromium renders the index, every lesson page and two annotated source pages: a
      probe page (made here; the site itself has no script) opens each in a frame and reports
-     its text length and the height of every <math> element; a page with no text, or with a
-     math element of zero height, fails. Screenshots of three pages go to
+     its text length, the height of every <math> element and whether each <img> loaded; a page
+     with no text, a math element of zero height or an image that did not load fails. Screenshots of three pages go to
      build/site/screenshots/ for a person to look at.
 It prints one line per problem and exits 1 if there is any.
 """
@@ -42,7 +42,9 @@ for (const p of pages) {
     const d = f.contentDocument;
     const maths = d ? [...d.querySelectorAll('math')].map(m => m.getBoundingClientRect().height) : [];
     results[p] = d ? { text: d.body.innerText.length, maths: maths.length,
-                       flat: maths.filter(h => !(h > 0)).length } : null;
+                       flat: maths.filter(h => !(h > 0)).length,
+                       images: d.images.length,
+                       unloaded: [...d.images].filter(i => !(i.naturalWidth > 0)).length } : null;
     if (--left === 0) document.body.setAttribute('data-check', JSON.stringify(results));
   };
   f.src = p;
@@ -130,6 +132,8 @@ def check_render(problems):
             problems.append(f"{page}: rendered almost no text ({r['text']} chars)")
         elif r["flat"]:
             problems.append(f"{page}: {r['flat']} of {r['maths']} math elements have no height")
+        if r is not None and r.get("unloaded"):
+            problems.append(f"{page}: {r['unloaded']} of {r['images']} images did not load")
     return len(pages)
 
 
