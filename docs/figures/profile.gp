@@ -3,6 +3,7 @@
 # drew it: the numbers are one machine's, under whatever else it was running).
 set terminal svg size 640,400 font "sans,11" background "white"
 set output out
+set termoption noenhanced
 set style data histogram
 set style histogram rowstacked
 set style fill solid 0.8 border -1
