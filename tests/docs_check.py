@@ -26,7 +26,7 @@ PARTS = ["README.md", "main.cpp", "exercise.cpp", "solution.cpp", "test.cpp"]
 SECTIONS = ["Goal", "The idea", "In the source", "Run it", "Exercises", "Next"]
 POINTER = re.compile(r"`((?:src|include|tests|docs|lessons)/[\w./-]+)(?:\s*→\s*([\w:~]+))?`")
 TAG = re.compile(r"//\s*Lesson (\d\d) ·")
-IMAGE = re.compile(r"!\[[^\]]*\]\(([^)\s]+)")
+IMAGE = re.compile(r"!\[(?:[^\[\]]|\[[^\]]*\])*\]\(([^)\s]+)")  # alt text may hold [a, b]
 
 
 def lesson_dirs():

@@ -98,7 +98,7 @@ def rewrite_markdown(text, page, md_path):
             return m.group(0)
         return f"[{label}]({rel(page, md_output(target_rel))}{'#' + anchor if anchor else ''})"
 
-    text = re.sub(r"!\[([^\]]*)\]\(([^)\s]+)\)", lambda m: picture(m, page, md_path), text)
+    text = re.sub(r"!\[((?:[^\[\]]|\[[^\]]*\])*)\]\(([^)\s]+)\)", lambda m: picture(m, page, md_path), text)
     text = re.sub(r"\[([^\]]+)\]\(([^)\s]+)\)", md_link, text)
     return POINTER.sub(pointer, text)
 
