@@ -3,7 +3,7 @@
 #
 # The numbers come from glulab: the lesson programs, the glulab CLI (graph, compare, plot,
 # bench --profile) and build/figure_data (docs/figures/figure_data.cpp, glulab's kernels).
-# gnuplot (docs/figures/*.gp) and Graphviz's dot draw them into lessons/NN-*/figures/*.svg.
+# gnuplot (docs/figures/*.gp) and Graphviz's dot draw them into lessons/NN-*/figures/ (SVG; the heat maps of lesson 07 as PNG).
 # Scratch files go to build/figures/. Fixed seeds: the same machine draws the same pictures;
 # the training curves and attention maps can move in the last digits with another BLAS kernel,
 # and the op times (lesson 14) are one machine's measurement.
@@ -32,7 +32,7 @@ plot activations.gp lessons/06-activations/figures/derivatives.svg -e "col=1"
 step "07 act(g) * u for each GLU variant"
 mkdir -p lessons/07-glu-family/figures
 for k in glu bilinear reglu geglu swiglu; do $B/figure_data glu $k > "$S/glu_$k.dat"; done
-plot glu.gp lessons/07-glu-family/figures/glu_variants.svg
+plot glu.gp lessons/07-glu-family/figures/glu_variants.png
 
 step "08 RMSNorm on 2-D vectors"
 mkdir -p lessons/08-rmsnorm/figures
@@ -81,4 +81,4 @@ mkdir -p lessons/14-making-it-fast/figures
 $B/glulab bench --steps 10 --warmup 3 --profile > "$S/profile.txt"
 awk '$1 ~ /^[a-z_]+$/ && $1 != "op" && $1 != "total" && NF == 5 { print $1, $3, $4 }' "$S/profile.txt" > "$S/profile.dat"
 plot profile.gp lessons/14-making-it-fast/figures/op_time.svg
-echo "figures: done: $(ls lessons/*/figures/*.svg | wc -l) figures in lessons/*/figures/"
+echo "figures: done: $(ls lessons/*/figures/*.svg lessons/*/figures/*.png | wc -l) figures in lessons/*/figures/"
