@@ -130,16 +130,18 @@ endif
 LESSON_DIRS := $(sort $(wildcard lessons/[0-9][0-9]-*))
 LESSON_NUMS := $(foreach d,$(LESSON_DIRS),$(firstword $(subst -, ,$(notdir $(d)))))
 lesson_dir = $(firstword $(wildcard lessons/$(1)-*))
+# A lesson's files, less its figures/ (redrawing the figures need not rebuild its tests).
+lesson_files = $(filter-out %/figures,$(wildcard $(call lesson_dir,$(1))/*))
 LESSON_CXX = $(CXX) $(CXXFLAGS) $(PKG_CFLAGS) -Iinclude
 
 .SECONDEXPANSION:
 $(BUILD)/lessons/%: $$(wildcard $$(call lesson_dir,%)/*.cpp) $$(wildcard $$(call lesson_dir,%)/*.hpp) $(LIB)
 	@mkdir -p $(dir $@)
 	$(LESSON_CXX) -I$(call lesson_dir,$*) $(call lesson_dir,$*)/main.cpp $(LIB) -o $@ $(LDFLAGS) $(PKG_LIBS)
-$(BUILD)/lessons/%-solution: $$(wildcard $$(call lesson_dir,%)/*) lessons/test_main.cpp $(LIB)
+$(BUILD)/lessons/%-solution: $$(call lesson_files,%) lessons/test_main.cpp $(LIB)
 	@mkdir -p $(dir $@)
 	$(LESSON_CXX) -I$(call lesson_dir,$*) $(call lesson_dir,$*)/test.cpp $(call lesson_dir,$*)/solution.cpp lessons/test_main.cpp $(LIB) -o $@ $(LDFLAGS) $(PKG_LIBS)
-$(BUILD)/lessons/%-exercise: $$(wildcard $$(call lesson_dir,%)/*) lessons/test_main.cpp $(LIB)
+$(BUILD)/lessons/%-exercise: $$(call lesson_files,%) lessons/test_main.cpp $(LIB)
 	@mkdir -p $(dir $@)
 	$(LESSON_CXX) -I$(call lesson_dir,$*) $(call lesson_dir,$*)/test.cpp $(call lesson_dir,$*)/exercise.cpp lessons/test_main.cpp $(LIB) -o $@ $(LDFLAGS) $(PKG_LIBS)
 
