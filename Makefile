@@ -17,8 +17,8 @@ DEPS_TORCH := python3 python3-torch python3-numpy
 DEPS_PLOT  := gnuplot-nox
 # Needed only to draw the lessons' figures (`make figures`): gnuplot's plots, Graphviz's graphs.
 DEPS_FIGURES := gnuplot-nox graphviz
-# Needed only for the lesson site and its check.
-DEPS_SITE  := python3 pandoc chromium
+# Needed only for the lesson site and its check (fonts-dejavu-extra: a math font for Chromium).
+DEPS_SITE  := python3 pandoc chromium fonts-dejavu-extra
 
 # Recursive (=) so pkg-config runs after `make deps` has installed the packages.
 PKG_CFLAGS = $(shell pkg-config --cflags openblas fmt 2>/dev/null)
@@ -160,6 +160,7 @@ solutions: $(foreach n,$(LESSON_NUMS),$(BUILD)/lessons/$(n)-solution)
 	@for n in $(LESSON_NUMS); do echo "== lesson $$n solution"; $(BUILD)/lessons/$$n-solution || exit 1; done
 
 docs-check: lessons
+	python3 tests/docs_check.py --self-test
 	python3 tests/docs_check.py
 
 # The lessons' figures: docs/figures/make_figures.sh runs glulab (the lesson programs, the CLI and

@@ -9,13 +9,16 @@ For every lessons/NN-topic/ it checks that:
      `lessons/...` path in backticks names a file that exists;
   3. the output the README shows under "Run it" (a ```console block that starts with
      `$ build/lessons/NN`) matches what the program printed into build/lessons/NN.out
-     (`make lessons` writes it). In the README, a line `...` stands for any number of lines
-     and `[...]` inside a line for any text (timings, speeds);
+     (`make lessons` writes it). In the README, a line `...` stands for any number of lines,
+     `[...]` inside a line for any text (timings, speeds), and `[1.770 ±0.01]` for one number
+     within 0.01 of 1.770: the numbers that depend on the OpenBLAS kernel or the thread count
+     (a sum computed in another order rounds differently), so that the notes hold on any CPU;
   4. every image a README or doc shows (`![alt](path)`, a local path) names a file that exists
      (`make figures` draws the lessons' figures into lessons/NN-topic/figures/);
   5. every `// Lesson NN · Topic` tag in src/ and include/ names a lesson that exists, and every
      lesson from 02 on is tagged somewhere in the source.
-It prints one line per problem and exits 1 if there is any.
+It prints one line per problem and exits 1 if there is any. `--self-test` checks the output
+matcher itself (`make docs-check` runs it first).
 """
 import pathlib
 import re
@@ -66,9 +69,28 @@ def check_images(lessons, problems):
                                 " (`make figures` draws the lessons' figures)")
 
 
+NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+# `[...]` (any text) or `[value ±tolerance]` (a number at most `tolerance` away from `value`)
+SLOT = re.compile(rf"\[(?:\.\.\.|({NUMBER}) ±({NUMBER}))\]")
+
+
 def line_matches(expected, actual):
-    parts = [re.escape(p) for p in expected.split("[...]")]
-    return re.fullmatch(".*".join(parts), actual) is not None
+    pattern, tolerances, at = "", [], 0
+    for m in SLOT.finditer(expected):
+        pattern += re.escape(expected[at:m.start()])
+        if m.group(1) is None:
+            pattern += ".*"
+        else:
+            pattern += f"({NUMBER})"
+            tolerances.append((float(m.group(1)), float(m.group(2))))
+        at = m.end()
+    pattern += re.escape(expected[at:])
+    got = re.fullmatch(pattern, actual)
+    if got is None:
+        return False
+    # a tiny slack so that a number printed at the edge of its tolerance still counts
+    return all(abs(float(g) - value) <= tol * (1 + 1e-9) + 1e-12
+               for g, (value, tol) in zip(got.groups(), tolerances))
 
 
 def output_matches(expected, actual):
@@ -78,6 +100,17 @@ def output_matches(expected, actual):
     if expected[0] == "...":
         return any(output_matches(expected[1:], actual[i:]) for i in range(len(actual) + 1))
     return bool(actual) and line_matches(expected[0], actual[0]) and output_matches(expected[1:], actual[1:])
+
+
+def first_difference(expected, actual):
+    """Where the output first differs, counted up to the first `...` line ('' past it)."""
+    for i, e in enumerate(expected):
+        if e == "...":
+            return ""
+        if i >= len(actual) or not line_matches(e, actual[i]):
+            got = actual[i] if i < len(actual) else "(end of output)"
+            return f" (line {i + 1}: expected '{e}', got '{got}')"
+    return ""
 
 
 def check_output(d, problems):
@@ -95,7 +128,8 @@ def check_output(d, problems):
     expected = blocks[0].rstrip("\n").split("\n")
     actual = out.read_text(encoding="utf-8").rstrip("\n").split("\n")
     if not output_matches(expected, actual):
-        problems.append(f"{d.name}: the program's output no longer matches README.md 'Run it':\n"
+        problems.append(f"{d.name}: the program's output no longer matches README.md 'Run it'"
+                        + first_difference(expected, actual) + ":\n"
                         + "  expected:\n    " + "\n    ".join(expected)
                         + "\n  got:\n    " + "\n    ".join(actual))
 
@@ -112,7 +146,38 @@ def check_tags(lessons, problems):
         problems.append(f"lesson {n}: no source file carries its tag '// Lesson {n} ·'")
 
 
+def self_test():
+    """The matcher accepts what it should and rejects a number out of its tolerance."""
+    cases = [
+        ("loss [1.770 ±0.01] end", "loss 1.768 end", True),
+        ("loss [1.770 ±0.01] end", "loss 1.780 end", True),
+        ("loss [1.770 ±0.01] end", "loss 1.781 end", False),
+        ("loss [1.770 ±0.01] end", "loss 1.75 end", False),
+        ("seed 1337: [-0.128 ±0.005]", "seed 1337: -0.127", True),
+        ("seed 1337: [-0.128 ±0.005]", "seed 1337: +0.128", False),
+        ("err [7.0e-04 ±2e-03]", "err 5.3e-04", True),
+        ("err [7.0e-04 ±2e-03]", "err 2.6e-03", True),
+        ("err [7.0e-04 ±2e-03]", "err 2.8e-03", False),
+        ("err [7.0e-04 ±2e-03]", "err 7.0e-02", False),
+        ("err [7.0e-04 ±2e-03]", "err nan", False),
+        ("a [1.0 ±0.1] b [...] c", "a 1.05 b 12 ms c", True),
+        ("a [1.0 ±0.1] b [...] c", "a 1.05 x 12 ms c", False),
+        ("  [-0.4, -0.2)  0.101", "  [-0.4, -0.2)  0.101", True),
+        ("  [-0.4, -0.2)  0.101", "  [-0.4, -0.2)  0.102", False),
+        ("ratio [...]x", "ratio 25x", True),
+    ]
+    failures = [(e, a, want) for e, a, want in cases if line_matches(e, a) != want]
+    if not output_matches(["x [2.0 ±1]", "...", "end"], ["x 2.5", "a", "b", "end"]):
+        failures.append(("x [2.0 ±1] / ... / end", "x 2.5 / a / b / end", True))
+    for e, a, want in failures:
+        print(f"docs-check self-test: {e!r} against {a!r} should {'match' if want else 'not match'}")
+    print(f"docs-check self-test: {len(cases) + 1} cases, {len(failures)} failed")
+    return 1 if failures else 0
+
+
 def main():
+    if sys.argv[1:] == ["--self-test"]:
+        return self_test()
     problems = []
     lessons = lesson_dirs()
     for d in lessons:

@@ -4,12 +4,14 @@
 Over build/site/ (made by `make site`) it checks that:
   1. every local link (href, src) leads to a file that exists, and every #anchor to an element
      with that id in the target page;
-  2. every lesson whose notes contain TeX math ($...$) became a page with MathML <math> in it;
+  2. every lesson whose notes contain TeX math ($...$) became a page with MathML <math> in it,
+     and every lesson's solution.cpp page shows the solution collapsed (<details>);
   3. headless Chromium renders the index, every lesson page and two annotated source pages: a
      probe page (made here; the site itself has no script) opens each in a frame and reports
-     its text length, the height of every <math> element and whether each <img> loaded; a page
-     with no text, a math element of zero height or an image that did not load fails. Screenshots of three pages go to
-     build/site/screenshots/ for a person to look at.
+     its text length, the height of every <math> element and the letters of upright words
+     (`\\mathrm{RMS}`) that come out italic; a page with no text, a math element of zero height,
+     an italic letter that the TeX sets upright, or an image (<img>) that did not load fails.
+     Screenshots of three pages go to build/site/screenshots/ for a person to look at.
 It prints one line per problem and exits 1 if there is any.
 """
 import html
@@ -41,8 +43,17 @@ for (const p of pages) {
   f.onload = () => {
     const d = f.contentDocument;
     const maths = d ? [...d.querySelectorAll('math')].map(m => m.getBoundingClientRect().height) : [];
+    // Letters the TeX sets upright (\\mathrm, \\text) that Chromium draws italic: a one-letter
+    // <mi> is italic unless its own mathvariant says "normal" (an <mstyle> around it does not count).
+    const upright = d ? [...d.querySelectorAll('mi')].filter(m =>
+        m.closest('mstyle[mathvariant="normal"]') || m.getAttribute('mathvariant') === 'normal') : [];
+    const italic = upright.filter(m => m.textContent.length === 1 &&
+        d.defaultView.getComputedStyle(m).textTransform === 'math-auto');
     results[p] = d ? { text: d.body.innerText.length, maths: maths.length,
-                       flat: maths.filter(h => !(h > 0)).length,
+                       flat: maths.filter(h => !(h > 0)).length, italic: italic.length,
+                       italic_tex: [...new Set(italic.map(m => {
+                           const t = m.closest('math').querySelector('annotation');
+                           return (t ? t.textContent : m.textContent).slice(0, 60); }))].slice(0, 2),
                        images: d.images.length,
                        unloaded: [...d.images].filter(i => !(i.naturalWidth > 0)).length } : null;
     if (--left === 0) document.body.setAttribute('data-check', JSON.stringify(results));
@@ -84,6 +95,15 @@ def check_math(problems):
             problems.append(f"lessons/{readme.parent.name}: no page {page.relative_to(SITE)}")
         elif has_tex and "<math" not in page.read_text(encoding="utf-8"):
             problems.append(f"{page.relative_to(SITE)}: the notes have TeX math but the page has no MathML")
+
+
+def check_solutions(problems):
+    """An exercise's solution is not one click from the notes: its page shows it collapsed."""
+    for page in sorted(SITE.glob("src/lessons/*/solution.cpp.html")):
+        text = page.read_text(encoding="utf-8")
+        table, details = text.find('<table class="annotated">'), text.find('<details class="solution">')
+        if details < 0 or table < details:
+            problems.append(f"{page.relative_to(SITE)}: the solution is shown open (no <details> around it)")
 
 
 def chromium():
@@ -132,6 +152,9 @@ def check_render(problems):
             problems.append(f"{page}: rendered almost no text ({r['text']} chars)")
         elif r["flat"]:
             problems.append(f"{page}: {r['flat']} of {r['maths']} math elements have no height")
+        elif r["italic"]:
+            problems.append(f"{page}: {r['italic']} letters of upright words (\\mathrm) render italic,"
+                            f" e.g. in {' | '.join(r['italic_tex'])}")
         if r is not None and r.get("unloaded"):
             problems.append(f"{page}: {r['unloaded']} of {r['images']} images did not load")
     return len(pages)
@@ -144,6 +167,7 @@ def main():
     problems = []
     n_pages = check_links(problems)
     check_math(problems)
+    check_solutions(problems)
     n_rendered = check_render(problems)
     for p in problems:
         print("site-check:", p)

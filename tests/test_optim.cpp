@@ -87,7 +87,7 @@ TEST_CASE("adamw: weight decay touches the matrices of the model, not gains or e
     }
 }
 
-TEST_CASE("schedule: linear warmup from 0, peak, cosine down to min_lr at the last step") {
+TEST_CASE("schedule: linear warmup from lr / W, peak, cosine down to min_lr at the last step") {
     const OptimConfig opt;  // lr 1e-3, min_lr 1e-4, warmup 100, steps 2000
     CHECK(learning_rate(opt, 0) == doctest::Approx(1e-5));   // 1e-3 * 1 / 100
     CHECK(learning_rate(opt, 49) == doctest::Approx(5e-4));  // 1e-3 * 50 / 100

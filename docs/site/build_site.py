@@ -2,8 +2,9 @@
 """build_site.py — the lessons, the docs and the annotated source as one static site.
 
 `make site` runs it; the result is build/site/ (open build/site/index.html). It makes:
-  index.html              from README.md
-  lessons/NN-topic.html   from lessons/NN-topic/README.md (pandoc, math as MathML: no script)
+  index.html              from README.md, with the list of lessons (title, first line of the Goal)
+  lessons/NN-topic.html   from lessons/NN-topic/README.md (pandoc, math as MathML: no script,
+                          made to render as the TeX reads by docs/site/mathml.py)
   docs/NAME.html          from docs/NAME.md
   the pictures they show  at the same path as in the tree (lessons/NN-topic/figures/*.svg)
   src/PATH.html           one annotated page per source file (src/, include/, tests/,
@@ -11,11 +12,15 @@
                           the `//` comment blocks as prose beside the code they precede, a title
                           line with a dashed underline as a section heading with an anchor, and
                           an anchor `sym-NAME` on the section where each symbol that a lesson or
-                          doc points at (`path → symbol`) is defined.
+                          doc points at (`path → symbol`) is defined. Comment lines that are
+                          indented or aligned in columns (formulas, tables) keep their layout,
+                          `backticks` become code, the code is highlighted (pandoc), and a
+                          lesson's solution.cpp is shown collapsed behind a warning.
 Links go both ways: a lesson's pointer opens the symbol's section; a source page links back to
 the lesson its `// Lesson NN ·` tag names, and each pointed-at section to the lessons that
 point at it.
 """
+import concurrent.futures
 import html
 import os
 import pathlib
@@ -23,6 +28,8 @@ import re
 import shutil
 import subprocess
 import sys
+
+from mathml import fix_mathml
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 OUT = ROOT / "build" / "site"
@@ -136,10 +143,33 @@ def nav(page):
     return f'<nav class="top">{items}</nav>'
 
 
+def lesson_list():
+    """Markdown list of the lessons: each one's title and the first sentence of its Goal."""
+    items = []
+    for d in lesson_dirs():
+        readme = (d / "README.md").read_text(encoding="utf-8")
+        title = re.search(r"^#\s+(.+)$", readme, re.M)
+        goal = readme.partition("\n## Goal\n")[2].strip().split("\n\n")[0]
+        paragraph = " ".join(goal.split())
+        # the first sentence, or the first two when the first is short ("Train the model of lesson 11.")
+        sentences = re.findall(r".+?[.!?](?=\s+[A-Z*_`]|$)", paragraph) or [paragraph]
+        sentence = sentences[0].strip()
+        if len(sentence) < 60 and len(sentences) > 1:
+            sentence += " " + sentences[1].strip()
+        name = title.group(1) if title else d.name
+        items.append(f"{len(items) + 1}. [{name}](lessons/{d.name}/README.md): {sentence}")
+    return "\n\n## The lessons\n\n" + "\n".join(items) + "\n\n"
+
+
 def render_markdown(md_path, page):
-    text = rewrite_markdown(md_path.read_text(encoding="utf-8"), page, md_path)
+    source = md_path.read_text(encoding="utf-8")
+    if page == "index.html":  # the lessons, right after the introduction
+        intro, heading, rest = source.partition("\n## ")
+        source = intro + lesson_list() + heading + rest
+    text = rewrite_markdown(source, page, md_path)
     body = subprocess.run(["pandoc", "--from=gfm+tex_math_dollars", "--to=html5", "--mathml"],
                           input=text, capture_output=True, text=True, check=True).stdout
+    body = fix_mathml(body)
     title = re.search(r"^#\s+(.+)$", md_path.read_text(encoding="utf-8"), re.M)
     write_page(page, title.group(1) if title else md_path.stem, nav(page) + f'<main class="prose">{body}</main>')
 
@@ -177,26 +207,92 @@ def split_sections(lines):
     return sections
 
 
+VERBATIM = re.compile(r"^\s|\S {3,}\S|^\|")  # indented, aligned in columns, or a table row
+CODE_MARK = "\x00code {}\x00"
+
+
+def inline_code(text):
+    """Escaped prose with `backticks` as <code>."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text))
+
+
+def comment_html(lines):
+    """A comment block as HTML: prose lines flow into paragraphs; indented lines, lines aligned in
+    columns (formulas, tables) and table rows keep their layout in a <pre>."""
+    out, prose, verbatim = [], [], []
+
+    def flush():
+        if prose:
+            out.append(f"<p>{inline_code(' '.join(prose))}</p>")
+            prose.clear()
+        if verbatim:
+            out.append(f'<pre class="comment">{html.escape(chr(10).join(verbatim))}</pre>')
+            verbatim.clear()
+    for line in lines:
+        if not line.strip():
+            flush()
+        elif VERBATIM.search(line):
+            if prose:
+                flush()
+            verbatim.append(line)
+        else:
+            if verbatim:
+                flush()
+            prose.append(line.strip())
+    flush()
+    return "".join(out)
+
+
+def highlight_cpp(blocks):
+    """The C++ blocks as highlighted HTML (pandoc's highlighter; classes styled in style.css),
+    in one pandoc run for all of them."""
+    fence = "`" * 8
+    marker = '<hr class="split">'
+
+    def run(chunk):
+        text = "\n\n".join(f"{fence}cpp\n{b}\n{fence}\n\n{marker}" for b in chunk)
+        out = subprocess.run(["pandoc", "--from=gfm", "--to=html5"], input=text, capture_output=True,
+                             text=True, check=True).stdout
+        return out.split(marker)[:len(chunk)]
+    # highlighting is most of the site's build time: one pandoc per core, each on a share
+    n = max(1, os.cpu_count() or 1)
+    chunks = [blocks[i::n] for i in range(n)]
+    with concurrent.futures.ThreadPoolExecutor(n) as pool:
+        done = list(pool.map(run, chunks))
+    parts = [None] * len(blocks)
+    for i, chunk_parts in enumerate(done):
+        parts[i::n] = chunk_parts
+    # drop pandoc's per-line anchors: the pages have anchors of their own
+    parts = [re.sub(r'<a href="#cb\d+-\d+" aria-hidden="true" tabindex="-1"></a>', "", p) for p in parts]
+    parts = [re.sub(r'<span id="cb\d+-\d+">', "<span>", p) for p in parts]
+    parts = [re.sub(r'<div class="sourceCode" id="cb\d+">', '<div class="sourceCode">', p) for p in parts]
+    return [p.strip() for p in parts]
+
+
 def render_source(path, symbols_wanted, backlinks):
-    """Annotated page of one source file. symbols_wanted: symbols pointed at in this file."""
+    """Annotated page of one source file. symbols_wanted: symbols pointed at in this file.
+    Returns (page, title, body, code blocks): the body holds CODE_MARK where each block goes."""
     name = path.relative_to(ROOT).as_posix()
     page = source_page(name)
     lines = path.read_text(encoding="utf-8").splitlines()
     tags = TAG.findall("\n".join(lines))
     placed = set()
-    rows = []
+    rows, codes = [], []
     for comment, code in split_sections(lines):
-        anchors, prose = [], []
+        anchors, prose, text = [], [], []
         i = 0
         while i < len(comment):
             if i + 1 < len(comment) and TITLE_UNDERLINE.match(comment[i + 1].strip()) and comment[i].strip():
                 title = comment[i].strip()
                 anchors.append(f"sec-{slug(title)}")
+                prose.append(comment_html(text))
+                text = []
                 prose.append(f"<h3>{html.escape(title)}</h3>")
                 i += 2
                 continue
-            prose.append(html.escape(comment[i]))
+            text.append(comment[i])
             i += 1
+        prose.append(comment_html(text))
         code_text = "\n".join(code)
         comment_text = "\n".join(comment)
         for sym in sorted(symbols_wanted - placed):
@@ -210,19 +306,27 @@ def render_source(path, symbols_wanted, backlinks):
         for sym in [a[4:] for a in anchors if a.startswith("sym-")]:
             links = sorted(set(backlinks.get((name, sym), [])))
             if links:
-                back += '<p class="back">explained in ' + ", ".join(
+                back += f'<p class="back"><code>{html.escape(sym)}</code> is explained in ' + ", ".join(
                     f'<a href="{rel(page, p)}">{html.escape(t)}</a>' for p, t in links) + "</p>"
         ids = "".join(f'<span id="{a}"></span>' for a in anchors)
-        prose_html = "<br>".join(p for p in prose) if prose else ""
-        rows.append(f'<tr><td class="doc">{ids}{prose_html}{back}</td>'
-                    f'<td class="code"><pre>{html.escape(code_text)}</pre></td></tr>')
+        rows.append(f'<tr><td class="doc">{ids}{"".join(prose)}{back}</td>'
+                    f'<td class="code">{CODE_MARK.format(len(codes))}</td></tr>')
+        codes.append(code_text)
     # Symbols never matched (e.g. only mentioned) get an anchor at the top so links still land.
     top_ids = "".join(f'<span id="sym-{s}"></span>' for s in sorted(symbols_wanted - placed))
     lesson_links = " ".join(
         f'<a href="{rel(page, lesson_page(n))}">Lesson {n} · {html.escape(t.strip())}</a>'
         for n, t in dict(tags).items() if lesson_page(n))
     header = f'<header>{top_ids}<h1>{html.escape(name)}</h1><p class="back">{lesson_links}</p></header>'
-    write_page(page, name, nav(page) + header + f'<table class="annotated">{"".join(rows)}</table>')
+    table = f'<table class="annotated">{"".join(rows)}</table>'
+    if path.name == "solution.cpp":
+        # An exercise's answer: shown only on request, so that it is not one click from the notes
+        lesson = path.parent.name[:2]
+        table = (f'<details class="solution"><summary>This is the reference solution of lesson '
+                 f'{lesson}\'s exercise. Try the exercise first (<code>make exercise LESSON={lesson}</code>); '
+                 f'open this only to compare once your tests pass, or when you are stuck.</summary>'
+                 f'{table}</details>')
+    return page, name, nav(page) + header + table, codes
 
 
 def page_title(page):
@@ -267,8 +371,13 @@ def main():
         if md.is_file():
             render_markdown(md, page)
     sources = source_files()
-    for path in sources:
-        render_source(path, wanted.get(path.relative_to(ROOT).as_posix(), set()), backlinks)
+    rendered = [render_source(path, wanted.get(path.relative_to(ROOT).as_posix(), set()), backlinks)
+                for path in sources]
+    highlighted = iter(highlight_cpp([code for *_, codes in rendered for code in codes]))
+    for page, title, body, codes in rendered:
+        for k in range(len(codes)):
+            body = body.replace(CODE_MARK.format(k), next(highlighted), 1)
+        write_page(page, title, body)
     # A page listing every source file.
     items = "".join(f'<li><a href="{source_page(p.relative_to(ROOT).as_posix())}">'
                     f'{html.escape(p.relative_to(ROOT).as_posix())}</a></li>' for p in sources)

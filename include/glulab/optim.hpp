@@ -31,7 +31,7 @@ namespace glulab {
 struct OptimConfig {
     float lr = 1e-3f;            // peak learning rate, e.g. 1e-3
     float min_lr = 1e-4f;        // learning rate at the last step, e.g. 1e-4
-    int warmup = 100;            // steps of linear warmup from 0, e.g. 100
+    int warmup = 100;            // steps of linear warmup, lr / warmup up to lr, e.g. 100
     int steps = 2000;            // steps in the run, e.g. 2000; the cosine ends at the last one
     float beta1 = 0.9f;          // decay of the first moment m, e.g. 0.9
     float beta2 = 0.99f;         // decay of the second moment v, e.g. 0.99

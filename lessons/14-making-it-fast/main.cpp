@@ -124,7 +124,7 @@ int main(int argc, char** argv) {
             gemm(false, false, n, n, n, 1.0f, A.data(), n, B.data(), n, 0.0f, C.data(), n);
         });
         const double flops = 2.0 * n * n * n;
-        fmt::print("  n = {:3}: naive {:.2f} GFLOP/s, gemm {:.1f} GFLOP/s ({:.0f}x), same result: {}\n",
+        fmt::print("  n = {:3}: naive {:.2f} GFLOP/s, gemm {:.1f} GFLOP/s ({:.3g}x), same result: {}\n",
                    n, flops / t_naive / 1e9, flops / t_gemm / 1e9, t_naive / t_gemm,
                    rel_diff(C, ref) < 1e-5 ? "yes" : "NO");
     }

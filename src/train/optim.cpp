@@ -37,7 +37,7 @@ void OptimConfig::validate() const {
 // -------------
 // With s the 0-based step, W = warmup, S = steps, p = (s - W) / (S - 1 - W):
 //
-//     s < W:    lr(s) = lr * (s + 1) / W                                  linear warmup from 0
+//     s < W:    lr(s) = lr * (s + 1) / W                                  linear warmup from lr / W
 //     s >= W:   lr(s) = min_lr + (lr - min_lr) * (1 + cos(pi p)) / 2      cosine decay
 //
 // so the first step already moves (lr / W), step W is the peak lr, and the last step
