@@ -26,6 +26,8 @@ DEPS_BUILD := g++ make pkg-config python3 libopenblas-dev libfmt-dev doctest-dev
 DEPS_TORCH := python3 python3-torch python3-numpy
 # Needed only to draw plots (without it glulab draws ASCII charts).
 DEPS_PLOT  := gnuplot-nox
+# Needed only to draw the lessons' figures (`make figures`): gnuplot's plots, Graphviz's graphs.
+DEPS_FIGURES := gnuplot-nox graphviz
 # Needed only for the lesson site and its check (fonts-dejavu-extra: a math font for Chromium).
 DEPS_SITE  := python3 pandoc chromium fonts-dejavu-extra
 # Needed only by `make MPI=1` and `make test-distributed` (mpirun, and ip for its two hosts).
@@ -66,7 +68,7 @@ TEST_OBJ  := $(TEST_SRC:tests/%.cpp=$(BUILD)/test_obj/%.o)
 LIB       := $(BUILD)/libglulab.a
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps deps-torch deps-plot deps-site deps-mpi test-distributed bench-distributed sanitize fuzz crash-test site site-check demo results results-norm crosscheck bench test data clean help lessons exercise solutions docs-check
+.PHONY: all deps deps-torch deps-plot deps-figures figures deps-site deps-mpi test-distributed bench-distributed sanitize fuzz crash-test site site-check demo results results-norm crosscheck bench test data clean help lessons exercise solutions docs-check
 all: $(BUILD)/glulab
 
 help:
@@ -80,6 +82,7 @@ help:
 	@echo "make exercise LESSON=NN   test your lessons/NN-*/exercise.cpp"
 	@echo "make solutions  test every lesson's reference solution"
 	@echo "make docs-check check the lessons' pointers into the source and their outputs"
+	@echo "make figures    draw every lesson's figures again (lessons/NN-*/figures/, a few minutes)"
 	@echo "make site       the lessons, docs and annotated source as HTML in build/site/"
 	@echo "make site-check check the site's links and render it in headless Chromium"
 	@echo "make MPI=1      build build/mpi/glulab with MPI, for mpirun (docs/distributed.md)"
@@ -127,6 +130,8 @@ deps-torch:
 	@$(call install_deps,$(DEPS_TORCH))
 deps-plot:
 	@$(call install_deps,$(DEPS_PLOT))
+deps-figures:
+	@$(call install_deps,$(DEPS_FIGURES))
 deps-site:
 	@$(call install_deps,$(DEPS_SITE))
 deps-mpi:
@@ -193,16 +198,18 @@ bench-distributed: deps-mpi
 LESSON_DIRS := $(sort $(wildcard lessons/[0-9][0-9]-*))
 LESSON_NUMS := $(foreach d,$(LESSON_DIRS),$(firstword $(subst -, ,$(notdir $(d)))))
 lesson_dir = $(firstword $(wildcard lessons/$(1)-*))
+# A lesson's files, less its figures/ (redrawing the figures need not rebuild its tests).
+lesson_files = $(filter-out %/figures,$(wildcard $(call lesson_dir,$(1))/*))
 LESSON_CXX = $(CXX) $(ALL_CXXFLAGS)
 
 .SECONDEXPANSION:
 $(BUILD)/lessons/%: $$(wildcard $$(call lesson_dir,%)/*.cpp) $$(wildcard $$(call lesson_dir,%)/*.hpp) $(LIB)
 	@mkdir -p $(dir $@)
 	$(LESSON_CXX) -I$(call lesson_dir,$*) $(call lesson_dir,$*)/main.cpp $(LIB) -o $@ $(ALL_LDFLAGS) $(PKG_LIBS)
-$(BUILD)/lessons/%-solution: $$(wildcard $$(call lesson_dir,%)/*) lessons/test_main.cpp $(LIB)
+$(BUILD)/lessons/%-solution: $$(call lesson_files,%) lessons/test_main.cpp $(LIB)
 	@mkdir -p $(dir $@)
 	$(LESSON_CXX) -I$(call lesson_dir,$*) $(call lesson_dir,$*)/test.cpp $(call lesson_dir,$*)/solution.cpp lessons/test_main.cpp $(LIB) -o $@ $(ALL_LDFLAGS) $(PKG_LIBS)
-$(BUILD)/lessons/%-exercise: $$(wildcard $$(call lesson_dir,%)/*) lessons/test_main.cpp $(LIB)
+$(BUILD)/lessons/%-exercise: $$(call lesson_files,%) lessons/test_main.cpp $(LIB)
 	@mkdir -p $(dir $@)
 	$(LESSON_CXX) -I$(call lesson_dir,$*) $(call lesson_dir,$*)/test.cpp $(call lesson_dir,$*)/exercise.cpp lessons/test_main.cpp $(LIB) -o $@ $(ALL_LDFLAGS) $(PKG_LIBS)
 
@@ -223,6 +230,13 @@ solutions: $(foreach n,$(LESSON_NUMS),$(BUILD)/lessons/$(n)-solution)
 docs-check: lessons
 	python3 tests/docs_check.py --self-test
 	python3 tests/docs_check.py
+
+# The lessons' figures: docs/figures/make_figures.sh runs glulab (the lesson programs, the CLI and
+# build/figure_data, which calls glulab's kernels) for the numbers, then gnuplot and Graphviz.
+$(BUILD)/figure_data: docs/figures/figure_data.cpp $(LIB)
+	$(CXX) $(ALL_CXXFLAGS) $< $(LIB) -o $@ $(ALL_LDFLAGS) $(PKG_LIBS)
+figures: deps-figures data $(BUILD)/glulab $(BUILD)/figure_data $(BUILD)/lessons/03
+	sh docs/figures/make_figures.sh
 
 # The site: lessons and docs as HTML (math as MathML) beside the annotated source.
 site: deps-site

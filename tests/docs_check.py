@@ -13,7 +13,9 @@ For every lessons/NN-topic/ it checks that:
      `[...]` inside a line for any text (timings, speeds), and `[1.770 ±0.01]` for one number
      within 0.01 of 1.770: the numbers that depend on the OpenBLAS kernel or the thread count
      (a sum computed in another order rounds differently), so that the notes hold on any CPU;
-  4. every `// Lesson NN · Topic` tag in src/ and include/ names a lesson that exists, and every
+  4. every image a README or doc shows (`![alt](path)`, a local path) names a file that exists
+     (`make figures` draws the lessons' figures into lessons/NN-topic/figures/);
+  5. every `// Lesson NN · Topic` tag in src/ and include/ names a lesson that exists, and every
      lesson from 02 on is tagged somewhere in the source.
 It prints one line per problem and exits 1 if there is any. `--self-test` checks the output
 matcher itself (`make docs-check` runs it first).
@@ -27,6 +29,7 @@ PARTS = ["README.md", "main.cpp", "exercise.cpp", "solution.cpp", "test.cpp"]
 SECTIONS = ["Goal", "The idea", "In the source", "Run it", "Exercises", "Next"]
 POINTER = re.compile(r"`((?:src|include|tests|docs|lessons)/[\w./-]+)(?:\s*→\s*([\w:~]+))?`")
 TAG = re.compile(r"//\s*Lesson (\d\d) ·")
+IMAGE = re.compile(r"!\[(?:[^\[\]]|\[[^\]]*\])*\]\(([^)\s]+)")  # alt text may hold [a, b]
 
 
 def lesson_dirs():
@@ -55,6 +58,15 @@ def check_pointers(path, problems):
             name = symbol.split("::")[-1]
             if not re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", target.read_text(encoding="utf-8")):
                 problems.append(f"{path.relative_to(ROOT)}: {file} has no symbol '{symbol}'")
+
+
+def check_images(lessons, problems):
+    pages = [d / "README.md" for d in lessons] + sorted((ROOT / "docs").glob("*.md")) + [ROOT / "README.md"]
+    for path in [p for p in pages if p.is_file()]:
+        for link in IMAGE.findall(path.read_text(encoding="utf-8")):
+            if not re.match(r"[a-z]+:", link) and not (path.parent / link.split("#")[0]).is_file():
+                problems.append(f"{path.relative_to(ROOT)}: shows the image {link}, which does not exist"
+                                " (`make figures` draws the lessons' figures)")
 
 
 NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
@@ -177,6 +189,7 @@ def main():
         check_pointers(md, problems)
     if (ROOT / "README.md").is_file():
         check_pointers(ROOT / "README.md", problems)
+    check_images(lessons, problems)
     check_tags(lessons, problems)
     for p in problems:
         print("docs-check:", p)

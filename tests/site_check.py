@@ -10,8 +10,8 @@ Over build/site/ (made by `make site`) it checks that:
      probe page (made here; the site itself has no script) opens each in a frame and reports
      its text length, the height of every <math> element and the letters of upright words
      (`\\mathrm{RMS}`) that come out italic; a page with no text, a math element of zero height,
-     or an italic letter that the TeX sets upright fails. Screenshots of three pages go to
-     build/site/screenshots/ for a person to look at.
+     an italic letter that the TeX sets upright, or an image (<img>) that did not load fails.
+     Screenshots of three pages go to build/site/screenshots/ for a person to look at.
 It prints one line per problem and exits 1 if there is any.
 """
 import html
@@ -53,7 +53,9 @@ for (const p of pages) {
                        flat: maths.filter(h => !(h > 0)).length, italic: italic.length,
                        italic_tex: [...new Set(italic.map(m => {
                            const t = m.closest('math').querySelector('annotation');
-                           return (t ? t.textContent : m.textContent).slice(0, 60); }))].slice(0, 2) } : null;
+                           return (t ? t.textContent : m.textContent).slice(0, 60); }))].slice(0, 2),
+                       images: d.images.length,
+                       unloaded: [...d.images].filter(i => !(i.naturalWidth > 0)).length } : null;
     if (--left === 0) document.body.setAttribute('data-check', JSON.stringify(results));
   };
   f.src = p;
@@ -153,6 +155,8 @@ def check_render(problems):
         elif r["italic"]:
             problems.append(f"{page}: {r['italic']} letters of upright words (\\mathrm) render italic,"
                             f" e.g. in {' | '.join(r['italic_tex'])}")
+        if r is not None and r.get("unloaded"):
+            problems.append(f"{page}: {r['unloaded']} of {r['images']} images did not load")
     return len(pages)
 
 

@@ -6,6 +6,7 @@
   lessons/NN-topic.html   from lessons/NN-topic/README.md (pandoc, math as MathML: no script,
                           made to render as the TeX reads by docs/site/mathml.py)
   docs/NAME.html          from docs/NAME.md
+  the pictures they show  at the same path as in the tree (lessons/NN-topic/figures/*.svg)
   src/PATH.html           one annotated page per source file (src/, include/, tests/,
                           lessons/*.cpp|hpp):
                           the `//` comment blocks as prose beside the code they precede, a title
@@ -104,8 +105,22 @@ def rewrite_markdown(text, page, md_path):
             return m.group(0)
         return f"[{label}]({rel(page, md_output(target_rel))}{'#' + anchor if anchor else ''})"
 
+    text = re.sub(r"!\[((?:[^\[\]]|\[[^\]]*\])*)\]\(([^)\s]+)\)", lambda m: picture(m, page, md_path), text)
     text = re.sub(r"\[([^\]]+)\]\(([^)\s]+)\)", md_link, text)
     return POINTER.sub(pointer, text)
+
+
+def picture(m, page, md_path):
+    """A picture the notes show (a lesson's figures/*.svg): copied to the same path under OUT,
+    the link made relative to `page`."""
+    label, href = m.group(1), m.group(2)
+    source = (md_path.parent / href).resolve()
+    if re.match(r"[a-z]+:", href) or not source.is_file():
+        return m.group(0)
+    target = source.relative_to(ROOT).as_posix()
+    (OUT / target).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(source, OUT / target)
+    return f"![{label}]({rel(page, target)})"
 
 
 def md_output(path):

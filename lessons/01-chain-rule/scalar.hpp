@@ -104,4 +104,9 @@ inline void clear_tape() { tape().clear(); }
 // sigmoid(a) = 1 / (1 + e^-a) as ONE node with its own backward, d/da = s (1 - s).
 Scalar sigmoid(Scalar a);
 
+// The second exercise (exercise.cpp): power(a, b) = a^b for a > 0 as ONE node with two inputs.
+// Its backward adds d(a^b)/da * out.grad into a and d(a^b)/db * out.grad into b; both local
+// derivatives are yours to derive (the one for b is not the power rule).
+Scalar power(Scalar a, Scalar b);
+
 }  // namespace lesson01

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "scalar.hpp"
+#include <cmath>
 
 using namespace lesson01;
 
@@ -32,5 +33,41 @@ TEST_SUITE("lesson01") {
         backward(y);
         double s = 1 / (1 + std::exp(-0.3));
         CHECK(a.grad() == doctest::Approx(s * (1 - s) + 1));
+    }
+}
+
+// Exercise 4: power(a, b), whose gradient with respect to the exponent has to be derived.
+TEST_SUITE("lesson01") {
+    TEST_CASE("power(a, b) has the value a^b") {
+        clear_tape();
+        CHECK(power(Scalar(2.0), Scalar(3.0)).value() == doctest::Approx(8.0));
+        CHECK(power(Scalar(9.0), Scalar(0.5)).value() == doctest::Approx(3.0));
+    }
+
+    TEST_CASE("power's gradients in a and in b match central differences") {
+        const double cases[][2] = {{2.0, 3.0}, {0.5, -1.5}, {3.0, 0.5}, {1.7, 2.2}};
+        for (const auto& c : cases) {
+            clear_tape();
+            Scalar a(c[0]), b(c[1]);
+            backward(power(a, b));
+            const double h = 1e-6;
+            const double da = (std::pow(c[0] + h, c[1]) - std::pow(c[0] - h, c[1])) / (2 * h);
+            const double db = (std::pow(c[0], c[1] + h) - std::pow(c[0], c[1] - h)) / (2 * h);
+            INFO("a = " << c[0] << ", b = " << c[1]);
+            CHECK(a.grad() == doctest::Approx(da).epsilon(1e-6));
+            CHECK(b.grad() == doctest::Approx(db).epsilon(1e-6));
+        }
+    }
+
+    TEST_CASE("x^x: one input in both places, so both gradients add up") {
+        for (double x : {0.5, 1.0, 1.5, 2.5}) {
+            clear_tape();
+            Scalar a(x);
+            backward(power(a, a));
+            const double h = 1e-6;
+            const double numeric = (std::pow(x + h, x + h) - std::pow(x - h, x - h)) / (2 * h);
+            INFO("x = " << x);
+            CHECK(a.grad() == doctest::Approx(numeric).epsilon(1e-6));
+        }
     }
 }

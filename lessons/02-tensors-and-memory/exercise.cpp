@@ -27,4 +27,13 @@ void transpose2d(float* out, const float* in, int rows, int cols) {
     (void)cols;
 }
 
+// Exercise 5: index_of, the inverse of offset_of. The last axis runs fastest; which arithmetic
+// recovers each index from the offset alone? (No loop over all elements.)
+void index_of(const glulab::Shape& shape, int64_t offset, int64_t* index) {
+    // TODO: your code here.
+    (void)shape;
+    (void)offset;
+    (void)index;
+}
+
 }  // namespace lesson02

@@ -20,4 +20,9 @@ int64_t offset_of(const glulab::Shape& shape, std::initializer_list<int> index);
 // `out` and `in` do not overlap.
 void transpose2d(float* out, const float* in, int rows, int cols);
 
+// The inverse of offset_of: the index (one entry per axis, shape.rank of them) of the element
+// at flat position `offset` in a row-major tensor of shape `shape`. Writes index[0..rank).
+// Throws glulab::Error when offset lies outside [0, numel).
+void index_of(const glulab::Shape& shape, int64_t offset, int64_t* index);
+
 }  // namespace lesson02

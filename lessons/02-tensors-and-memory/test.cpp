@@ -83,3 +83,35 @@ TEST_SUITE("lesson02") {
         }
     }
 }
+
+// Exercise 5: index_of undoes offset_of, for every element of a rank-4 tensor.
+TEST_SUITE("lesson02") {
+    TEST_CASE("index_of inverts the row-major offset of every element") {
+        const glulab::Shape shape{2, 3, 4, 5};
+        int64_t offset = 0;
+        for (int b = 0; b < 2; b++)
+            for (int t = 0; t < 3; t++)
+                for (int h = 0; h < 4; h++)
+                    for (int i = 0; i < 5; i++, offset++) {
+                        int64_t index[4] = {-1, -1, -1, -1};
+                        index_of(shape, offset, index);
+                        INFO("offset " << offset << " should be (" << b << ", " << t << ", " << h
+                                       << ", " << i << ")");
+                        CHECK(index[0] == b);
+                        CHECK(index[1] == t);
+                        CHECK(index[2] == h);
+                        CHECK(index[3] == i);
+                    }
+    }
+
+    TEST_CASE("index_of of a matrix and of a vector, and offsets outside the tensor") {
+        int64_t index[2] = {-1, -1};
+        index_of(glulab::Shape{7, 3}, 20, index);
+        CHECK(index[0] == 6);
+        CHECK(index[1] == 2);
+        index_of(glulab::Shape{9}, 4, index);
+        CHECK(index[0] == 4);
+        CHECK_THROWS_AS(index_of(glulab::Shape{7, 3}, 21, index), glulab::Error);
+        CHECK_THROWS_AS(index_of(glulab::Shape{7, 3}, -1, index), glulab::Error);
+    }
+}

@@ -44,4 +44,11 @@ inline glulab::Tensor square(glulab::Tape& tape, glulab::Tensor x) {
     return out;
 }
 
+// Exercise 3 as code: the gradients a, b and s hold after `tape.backward(y)` runs TWICE on the
+// same tape, without tape.reset(), for y = sum((a b + a) s) of main.cpp, one element at a time.
+struct TwoPasses {
+    float da = 0, db = 0, ds = 0;
+};
+TwoPasses gradients_after_two_backwards(float a, float b, float s);
+
 }  // namespace lesson03

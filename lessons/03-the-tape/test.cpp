@@ -79,3 +79,25 @@ TEST_SUITE("lesson03") {
         CHECK_MESSAGE(r.ok, r.message);
     }
 }
+
+// Exercise 3: two backward passes on one tape, predicted by hand and run on the tape.
+TEST_SUITE("lesson03") {
+    TEST_CASE("gradients_after_two_backwards predicts what the tape holds after two passes") {
+        std::vector<float> a = {1.0f, 2.0f, -1.0f, 0.5f}, b = {3.0f, -1.0f, 2.0f, 4.0f};
+        std::vector<float> s = {0.5f, 1.0f, -2.0f, 1.5f};
+        std::vector<float> da(4, 0.0f), db(4, 0.0f), ds(4, 0.0f);
+        Tape tape;
+        Tensor A{a.data(), da.data(), Shape{4}}, B{b.data(), db.data(), Shape{4}};
+        Tensor S{s.data(), ds.data(), Shape{4}};
+        Tensor y = sum(tape, mul(tape, add(tape, mul(tape, A, B), A), S));
+        tape.backward(y);
+        tape.backward(y);
+        for (int i = 0; i < 4; i++) {
+            const TwoPasses p = gradients_after_two_backwards(a[i], b[i], s[i]);
+            INFO("element " << i << ": a = " << a[i] << ", b = " << b[i] << ", s = " << s[i]);
+            CHECK(p.da == doctest::Approx(da[i]));
+            CHECK(p.db == doctest::Approx(db[i]));
+            CHECK(p.ds == doctest::Approx(ds[i]));
+        }
+    }
+}

@@ -38,4 +38,19 @@ void matmul_backward_naive(float* da, float* db, const float* dout, const float*
     (void)trans_b;
 }
 
+// Exercise 5: the backward of out = a^T b. Which products of dout, a and b give da and db,
+// and with which transposes? Check the shapes: da must come out (K, M), db (K, N).
+void matmul_at_backward(float* da, float* db, const float* dout, const float* a, const float* b,
+                        int M, int N, int K) {
+    // TODO: your code here.
+    (void)da;
+    (void)db;
+    (void)dout;
+    (void)a;
+    (void)b;
+    (void)M;
+    (void)N;
+    (void)K;
+}
+
 }  // namespace lesson04

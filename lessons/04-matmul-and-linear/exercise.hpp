@@ -17,4 +17,10 @@ void matmul_naive(float* out, const float* a, const float* b, int M, int N, int 
 void matmul_backward_naive(float* da, float* db, const float* dout, const float* a,
                            const float* b, int M, int N, int K, bool trans_b);
 
+// The product glulab does not have: out (M, N) = a^T b with a (K, M), b (K, N), row-major
+// (gemm's trans_a). Its backward, ADDING into da (K, M) and db (K, N); a null array is skipped.
+// Derive both from out_ij = sum_p a_pi b_pj before you write the loops.
+void matmul_at_backward(float* da, float* db, const float* dout, const float* a, const float* b,
+                        int M, int N, int K);
+
 }  // namespace lesson04

@@ -41,4 +41,18 @@ void matmul_backward_naive(float* da, float* db, const float* dout, const float*
             }
 }
 
+// out_ij = sum_p a_pi b_pj, so d out_ij / d a_pi = b_pj and d out_ij / d b_pj = a_pi:
+//     da (K, M) += b dout^T      da_pi += sum_j b_pj dout_ij
+//     db (K, N) += a dout        db_pj += sum_i a_pi dout_ij
+void matmul_at_backward(float* da, float* db, const float* dout, const float* a, const float* b,
+                        int M, int N, int K) {
+    for (int p = 0; p < K; p++)
+        for (int i = 0; i < M; i++)
+            for (int j = 0; j < N; j++) {
+                const float g = dout[static_cast<int64_t>(i) * N + j];
+                if (da) da[static_cast<int64_t>(p) * M + i] += b[static_cast<int64_t>(p) * N + j] * g;
+                if (db) db[static_cast<int64_t>(p) * N + j] += a[static_cast<int64_t>(p) * M + i] * g;
+            }
+}
+
 }  // namespace lesson04

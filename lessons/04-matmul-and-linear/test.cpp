@@ -131,3 +131,45 @@ TEST_SUITE("lesson04") {
         }
     }
 }
+
+// Exercise 5: the backward of out = a^T b, against central differences of sum(out * w).
+TEST_SUITE("lesson04") {
+    TEST_CASE("matmul_at_backward: gradients of sum(a^T b * w) match central differences, added") {
+        for (auto [M, N, K] : {std::tuple{1, 1, 1}, std::tuple{3, 2, 4}, std::tuple{5, 7, 3}}) {
+            glulab::Rng rng(7);
+            std::vector<float> a(static_cast<size_t>(K * M)), b(static_cast<size_t>(K * N));
+            std::vector<float> w(static_cast<size_t>(M * N));
+            for (float& x : a) x = static_cast<float>(rng.normal());
+            for (float& x : b) x = static_cast<float>(rng.normal());
+            for (float& x : w) x = static_cast<float>(rng.normal());
+            // loss = sum_ij (a^T b)_ij w_ij, computed in double; dout = w.
+            auto loss = [&](const std::vector<float>& av, const std::vector<float>& bv) {
+                double total = 0;
+                for (int i = 0; i < M; i++)
+                    for (int j = 0; j < N; j++)
+                        for (int p = 0; p < K; p++)
+                            total += double(av[p * M + i]) * bv[p * N + j] * w[i * N + j];
+                return total;
+            };
+            std::vector<float> da(a.size(), 0.5f), db(b.size(), -0.25f);  // already hold values
+            matmul_at_backward(da.data(), db.data(), w.data(), a.data(), b.data(), M, N, K);
+            const float h = 1e-2f;
+            for (size_t k = 0; k < a.size(); k++) {
+                auto up = a, down = a;
+                up[k] += h;
+                down[k] -= h;
+                INFO("M N K = " << M << " " << N << " " << K << ", da[" << k << "]");
+                CHECK(da[k] - 0.5f == doctest::Approx((loss(up, b) - loss(down, b)) / (2 * h)).epsilon(1e-3));
+            }
+            for (size_t k = 0; k < b.size(); k++) {
+                auto up = b, down = b;
+                up[k] += h;
+                down[k] -= h;
+                INFO("M N K = " << M << " " << N << " " << K << ", db[" << k << "]");
+                CHECK(db[k] + 0.25f == doctest::Approx((loss(a, up) - loss(a, down)) / (2 * h)).epsilon(1e-3));
+            }
+            // A null gradient array is skipped.
+            matmul_at_backward(nullptr, db.data(), w.data(), a.data(), b.data(), M, N, K);
+        }
+    }
+}

@@ -28,4 +28,9 @@ ScalarCheck check_derivative(const std::function<double(double)>& f,
                              const std::function<double(double)>& df,
                              const std::vector<double>& xs, double h, double tol, double floor);
 
+// A fourth-order difference: the derivative of f at x from f(x - 2h), f(x - h), f(x + h) and
+// f(x + 2h), with the coefficients chosen so that the error is O(h^4) (the central difference's
+// is O(h^2)). Exact for every polynomial of degree 4 or less (up to rounding).
+double five_point_difference(const std::function<double(double)>& f, double x, double h);
+
 }  // namespace lesson05

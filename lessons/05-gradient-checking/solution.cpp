@@ -33,4 +33,11 @@ ScalarCheck check_derivative(const std::function<double(double)>& f,
     return result;
 }
 
+// Taylor: f(x+h) - f(x-h) = 2h f' + h^3/3 f''' + O(h^5); with 2h: 4h f' + 8h^3/3 f''' + O(h^5).
+// 8 times the first minus the second cancels f''': 12 h f' + O(h^5), so
+//     f'(x) = (8 (f(x+h) - f(x-h)) - (f(x+2h) - f(x-2h))) / (12 h) + O(h^4).
+double five_point_difference(const std::function<double(double)>& f, double x, double h) {
+    return (8.0 * (f(x + h) - f(x - h)) - (f(x + 2 * h) - f(x - 2 * h))) / (12.0 * h);
+}
+
 }  // namespace lesson05

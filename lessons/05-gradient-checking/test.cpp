@@ -98,3 +98,26 @@ TEST_SUITE("lesson05") {
         CHECK(r.worst_x == 1.0);
     }
 }
+
+// Exercise 5: the fourth-order difference is exact on quartics and its error falls as h^4.
+TEST_SUITE("lesson05") {
+    TEST_CASE("five_point_difference is exact for polynomials of degree 4") {
+        auto quartic = [](double x) { return 3 * x * x * x * x - 2 * x * x * x + x * x - 5 * x + 1; };
+        auto dquartic = [](double x) { return 12 * x * x * x - 6 * x * x + 2 * x - 5; };
+        for (double x : {-1.5, 0.0, 0.7, 2.0})
+            for (double h : {0.5, 0.1, 1e-2}) {
+                INFO("x = " << x << ", h = " << h);
+                CHECK(five_point_difference(quartic, x, h) == doctest::Approx(dquartic(x)).epsilon(1e-9));
+            }
+    }
+
+    TEST_CASE("five_point_difference: halving h divides the error by about 16 (O(h^4))") {
+        auto f = [](double x) { return std::exp(std::sin(x)); };
+        const double x = 0.8, exact = std::cos(x) * std::exp(std::sin(x));
+        const double e1 = std::abs(five_point_difference(f, x, 0.1) - exact);
+        const double e2 = std::abs(five_point_difference(f, x, 0.05) - exact);
+        INFO("errors " << e1 << " at h = 0.1 and " << e2 << " at h = 0.05");
+        CHECK(e1 < 1e-4);
+        CHECK(e1 / e2 == doctest::Approx(16.0).epsilon(0.1));
+    }
+}

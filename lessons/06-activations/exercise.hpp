@@ -16,4 +16,9 @@ namespace lesson06 {
 void silu_forward(float* out, const float* x, int64_t n);
 void silu_backward(float* dx, const float* dout, const float* x, int64_t n);
 
+// gelu_tanh's backward, derived by you (exercise 5):
+//     gelu_tanh(x) = 0.5 x (1 + tanh(u)),   u = sqrt(2/pi) (x + 0.044715 x^3)
+//     dx_i += dout_i * gelu_tanh'(x_i)      (n); nothing when dx is null
+void gelu_tanh_backward(float* dx, const float* dout, const float* x, int64_t n);
+
 }  // namespace lesson06

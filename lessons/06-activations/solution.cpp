@@ -25,4 +25,17 @@ void silu_backward(float* dx, const float* dout, const float* x, int64_t n) {
     }
 }
 
+// d/dx [0.5 x (1 + tanh u)] = 0.5 (1 + tanh u) + 0.5 x (1 - tanh^2 u) u',
+// u' = sqrt(2/pi) (1 + 3 * 0.044715 x^2).
+void gelu_tanh_backward(float* dx, const float* dout, const float* x, int64_t n) {
+    if (!dx) return;
+    const float k = 0.7978845608028654f;  // sqrt(2 / pi)
+    for (int64_t i = 0; i < n; i++) {
+        const float xi = x[i];
+        const float t = std::tanh(k * (xi + 0.044715f * xi * xi * xi));
+        const float du = k * (1.0f + 3.0f * 0.044715f * xi * xi);
+        dx[i] += dout[i] * (0.5f * (1.0f + t) + 0.5f * xi * (1.0f - t * t) * du);
+    }
+}
+
 }  // namespace lesson06

@@ -114,3 +114,29 @@ TEST_SUITE("lesson06") {
         }
     }
 }
+
+// Exercise 5: gelu_tanh's derivative, against central differences and glulab's kernel.
+TEST_SUITE("lesson06") {
+    TEST_CASE("gelu_tanh_backward matches central differences and glulab::gelu_tanh_backward") {
+        auto gelu_tanh = [](double x) {
+            return 0.5 * x * (1.0 + std::tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)));
+        };
+        std::vector<float> x, dout;
+        for (float v = -6.0f; v <= 6.0f; v += 0.25f) {
+            x.push_back(v);
+            dout.push_back(1.0f + 0.1f * v);
+        }
+        const auto n = static_cast<int64_t>(x.size());
+        std::vector<float> mine(x.size(), 2.0f), theirs(x.size(), 2.0f);  // already hold 2
+        lesson06::gelu_tanh_backward(mine.data(), dout.data(), x.data(), n);
+        glulab::gelu_tanh_backward(theirs.data(), dout.data(), x.data(), n);
+        for (size_t i = 0; i < x.size(); i++) {
+            const double h = 1e-5;
+            const double numeric = (gelu_tanh(x[i] + h) - gelu_tanh(x[i] - h)) / (2 * h);
+            INFO("x = " << x[i]);
+            CHECK(mine[i] - 2.0f == doctest::Approx(dout[i] * numeric).epsilon(1e-4));
+            CHECK(mine[i] == doctest::Approx(theirs[i]).epsilon(1e-5));
+        }
+        lesson06::gelu_tanh_backward(nullptr, dout.data(), x.data(), n);  // skipped, no crash
+    }
+}

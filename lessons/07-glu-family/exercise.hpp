@@ -22,4 +22,23 @@ int ffn_hidden_for(int C, bool gated, int multiple_of, int d_ff);
 void swiglu_backward(float* dgate, float* dup, const float* dout, const float* gate,
                      const float* up, int64_t n);
 
+// Exercise 6, a SwiGLU FFN by hand: D = 4, d_ff = 8, these weights (rows as PyTorch's
+// nn.Linear stores them: W_gate, W_up (8, 4), W_down (4, 8)) and x = [1, 0, 0, 1]:
+//     g = W_gate x,  u = W_up x,  h = silu(g) * u  (8),  y = W_down h  (4)
+inline constexpr float kWorkedGate[8][4] = {{1, 0, 0, 0},  {0, 1, 1, -1}, {1, 0, 0, 1},
+                                            {0, 2, 0, 0},  {-1, 0, 0, -1}, {1, 1, 0, 2},
+                                            {0, 0, 3, 1},  {2, 0, 0, -2}};
+inline constexpr float kWorkedUp[8][4] = {{1, 0, 0, 1}, {0, 0, 1, 1}, {1, 0, 0, 0},  {1, 1, 1, 1},
+                                          {0, 0, 0, -1}, {-1, 0, 0, 0}, {0, 1, 0, -1}, {1, 0, 0, 2}};
+inline constexpr float kWorkedDown[4][8] = {{1, 0, 0, 0, 0, 0, 0, 0},
+                                            {0, 1, 1, 0, 0, 0, 0, 1},
+                                            {0, 0, 0, 1, 1, 1, 0, 0},
+                                            {1, -1, 0, 0, 0, 0, 1, 5}};
+inline constexpr float kWorkedX[4] = {1, 0, 0, 1};
+// Your numbers, worked out by hand (a calculator for silu is fine), to 4 decimals.
+struct WorkedSwiglu {
+    float g[8], u[8], h[8], y[4];
+};
+WorkedSwiglu swiglu_by_hand();
+
 }  // namespace lesson07

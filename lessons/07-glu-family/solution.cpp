@@ -24,4 +24,15 @@ void swiglu_backward(float* dgate, float* dup, const float* dout, const float* g
     }
 }
 
+// x = [1, 0, 0, 1] picks columns 0 and 3 of W_gate and W_up, so g_j = W_gate[j][0] + W_gate[j][3].
+// silu(1) = 0.7311, silu(-1) = -0.2689, silu(2) = 1.7616, silu(-2) = -0.2384, silu(3) = 2.8577.
+// Units 3 and 7 have g = 0: silu(0) = 0 shuts them whatever u is (u_7 = 3 is lost).
+// y_3 = h_0 - h_1 + h_6 = 2 silu(1) + silu(-1) - silu(1) = silu(1) - silu(-1) = 1 exactly.
+WorkedSwiglu swiglu_by_hand() {
+    return {.g = {1, -1, 2, 0, -2, 3, 1, 0},
+            .u = {2, 1, 1, 2, -1, -1, -1, 3},
+            .h = {1.4621f, -0.2689f, 1.7616f, 0.0f, 0.2384f, -2.8577f, -0.7311f, 0.0f},
+            .y = {1.4621f, 1.4927f, -2.6193f, 1.0f}};
+}
+
 }  // namespace lesson07

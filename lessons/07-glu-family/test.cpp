@@ -127,3 +127,25 @@ TEST_SUITE("lesson07") {
         }
     }
 }
+
+// Exercise 6: the worked SwiGLU example, against glulab's own matmul and glu kernels.
+TEST_SUITE("lesson07") {
+    TEST_CASE("swiglu_by_hand: the hand-computed FFN agrees with glulab's kernels") {
+        float g[8], u[8], h[8], y[4];
+        glulab::matmul_forward(g, lesson07::kWorkedX, &lesson07::kWorkedGate[0][0], 1, 8, 4, true);
+        glulab::matmul_forward(u, lesson07::kWorkedX, &lesson07::kWorkedUp[0][0], 1, 8, 4, true);
+        glulab::glu_forward(h, g, u, 8, glulab::Act::silu);
+        glulab::matmul_forward(y, h, &lesson07::kWorkedDown[0][0], 1, 4, 8, true);
+        const lesson07::WorkedSwiglu w = lesson07::swiglu_by_hand();
+        for (int j = 0; j < 8; j++) {
+            INFO("hidden unit " << j << ": g = " << g[j] << ", u = " << u[j] << ", h = " << h[j]);
+            CHECK(w.g[j] == doctest::Approx(g[j]).epsilon(1e-3));
+            CHECK(w.u[j] == doctest::Approx(u[j]).epsilon(1e-3));
+            CHECK(w.h[j] == doctest::Approx(h[j]).epsilon(1e-3));
+        }
+        for (int i = 0; i < 4; i++) {
+            INFO("output " << i << ": y = " << y[i]);
+            CHECK(w.y[i] == doctest::Approx(y[i]).epsilon(1e-3));
+        }
+    }
+}

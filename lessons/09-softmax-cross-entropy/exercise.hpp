@@ -19,4 +19,10 @@ void log_softmax(float* out, const float* x, int64_t N, int V);
 float cross_entropy_with_grad(float* dlogits, const float* logits, const int* targets, int64_t N,
                               int V);
 
+// Cross-entropy against the label-smoothed target  y = (1 - alpha) onehot(target) + alpha / V,
+// mean over the N rows of logits (N, V). Returns the mean loss and ADDS its gradient into
+// dlogits (N, V) (nothing when dlogits is null). alpha = 0 is the plain cross-entropy.
+float smoothed_cross_entropy(float* dlogits, const float* logits, const int* targets, int64_t N,
+                             int V, float alpha);
+
 }  // namespace lesson09

@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <vector>
+#include <algorithm>
 
 namespace lesson09 {
 
@@ -32,6 +33,30 @@ float cross_entropy_with_grad(float* dlogits, const float* logits, const int* ta
         }
     }
     return static_cast<float>(total / static_cast<double>(N));
+}
+
+// With log p_j = z_j - lse (lse = log sum_k e^z_k) and sum_j y_j = 1:
+//     loss = -sum_j y_j (z_j - lse) = lse - sum_j y_j z_j,    d loss / d z_j = p_j - y_j,
+// the same p - y as without smoothing, only y is no longer one-hot. Mean over rows: / N.
+float smoothed_cross_entropy(float* dlogits, const float* logits, const int* targets, int64_t N,
+                             int V, float alpha) {
+    double total = 0;
+    for (int64_t r = 0; r < N; r++) {
+        const float* z = logits + r * V;
+        float m = z[0];
+        for (int j = 1; j < V; j++) m = std::max(m, z[j]);
+        double sum = 0;
+        for (int j = 0; j < V; j++) sum += std::exp(double(z[j]) - m);
+        const double lse = m + std::log(sum);
+        double yz = 0;
+        for (int j = 0; j < V; j++) {
+            const double y = (j == targets[r] ? 1.0 - alpha : 0.0) + double(alpha) / V;
+            yz += y * z[j];
+            if (dlogits) dlogits[r * V + j] += static_cast<float>((std::exp(z[j] - lse) - y) / double(N));
+        }
+        total += lse - yz;
+    }
+    return static_cast<float>(total / double(N));
 }
 
 }  // namespace lesson09

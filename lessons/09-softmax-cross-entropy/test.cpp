@@ -153,3 +153,55 @@ TEST_SUITE("lesson09") {
         for (size_t k = 0; k < d0.size(); k++) CHECK(d1[k] == doctest::Approx(0.5f + d0[k]));
     }
 }
+
+// Exercise 6: label smoothing: alpha = 0 is glulab's cross-entropy, the gradient is p - y,
+// and the best reachable loss is the entropy of y.
+TEST_SUITE("lesson09") {
+    TEST_CASE("smoothed_cross_entropy with alpha = 0 is glulab's cross_entropy_forward") {
+        const float logits[6] = {2.0f, -1.0f, 0.5f, 0.0f, 3.0f, -2.0f};
+        const int targets[2] = {0, 2};
+        float probs[6];
+        const float plain = glulab::cross_entropy_forward(probs, logits, targets, 2, 3);
+        CHECK(lesson09::smoothed_cross_entropy(nullptr, logits, targets, 2, 3, 0.0f) ==
+              doctest::Approx(plain).epsilon(1e-5));
+    }
+
+    TEST_CASE("smoothed_cross_entropy: the gradient matches central differences and is added") {
+        const int N = 3, V = 5;
+        std::vector<float> z = {0.3f, -1.0f, 2.0f, 0.1f, 0.0f, 1.5f, 1.4f, -0.3f,
+                                0.0f, 0.2f, -2.0f, 0.5f, 0.5f, 3.0f, -1.0f};
+        const int targets[N] = {2, 0, 4};
+        const float alpha = 0.1f;
+        std::vector<float> dz(z.size(), 1.0f);  // already holds 1
+        lesson09::smoothed_cross_entropy(dz.data(), z.data(), targets, N, V, alpha);
+        for (size_t k = 0; k < z.size(); k++) {
+            auto up = z, down = z;
+            up[k] += 1e-2f;
+            down[k] -= 1e-2f;
+            const double numeric =
+                (double(lesson09::smoothed_cross_entropy(nullptr, up.data(), targets, N, V, alpha)) -
+                 lesson09::smoothed_cross_entropy(nullptr, down.data(), targets, N, V, alpha)) / 2e-2;
+            INFO("logit " << k);
+            CHECK(dz[k] - 1.0f == doctest::Approx(numeric).epsilon(1e-2).scale(1e-2));
+        }
+    }
+
+    TEST_CASE("smoothed_cross_entropy: its minimum is the entropy of y, reached at z = log y") {
+        const int V = 4;
+        const float alpha = 0.2f;
+        const int target[1] = {1};
+        float z[V], dz[V] = {0, 0, 0, 0};
+        double entropy = 0;
+        for (int j = 0; j < V; j++) {
+            const double y = (j == 1 ? 1.0 - alpha : 0.0) + alpha / V;
+            z[j] = static_cast<float>(std::log(y));
+            entropy -= y * std::log(y);
+        }
+        const float loss = lesson09::smoothed_cross_entropy(dz, z, target, 1, V, alpha);
+        CHECK(loss == doctest::Approx(entropy).epsilon(1e-5));
+        for (int j = 0; j < V; j++) CHECK(std::abs(dz[j]) < 1e-6f);
+        // Logits of 1000 do not overflow.
+        const float big[V] = {1000.0f, 0.0f, -1000.0f, 999.0f};
+        CHECK(std::isfinite(lesson09::smoothed_cross_entropy(nullptr, big, target, 1, V, alpha)));
+    }
+}

@@ -18,4 +18,9 @@ namespace lesson10 {
 void causal_attention_head(float* out, float* probs, const float* qkv, int T, int C, int NH,
                            int h);
 
+// Exercise 5: what one causal head outputs when every query is zero, q_t = 0 for all t.
+// v (T, HS) holds the values; out (T, HS) is the head's output. Predict it from the formula
+// of attention alone: no scores, no softmax, no exp in your code.
+void zero_query_attention(float* out, const float* v, int T, int HS);
+
 }  // namespace lesson10

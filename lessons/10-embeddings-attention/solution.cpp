@@ -37,4 +37,16 @@ void causal_attention_head(float* out, float* probs, const float* qkv, int T, in
     }
 }
 
+// Scores all 0, so the masked softmax of row t is uniform over the t + 1 visible positions:
+// out_t = (v_0 + ... + v_t) / (t + 1), the running mean of the values.
+void zero_query_attention(float* out, const float* v, int T, int HS) {
+    for (int i = 0; i < HS; i++) {
+        float sum = 0.0f;
+        for (int t = 0; t < T; t++) {
+            sum += v[t * HS + i];
+            out[t * HS + i] = sum / static_cast<float>(t + 1);
+        }
+    }
+}
+
 }  // namespace lesson10

@@ -105,3 +105,31 @@ TEST_SUITE("lesson10") {
         CHECK(last_changed);
     }
 }
+
+// Exercise 5: zero queries (or equal keys) make attention a running mean of the values.
+TEST_SUITE("lesson10") {
+    TEST_CASE("zero_query_attention predicts attention_forward with q = 0, and with equal keys") {
+        const int T = 7, HS = 3, C = HS;  // one head
+        glulab::Rng rng(3);
+        std::vector<float> v(T * HS);
+        for (float& x : v) x = static_cast<float>(rng.normal());
+        std::vector<float> predicted(T * HS, -99.0f);
+        zero_query_attention(predicted.data(), v.data(), T, HS);
+        for (bool equal_keys : {false, true}) {
+            // qkv (1, T, 3C): q in channels [0, C), k in [C, 2C), v in [2C, 3C).
+            std::vector<float> qkv(T * 3 * C), out(T * C), probs(T * T);
+            for (int t = 0; t < T; t++)
+                for (int i = 0; i < C; i++) {
+                    qkv[t * 3 * C + i] = equal_keys ? static_cast<float>(rng.normal()) : 0.0f;
+                    qkv[t * 3 * C + C + i] = equal_keys ? 0.5f * (i + 1) : static_cast<float>(rng.normal());
+                    qkv[t * 3 * C + 2 * C + i] = v[t * HS + i];
+                }
+            glulab::attention_forward(out.data(), probs.data(), qkv.data(), 1, T, C, 1);
+            for (int k = 0; k < T * HS; k++) {
+                INFO((equal_keys ? "equal keys" : "zero queries") << ", position " << k / HS
+                                                                 << ", channel " << k % HS);
+                CHECK(predicted[k] == doctest::Approx(out[k]).epsilon(1e-5));
+            }
+        }
+    }
+}

@@ -23,4 +23,12 @@ glulab::ParamCounts count_params(const glulab::ModelConfig& cfg) {
     return glulab::ParamCounts{};
 }
 
+// Exercise 5: count the nodes by reading src/nn/model.cpp → Transformer::forward and the layers
+// it calls. Which counts depend on cfg.layers, on the FFN kind, and on cfg.dropout?
+int64_t forward_node_count(const glulab::ModelConfig& cfg) {
+    // TODO: your code here.
+    (void)cfg;
+    return 0;
+}
+
 }  // namespace lesson11

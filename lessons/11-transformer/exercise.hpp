@@ -13,4 +13,9 @@ namespace lesson11 {
 // cfg.ffn_hidden(); whether the FFN has a gate is glulab::is_gated(cfg.ffn).
 glulab::ParamCounts count_params(const glulab::ModelConfig& cfg);
 
+// Exercise 5: how many nodes one Transformer::forward (logits only, no loss) records on a tape
+// that is recording, for a model built from `cfg`, derived from the code of forward, Block,
+// CausalSelfAttention and FeedForward (no model, no tape in your function).
+int64_t forward_node_count(const glulab::ModelConfig& cfg);
+
 }  // namespace lesson11

@@ -54,3 +54,31 @@ TEST_SUITE("lesson11") {
                       .d_ff = 7});
     }
 }
+
+// Exercise 5: the node count of a forward, by reasoning, against real tapes.
+#include "glulab/tape.hpp"
+
+TEST_SUITE("lesson11") {
+    TEST_CASE("forward_node_count matches the tape of real forwards") {
+        for (FfnKind kind : {FfnKind::relu, FfnKind::swiglu, FfnKind::bilinear})
+            for (int layers : {1, 3})
+                for (float dropout : {0.0f, 0.1f}) {
+                    ModelConfig cfg;
+                    cfg.vocab_size = 11;
+                    cfg.ctx = 4;
+                    cfg.layers = layers;
+                    cfg.d_model = 8;
+                    cfg.heads = 2;
+                    cfg.ffn = kind;
+                    cfg.dropout = dropout;
+                    Transformer model(cfg);
+                    model.init(1);
+                    Tape tape;
+                    const int idx[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+                    model.forward(tape, idx, 2, 4);
+                    INFO("ffn=" << ffn_kind_name(kind) << " L=" << layers << " dropout=" << dropout
+                                << "\n" << tape.listing());
+                    CHECK(lesson11::forward_node_count(cfg) == static_cast<int64_t>(tape.nodes().size()));
+                }
+    }
+}

@@ -41,4 +41,19 @@ void adamw_update(float* param, float* m, float* v, const float* grad, int64_t n
     (void)t;
 }
 
+// Exercise 5: first show that with a constant gradient, bias correction makes mhat and vhat
+// exact (what are they?), so every update moves by the same amount. Then add the decay
+// (param -= decay * param before each update) and sum the geometric series.
+double adamw_after_constant_gradient(double theta0, double g, int k, double lr, double decay,
+                                     const glulab::OptimConfig& cfg) {
+    // TODO: your code here.
+    (void)theta0;
+    (void)g;
+    (void)k;
+    (void)lr;
+    (void)decay;
+    (void)cfg;
+    return 0.0;
+}
+
 }  // namespace lesson12

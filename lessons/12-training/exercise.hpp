@@ -21,4 +21,10 @@ float learning_rate(const glulab::OptimConfig& cfg, int step);
 void adamw_update(float* param, float* m, float* v, const float* grad, int64_t n, float lr,
                   float decay, const glulab::OptimConfig& cfg, int t);
 
+// Exercise 5: where AdamW leaves a value after k updates (t = 1 .. k) with the SAME gradient g
+// every time and the same lr and decay, from theta0 with m = v = 0, in closed form: no loop
+// of updates in your function. Same contract as k calls of glulab::adamw_update.
+double adamw_after_constant_gradient(double theta0, double g, int k, double lr, double decay,
+                                     const glulab::OptimConfig& cfg);
+
 }  // namespace lesson12

@@ -30,4 +30,15 @@ void adamw_update(float* param, float* m, float* v, const float* grad, int64_t n
     }
 }
 
+// m_t = (1 - b1^t) g and v_t = (1 - b2^t) g^2, so mhat = g and vhat = g^2 exactly: every update
+// is the same step s = lr g / (|g| + eps). With decay: theta_t = c theta_{t-1} - s, c = 1 - decay,
+// so theta_k = c^k theta0 - s (1 + c + ... + c^(k-1)) = c^k theta0 - s (1 - c^k) / (1 - c).
+double adamw_after_constant_gradient(double theta0, double g, int k, double lr, double decay,
+                                     const glulab::OptimConfig& cfg) {
+    const double s = lr * g / (std::abs(g) + cfg.eps);
+    if (decay == 0) return theta0 - k * s;
+    const double ck = std::pow(1.0 - decay, k);
+    return ck * theta0 - s * (1.0 - ck) / decay;
+}
+
 }  // namespace lesson12

@@ -106,3 +106,21 @@ TEST_SUITE("lesson12") {
         CHECK(v[0] == 0.0f);
     }
 }
+
+// Exercise 5: AdamW under a constant gradient, in closed form, against glulab::adamw_update.
+TEST_SUITE("lesson12") {
+    TEST_CASE("adamw_after_constant_gradient predicts k updates of glulab::adamw_update") {
+        glulab::OptimConfig cfg;
+        for (double g : {0.3, -2.0, 1e-9})
+            for (double decay : {0.0, 1e-3})
+                for (int k : {1, 10, 500}) {
+                    float theta = 0.8f, m = 0.0f, v = 0.0f;
+                    const float grad = static_cast<float>(g), lr = 1e-3f;
+                    for (int t = 1; t <= k; t++)
+                        glulab::adamw_update(&theta, &m, &v, &grad, 1, lr, static_cast<float>(decay), cfg, t);
+                    const double predicted = lesson12::adamw_after_constant_gradient(0.8, g, k, lr, decay, cfg);
+                    INFO("g = " << g << ", decay = " << decay << ", k = " << k);
+                    CHECK(predicted == doctest::Approx(theta).epsilon(1e-4));
+                }
+    }
+}

@@ -4,6 +4,8 @@
 // Lesson 13 · the FFN ablation
 #pragma once
 
+#include "glulab/ops.hpp"
+
 #include <span>
 
 namespace lesson13 {
@@ -36,5 +38,10 @@ struct PairedComparison {
     bool differ_paired = false;
 };
 PairedComparison compare_paired(std::span<const double> a, std::span<const double> b);
+
+// Exercise 6: the fraction of "closed" gates, |act(g)| < 0.1 (gates.hpp's kNearZero), when the
+// gate pre-activations are normal, g ~ N(0, sigma^2). Work out for which g a gate is closed
+// (for silu and gelu that is not only near 0), then integrate the normal density over it.
+double closed_fraction(glulab::Act act, double sigma);
 
 }  // namespace lesson13

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cmath>
 #include <vector>
+#include "glulab/gates.hpp"
+#include "glulab/ops.hpp"
 
 namespace lesson13 {
 
@@ -36,6 +38,44 @@ PairedComparison compare_paired(std::span<const double> a, std::span<const doubl
     c.differ_unpaired = enough && std::fabs(c.a.mean - c.b.mean) > std::max(c.a.std, c.b.std);
     c.differ_paired = enough && std::fabs(c.diff.mean) > c.diff.std;
     return c;
+}
+
+namespace {
+double act_at(glulab::Act act, double g) {
+    const float x = static_cast<float>(g);
+    float y = 0.0f;
+    glulab::activation_forward(&y, &x, 1, act);
+    return y;
+}
+double normal_cdf(double z) { return 0.5 * (1.0 + std::erf(z / std::sqrt(2.0))); }
+}  // namespace
+
+// The closed set is a union of intervals whose ends are roots of |act(g)| = 0.1. Scan g over
+// [-12 sigma, 12 sigma] finely, locate every sign change of 0.1 - |act(g)| and refine it by
+// bisection; then add Phi(b / sigma) - Phi(a / sigma) over the closed intervals [a, b]. For
+// silu and gelu there are two: around 0, and the whole far negative side (act -> 0 from below).
+double closed_fraction(glulab::Act act, double sigma) {
+    auto closed = [&](double g) { return std::abs(act_at(act, g)) < glulab::GateLayerStats::kNearZero; };
+    const double lo = -12 * sigma, hi = 12 * sigma;
+    const int steps = 24000;
+    double total = 0, start = -INFINITY;
+    bool was = closed(lo);
+    for (int i = 1; i <= steps; i++) {
+        const double g = lo + (hi - lo) * i / steps;
+        const bool now = closed(g);
+        if (now == was) continue;
+        double a = g - (hi - lo) / steps, b = g;  // refine the edge between a and b
+        for (int it = 0; it < 60; it++) {
+            const double mid = 0.5 * (a + b);
+            (closed(mid) == was ? a : b) = mid;
+        }
+        const double edge = 0.5 * (a + b);
+        if (now) start = edge;
+        else total += normal_cdf(edge / sigma) - normal_cdf(start / sigma);
+        was = now;
+    }
+    if (was) total += 1.0 - normal_cdf(start / sigma);
+    return total;
 }
 
 }  // namespace lesson13

@@ -89,3 +89,27 @@ TEST_SUITE("lesson13") {
         CHECK_THROWS_AS(compare_paired(three, two), glulab::Error);
     }
 }
+
+// Exercise 6: the closed fraction under normal gates, against sampling glulab's activations.
+#include "glulab/gates.hpp"
+#include "glulab/ops.hpp"
+#include "glulab/rng.hpp"
+
+TEST_SUITE("lesson13") {
+    TEST_CASE("closed_fraction agrees with 400,000 normal gates through glulab's activations") {
+        const int n = 400000;
+        for (glulab::Act act : {glulab::Act::relu, glulab::Act::silu, glulab::Act::gelu,
+                                glulab::Act::sigmoid, glulab::Act::identity})
+            for (double sigma : {0.5, 1.0, 3.0}) {
+                glulab::Rng rng(11);
+                std::vector<float> g(n), a(n);
+                for (float& x : g) x = static_cast<float>(sigma * rng.normal());
+                glulab::activation_forward(a.data(), g.data(), n, act);
+                int closed = 0;
+                for (float x : a) closed += std::abs(x) < glulab::GateLayerStats::kNearZero;
+                const double sampled = double(closed) / n;  // standard error below 0.0008
+                INFO(glulab::act_name(act) << ", sigma = " << sigma << ": sampled " << sampled);
+                CHECK(std::abs(closed_fraction(act, sigma) - sampled) < 0.004);
+            }
+    }
+}

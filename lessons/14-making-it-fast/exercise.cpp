@@ -34,4 +34,17 @@ void gemm_split_rows(int M, int N, int K, const float* A, const float* B, float*
     (void)threads;
 }
 
+// Exercise 6: a cache-blocked product. Which loops run over tiles, which inside one, and
+// where do the partial tiles at the right and bottom edges end? C's old contents are ignored.
+void gemm_tiled(int M, int N, int K, const float* A, const float* B, float* C, int tile) {
+    // TODO: your code here.
+    (void)M;
+    (void)N;
+    (void)K;
+    (void)A;
+    (void)B;
+    (void)C;
+    (void)tile;
+}
+
 }  // namespace lesson14

@@ -26,4 +26,12 @@ RowBlock row_block(int M, int t, int threads);
 // B is shared. Threads never write the same row, so no locks are needed. threads >= 1.
 void gemm_split_rows(int M, int N, int K, const float* A, const float* B, float* C, int threads);
 
+// gemm_tiled (exercise 6)
+// ----------
+//     C (M, N) = A (M, K) @ B (K, N)          row-major, C overwritten
+// one tile x tile block of C at a time, with the i, p, j loop order inside each tile so the
+// innermost loop walks rows of B and C. Any M, N, K >= 1 and tile >= 1: the last tiles of a
+// row or column may be partial.
+void gemm_tiled(int M, int N, int K, const float* A, const float* B, float* C, int tile);
+
 }  // namespace lesson14

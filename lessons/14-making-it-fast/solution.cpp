@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <thread>
 #include <vector>
+#include <algorithm>
 
 namespace lesson14 {
 
@@ -27,6 +28,26 @@ void gemm_split_rows(int M, int N, int K, const float* A, const float* B, float*
         });
     }
     for (std::thread& th : pool) th.join();
+}
+
+// Tiles of C (i0, j0) and of the sum (p0); inside, i, p, j with j innermost. std::min cuts
+// the last tiles. Each C tile is zeroed once, then accumulates over all p tiles.
+void gemm_tiled(int M, int N, int K, const float* A, const float* B, float* C, int tile) {
+    for (int i0 = 0; i0 < M; i0 += tile)
+        for (int j0 = 0; j0 < N; j0 += tile) {
+            const int i1 = std::min(M, i0 + tile), j1 = std::min(N, j0 + tile);
+            for (int i = i0; i < i1; i++)
+                for (int j = j0; j < j1; j++) C[static_cast<int64_t>(i) * N + j] = 0.0f;
+            for (int p0 = 0; p0 < K; p0 += tile) {
+                const int p1 = std::min(K, p0 + tile);
+                for (int i = i0; i < i1; i++)
+                    for (int p = p0; p < p1; p++) {
+                        const float a = A[static_cast<int64_t>(i) * K + p];
+                        for (int j = j0; j < j1; j++)
+                            C[static_cast<int64_t>(i) * N + j] += a * B[static_cast<int64_t>(p) * N + j];
+                    }
+            }
+        }
 }
 
 }  // namespace lesson14

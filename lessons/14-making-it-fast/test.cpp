@@ -9,6 +9,7 @@
 #include <cmath>
 #include <limits>
 #include <vector>
+#include <tuple>
 
 using namespace lesson14;
 
@@ -83,5 +84,28 @@ TEST_SUITE("lesson14") {
         check_product(3, 8, 5, 8);
         check_product(1, 16, 9, 2);
         check_product(13, 1, 7, 3);
+    }
+}
+
+// Exercise 6: the tiled product against gemm_naive, for odd sizes and every kind of tile.
+TEST_SUITE("lesson14") {
+    TEST_CASE("gemm_tiled equals gemm_naive for odd sizes, tiny and large tiles") {
+        for (auto [M, N, K] : {std::tuple{1, 1, 1}, std::tuple{7, 5, 3}, std::tuple{33, 65, 17},
+                               std::tuple{64, 64, 64}})
+            for (int tile : {1, 4, 32, 64, 100}) {
+                glulab::Rng rng(5);
+                std::vector<float> A(static_cast<size_t>(M * K)), B(static_cast<size_t>(K * N));
+                for (float& x : A) x = static_cast<float>(rng.normal());
+                for (float& x : B) x = static_cast<float>(rng.normal());
+                std::vector<float> want(static_cast<size_t>(M * N), 0.0f);
+                std::vector<float> got(static_cast<size_t>(M * N), std::numeric_limits<float>::quiet_NaN());
+                glulab::gemm_naive(false, false, M, N, K, 1.0f, A.data(), K, B.data(), N, 0.0f, want.data(), N);
+                gemm_tiled(M, N, K, A.data(), B.data(), got.data(), tile);
+                int wrong = 0;
+                for (size_t k = 0; k < want.size(); k++)
+                    wrong += !(std::abs(got[k] - want[k]) <= 1e-4f * (1.0f + std::abs(want[k])));
+                INFO("M N K = " << M << " " << N << " " << K << ", tile " << tile);
+                CHECK(wrong == 0);
+            }
     }
 }
