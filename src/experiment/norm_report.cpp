@@ -8,6 +8,7 @@
 //
 // Lesson 13 · the FFN ablation
 #include "glulab/experiment/report.hpp"
+#include "glulab/format.hpp"
 
 #include "glulab/data.hpp"
 
