@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <vector>
-#include "glulab/gates.hpp"
+#include "glulab/experiment/gates.hpp"
 #include "glulab/ops.hpp"
 
 namespace lesson13 {

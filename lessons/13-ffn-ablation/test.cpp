@@ -91,7 +91,7 @@ TEST_SUITE("lesson13") {
 }
 
 // Exercise 6: the closed fraction under normal gates, against sampling glulab's activations.
-#include "glulab/gates.hpp"
+#include "glulab/experiment/gates.hpp"
 #include "glulab/ops.hpp"
 #include "glulab/rng.hpp"
 
