@@ -50,7 +50,7 @@ def lesson_dirs():
 
 def source_files():
     files = sorted(ROOT.glob("src/**/*.[ch]pp")) + sorted(ROOT.glob("include/**/*.hpp"))
-    files += sorted(ROOT.glob("tests/*.[ch]pp"))
+    files += sorted(ROOT.glob("tests/**/*.[ch]pp"))
     for d in lesson_dirs():
         files += sorted(d.glob("*.[ch]pp"))
     return files
