@@ -30,7 +30,9 @@ struct Make {
 // `make ARGS` in the source tree, stdout and stderr together; `env` goes before it (e.g. PATH=...).
 Make run_make(const TempDir& tmp, const std::string& args, const std::string& env = "") {
     // "$(command -v make)" is expanded before `env` applies, so a PATH in `env` still finds make.
-    const std::string cmd = fmt::format("{} \"$(command -v make)\" --no-print-directory -C {} BUILD={} {} >{} 2>&1", env,
+    // What a parent make passes down (MAKEFLAGS holds its command-line variables, e.g. the
+    // BUILD and SANITIZE of `make sanitize`) and flags in the environment are left out.
+    const std::string cmd = fmt::format("env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u CXXFLAGS -u LDFLAGS {} \"$(command -v make)\" --no-print-directory -C {} BUILD={} {} >{} 2>&1", env,
                                         quoted(source_tree()), quoted(tmp / "build"), args, quoted(tmp / "log"));
     const int status = std::system(cmd.c_str());
     return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_file(tmp / "log")};
