@@ -20,7 +20,12 @@ using glulab_test::TempDir;
 namespace {
 
 // The source tree: build/tests -> the directory above build/.
-fs::path source_tree() { return fs::read_symlink("/proc/self/exe").parent_path().parent_path(); }
+// The first folder above the test binary that holds the Makefile (build/tests, build/sanitize/tests).
+fs::path source_tree() {
+    fs::path dir = fs::read_symlink("/proc/self/exe").parent_path();
+    while (dir.has_parent_path() && dir != dir.root_path() && !fs::exists(dir / "Makefile")) dir = dir.parent_path();
+    return dir;
+}
 
 struct Make {
     int code = -1;
