@@ -1,8 +1,8 @@
 // test_build.cpp — the Makefile as a user meets it: flags given on the command line add to the
 // ones glulab needs, and a system without dpkg-query can still build.
 //
-// Each test runs `make` in the source tree (the parent of the directory holding this test
-// binary), with BUILD set to a temporary directory, so the real build/ is left alone.
+// Each test runs `make` in the source tree (the first folder above this test binary that holds
+// the Makefile), with BUILD set to a temporary directory, so the real build/ is left alone.
 #include <doctest/doctest.h>
 
 #include <cstdlib>
