@@ -309,7 +309,7 @@ crash-test: $(BUILD)/glulab
 
 # The loader needs the model (core, ops, nn) and three files of train/, not the trainer,
 # the experiment layer or the CLI: fewer files to build with clang.
-FUZZ_OBJ := $(filter $(BUILD)/src/core/% $(BUILD)/src/ops/% $(BUILD)/src/nn/% $(BUILD)/src/train/checkpoint.o \
+FUZZ_OBJ := $(filter $(BUILD)/src/core/% $(BUILD)/src/ops/% $(BUILD)/src/nn/% $(BUILD)/src/platform/files.o $(BUILD)/src/train/checkpoint.o \
               $(BUILD)/src/train/safetensors.o $(BUILD)/src/train/data.o,$(LIB_OBJ))
 $(BUILD)/fuzz_checkpoint: tests/fuzz/fuzz_checkpoint.cpp $(FUZZ_OBJ)
 	$(CXX) $(ALL_CXXFLAGS) -fsanitize=fuzzer $< $(FUZZ_OBJ) -o $@ $(ALL_LDFLAGS) $(PKG_LIBS)
