@@ -24,7 +24,12 @@ for i in $(seq 1 400); do echo "the cat $((i % 7)) sees the moon $((i % 5)) and 
 flags=(--data "$work/text.txt" --layers 1 --d-model 16 --heads 2 --ctx 8 --batch 4 --steps 400
        --eval-every 10 --eval-batches 2 --warmup 5 --threads 1)
 
+t0=$(date +%s%N)
 "$glulab" train "${flags[@]}" --out "$work/straight" > "$work/straight.log"
+# Kills land at random moments within three quarters of a straight run's time, however fast
+# this machine is.
+span=$(( ($(date +%s%N) - t0) / 1000000 * 3 / 4 ))
+[ "$span" -ge 20 ] || span=20
 
 echo "crash test: seed $seed, $kills kill -9s of $glulab train"
 done_kills=0 tries=0
@@ -36,12 +41,13 @@ while [ "$done_kills" -lt "$kills" ] && [ "$tries" -lt $((kills * 4)) ]; do
         "$glulab" train "${flags[@]}" --out "$work/run" --force > "$work/run.log" 2>&1 &
     fi
     pid=$!
-    sleep "0.$(printf '%03d' $((RANDOM % 900 + 20)))"
+    ms=$(( RANDOM % span + 10 ))
+    sleep "$((ms / 1000)).$(printf '%03d' $((ms % 1000)))"
     if kill -9 "$pid" 2>/dev/null; then
         wait "$pid" 2>/dev/null || true
         done_kills=$((done_kills + 1))
         step=$(grep -oE '^step +[0-9]+' "$work/run.log" | tail -n 1 | tr -s ' ' || true)
-        echo "  kill $done_kills ${step:+after the evaluation at }${step:-before this invocation's first evaluation}"
+        echo "  kill $done_kills ${step:+after the evaluation at }${step:-before the first evaluation of this invocation}"
     else
         wait "$pid" || { echo "crash test: a resumed run failed:"; cat "$work/run.log"; exit 1; }
         if [ -f "$work/run/summary.json" ]; then  # finished before the kill: start over, fewer kills left
