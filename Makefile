@@ -292,14 +292,16 @@ sanitize: $(DEPS_STAMP)
 # clang, ASan and UBSan in build/fuzz/, for FUZZ_SECONDS. It starts from the committed seeds
 # (tests/fuzz/corpus/, made by tests/fuzz/make_corpus.py) and keeps what it finds in
 # build/fuzz/corpus/; a finding stops it with the input saved as build/fuzz/crash-*.
+# FUZZ_RUNS=N stops it after N inputs instead, if that comes first (-1: no limit).
 FUZZ_SECONDS ?= 60
+FUZZ_RUNS ?= -1
 FUZZ_CXX ?= clang++
 FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g -Wno-pass-failed
 fuzz:
 	@$(call install_deps,$(DEPS_FUZZ))
 	@CXXFLAGS=-O1 $(MAKE) --no-print-directory BUILD=$(BUILD)/fuzz CXX="$(FUZZ_CXX)" SANITIZE="$(FUZZ_FLAGS)" $(BUILD)/fuzz/fuzz_checkpoint
 	@mkdir -p $(BUILD)/fuzz/corpus
-	cd $(BUILD)/fuzz && ASAN_OPTIONS=detect_leaks=1 ./fuzz_checkpoint -max_total_time=$(FUZZ_SECONDS) -max_len=16384 \
+	cd $(BUILD)/fuzz && ASAN_OPTIONS=detect_leaks=1 ./fuzz_checkpoint -max_total_time=$(FUZZ_SECONDS) -runs=$(FUZZ_RUNS) -max_len=16384 \
 	  -rss_limit_mb=1024 -malloc_limit_mb=256 -print_final_stats=1 -dict=$(CURDIR)/tests/fuzz/checkpoint.dict \
 	  corpus $(CURDIR)/tests/fuzz/corpus
 # make crash-test: kill -9 a tiny training run at 12 random moments, resume it each time; the
