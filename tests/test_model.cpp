@@ -20,6 +20,10 @@ std::vector<int> some_ids(int B, int T, int V, uint64_t seed) {
 }
 
 const ModelConfig tiny{.vocab_size = 11, .ctx = 8, .layers = 2, .d_model = 16, .heads = 2};
+ModelConfig with_dropout(ModelConfig cfg, float p) {
+    cfg.dropout = p;
+    return cfg;
+}
 
 }  // namespace
 
@@ -222,9 +226,7 @@ TEST_CASE("gate telemetry: the gate pre-activation of each layer, a view from th
 }
 
 TEST_CASE("dropout: on in training mode only, new masks after each reseed") {
-    ModelConfig cfg = tiny;
-    cfg.dropout = 0.5f;
-    Transformer model(cfg);
+    Transformer model(with_dropout(tiny, 0.5f));
     model.init(1);
     const std::vector<int> idx = some_ids(2, 8, 11, 1), targets = some_ids(2, 8, 11, 2);
     Tape tape;
@@ -248,9 +250,7 @@ TEST_CASE("dropout: on in training mode only, new masks after each reseed") {
 // Rank r of N computes rows [r B/N, (r + 1) B/N) with train(r B/N): its masks are those rows'
 // masks of the whole batch, so the mean of the rank losses is the one-process loss.
 TEST_CASE("dropout: the rows of a batch, computed apart, drop what the whole batch drops") {
-    ModelConfig cfg = tiny;
-    cfg.dropout = 0.5f;
-    Transformer model(cfg);
+    Transformer model(with_dropout(tiny, 0.5f));
     model.init(1);
     const std::vector<int> idx = some_ids(4, 8, 11, 1), targets = some_ids(4, 8, 11, 2);
     Tape tape;
