@@ -141,6 +141,20 @@ TEST_CASE("checkpoint: save_optimizer then load_optimizer restores m, v and the 
     CHECK(same_bits(fresh.params().adam_m(), ps.adam_m(), ps.size()));
     CHECK(same_bits(fresh.params().adam_v(), ps.adam_v(), ps.size()));
 
+    // ZeRO-1 (data_parallel.hpp): a rank's store keeps m and v of its slice only, reads that
+    // slice from the one file on resume, and cannot write the file before the slices are gathered.
+    SUBCASE("a store with a slice of the moments loads that slice and refuses to save") {
+        const size_t n = ps.size(), b = n / 3 + 5, e = 2 * n / 3 + 1;  // cuts through tensors
+        Transformer shard(tiny_config(11));
+        shard.params().keep_moments(b, e);
+        CHECK(shard.params().moment_floats() == 2 * (e - b));
+        CHECK(load_optimizer(tmp / "optimizer.safetensors", shard.params()) == 1234);
+        CHECK(same_bits(shard.params().adam_m(), ps.adam_m() + b, e - b));
+        CHECK(same_bits(shard.params().adam_v(), ps.adam_v() + b, e - b));
+        CHECK_THROWS_WITH_AS(save_optimizer(tmp / "again.safetensors", shard.params(), 1234),
+                             doctest::Contains("moments of ["), Error);
+        CHECK_FALSE(std::filesystem::exists(tmp / "again.safetensors"));
+    }
     SUBCASE("a model of another shape is rejected") {
         Transformer wider(ModelConfig{.vocab_size = 11, .ctx = 8, .layers = 2, .d_model = 32, .heads = 2});
         CHECK_THROWS_AS(load_optimizer(tmp / "optimizer.safetensors", wider.params()), Error);

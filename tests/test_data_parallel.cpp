@@ -60,6 +60,25 @@ TEST_CASE("data_parallel: update is clip_grad_norm + adamw_step, sharded or not,
     }
 }
 
+TEST_CASE("ParamStore::keep_moments: allocates the kept range only, and keeps its values") {
+    Transformer model(ModelConfig{.vocab_size = 11, .ctx = 8, .layers = 1, .d_model = 16, .heads = 2});
+    ParamStore& ps = model.params();
+    const size_t n = ps.size(), b = n / 4, e = n / 2;
+    CHECK(ps.moment_floats() == 2 * n);
+    for (size_t i = 0; i < n; i++) ps.adam_m()[i] = ps.adam_v()[i] = static_cast<float>(i);
+    ps.keep_moments(b, e);
+    CHECK(ps.moment_floats() == 2 * (e - b));
+    CHECK(ps.adam_m()[0] == static_cast<float>(b));
+    CHECK(ps.adam_v()[e - b - 1] == static_cast<float>(e - 1));
+    CHECK_THROWS_WITH_AS(adamw_step(ps, OptimConfig{}, 1e-3f, 1), doctest::Contains("moments of ["), Error);
+    ps.keep_moments(0, n);  // whole again: the kept values in place, zeros elsewhere
+    CHECK(ps.moments_whole());
+    CHECK(ps.adam_m()[b - 1] == 0.0f);
+    CHECK(ps.adam_m()[b] == static_cast<float>(b));
+    CHECK(ps.adam_v()[e] == 0.0f);
+    CHECK_THROWS_AS(ps.keep_moments(e, b), Error);
+}
+
 TEST_CASE("data_parallel: the chunk sums of any slicing add up to grad_norm") {
     Transformer model(ModelConfig{.vocab_size = 11, .ctx = 8, .layers = 1, .d_model = 16, .heads = 2});
     ParamStore& ps = model.params();

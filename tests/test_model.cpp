@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <numeric>
+#include <optional>
 
 using namespace glulab;
 
@@ -19,6 +20,10 @@ std::vector<int> some_ids(int B, int T, int V, uint64_t seed) {
 }
 
 const ModelConfig tiny{.vocab_size = 11, .ctx = 8, .layers = 2, .d_model = 16, .heads = 2};
+ModelConfig with_dropout(ModelConfig cfg, float p) {
+    cfg.dropout = p;
+    return cfg;
+}
 
 }  // namespace
 
@@ -220,26 +225,50 @@ TEST_CASE("gate telemetry: the gate pre-activation of each layer, a view from th
     CHECK_THROWS_AS(plain.gate_preactivation(0), Error);
 }
 
-TEST_CASE("dropout: on while the tape records, off under NoGrad") {
-    ModelConfig cfg = tiny;
-    cfg.dropout = 0.5f;
-    Transformer model(cfg);
+TEST_CASE("dropout: on in training mode only, new masks after each reseed") {
+    Transformer model(with_dropout(tiny, 0.5f));
     model.init(1);
     const std::vector<int> idx = some_ids(2, 8, 11, 1), targets = some_ids(2, 8, 11, 2);
     Tape tape;
-    float eval[2], train[2];
-    for (int i = 0; i < 2; i++) {
+    auto loss = [&] {
         tape.reset();
-        NoGrad off(tape);
-        eval[i] = model.loss(tape, idx.data(), targets.data(), 2, 8).data[0];
-    }
-    for (int i = 0; i < 2; i++) {
+        return model.loss(tape, idx.data(), targets.data(), 2, 8).data[0];
+    };
+    CHECK_FALSE(model.training());  // a new model evaluates
+    const float eval = loss();      // recorded, and still no dropout
+    model.train();
+    const float train0 = loss(), train0_again = loss();
+    model.reseed_dropout(77);
+    const float train1 = loss();
+    model.eval();
+    CHECK(loss() == eval);           // deterministic, whatever ran before
+    CHECK(train0 != eval);           // units dropped
+    CHECK(train0 == train0_again);   // the same masks until the next reseed
+    CHECK(train1 != train0);         // a new mask after it
+}
+
+// Rank r of N computes rows [r B/N, (r + 1) B/N) with train(r B/N): its masks are those rows'
+// masks of the whole batch, so the mean of the rank losses is the one-process loss.
+TEST_CASE("dropout: the rows of a batch, computed apart, drop what the whole batch drops") {
+    Transformer model(with_dropout(tiny, 0.5f));
+    model.init(1);
+    const std::vector<int> idx = some_ids(4, 8, 11, 1), targets = some_ids(4, 8, 11, 2);
+    Tape tape;
+    model.train();
+    const double whole = model.loss(tape, idx.data(), targets.data(), 4, 8).data[0];
+    double halves = 0;
+    for (int first_row : {0, 2}) {
         tape.reset();
-        train[i] = model.loss(tape, idx.data(), targets.data(), 2, 8).data[0];
+        model.train(first_row);
+        const size_t at = static_cast<size_t>(first_row) * 8;
+        halves += 0.5 * model.loss(tape, idx.data() + at, targets.data() + at, 2, 8).data[0];
     }
-    CHECK(eval[0] == eval[1]);    // deterministic
-    CHECK(train[0] != eval[0]);   // units dropped
-    CHECK(train[0] != train[1]);  // a new mask every call
+    CHECK(halves == doctest::Approx(whole).epsilon(1e-6));
+    tape.reset();
+    model.train(0);  // rows 2, 3 with the masks of rows 0, 1: another loss
+    const double wrong = 0.5 * (model.loss(tape, idx.data(), targets.data(), 2, 8).data[0] +
+                                model.loss(tape, idx.data() + 16, targets.data() + 16, 2, 8).data[0]);
+    CHECK(wrong != doctest::Approx(whole).epsilon(1e-6));
 }
 
 // Central differences on a few values of every parameter tensor of a tiny model, for every
@@ -248,6 +277,44 @@ TEST_CASE("dropout: on while the tape records, off under NoGrad") {
 // tolerance of 2e-3 + 2% (float rounding of the loss costs about 1e-4 at this h). A larger h
 // fails for relu: a step of 1e-2 moves some of the hidden pre-activations across relu's kink,
 // and the central difference then measures a mix of two slopes.
+namespace {
+// Central differences on 3 values of every parameter tensor of `model` (weights already drawn),
+// against the analytic gradient of one recorded loss. Every loss is evaluated in the model's
+// current mode: in training mode (dropout on) each evaluation must drop the same units, or the
+// differences measure the change of mask, not the slope.
+void check_model_gradients(Transformer& model) {
+    const int V = model.config().vocab_size;
+    ParamStore& ps = model.params();
+    Rng rng(5);
+    for (size_t i = 0; i < ps.size(); i++)
+        ps.data()[i] += 0.3f * static_cast<float>(rng.normal());
+    const std::vector<int> idx = some_ids(2, 4, V, 3), targets = some_ids(2, 4, V, 4);
+    Tape tape;
+    ps.zero_grad();
+    tape.backward(model.loss(tape, idx.data(), targets.data(), 2, 4));
+    auto loss_now = [&] {
+        tape.reset();
+        NoGrad off(tape);
+        return static_cast<double>(model.loss(tape, idx.data(), targets.data(), 2, 4).data[0]);
+    };
+    for (const ParamEntry& e : ps.entries()) {
+        for (int k = 0; k < 3; k++) {
+            const size_t i = e.offset + rng.below(static_cast<uint64_t>(e.shape.numel()));
+            const float saved = ps.data()[i], h = 1e-3f;
+            ps.data()[i] = saved + h;
+            const double up = loss_now();
+            ps.data()[i] = saved - h;
+            const double down = loss_now();
+            ps.data()[i] = saved;
+            const double numeric = (up - down) / (2.0 * h), analytic = ps.grad()[i];
+            CAPTURE(e.name);
+            CAPTURE(i - e.offset);
+            CHECK(std::abs(numeric - analytic) <= 2e-3 + 2e-2 * std::abs(numeric));
+        }
+    }
+}
+}  // namespace
+
 TEST_CASE("gradients: the model's analytic gradients match central differences") {
     for (FfnKind kind : all_ffn_kinds()) {
         CAPTURE(ffn_kind_name(kind));
@@ -255,33 +322,29 @@ TEST_CASE("gradients: the model's analytic gradients match central differences")
                                       .heads = 2, .ffn = kind});
         model.init(11);
         // Larger weights than the 0.02 init so that every path carries a visible gradient.
-        ParamStore& ps = model.params();
-        Rng rng(5);
-        for (size_t i = 0; i < ps.size(); i++)
-            ps.data()[i] += 0.3f * static_cast<float>(rng.normal());
-        const std::vector<int> idx = some_ids(2, 4, 7, 3), targets = some_ids(2, 4, 7, 4);
-        Tape tape;
-        ps.zero_grad();
-        tape.backward(model.loss(tape, idx.data(), targets.data(), 2, 4));
-        auto loss_now = [&] {
-            tape.reset();
-            NoGrad off(tape);
-            return static_cast<double>(model.loss(tape, idx.data(), targets.data(), 2, 4).data[0]);
-        };
-        for (const ParamEntry& e : ps.entries()) {
-            for (int k = 0; k < 3; k++) {
-                const size_t i = e.offset + rng.below(static_cast<uint64_t>(e.shape.numel()));
-                const float saved = ps.data()[i], h = 1e-3f;
-                ps.data()[i] = saved + h;
-                const double up = loss_now();
-                ps.data()[i] = saved - h;
-                const double down = loss_now();
-                ps.data()[i] = saved;
-                const double numeric = (up - down) / (2.0 * h), analytic = ps.grad()[i];
-                CAPTURE(e.name);
-                CAPTURE(i - e.offset);
-                CHECK(std::abs(numeric - analytic) <= 2e-3 + 2e-2 * std::abs(numeric));
-            }
-        }
+        check_model_gradients(model);
     }
+}
+
+// Dropout has its own switch: with the model in training mode, the gradient check's loss
+// evaluations (recorded or not) all see the same masks, so it checks the gradient of the
+// function that was trained, dropout included.
+TEST_CASE("gradients: with dropout in training mode, every loss evaluation drops the same units") {
+    Transformer model(ModelConfig{.vocab_size = 7, .ctx = 4, .layers = 2, .d_model = 8, .heads = 2,
+                                  .ffn = FfnKind::swiglu, .dropout = 0.25f});
+    model.init(11);
+    const std::vector<int> idx = some_ids(2, 4, 7, 3), targets = some_ids(2, 4, 7, 4);
+    Tape tape;
+    auto loss_once = [&](bool record) {
+        tape.reset();
+        std::optional<NoGrad> off;
+        if (!record) off.emplace(tape);
+        return model.loss(tape, idx.data(), targets.data(), 2, 4).data[0];
+    };
+    const float eval_loss = loss_once(false);
+    model.train();
+    const float recorded = loss_once(true), not_recorded = loss_once(false);
+    CHECK(recorded == not_recorded);  // fixed masks, whether the tape records or not
+    CHECK(recorded != eval_loss);     // and units really are dropped
+    check_model_gradients(model);
 }

@@ -41,7 +41,8 @@ Tensor cross_entropy(Tape& tape, Tensor logits, const int* targets);
 Tensor embedding(Tape& tape, const int* ids, Shape ids_shape, Tensor weight);
 // qkv (B, T, 3C) -> (B, T, C), causal, NH heads.
 Tensor attention(Tape& tape, Tensor qkv, int NH);
-// Inverted dropout with probability p (p = 0 returns x unchanged and records nothing).
-Tensor dropout(Tape& tape, Tensor x, float p, uint64_t seed);
+// Inverted dropout with probability p (p = 0 returns x unchanged and records nothing); x is the
+// part of a larger tensor that starts at element `first` (dropout_forward).
+Tensor dropout(Tape& tape, Tensor x, float p, uint64_t seed, int64_t first = 0);
 
 }  // namespace glulab

@@ -11,7 +11,11 @@
 // array), divides by N, and takes the same clip + AdamW step on every rank, so the weights stay
 // equal everywhere. With `shard_optimizer` (ZeRO stage 1) each rank keeps AdamW's moments of
 // its slice of the parameters only: the gradients are reduce-scattered (rank r receives the
-// sum of its slice), each rank updates its slice, and the parameters are all-gathered.
+// sum of its slice), each rank updates its slice, and the parameters are all-gathered. The
+// store then allocates m and v for that slice only (ParamStore::keep_moments): 2 n / N floats
+// per rank instead of 2 n. A checkpoint still holds every moment: gather_moments assembles them
+// on rank 0 for the write (for that moment rank 0 holds all of them), and on resume each rank
+// reads its own slice from the file (checkpoint.cpp → copy_moments).
 //
 // In a single process (N = 1, unsharded) `update` is exactly clip_grad_norm + adamw_step.
 // What it leaves out: gradient accumulation, overlapping communication with backward, ZeRO
@@ -39,21 +43,21 @@ double mean_over_ranks(double x);
 
 class DataParallel {
 public:
-    DataParallel(const ParamStore& params, bool shard_optimizer);
+    // Sharded: frees the moments of `params` outside this rank's slice.
+    DataParallel(ParamStore& params, bool shard_optimizer);
 
     // After tape.backward() on this rank's rows: the full-batch mean gradient, one clip, one
     // AdamW update with learning rate `lr` (`t` counts updates from 1). Returns the gradient
     // norm before clipping, the same on every rank.
     float update(ParamStore& params, const OptimConfig& cfg, float lr, int t);
 
-    // Sharded only: before save_optimizer, bring every rank's moments into rank 0's
-    // params.adam_m() and adam_v(); after load_optimizer, take this rank's slice from them.
+    // Sharded only (else nothing): before save_optimizer, rank 0's store gets the whole of m
+    // and v, every rank's slice in its place; release_moments then gives the other ranks'
+    // slices back. The other ranks only send.
     void gather_moments(ParamStore& params) const;
-    void load_moments(const ParamStore& params);
+    void release_moments(ParamStore& params) const;
 
     bool sharded() const { return sharded_; }
-    // The bytes of AdamW state this rank updates (m and v): all of them unsharded, 1/N sharded.
-    size_t optimizer_bytes() const;
     // Bytes this rank hands to the collectives per update, and the seconds they took so far.
     size_t comm_bytes_per_update() const;
     double comm_seconds() const { return comm_seconds_; }
@@ -62,7 +66,6 @@ private:
     bool sharded_;
     size_t n_;                        // parameters in the store
     size_t begin_ = 0, end_ = 0;      // this rank's slice (sharded), else [0, n)
-    std::vector<float> m_, v_;        // the moments of the slice (sharded only)
     double comm_seconds_ = 0;
 };
 

@@ -197,8 +197,9 @@ struct Block {
     FeedForward ffn;           // up (H, C), gate (H, C) if gated, down (C, H)
 
     void declare(ParamStore& ps, const std::string& name, const ModelConfig& cfg);
-    // dropout_p = 0 adds no dropout; otherwise each dropout draws its seed from `seeds`.
-    Tensor operator()(Tape& tape, Tensor x, float dropout_p, Rng& seeds);
+    // dropout_p = 0 adds no dropout; otherwise each dropout draws its seed from `seeds`, and
+    // x (B, T, C) starts at element `first` of the global batch (Transformer::train).
+    Tensor operator()(Tape& tape, Tensor x, float dropout_p, Rng& seeds, int64_t first = 0);
 };
 
 // Parameter table
@@ -240,8 +241,11 @@ std::string format_param_table(const ParamTable& table);
 //     norm gains                          1
 //     biases (none by default; layernorm's shifts)  0
 //
-// Dropout (cfg.dropout > 0) is active only while training, which glulab defines as "while the
-// tape records": evaluation and sampling run inside NoGrad and so see no dropout.
+// Dropout (cfg.dropout > 0) is active only in training mode, a switch of its own: train() turns
+// it on (the trainer, for each step's forward), eval() off (the default: evaluation, sampling).
+// It does not follow the tape: a gradient check in training mode evaluates the loss with and
+// without recording and must see the same masks. Every forward draws its masks from the seed
+// set by reseed_dropout (or init), so forwards between two reseeds drop the same units.
 class Transformer {
 public:
     explicit Transformer(const ModelConfig& cfg);
@@ -255,7 +259,18 @@ public:
     void init(uint64_t seed);
     // Restart the stream of dropout seeds. The trainer calls it before every step with a value
     // made from the run's seed and the step, so a resumed run draws the same masks.
-    void reseed_dropout(uint64_t seed) { dropout_seeds_ = Rng(seed); }
+    void reseed_dropout(uint64_t seed) { dropout_seed_ = seed; }
+
+    // Training mode: dropout on. This process computes the batch's rows from `first_row` on
+    // (data parallel: rank r from r B/N; else 0), and each element draws the mask of its place
+    // in the global batch, so N ranks drop exactly the units one process drops.
+    void train(int first_row = 0) {
+        training_ = true;
+        first_row_ = first_row;
+    }
+    // Evaluation mode (a new model's): no dropout.
+    void eval() { training_ = false; }
+    bool training() const { return training_; }
 
     // idx (B, T) token ids, row-major, 1 <= T <= ctx  ->  logits (B, T, V).
     Tensor forward(Tape& tape, const int* idx, int B, int T);
@@ -291,7 +306,9 @@ private:
     int ffn_hidden_ = 0;
     ParamStore params_;
     std::vector<int> positions_;  // ids for wpe; grows to the largest B*T seen
-    Rng dropout_seeds_;           // one seed per dropout call, reseeded by init()
+    uint64_t dropout_seed_ = 0;   // each forward's dropout seeds come from Rng(dropout_seed_)
+    bool training_ = false;       // dropout on (train) or off (eval)
+    int first_row_ = 0;           // global batch row of this process's first row (train)
 };
 
 }  // namespace glulab

@@ -137,8 +137,11 @@ void attention_cached_forward(float* out, float* scores, float* kv, const float*
 
 // Dropout (src/ops/dropout.cpp)
 // -----------------------------
-// Inverted dropout: mask (n) holds 0 or 1/(1-p), drawn from `seed`; out = x * mask.
-void dropout_forward(float* out, float* mask, const float* x, int64_t n, float p, uint64_t seed);
+// Inverted dropout: mask (n) holds 0 or 1/(1-p), drawn from `seed`; out = x * mask. Element i
+// draws the number of index first + i, so a process holding a part of a larger tensor (a rank's
+// rows of a batch) draws that part's mask of the whole.
+void dropout_forward(float* out, float* mask, const float* x, int64_t n, float p, uint64_t seed,
+                     int64_t first = 0);
 void dropout_backward(float* dx, const float* dout, const float* mask, int64_t n);
 
 }  // namespace glulab

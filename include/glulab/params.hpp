@@ -11,6 +11,10 @@
 // have no memory yet); `allocate()` then makes the arrays; the second pass, making the same
 // calls in the same order, gets views into them. The store checks that both passes agree.
 //
+// The moments may cover less than all of the parameters: under ZeRO-1 (data_parallel.hpp) each
+// rank keeps m and v only for its slice [moments_begin, moments_end) and frees the rest
+// (keep_moments), so `adam_m()[i - moments_begin()]` is the first moment of parameter i.
+//
 // Lesson 11 · the transformer block and the model
 #pragma once
 
@@ -44,7 +48,17 @@ public:
     const ParamEntry& find(const std::string& name) const;  // throws on an unknown name
     Tensor view(const ParamEntry& e);                        // its data and grad, once allocated
 
-    // The four flat arrays, size() floats each.
+    // Keep m and v only for the parameters [begin, end): new arrays of end - begin floats that
+    // take the values of the old ones where the two ranges overlap, and zeros elsewhere; the old
+    // arrays are freed. keep_moments(0, size()) makes the moments whole again.
+    void keep_moments(size_t begin, size_t end);
+    size_t moments_begin() const { return moments_begin_; }
+    size_t moments_end() const { return moments_end_; }
+    bool moments_whole() const { return moments_begin_ == 0 && moments_end_ == size_; }
+    // Floats allocated for m and v together: 2 (moments_end - moments_begin).
+    size_t moment_floats() const { return 2 * (moments_end_ - moments_begin_); }
+
+    // The flat arrays: data and grad of size() floats; m and v of the moments' range (above).
     float* data() { return data_.get(); }
     float* grad() { return grad_.get(); }
     float* adam_m() { return m_.get(); }
@@ -61,6 +75,7 @@ private:
     size_t size_ = 0;
     size_t bound_ = 0;  // how many entries the second pass has bound so far
     bool allocated_ = false;
+    size_t moments_begin_ = 0, moments_end_ = 0;  // the parameters m_ and v_ hold
     std::unique_ptr<float[]> data_, grad_, m_, v_;
 };
 

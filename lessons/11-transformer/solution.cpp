@@ -19,7 +19,7 @@ glulab::ParamCounts count_params(const glulab::ModelConfig& cfg) {
 
 // Outside the blocks: wte, wpe, their add, norm_f, lm_head = 5 nodes. Per block: attn_norm,
 // qkv, attention, proj, add (5), ffn_norm, up, activation or gate + glu, down, add (5 or 6),
-// plus one dropout node after each sublayer when dropout is on (it records while training).
+// plus one dropout node after each sublayer when dropout is on (in training mode).
 // Linear layers have no bias by default, so each is one matmul node.
 int64_t forward_node_count(const glulab::ModelConfig& cfg) {
     const int64_t ffn = glulab::is_gated(cfg.ffn) ? 4 : 3;

@@ -73,6 +73,7 @@ TEST_SUITE("lesson11") {
                     cfg.dropout = dropout;
                     Transformer model(cfg);
                     model.init(1);
+                    model.train();  // training mode: dropout, when on, records its nodes
                     Tape tape;
                     const int idx[8] = {1, 2, 3, 4, 5, 6, 7, 8};
                     model.forward(tape, idx, 2, 4);

@@ -105,6 +105,7 @@ void add_bench_command(CLI::App& app) {
         const BatchRows rows = batch_rows(B);
         const size_t first = static_cast<size_t>(rows.begin) * static_cast<size_t>(T);
         DataParallel dp(ps, false);
+        model.train(rows.begin);  // training steps: dropout on if --dropout asks for it
         double comm_before = 0;  // allreduce seconds of the warm-up steps
         std::vector<double> ms;
         for (int s = 0; s < a->warmup + a->steps; s++) {

@@ -64,6 +64,7 @@ void run(GraphArgs& a) {
     for (int& id : targets) id = static_cast<int>(rng.below(static_cast<uint64_t>(V)));
 
     Tape tape;
+    model.train();  // a training forward: dropout nodes too, if --dropout asks for them
     Tensor loss = model.loss(tape, ids.data(), targets.data(), B, T);  // recorded
     const size_t forward_floats = tape.arena().used_floats();
 

@@ -44,12 +44,12 @@ void print_start(const TrainConfig& cfg, const std::string& dir) {
                    cfg.batch / dist_size(), cfg.shard_optimizer ? "sharded (ZeRO-1)" : "replicated");
 }
 
-// AdamW's m and v on this rank: all of them, or (sharded) rank 0's slice, the largest.
-void print_optimizer_memory(const Transformer& model, bool sharded) {
-    const size_t n = model.params().size();
-    const size_t mine = sharded ? dist_slice(n, 0).size() : n;
+// AdamW's m and v as allocated on rank 0 (sharded: its slice, the largest; DataParallel has
+// already freed the rest).
+void print_optimizer_memory(const Transformer& model) {
+    const ParamStore& ps = model.params();
     fmt::print("optimizer state per rank: {:.2f} MB (m and v of {} of {} parameters)\n",
-               2.0 * mine * sizeof(float) / 1e6, mine, n);
+               ps.moment_floats() * sizeof(float) / 1e6, ps.moment_floats() / 2, ps.size());
 }
 
 // given_config_flags without --stop-after, which (like --threads) belongs to this invocation.
@@ -88,7 +88,7 @@ void run(TrainArgs& a, const CLI::App& cmd) {
     TrainCallbacks cb;
     cb.on_start = [&a](const Transformer& model) {
         fmt::print("{}", format_param_table(model.param_table()));
-        if (dist_size() > 1 || a.cfg.shard_optimizer) print_optimizer_memory(model, a.cfg.shard_optimizer);
+        if (dist_size() > 1 || a.cfg.shard_optimizer) print_optimizer_memory(model);
     };
     cb.on_step = [&](const StepReport& r) { progress.step(r); };
     cb.on_eval = [&](const EvalReport& r) { progress.eval(r); };

@@ -289,12 +289,12 @@ Tensor attention(Tape& tape, Tensor qkv, int NH) {
     return out;
 }
 
-Tensor dropout(Tape& tape, Tensor x, float p, uint64_t seed) {
+Tensor dropout(Tape& tape, Tensor x, float p, uint64_t seed, int64_t first) {
     GLULAB_CHECK(p >= 0.0f && p < 1.0f, "dropout takes 0 <= p < 1", "dropout: p = {}", p);
     if (p == 0.0f) return x;
     auto [out, rec] = make_output(tape, x.shape, {x});
     float* mask = tape.scratch(static_cast<size_t>(x.numel()));
-    dropout_forward(out.data, mask, x.data, x.numel(), p, seed);
+    dropout_forward(out.data, mask, x.data, x.numel(), p, seed, first);
     if (rec) {
         Node n = node_of("dropout", [](const Node& n) {
             dropout_backward(n.in[0].grad, n.out.grad, n.saved[0], n.out.numel());

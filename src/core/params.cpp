@@ -31,8 +31,26 @@ void ParamStore::allocate() {
         array->reset(new float[size_]);
         std::fill_n(array->get(), size_, 0.0f);
     }
+    moments_begin_ = 0;
+    moments_end_ = size_;
     allocated_ = true;
     bound_ = 0;
+}
+
+void ParamStore::keep_moments(size_t begin, size_t end) {
+    GLULAB_CHECK(allocated_, "call allocate() first", "keep_moments before the store is allocated");
+    GLULAB_CHECK(begin <= end && end <= size_, "a range of [0, size())",
+                 "keep_moments [{}, {}) of {} parameters", begin, end, size_);
+    const size_t lo = std::max(begin, moments_begin_), hi = std::min(end, moments_end_);
+    for (auto* array : {&m_, &v_}) {
+        std::unique_ptr<float[]> kept(new float[end - begin]);
+        std::fill_n(kept.get(), end - begin, 0.0f);
+        if (lo < hi) std::copy(array->get() + (lo - moments_begin_), array->get() + (hi - moments_begin_),
+                               kept.get() + (lo - begin));
+        *array = std::move(kept);
+    }
+    moments_begin_ = begin;
+    moments_end_ = end;
 }
 
 void ParamStore::finish_binding() const {

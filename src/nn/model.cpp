@@ -24,9 +24,9 @@ void Block::declare(ParamStore& ps, const std::string& name, const ModelConfig& 
     ffn.declare(ps, name + ".ffn", cfg.ffn, cfg.d_model, cfg.ffn_hidden());
 }
 
-Tensor Block::operator()(Tape& tape, Tensor x, float dropout_p, Rng& seeds) {
+Tensor Block::operator()(Tape& tape, Tensor x, float dropout_p, Rng& seeds, int64_t first) {
     auto drop = [&](Tensor t) {
-        return dropout_p > 0 ? dropout(tape, t, dropout_p, seeds.next_u64()) : t;
+        return dropout_p > 0 ? dropout(tape, t, dropout_p, seeds.next_u64(), first) : t;
     };
     x = add(tape, x, drop(attn(tape, attn_norm(tape, x))));  // x = x + attn(norm(x))
     x = add(tape, x, drop(ffn(tape, ffn_norm(tape, x))));    // x = x + ffn(norm(x))
@@ -109,7 +109,7 @@ void Transformer::init(uint64_t seed) {
     }
     ones(norm_f);
     normal(lm_head, std);
-    dropout_seeds_ = Rng(seed ^ 0xD50F0D50F0D50F0Dull);  // its own stream, fixed by the seed
+    dropout_seed_ = seed ^ 0xD50F0D50F0D50F0Dull;  // its own stream, fixed by the seed
 }
 
 // The position ids (B, T) for wpe: pos[b, t] = t. Kept in a buffer that grows to the largest
@@ -138,11 +138,13 @@ Tensor Transformer::forward(Tape& tape, const int* idx, int B, int T) {
                  "forward: idx = {}, B = {}", static_cast<const void*>(idx), B);
     GLULAB_CHECK(T >= 1 && T <= cfg_.ctx, "the model has one position embedding per position",
                  "forward: T = {} must lie in [1, ctx = {}]", T, cfg_.ctx);
-    const float p = tape.recording() ? cfg_.dropout : 0.0f;  // dropout only while training
+    const float p = training_ ? cfg_.dropout : 0.0f;  // dropout in training mode only
+    Rng dropout_seeds(dropout_seed_);  // the same masks for every forward until the next reseed
+    const int64_t first = int64_t{first_row_} * T * cfg_.d_model;  // x[0]'s place in the batch
 
     Tensor x = add(tape, wte(tape, idx, Shape{B, T}),               // (B, T, C) token
                    wpe(tape, positions(tape, B, T), Shape{B, T}));  //         + position
-    for (Block& block : blocks) x = block(tape, x, p, dropout_seeds_);
+    for (Block& block : blocks) x = block(tape, x, p, dropout_seeds, first);
     return lm_head(tape, norm_f(tape, x));  // (B, T, V)
 }
 

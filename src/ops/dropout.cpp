@@ -31,7 +31,7 @@ uint64_t random_at(uint64_t seed, uint64_t i) {
 // During training each element is zeroed with probability p; the survivors are scaled by
 // 1 / (1 - p) so that the expected output equals the input, and evaluation needs no rescaling:
 //
-//     u_i    = top 24 bits of random_at(seed, i) / 2^24           uniform in [0, 1)
+//     u_i    = top 24 bits of random_at(seed, first + i) / 2^24   uniform in [0, 1)
 //     mask_i = (u_i >= p) ? 1 / (1 - p) : 0                       (n)   cached for backward
 //     out_i  = x_i * mask_i                                       (n)
 //
@@ -40,12 +40,16 @@ uint64_t random_at(uint64_t seed, uint64_t i) {
 //     dx_i += dout_i * mask_i                                     (n)
 //
 // Callers pass a new seed for every call (step and layer), or every step drops the same units.
-void dropout_forward(float* out, float* mask, const float* x, int64_t n, float p, uint64_t seed) {
+// `first` is the index of x[0] in the tensor the mask is drawn for: 0 for a whole batch, and
+// r (B/N) T C for rank r's rows of a (B, T, C) batch (data_parallel.hpp), so that N ranks drop
+// exactly the units one process drops.
+void dropout_forward(float* out, float* mask, const float* x, int64_t n, float p, uint64_t seed,
+                     int64_t first) {
     GLULAB_CHECK(p >= 0.0f && p < 1.0f, "dropout takes 0 <= p < 1", "dropout: p = {}", p);
     const float keep_scale = 1.0f / (1.0f - p);
 #pragma omp parallel for if (n > min_parallel)
     for (int64_t i = 0; i < n; i++) {
-        const uint64_t r = random_at(seed, static_cast<uint64_t>(i));
+        const uint64_t r = random_at(seed, static_cast<uint64_t>(first + i));
         const float u = static_cast<float>(r >> 40) * (1.0f / 16777216.0f);  // 2^24
         mask[i] = u >= p ? keep_scale : 0.0f;
         out[i] = x[i] * mask[i];

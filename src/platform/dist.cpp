@@ -119,15 +119,18 @@ void dist_allgather(float* x, size_t n) {
                    MPI_COMM_WORLD);
 }
 
-void dist_gather_to_root(float* x, size_t n) {
-    if (dist_size() == 1) return;
+void dist_gather_to_root(const float* mine, float* all, size_t n) {
+    const Slice s = dist_slice(n, dist_rank());
+    if (dist_size() == 1) {
+        if (mine != all) std::copy(mine, mine + s.size(), all);
+        return;
+    }
     const SliceCounts c(n);
-    const size_t r = static_cast<size_t>(dist_rank());
-    if (dist_rank() == 0)
-        MPI_Gatherv(MPI_IN_PLACE, 0, MPI_FLOAT, x, c.counts.data(), c.displs.data(), MPI_FLOAT, 0,
-                    MPI_COMM_WORLD);
+    if (dist_rank() == 0)  // rank 0's slice starts at 0: in place when `mine` is already there
+        MPI_Gatherv(mine == all ? MPI_IN_PLACE : mine, count_of(s.size()), MPI_FLOAT, all,
+                    c.counts.data(), c.displs.data(), MPI_FLOAT, 0, MPI_COMM_WORLD);
     else
-        MPI_Gatherv(x + c.displs[r], c.counts[r], MPI_FLOAT, nullptr, nullptr, nullptr, MPI_FLOAT, 0,
+        MPI_Gatherv(mine, count_of(s.size()), MPI_FLOAT, nullptr, nullptr, nullptr, MPI_FLOAT, 0,
                     MPI_COMM_WORLD);
 }
 
@@ -177,7 +180,9 @@ void dist_allreduce_sum(float*, size_t) {}
 void dist_allreduce_sum(double*, size_t) {}
 void dist_reduce_scatter_sum(float*, size_t) {}
 void dist_allgather(float*, size_t) {}
-void dist_gather_to_root(float*, size_t) {}
+void dist_gather_to_root(const float* mine, float* all, size_t n) {
+    if (mine != all) std::copy(mine, mine + n, all);
+}
 std::vector<std::string> dist_gather_strings(const std::string& mine) { return {mine}; }
 int dist_broadcast_int(int x) { return x; }
 void dist_barrier() {}

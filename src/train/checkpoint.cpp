@@ -155,6 +155,9 @@ std::vector<SafetensorsEntry> model_tensors(const Transformer& model) {
 }
 
 std::vector<SafetensorsEntry> optimizer_tensors(const ParamStore& params) {
+    GLULAB_CHECK(params.moments_whole(), "gather the shards first (DataParallel::gather_moments)",
+                 "optimizer file: the store holds the moments of [{}, {}) of {} parameters only",
+                 params.moments_begin(), params.moments_end(), params.size());
     std::vector<SafetensorsEntry> tensors;
     for (const ParamEntry& e : params.entries()) {
         tensors.emplace_back("m." + e.name, e.shape, params.adam_m() + e.offset);
@@ -174,12 +177,17 @@ void copy_weights(const SafetensorsFile& file, ParamStore& ps) {
     }
 }
 
+// A store with sharded moments (ZeRO-1: ParamStore::keep_moments) takes from each tensor only
+// the part inside its range [b, e), so every rank reads its own shard from the one file.
 void copy_moments(const SafetensorsFile& file, ParamStore& ps) {
-    for (const ParamEntry& e : ps.entries()) {
-        const std::vector<float>& m = file.f32("m." + e.name, e.shape);
-        const std::vector<float>& v = file.f32("v." + e.name, e.shape);
-        std::copy(m.begin(), m.end(), ps.adam_m() + e.offset);
-        std::copy(v.begin(), v.end(), ps.adam_v() + e.offset);
+    const size_t b = ps.moments_begin(), e = ps.moments_end();
+    for (const ParamEntry& p : ps.entries()) {
+        const size_t lo = std::max(p.offset, b), hi = std::min(p.offset + static_cast<size_t>(p.shape.numel()), e);
+        if (lo >= hi) continue;
+        const std::vector<float>& m = file.f32("m." + p.name, p.shape);
+        const std::vector<float>& v = file.f32("v." + p.name, p.shape);
+        std::copy(m.begin() + (lo - p.offset), m.begin() + (hi - p.offset), ps.adam_m() + (lo - b));
+        std::copy(v.begin() + (lo - p.offset), v.begin() + (hi - p.offset), ps.adam_v() + (lo - b));
     }
 }
 

@@ -34,18 +34,15 @@ double mean_over_ranks(double x) {
     return x / dist_size();
 }
 
-DataParallel::DataParallel(const ParamStore& params, bool shard_optimizer)
+DataParallel::DataParallel(ParamStore& params, bool shard_optimizer)
     : sharded_(shard_optimizer), n_(params.size()), end_(params.size()) {
     if (sharded_) {
         const Slice s = dist_slice(n_, dist_rank());
         begin_ = s.begin;
         end_ = s.end;
-        m_.assign(s.size(), 0.0f);
-        v_.assign(s.size(), 0.0f);
+        params.keep_moments(begin_, end_);
     }
 }
-
-size_t DataParallel::optimizer_bytes() const { return 2 * (end_ - begin_) * sizeof(float); }
 
 size_t DataParallel::comm_bytes_per_update() const {
     if (dist_size() == 1) return 0;
@@ -67,7 +64,7 @@ size_t DataParallel::comm_bytes_per_update() const {
 // Sharded (ZeRO-1), rank r owning the slice [b, e):
 //     g[b, e) <- reduce_scatter_sum(g) / N
 //     norm^2  <- allreduce_sum(chunk sums of g^2 over [b, e))   grad_norm's norm, from slices
-//     clip g[b, e); AdamW on p[b, e) with this rank's m, v
+//     clip g[b, e); AdamW on p[b, e) with this rank's m, v (the store's, of [b, e) only)
 //     p       <- allgather(p[b, e) of every rank)
 float DataParallel::update(ParamStore& params, const OptimConfig& cfg, float lr, int t) {
     const int N = dist_size();
@@ -106,7 +103,7 @@ float DataParallel::update(ParamStore& params, const OptimConfig& cfg, float lr,
         const size_t lo = std::max(e.offset, begin_);
         const size_t hi = std::min(e.offset + static_cast<size_t>(e.shape.numel()), end_);
         if (lo >= hi) continue;
-        adamw_update(params.data() + lo, m_.data() + (lo - begin_), v_.data() + (lo - begin_),
+        adamw_update(params.data() + lo, params.adam_m() + (lo - begin_), params.adam_v() + (lo - begin_),
                      g + lo, static_cast<int64_t>(hi - lo), lr, e.decay ? lr * cfg.weight_decay : 0.0f,
                      cfg, t);
     }
@@ -116,18 +113,17 @@ float DataParallel::update(ParamStore& params, const OptimConfig& cfg, float lr,
     return norm;
 }
 
+// Rank 0's slice starts at 0, so keep_moments(0, n) leaves its own moments in place and the
+// gather fills in the others'. The other ranks send from their slice-sized arrays.
 void DataParallel::gather_moments(ParamStore& params) const {
     if (!sharded_) return;
-    std::copy(m_.begin(), m_.end(), params.adam_m() + begin_);
-    std::copy(v_.begin(), v_.end(), params.adam_v() + begin_);
-    dist_gather_to_root(params.adam_m(), n_);
-    dist_gather_to_root(params.adam_v(), n_);
+    if (dist_rank() == 0) params.keep_moments(0, n_);
+    dist_gather_to_root(params.adam_m(), params.adam_m(), n_);
+    dist_gather_to_root(params.adam_v(), params.adam_v(), n_);
 }
 
-void DataParallel::load_moments(const ParamStore& params) {
-    if (!sharded_) return;
-    std::copy(params.adam_m() + begin_, params.adam_m() + end_, m_.begin());
-    std::copy(params.adam_v() + begin_, params.adam_v() + end_, v_.begin());
+void DataParallel::release_moments(ParamStore& params) const {
+    if (sharded_) params.keep_moments(begin_, end_);
 }
 
 }  // namespace glulab

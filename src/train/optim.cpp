@@ -141,6 +141,9 @@ void adamw_update(float* param, float* m, float* v, const float* grad, int64_t n
 // gains or embeddings: see Linear::declare).
 void adamw_step(ParamStore& ps, const OptimConfig& cfg, float lr, int t) {
     GLULAB_CHECK(t >= 1, "count updates from 1", "adamw_step: t = {}", t);
+    GLULAB_CHECK(ps.moments_whole(), "a store with sharded moments is updated by DataParallel::update",
+                 "adamw_step: the store holds the moments of [{}, {}) of {} parameters only",
+                 ps.moments_begin(), ps.moments_end(), ps.size());
     for (const ParamEntry& e : ps.entries()) {
         const size_t o = e.offset;
         adamw_update(ps.data() + o, ps.adam_m() + o, ps.adam_v() + o, ps.grad() + o,

@@ -277,8 +277,6 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
     cfg.validate();
     const BatchRows rows = batch_rows(cfg.batch);  // under mpirun: this rank's rows of a batch
     const bool writer = dist_rank() == 0;          // only rank 0 writes the run directory
-    GLULAB_CHECK(cfg.model.dropout == 0.0f || dist_size() == 1, "train with --dropout 0 under mpirun",
-                 "--dropout {}: dropout masks are not split over ranks yet", cfg.model.dropout);
     if (!resume && !force && fs::exists(dir)) {
         GLULAB_CHECK(!fs::exists(dir / "config.json"), "pass --force to overwrite it, or --resume to continue it",
                      "{} already holds a run", out_dir);
@@ -310,8 +308,7 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
     std::optional<RunLock> lock;
     if (writer) lock.emplace(out_dir);
     if (resume) {
-        start = load_checkpoint(out_dir, model, corpus.vocab);  // checked against cfg.model
-        dp.load_moments(params);
+        start = load_checkpoint(out_dir, model, corpus.vocab);  // sharded: each rank reads its slice
         if (start >= cfg.optim.steps && fs::exists(dir / "summary.json"))
             return read_run_summary(out_dir);  // nothing to train or write
         if (start >= cfg.optim.steps)  // finished, but stopped before its summary was written
@@ -335,9 +332,11 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
 
     auto save_checkpoint = [&](int step) {
         dp.gather_moments(params);  // sharded: rank 0 collects every rank's AdamW moments
-        if (!writer) return;
-        glulab::save_checkpoint(out_dir, model, corpus.vocab, step);
-        write_text_file(dir / "metrics.csv", metrics);
+        if (writer) {
+            glulab::save_checkpoint(out_dir, model, corpus.vocab, step);
+            write_text_file(dir / "metrics.csv", metrics);
+        }
+        dp.release_moments(params);  // and gives the others' back
     };
 
     if (callbacks.on_start) callbacks.on_start(model);
@@ -355,7 +354,9 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
         sampler.next();
         model.reseed_dropout(Rng(cfg.seed).next_u64() + static_cast<uint64_t>(step));  // masks of this step
         const size_t first = static_cast<size_t>(rows.begin) * static_cast<size_t>(T);
+        model.train(rows.begin);  // dropout on, for this rank's rows of the global batch
         Tensor loss = model.loss(tape, sampler.inputs() + first, sampler.targets() + first, rows.count, T);
+        model.eval();  // the masks are on the tape; evaluations see no dropout
         const float step_loss = static_cast<float>(mean_over_ranks(loss.data[0]));  // the full batch's
         if (!std::isfinite(step_loss)) {  // diverged: keep the last good checkpoint
             sum.diverged = true;

@@ -12,7 +12,9 @@
 #      ends;
 #   4. --batch not a multiple of N: exit 2 with a message, no run directory;
 #   5. --shard-optimizer (ZeRO-1): at N = 2 the checkpoint files are byte for byte those of the
-#      unsharded 2-rank run, at N = 4 the losses match; optimizer memory per rank falls as 1/N;
+#      unsharded 2-rank run, at N = 4 the losses match; optimizer memory per rank falls as 1/N,
+#      and what rank 0 has allocated for m and v is its slice of the parameters, n / N;
+#   9. --dropout 0.2 at N = 2 and 4: the losses of one process (each rank draws its rows' masks);
 #   6. kill -9 of one rank mid-run: mpirun exits non-zero within seconds, the last checkpoint
 #      loads and resumes;
 #   8. (run last but one) compare over 2 ranks, stopped and resumed, gives the summary of 1 process;
@@ -99,13 +101,26 @@ if cmp -s "$work/n2/model.safetensors" "$work/shard2/model.safetensors" &&
    cmp -s "$work/n2/optimizer.safetensors" "$work/shard2/optimizer.safetensors"; then
     ok "sharded N=2 writes the same model and optimizer files, byte for byte, as unsharded N=2"
 else fail "sharded N=2 checkpoint differs from unsharded N=2"; fi
+# "optimizer state per rank: 0.06 MB (m and v of 14720 of 29440 parameters)" -> "0.06 14720 29440"
 mem() { "${MPIRUN[@]}" -np "$1" "$BIN" train "${BASE[@]}" --steps 4 --out "$work/mem$1" --shard-optimizer |
-        sed -n 's/^optimizer state per rank: \([0-9.]*\) MB.*/\1/p'; }
+        sed -n 's/^optimizer state per rank: \([0-9.]*\) MB (m and v of \([0-9]*\) of \([0-9]*\) .*/\1 \2 \3/p'; }
 train_n 4 --out "$work/shard4" --shard-optimizer || fail "sharded N=4 run"
 check "sharded N=4 matches 1 process" $COMPARE "$work/single" "$work/shard4"
-m1=$(mem 1) m2=$(mem 2) m4=$(mem 4)
+read -r m1 k1 n1 <<<"$(mem 1)"; read -r m2 k2 n2 <<<"$(mem 2)"; read -r m4 k4 n4 <<<"$(mem 4)"
 check "optimizer MB per rank at N=1, 2, 4: $m1, $m2, $m4 (1/N)" \
     $PY -c "import sys; a, b, c = $m1, $m2, $m4; sys.exit(not (abs(b - a / 2) < 0.01 and abs(c - a / 4) < 0.01))"
+check "moments allocated on rank 0 at N=1, 2, 4: $k1, $k2, $k4 of $n1 parameters (its slice, n / N)" \
+    $PY -c "import sys; sys.exit(not ($k1 == $n1 and $k2 == $n2 // 2 and $k4 == $n4 // 4))"
+
+# 9. dropout: every rank draws the masks of its rows of the global batch
+"$BIN" train "${FLAGS[@]}" --dropout 0.2 --out "$work/drop1" >/dev/null || fail "single-process dropout run"
+if $COMPARE "$work/single" "$work/drop1" >/dev/null; then fail "--dropout 0.2 trains like --dropout 0"
+else ok "--dropout 0.2 changes the training (its losses are not those of --dropout 0)"; fi
+for n in 2 4; do
+    if train_n "$n" --dropout 0.2 --out "$work/drop$n"; then
+        check "--dropout 0.2 at N=$n matches 1 process" $COMPARE "$work/drop1" "$work/drop$n"
+    else fail "--dropout 0.2 at N=$n exited non-zero"; fi
+done
 
 # 6. kill -9 one rank mid-run
 "${MPIRUN[@]}" -np 2 "$BIN" train "${BASE[@]}" --steps 100000 --eval-every 20 --out "$work/killed" \

@@ -5,7 +5,8 @@
 # For each model (the default ROUNDS = 2 times, and L6 C384 NH6 T256 B4 once: its steps are long) it times
 # `glulab bench` as 1 rank x 2 threads and as 2 ranks x 1 thread, one after the other, and prints tokens/s of each, their ratio and
 # the allreduce's share of the 2-rank step. Then a small `glulab compare` grid in one process
-# (2 threads) against 2 ranks (1 thread each), as wall-time ratio.
+# (2 threads) against 2 ranks (1 thread each), as wall-time ratio. ONLY=bench or ONLY=compare
+# runs one of the two parts (the compare grid alone takes minutes on a busy machine).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 BIN=${BIN:-build/mpi/glulab}
@@ -27,8 +28,11 @@ bench_pair() {  # bench_pair LABEL FLAGS...: one line of results
 }
 
 echo "ranks x threads on $(nproc) cores (load average $(cut -d' ' -f1 /proc/loadavg)):"
-for _ in $(seq "${ROUNDS:-2}"); do bench_pair "default (L4 C128 T64 B16)" --steps 20 --warmup 3; done
-bench_pair "L6 C384 NH6 T256 B4" --layers 6 --d-model 384 --heads 6 --ctx 256 --batch 4 --steps 2 --warmup 1
+if [ "${ONLY:-}" != compare ]; then
+    for _ in $(seq "${ROUNDS:-2}"); do bench_pair "default (L4 C128 T64 B16)" --steps 20 --warmup 3; done
+    bench_pair "L6 C384 NH6 T256 B4" --layers 6 --d-model 384 --heads 6 --ctx 256 --batch 4 --steps 2 --warmup 1
+fi
+[ "${ONLY:-}" = bench ] && exit 0
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -40,3 +44,4 @@ GRID=(--ffn relu,gelu,swiglu,geglu --seeds 2 --data "$work/text.txt" --layers 2 
 t0=$(date +%s.%N); "$BIN" compare "${GRID[@]}" --threads 2 --out "$work/one" >/dev/null; t1=$(date +%s.%N)
 "${MPIRUN[@]}" -np 2 "$BIN" compare "${GRID[@]}" --threads 1 --out "$work/two" >/dev/null; t2=$(date +%s.%N)
 $PY -c "a = $t1 - $t0; b = $t2 - $t1; print(f'compare, 8 runs: 1 process x 2 threads {a:.1f} s, 2 ranks x 1 thread {b:.1f} s: ratio {a / b:.2f}')"
+echo "load average after: $(cut -d' ' -f1 /proc/loadavg)"

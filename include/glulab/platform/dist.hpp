@@ -67,8 +67,10 @@ void dist_allreduce_sum(double* x, size_t n);
 void dist_reduce_scatter_sum(float* x, size_t n);
 // Every rank's slice of x is copied into x on every rank.
 void dist_allgather(float* x, size_t n);
-// Every rank's slice of x is copied into x on rank 0 (the other ranks' x is left as it is).
-void dist_gather_to_root(float* x, size_t n);
+// Rank 0 gets every rank's slice of n values in all[0, n): `mine` holds this rank's slice
+// (dist_slice(n, rank).size() values; on rank 0 it may be `all` itself). `all` is used on rank 0
+// only (elsewhere it may be null).
+void dist_gather_to_root(const float* mine, float* all, size_t n);
 // On rank 0: the string of every rank, by rank; elsewhere: empty.
 std::vector<std::string> dist_gather_strings(const std::string& mine);
 // Rank 0's value of x, on every rank.
