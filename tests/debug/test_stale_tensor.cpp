@@ -15,11 +15,14 @@
 #include "glulab/params.hpp"
 #include "glulab/tape.hpp"
 
+#include "../test_util.hpp"
+
 #include <doctest/doctest.h>
 
 #include <string>
 
 using namespace glulab;
+using glulab_test::error_message;
 
 namespace {
 
@@ -39,16 +42,6 @@ Tensor one_parameter(ParamStore& ps) {
     return w;
 }
 
-// What `read` throws, or "" if it does not.
-std::string error_of(auto&& read) {
-    try {
-        read();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "";
-}
-
 }  // namespace
 
 TEST_CASE("debug: a tensor read after tape.reset() throws, naming the reset") {
@@ -58,7 +51,7 @@ TEST_CASE("debug: a tensor read after tape.reset() throws, naming the reset") {
     tape.reset();
     Tensor now = tape.new_tensor(Shape{4}, false);
     REQUIRE(now.data == old.data);  // the reused memory the check is about
-    const std::string what = error_of([&] { (void)old.at({2}); });
+    const std::string what = error_message([&] { (void)old.at({2}); });
     CHECK(what.find("read after its tape was reset") != std::string::npos);
     CHECK(what.find("(4)") != std::string::npos);
     CHECK_THROWS_AS(old.view(Shape{2, 2}), Error);
