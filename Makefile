@@ -5,6 +5,13 @@
 
 CXX      ?= g++
 BUILD    := build
+# make DEBUG=1: all of glulab built with GLULAB_DEBUG, in build/debug/: the checks that cost run
+# time, such as a Tensor read after its tape's reset() (tensor.hpp → Tensor::check_live).
+DEBUG ?= 0
+ifeq ($(DEBUG),1)
+BUILD    := build/debug
+DEBUG_CFLAGS := -DGLULAB_DEBUG
+endif
 # make MPI=1: the data-parallel build (docs/distributed.md), build/mpi/glulab beside the plain
 # one. Only src/platform/dist.cpp differs: it is compiled into build/mpi/ with the flags mpicc
 # would add (glulab uses MPI's C API, so CXX="ccache g++" still works) and -DGLULAB_MPI; every
@@ -12,7 +19,7 @@ BUILD    := build
 MPI ?= 0
 PLAIN    := $(BUILD)
 ifeq ($(MPI),1)
-BUILD    := build/mpi
+BUILD    := $(PLAIN)/mpi
 MPI_CFLAGS := -DGLULAB_MPI $(shell mpicc --showme:compile 2>/dev/null)
 MPI_LIBS   := $(shell mpicc --showme:link 2>/dev/null)
 endif
@@ -39,9 +46,15 @@ DEPS_FUZZ  := clang libclang-rt-14-dev libomp-dev
 PKG_CFLAGS = $(shell pkg-config --cflags openblas fmt 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs openblas fmt 2>/dev/null) $(MPI_LIBS)
 # CXXFLAGS and LDFLAGS are the user's (`make CXXFLAGS=-g`): they are added to the flags glulab
-# needs (GLULAB_CXXFLAGS, GLULAB_LDFLAGS), never replace them.
-CXXFLAGS ?= -O2
+# needs (GLULAB_CXXFLAGS, GLULAB_LDFLAGS), never replace them, and come after OPT, so an -O of
+# theirs (`make CXXFLAGS="-O0 -g"`) wins.
+CXXFLAGS ?=
 LDFLAGS  ?=
+# Optimisation: OPT where glulab computes, OPT_COLD for the tests and the files of COLD_SRC
+# below, which run once per command and whose compile time is C++ templates (nlohmann-json,
+# CLI11, fmt, doctest).
+OPT      ?= -O2
+OPT_COLD ?= -O1
 # The machine the build runs on; ARCH=x86-64-v3 (say) for a binary to copy elsewhere.
 ARCH ?= native
 # -fno-math-errno: math functions need not set errno (nothing in glulab reads it), so the
@@ -49,9 +62,9 @@ ARCH ?= native
 # the `omp declare simd` declarations in src/ops/act_scalar.hpp.
 # Extra compile-and-link flags, e.g. the sanitizers of `make sanitize`.
 SANITIZE ?=
-GLULAB_CXXFLAGS := -std=c++20 -Wall -Wextra -fopenmp -fno-math-errno -march=$(ARCH) -MMD -MP -Iinclude $(SANITIZE)
+GLULAB_CXXFLAGS := -std=c++20 -Wall -Wextra -fopenmp -fno-math-errno -march=$(ARCH) -MMD -MP -Iinclude $(DEBUG_CFLAGS) $(SANITIZE)
 GLULAB_LDFLAGS  := -fopenmp $(SANITIZE)
-ALL_CXXFLAGS = $(CXXFLAGS) $(GLULAB_CXXFLAGS) $(PKG_CFLAGS)
+ALL_CXXFLAGS = $(OPT) $(CXXFLAGS) $(GLULAB_CXXFLAGS) $(PKG_CFLAGS)
 ALL_LDFLAGS  = $(LDFLAGS) $(GLULAB_LDFLAGS)
 # SKIP_DEPS=1: the libraries were installed by other means (no Debian, no dpkg-query): the
 # package check is skipped and the build finds them through pkg-config and the compiler's paths.
@@ -86,6 +99,7 @@ help:
 	@echo "make site       the lessons, docs and annotated source as HTML in build/site/"
 	@echo "make site-check check the site's links and render it in headless Chromium"
 	@echo "make MPI=1      build build/mpi/glulab with MPI, for mpirun (docs/distributed.md)"
+	@echo "make DEBUG=1    build everything with GLULAB_DEBUG checks into build/debug/"
 	@echo "make test-distributed   data-parallel training against one process (as root)"
 	@echo "make bench-distributed  1 rank x 2 threads against 2 ranks x 1 thread"
 	@echo "make crosscheck every FFN kind against the PyTorch reference (tests/torch/)"
@@ -148,17 +162,15 @@ $(BUILD)/test_obj/%.o: tests/%.cpp | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CXX) $(ALL_CXXFLAGS) -c $< -o $@
 
-# The command files share one precompiled header of CLI11 and fmt (src/cli/pch.hpp): CLI11 is
-# parsed once per build instead of once per command. PCH=0 compiles without it.
-PCH ?= 1
-ifeq ($(PCH),1)
-CLI_PCH := $(PLAIN)/pch/cli.hpp.gch
-$(CLI_PCH): src/cli/pch.hpp | $(DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(CXX) $(CXXFLAGS) $(GLULAB_CXXFLAGS) $(PKG_CFLAGS) -x c++-header $< -o $@
-$(CLI_OBJ): $(CLI_PCH)
-$(CLI_OBJ): ALL_CXXFLAGS += -Winvalid-pch -include $(PLAIN)/pch/cli.hpp
-endif
+# The cold files: the command line, checkpoints and run files, the trainer's bookkeeping (its
+# math is the kernels'), the experiment layer's tables, reports and plots, and the tests. At
+# -O1 one such file compiles up to a fifth faster than at -O2, and none runs measurably slower:
+# their time goes to files, OpenBLAS and the kernels (docs/build.md).
+COLD_SRC := $(CLI_SRC) $(wildcard src/train/checkpoint.cpp src/train/safetensors.cpp src/train/trainer.cpp \
+              src/train/run_lock.cpp src/train/stop.cpp src/experiment/compare.cpp src/experiment/plot.cpp \
+              src/experiment/report.cpp src/experiment/norm_report.cpp)
+COLD_OBJ := $(COLD_SRC:%.cpp=$(PLAIN)/%.o) $(TEST_OBJ)
+$(COLD_OBJ): OPT = $(OPT_COLD)
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
@@ -170,10 +182,22 @@ $(BUILD)/glulab: $(CLI_OBJ) $(LIB)
 $(BUILD)/tests: $(TEST_OBJ) $(LIB)
 	$(CXX) $(ALL_LDFLAGS) $^ -o $@ $(PKG_LIBS)
 
+# build/debug_tests: the GLULAB_DEBUG checks' own tests (tests/debug/), without a debug build of
+# all of glulab. The check changes Tensor's layout, so every file that sees a Tensor is compiled
+# with -DGLULAB_DEBUG: src/core/ and the test. The kernels (src/ops/, raw float arrays only),
+# the platform code and the doctest runner come from the plain build.
+DEBUG_CHECK_OBJ := $(patsubst %.cpp,$(BUILD)/debug_check/%.o,$(wildcard src/core/*.cpp) $(wildcard tests/debug/*.cpp))
+$(BUILD)/debug_check/%.o: %.cpp | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CXX) $(ALL_CXXFLAGS) -DGLULAB_DEBUG -c $< -o $@
+$(BUILD)/debug_tests: $(DEBUG_CHECK_OBJ) $(BUILD)/test_obj/main.o $(filter $(PLAIN)/src/ops/% $(PLAIN)/src/platform/%,$(LIB_OBJ))
+	$(CXX) $(ALL_LDFLAGS) $^ -o $@ $(PKG_LIBS)
+
 # make test runs everything; make test LESSON=NN runs lesson NN's tests only.
 ifeq ($(LESSON),)
-test: $(BUILD)/tests $(BUILD)/glulab
+test: $(BUILD)/tests $(BUILD)/debug_tests $(BUILD)/glulab
 	$(BUILD)/tests $(TEST_ARGS)
+	$(BUILD)/debug_tests $(TEST_ARGS)
 else
 test: $(BUILD)/tests $(BUILD)/lessons/$(LESSON)-solution
 	$(BUILD)/tests -ts=lesson$(LESSON) $(TEST_ARGS)
@@ -323,4 +347,4 @@ data/tinyshakespeare.txt:
 clean:
 	rm -rf $(BUILD)
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(wildcard $(BUILD)/pch/*.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(DEBUG_CHECK_OBJ:.o=.d)

@@ -10,6 +10,8 @@
 #include "glulab/check.hpp"
 #include "glulab/ops.hpp"
 
+#include "test_util.hpp"
+
 #include <omp.h>
 
 #include <cmath>
@@ -18,6 +20,7 @@
 #include <vector>
 
 using namespace glulab;
+using glulab_test::error_message;
 
 namespace {
 
@@ -37,17 +40,6 @@ float max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
     float m = 0.0f;
     for (size_t i = 0; i < a.size(); i++) m = std::max(m, std::fabs(a[i] - b[i]));
     return m;
-}
-
-// The message of the glulab::Error that f throws ("" if it throws none).
-template <class F>
-std::string error_message(F f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "";
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // test_util.hpp — small helpers shared by the test files.
 #pragma once
 
+#include "glulab/check.hpp"
 #include "glulab/data.hpp"
 
 #include <fmt/format.h>
@@ -28,6 +29,17 @@ inline void write_file(const std::filesystem::path& path, const std::string& byt
 
 inline bool contains(const std::string& text, const std::string& part) {
     return text.find(part) != std::string::npos;
+}
+
+// The message of the glulab::Error that f throws ("" if it throws none).
+template <class F>
+std::string error_message(F f) {
+    try {
+        f();
+    } catch (const glulab::Error& e) {
+        return e.what();
+    }
+    return "";
 }
 
 // A path quoted for /bin/sh.

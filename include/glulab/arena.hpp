@@ -6,10 +6,15 @@
 // later steps ask for the same sizes in the same order and so reuse the same blocks: after
 // the first step, training allocates nothing from the heap (tests/test_alloc.cpp proves it).
 //
+// Each reset() also counts one more generation. A Tensor made from the arena remembers the
+// generation it was born in, and a GLULAB_DEBUG build refuses to read it once the arena has moved
+// on (tensor.hpp → Tensor::check_live): its memory then belongs to newer tensors.
+//
 // Lesson 02 · tensors, shapes and memory
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -23,8 +28,11 @@ public:
     float* alloc(size_t n);
     // n floats, 64-byte aligned, set to zero.
     float* alloc_zeroed(size_t n);
-    // Forget every allocation (keeps the blocks for reuse).
+    // Forget every allocation (keeps the blocks for reuse), and start a new generation.
     void reset();
+    // How many times reset() ran. The counter lives on the heap, so its address stays the same
+    // when the arena (or the Tape holding it) is moved: a Tensor keeps a pointer to it.
+    const uint64_t* generation() const { return generation_.get(); }
 
     size_t used_floats() const;      // floats handed out since the last reset
     size_t capacity_floats() const;  // floats held in all blocks
@@ -43,6 +51,7 @@ private:
     size_t current_ = 0;  // index of the block being filled
     size_t cursor_ = 0;   // floats used in blocks_[current_]
     size_t used_before_current_ = 0;
+    std::unique_ptr<uint64_t> generation_ = std::make_unique<uint64_t>(0);
 };
 
 }  // namespace glulab

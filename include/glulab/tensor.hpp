@@ -49,10 +49,35 @@ struct Shape {
 // `data` holds numel() floats; `grad`, when not null, holds as many. A tensor "requires grad"
 // exactly when it has a gradient buffer: parameters always do, activations do while the tape
 // records (tape.hpp).
+//
+// An activation lives only until its tape's reset(): after that the arena hands its memory to
+// the next step's tensors, and reading the old Tensor silently reads their values. A build with
+// GLULAB_DEBUG defined (`make DEBUG=1`) catches that: each Tensor made by a Tape remembers the
+// arena's generation (arena.hpp), and check_live() throws once the arena has been reset. at(),
+// view(), every autograd op and Tape::backward call it. Without GLULAB_DEBUG the two fields do
+// not exist and check_live() is empty, so a release build pays nothing. Every file of a program
+// must be built the same way (the fields change the struct's layout): `make DEBUG=1` builds all
+// of glulab into build/debug/.
 struct Tensor {
     float* data = nullptr;
     float* grad = nullptr;
     Shape shape;
+#ifdef GLULAB_DEBUG
+    const uint64_t* arena_generation = nullptr;  // the arena's reset count; null: not an activation
+    uint64_t generation = 0;                     // its value when this tensor was made
+#endif
+
+    // Throws glulab::Error if this tensor's arena was reset since it was made (GLULAB_DEBUG
+    // builds only; a no-op otherwise).
+    void check_live() const {
+#ifdef GLULAB_DEBUG
+        GLULAB_CHECK(arena_generation == nullptr || *arena_generation == generation,
+                     "keep what you need from a step (copy it out, or read it) before tape.reset()",
+                     "a tensor of shape {} is read after its tape was reset: its memory now holds "
+                     "newer values",
+                     shape.str());
+#endif
+    }
 
     int64_t numel() const { return shape.numel(); }
     int64_t rows() const { return shape.rows(); }

@@ -19,7 +19,6 @@
 #include "glulab/platform/dist.hpp"
 #include "glulab/tape.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <omp.h>
@@ -75,7 +74,7 @@ double step_flops(const ModelConfig& m, int B, int V) {
 
 void add_bench_command(CLI::App& app) {
     auto a = std::make_shared<BenchArgs>();
-    CLI::App* cmd = app.add_subcommand("bench", "Time training steps; report ms/step, tokens/s and GFLOP/s");
+    Command* cmd = add_command(app, "bench", "Time training steps; report ms/step, tokens/s and GFLOP/s");
     cmd->add_option("--ffn", a->ffn, "feed-forward kind: " + ffn_kind_names())->capture_default_str();
     add_model_flags(*cmd, a->cfg.model);
     cmd->add_option("--batch", a->cfg.batch, "B")->check(positive())->capture_default_str();

@@ -16,7 +16,6 @@
 #include "glulab/experiment/report.hpp"
 #include "glulab/platform/dist.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <chrono>
@@ -94,7 +93,7 @@ private:
     long steps_trained_ = 0;  // in this session
 };
 
-void run(CompareArgs& a, const CLI::App& cmd) {
+void run(CompareArgs& a, const Command& cmd) {
     apply_train_defaults(cmd, a.cfg);
     // Check everything that can be checked before the data is read and a model is built.
     CompareConfig cfg{.base = a.cfg, .kinds = parse_ffn_list(a.ffn), .seeds = a.seeds,
@@ -128,7 +127,7 @@ void run(CompareArgs& a, const CLI::App& cmd) {
     if (result.interrupted) {
         fmt::print("interrupted: the current run's checkpoint is saved; run the same command again to "
                    "continue where it stopped\n");
-        throw CLI::RuntimeError(130);
+        throw ExitCode{130};
     }
     if (dist_rank() != 0) return;  // under mpirun rank 0 writes the tables, plots and report
 
@@ -166,14 +165,14 @@ void run(CompareArgs& a, const CLI::App& cmd) {
 
 void add_compare_command(CLI::App& app) {
     auto args = std::make_shared<CompareArgs>();
-    CLI::App* cmd = app.add_subcommand("compare", "Train every FFN kind with every seed and compare them");
+    Command* cmd = add_command(app, "compare", "Train every FFN kind with every seed and compare them");
     cmd->add_option("--ffn", args->ffn, "kinds to compare, comma-separated, or all: " + ffn_kind_names())
         ->capture_default_str();
     cmd->add_option("--seeds", args->seeds, "runs per kind, seeds --seed, --seed + 1, ...")
         ->check(positive())->capture_default_str();
     cmd->add_option("--match", args->match,
                     "params: gated kinds get 2/3 of the width (same parameters); dff: every kind gets 4C")
-        ->check(CLI::IsMember({"params", "dff"}))->capture_default_str();
+        ->check(one_of({"params", "dff"}))->capture_default_str();
     add_train_flags(*cmd, args->cfg);
     cmd->add_option("--out", args->out, "directory of the runs, the tables and the plots")->capture_default_str();
     cmd->add_flag("--force", args->force, "OUT holds runs made with other settings: train everything again");

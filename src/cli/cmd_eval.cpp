@@ -8,7 +8,6 @@
 #include "glulab/checkpoint.hpp"
 #include "glulab/inference.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -27,8 +26,8 @@ struct EvalArgs {
 
 void add_eval_command(CLI::App& app) {
     auto a = std::make_shared<EvalArgs>();
-    CLI::App* cmd = app.add_subcommand(
-        "eval", "Mean cross-entropy of a checkpoint on a text (consecutive windows of T+1 characters)");
+    Command* cmd = add_command(
+        app, "eval", "Mean cross-entropy of a checkpoint on a text (consecutive windows of T+1 characters)");
     cmd->add_option("--ckpt", a->ckpt, "model.safetensors of a run")->required();
     cmd->add_option("--text", a->text, "UTF-8 text to evaluate on")->required();
     cmd->add_flag("--json", a->json, "print one JSON object (loss, bits_per_char, windows, tokens)");

@@ -14,7 +14,6 @@
 
 #include "glulab/gradcheck.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 namespace glulab {
@@ -36,10 +35,10 @@ int run_gradcheck() {
 }  // namespace
 
 void add_gradcheck_command(CLI::App& app) {
-    CLI::App* cmd = app.add_subcommand(
-        "gradcheck", "Check every op's analytic gradient against central differences");
+    Command* cmd = add_command(
+        app, "gradcheck", "Check every op's analytic gradient against central differences");
     cmd->callback([] {
-        if (int code = run_gradcheck()) throw CLI::RuntimeError(code);
+        if (int code = run_gradcheck()) throw ExitCode{code};
     });
 }
 

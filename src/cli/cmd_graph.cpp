@@ -22,7 +22,6 @@
 #include "glulab/platform/files.hpp"
 #include "glulab/tape.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <cmath>
@@ -101,8 +100,8 @@ void run(GraphArgs& a) {
 
 void add_graph_command(CLI::App& app) {
     auto a = std::make_shared<GraphArgs>();
-    CLI::App* cmd = app.add_subcommand(
-        "graph", "Record one forward pass of a tiny model and print the tape, one line per node");
+    Command* cmd = add_command(
+        app, "graph", "Record one forward pass of a tiny model and print the tape, one line per node");
     cmd->add_option("--ffn", a->ffn, "feed-forward kind: " + ffn_kind_names())->capture_default_str();
     add_model_flags(*cmd, a->model);
     cmd->add_option("--vocab", a->model.vocab_size, "V, vocabulary size")->check(positive())

@@ -10,7 +10,6 @@
 #include "glulab/platform/blas.hpp"
 #include "glulab/platform/dist.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <omp.h>
 
@@ -86,8 +85,8 @@ void run_info() {
 }  // namespace
 
 void add_info_command(CLI::App& app) {
-    CLI::App* cmd = app.add_subcommand(
-        "info", "Show the build, OpenBLAS kernel and threads, CPU features and sgemm GFLOP/s");
+    Command* cmd = add_command(
+        app, "info", "Show the build, OpenBLAS kernel and threads, CPU features and sgemm GFLOP/s");
     cmd->callback(run_info);
 }
 

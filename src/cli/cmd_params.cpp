@@ -4,7 +4,6 @@
 #include "commands.hpp"
 #include "flags.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <memory>
@@ -31,7 +30,7 @@ void print_all_kinds(ModelConfig m) {
 
 void add_params_command(CLI::App& app) {
     auto a = std::make_shared<ParamsArgs>();
-    CLI::App* cmd = app.add_subcommand("params", "Print the parameter table of a model configuration");
+    Command* cmd = add_command(app, "params", "Print the parameter table of a model configuration");
     cmd->add_option("--ffn", a->ffn, "feed-forward kind, or `all` for one row per kind: " + ffn_kind_names())
         ->capture_default_str();
     cmd->add_option("--vocab", a->model.vocab_size, "V, vocabulary size (tiny-shakespeare: 65)")

@@ -9,7 +9,6 @@
 
 #include "glulab/experiment/plot.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <memory>
@@ -53,7 +52,7 @@ void run(const PlotArgs& a) {
 
 void add_plot_command(CLI::App& app) {
     auto args = std::make_shared<PlotArgs>();
-    CLI::App* cmd = app.add_subcommand("plot", "Draw the loss and gate plots of existing runs (PNG and SVG)");
+    Command* cmd = add_command(app, "plot", "Draw the loss and gate plots of existing runs (PNG and SVG)");
     cmd->add_option("RUN_DIR", args->dirs, "run directories and/or compare directories")->required();
     cmd->add_option("--out", args->out, "where the pictures go (default: the first RUN_DIR)");
     cmd->add_flag("--ascii", args->ascii, "draw ASCII charts in the terminal even when gnuplot is installed");

@@ -30,7 +30,6 @@
 #include "glulab/safetensors.hpp"
 #include "glulab/tape.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -207,8 +206,8 @@ void run(ReferenceArgs& a) {
 
 void add_reference_command(CLI::App& app) {
     auto a = std::make_shared<ReferenceArgs>();
-    CLI::App* cmd = app.add_subcommand(
-        "reference", "Write a small model with its logits, loss, gradients and AdamW losses, for "
+    Command* cmd = add_command(
+        app, "reference", "Write a small model with its logits, loss, gradients and AdamW losses, for "
                      "the PyTorch cross-check");
     cmd->add_option("--ffn", a->ffn, "feed-forward kind: " + ffn_kind_names())->capture_default_str();
     cmd->add_option("--out", a->out, "directory for model.safetensors and reference.safetensors")

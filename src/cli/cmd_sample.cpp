@@ -7,7 +7,6 @@
 #include "glulab/checkpoint.hpp"
 #include "glulab/inference.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <cstdio>
@@ -25,7 +24,7 @@ struct SampleArgs {
 
 void add_sample_command(CLI::App& app) {
     auto a = std::make_shared<SampleArgs>();
-    CLI::App* cmd = app.add_subcommand("sample", "Generate text from a checkpoint, one character at a time");
+    Command* cmd = add_command(app, "sample", "Generate text from a checkpoint, one character at a time");
     cmd->add_option("--ckpt", a->ckpt, "model.safetensors of a run")->required();
     cmd->add_option("--prompt", a->prompt, "text to continue (default: a newline)");
     cmd->add_option("--tokens", a->opt.tokens, "characters to generate")->check(non_negative())

@@ -10,7 +10,6 @@
 #include "glulab/experiment/gates.hpp"
 #include "glulab/trainer.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -53,13 +52,13 @@ void print_optimizer_memory(const Transformer& model) {
 }
 
 // given_config_flags without --stop-after, which (like --threads) belongs to this invocation.
-std::vector<std::string> given_run_flags(const CLI::App& cmd) {
+std::vector<std::string> given_run_flags(const Command& cmd) {
     std::vector<std::string> given = given_config_flags(cmd);
     std::erase(given, "--stop-after");
     return given;
 }
 
-void run(TrainArgs& a, const CLI::App& cmd) {
+void run(TrainArgs& a, const Command& cmd) {
     std::string dir = a.resume.empty() ? a.out : a.resume;
     if (!a.resume.empty()) {
         const std::vector<std::string> given = given_run_flags(cmd);
@@ -97,13 +96,13 @@ void run(TrainArgs& a, const CLI::App& cmd) {
     if (s.interrupted) {
         fmt::print("interrupted at step {}: checkpoint saved; continue with `glulab train --resume {}`\n",
                    s.steps_done, dir);
-        throw CLI::RuntimeError(130);
+        throw ExitCode{130};
     }
     if (s.diverged) {
         fmt::print(stderr, "glulab: error: the run diverged at step {}: the loss is not a finite number; "
                    "the checkpoint is the last good one (hint: try a lower --lr)\n",
                    s.steps_done);
-        throw CLI::RuntimeError(3);
+        throw ExitCode{3};
     }
     fmt::print("done: {} steps, val loss {:.4f} (best {:.4f}), {:.1f} ms/step, {:.0f} tok/s\n",
                s.steps_done, s.final_val_loss, s.best_val_loss, s.ms_per_step, s.tokens_per_s);
@@ -115,7 +114,7 @@ void run(TrainArgs& a, const CLI::App& cmd) {
 
 void add_train_command(CLI::App& app) {
     auto args = std::make_shared<TrainArgs>();
-    CLI::App* cmd = app.add_subcommand("train", "Train a character-level transformer into a run directory");
+    Command* cmd = add_command(app, "train", "Train a character-level transformer into a run directory");
     cmd->add_option("--ffn", args->ffn, "feed-forward kind: " + ffn_kind_names())->capture_default_str();
     add_train_flags(*cmd, args->cfg);
     cmd->add_option("--out", args->out, "run directory (default runs/<ffn>-<seed>)");

@@ -5,17 +5,22 @@
 // reports failure in one of two ways:
 //   - bad input or a broken invariant: throw glulab::Error (GLULAB_CHECK); main prints it and
 //     exits with 2;
-//   - "ran fine, but the answer is no" (a gradient check failed): throw CLI::RuntimeError(1);
-//     main exits with that code and prints nothing more.
+//   - "ran fine, but the answer is no" (a gradient check failed): throw ExitCode{1}; main exits
+//     with that code and prints nothing more.
+// A command declares its flags through command.hpp, not through CLI11 itself.
 //
 // Lesson 12 · training
 #pragma once
 
-namespace CLI {
-class App;
-}
+#include "command.hpp"
 
 namespace glulab {
+
+// What a command throws to end the program with this exit code, having said all there is to
+// say: 1 a failed gradient check, 3 a diverged run, 130 interrupted (as by Ctrl-C).
+struct ExitCode {
+    int code;
+};
 
 // Options every command can read (set by main before the command runs).
 struct GlobalOptions {

@@ -91,11 +91,11 @@ int main(int argc, char** argv) {
 
     try {
         app.parse(argc, argv);  // also runs the chosen command's callback
-    } catch (const CLI::RuntimeError& e) {
+    } catch (const glulab::ExitCode& e) {
         // The command has said everything already; under mpirun every rank gets here together
         // (a run stopped by --stop-after), so MPI ends normally.
         glulab::dist_finalize();
-        return e.get_exit_code();
+        return e.code;
     } catch (const CLI::ParseError& e) {
         if (e.get_exit_code() == 0) return finish(app.exit(e));  // --help
         if (glulab::dist_rank() == 0)

@@ -52,6 +52,7 @@ void Arena::reset() {
     current_ = 0;
     cursor_ = 0;
     used_before_current_ = 0;
+    ++*generation_;
 }
 
 size_t Arena::used_floats() const { return used_before_current_ + cursor_; }

@@ -28,6 +28,7 @@ struct Out {
     bool record;
 };
 Out make_output(Tape& tape, Shape shape, std::initializer_list<Tensor> inputs) {
+    for (const Tensor& t : inputs) t.check_live();  // GLULAB_DEBUG only (tensor.hpp)
     bool rec = tape.wants_grad(inputs);
     return {tape.new_tensor(shape, rec), rec};
 }

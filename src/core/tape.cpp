@@ -27,6 +27,10 @@ Tensor Tape::new_tensor(Shape shape, bool grad) {
     t.shape = shape;
     t.data = arena_.alloc(n);
     t.grad = grad ? arena_.alloc_zeroed(n) : nullptr;
+#ifdef GLULAB_DEBUG
+    t.arena_generation = arena_.generation();
+    t.generation = *arena_.generation();
+#endif
     return t;
 }
 
@@ -52,6 +56,7 @@ void Tape::backward(Tensor loss) {
                  "backward() needs a scalar loss, got shape {}", loss.shape);
     GLULAB_CHECK(loss.requires_grad(), "was it computed inside NoGrad, or from no parameter?",
                  "the loss has no gradient buffer, so nothing was recorded");
+    loss.check_live();
     loss.grad[0] = 1.0f;
     for (auto node = nodes_.rbegin(); node != nodes_.rend(); ++node) {
         if (!profiling_) {

@@ -36,12 +36,14 @@ std::string Shape::str() const {
 Tensor Tensor::view(Shape s) const {
     GLULAB_CHECK(s.numel() == numel(), "a view keeps the number of elements",
                  "cannot view a tensor of shape {} as {}", shape, s);
+    check_live();
     Tensor t = *this;
     t.shape = s;
     return t;
 }
 
 float& Tensor::at(std::initializer_list<int> index) const {
+    check_live();
     GLULAB_CHECK(static_cast<int>(index.size()) == shape.rank, "give one index per dimension",
                  "{} indices for a tensor of shape {}", index.size(), shape);
     int64_t offset = 0;

@@ -13,9 +13,11 @@
 #include "glulab/data.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <cstdio>
 #include <ctime>
 #include <filesystem>
-#include <regex>
+#include <sstream>
 #include <string_view>
 
 namespace glulab {
@@ -32,27 +34,37 @@ std::pair<size_t, size_t> section_of(const std::string& md) {
     return {begin, next == std::string::npos ? md.size() : next + 1};
 }
 
+// The whole number written just before `phrase` in the page ("2000 steps of AdamW" -> 2000),
+// 0 when the phrase or the number is missing.
+int number_before(const std::string& md, const std::string& phrase) {
+    const size_t at = md.find(phrase);
+    if (at == std::string::npos) return 0;
+    size_t begin = at;
+    while (begin > 0 && std::isdigit(static_cast<unsigned char>(md[begin - 1]))) begin--;
+    return begin < at ? std::stoi(md.substr(begin, at - begin)) : 0;
+}
+
 // The RMSNorm rows of the page's "Final losses" table, as KindSummaries of their final
 // validation loss: "| relu | 1.5641 ± 0.0077 | 1.7413 ± 0.0152 | 1.7239 – 1.7519 | 1.7413 |".
-// The seed count comes from the page's first paragraph ("each trained 3 times").
+// The seed count comes from the page's first paragraph ("each trained 3 times (seeds ...").
 std::vector<KindSummary> rmsnorm_rows(const std::string& md, const std::string& page) {
     const size_t table = md.find("## Final losses");
     GLULAB_CHECK(table != std::string::npos, "run `make results` first: it writes the RMSNorm numbers",
                  "{} has no \"## Final losses\" table to compare LayerNorm against", page);
-    std::smatch m;
-    int seeds = 0;
-    static const std::regex trained("each trained ([0-9]+) times");
-    if (std::regex_search(md, m, trained)) seeds = std::stoi(m[1]);
-    static const std::regex row(
-        R"(\| ([a-z]+) \| [0-9.]+ ± [0-9.]+ \| ([0-9.]+) ± ([0-9.]+) \| ([0-9.]+) – ([0-9.]+) \| [0-9.]+ \|)");
+    const int seeds = number_before(md, " times (seeds");
     std::vector<KindSummary> rows;
-    const std::string rest = md.substr(table, md.find("\n## ", table + 1) - table);
-    for (auto it = std::sregex_iterator(rest.begin(), rest.end(), row); it != std::sregex_iterator(); ++it) {
+    std::istringstream rest(md.substr(table, md.find("\n## ", table + 1) - table));
+    for (std::string line; std::getline(rest, line);) {
+        // A row has a kind and eight numbers; the header and the |---| line have none.
+        char kind[32];
+        double train_mean, train_std, best;
         KindSummary k;
-        k.kind = parse_ffn_kind((*it)[1].str());
-        k.seeds = seeds;
-        k.final_val = {.mean = std::stod((*it)[2]), .std = std::stod((*it)[3]), .min = std::stod((*it)[4]),
-                       .max = std::stod((*it)[5]), .n = seeds};
+        Stat& v = k.final_val;
+        if (std::sscanf(line.c_str(), "| %31[a-z] | %lf ± %lf | %lf ± %lf | %lf – %lf | %lf |", kind, &train_mean,
+                        &train_std, &v.mean, &v.std, &v.min, &v.max, &best) != 8)
+            continue;
+        k.kind = parse_ffn_kind(kind);
+        k.seeds = v.n = seeds;
         rows.push_back(k);
     }
     return rows;
@@ -170,9 +182,8 @@ std::vector<std::string> write_norm_section(const std::string& page, const Compa
     GLULAB_CHECK(std::filesystem::exists(page), "run `make results` first: it writes the page and its RMSNorm numbers",
                  "{} does not exist", page);
     std::string md = read_text_file(page);
-    std::smatch m;  // the steps of the page's RMSNorm runs: "B=16, 2000 steps of AdamW"
-    static const std::regex steps("([0-9]+) steps of AdamW");
-    const int page_steps = std::regex_search(md, m, steps) ? std::stoi(m[1]) : 0;
+    // The steps of the page's RMSNorm runs: "B=16, 2000 steps of AdamW".
+    const int page_steps = number_before(md, " steps of AdamW");
     std::string section = norm_section(cfg, result.kinds, rmsnorm_rows(md, page), page_steps);
     const auto [begin, end] = section_of(md);
     if (begin != std::string::npos) {
