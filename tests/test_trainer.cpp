@@ -475,9 +475,9 @@ TEST_CASE("train_run: a stop while an evaluation's rows are written loses no row
     const TrainConfig cfg = tiny_run(tmp);  // swiglu: gates.csv too
     const fs::path straight = tmp.dir / "straight";
     train_run(cfg, straight.string(), false, false, with_gate_telemetry(straight.string()));
-    for (const char* file : {"metrics.csv", "gates.csv"}) {
+    for (const std::string file : {"metrics.csv", "gates.csv"}) {
         CAPTURE(file);
-        const fs::path dir = tmp.dir / fmt::format("run-{}", file), blocker = dir / (std::string(file) + ".tmp");
+        const fs::path dir = tmp.dir / fmt::format("run-{}", file), blocker = dir / (file + ".tmp");
         TrainConfig first = cfg;
         first.stop_after = 20;
         train_run(first, dir.string(), false, false, with_gate_telemetry(dir.string()));
