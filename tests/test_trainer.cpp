@@ -494,6 +494,25 @@ TEST_CASE("train_run: a stop while an evaluation's rows are written loses no row
     }
 }
 
+// A kill after config.json is written and before the first checkpoint leaves a run without a
+// pair (and perhaps the first evaluation's rows): --resume starts it again from step 0.
+TEST_CASE("train_run: a run stopped before its first checkpoint is resumed from step 0, like a straight run") {
+    OmpThreadsGuard threads;
+    TempDir tmp("trainer-no-pair");
+    train_run(tiny_run(tmp), tmp / "straight", false, false, with_gate_telemetry(tmp.path("straight")));
+    const fs::path dir = stopped_run(tmp, 20);
+    for (const char* file : {"model.safetensors", "optimizer.safetensors"}) fs::remove(dir / file);
+    const TrainSummary s = train_run(resume_options(), dir.string(), true, false, with_gate_telemetry(dir.string()));
+    CHECK(s.steps_done == 40);
+    CHECK(metrics_without_timing(dir) == metrics_without_timing(tmp.dir / "straight"));
+    CHECK(read_file(dir / "model.safetensors") == read_file(tmp / "straight" / "model.safetensors"));
+    SUBCASE("half a pair is still refused") {
+        fs::remove(dir / "optimizer.safetensors");
+        CHECK_THROWS_WITH_AS(train_run(resume_options(), dir.string(), true, false),
+                             doctest::Contains("optimizer.safetensors"), Error);
+    }
+}
+
 TEST_CASE("run_dir: summary.json is every TrainSummary field by name; the previous version's files still read") {
     TempDir tmp("run-dir-summary");
     const std::string dir = tmp.dir.string();

@@ -227,8 +227,12 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
     std::optional<RunLock> lock;
     if (writer) lock.emplace(out_dir);
     if (resume) {
-        start = load_checkpoint(out_dir, model, corpus.vocab);  // checked against cfg.model
-        dp.load_moments(params);
+        // A run stopped before its first checkpoint (config.json, no pair yet) starts again
+        // from step 0 with the same initial weights; half a pair is refused by load_checkpoint.
+        if (fs::exists(run_file(out_dir, run_files::model)) || fs::exists(run_file(out_dir, run_files::optimizer))) {
+            start = load_checkpoint(out_dir, model, corpus.vocab);  // checked against cfg.model
+            dp.load_moments(params);
+        }
         if (start >= cfg.optim.steps && fs::exists(run_file(out_dir, run_files::summary)))
             return read_run_summary(out_dir);  // nothing to train or write
         if (start >= cfg.optim.steps)  // finished, but stopped before its summary was written
