@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # crash_test.sh — kill -9 a training run at random moments, resume it each time, and check that
 # the finished run's checkpoint is byte-identical to that of a run never interrupted
-# (`make crash-test`).
+# (`make crash-test`), and that its metrics.csv and gates.csv hold every row of the straight run.
 #
 # Usage: tests/crash_test.sh [GLULAB] [KILLS]    (defaults: build/glulab, 12)
 #
@@ -68,4 +68,18 @@ for f in model.safetensors optimizer.safetensors; do
         status=1
     fi
 done
+# Every evaluation's row survives the kills too (run_dir.hpp: rows before the checkpoint):
+# metrics.csv without its wall-clock columns (tokens_per_s, elapsed_s), and gates.csv.
+if cmp -s <(cut -d, -f1-5 "$work/straight/metrics.csv") <(cut -d, -f1-5 "$work/run/metrics.csv"); then
+    echo "crash test: metrics.csv has the straight run's rows (step to grad_norm)"
+else
+    echo "crash test: FAILED: metrics.csv rows differ from the straight run's (seed $seed)"
+    status=1
+fi
+if cmp -s "$work/straight/gates.csv" "$work/run/gates.csv"; then
+    echo "crash test: gates.csv byte-identical to the straight run's"
+else
+    echo "crash test: FAILED: gates.csv differs from the straight run's (seed $seed)"
+    status=1
+fi
 exit $status

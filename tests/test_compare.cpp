@@ -12,6 +12,7 @@
 #include "glulab/experiment/compare.hpp"
 #include "glulab/experiment/plot.hpp"
 
+#include <nlohmann/json.hpp>
 #include <unistd.h>  // getpid
 
 #include <csignal>
@@ -235,6 +236,25 @@ TEST_CASE("compare: an OUT made with other settings is refused, unless force sta
     CHECK(r.runs_trained == 2);
     CHECK(heard.actions == std::vector<RunAction>(2, RunAction::train));
     CHECK(r.kinds[1].d_ff == 64);
+}
+
+TEST_CASE("compare: a run's config.json with an integer that wraps is refused, naming the file and the key") {
+    TempDir t("compare-config-ints");
+    CompareConfig cfg = tiny_compare(t);
+    cfg.seeds = 1;
+    run_compare(cfg);
+    const std::string path = t.path("cmp/relu-s7/config.json");
+    nlohmann::json j = nlohmann::json::parse(read_file(path));
+    j["model"]["ctx"] = 4294967304;  // 8 once wrapped: the settings would look the same
+    write_file(path, j.dump(2));
+    std::string message;
+    try {
+        run_compare(cfg);
+    } catch (const Error& e) {
+        message = e.what();
+    }
+    CHECK(contains(message, path));
+    CHECK(contains(message, "'ctx'"));
 }
 
 TEST_CASE("compare: the verdict rule on hand-made numbers") {

@@ -298,7 +298,7 @@ TEST_CASE("train_run: an existing run is kept unless force, which replaces it co
     CHECK(load_train_config(dir.string()).model.ffn == FfnKind::relu);
     CHECK(metric_steps(dir) == std::vector<int>{10});
     CHECK_FALSE(fs::exists(dir / "gates.csv"));  // a plain kind has none; the old one is gone
-    CHECK(nlohmann::json::parse(read_file(dir / "summary.json"))["steps"] == 10);
+    CHECK(nlohmann::json::parse(read_file(dir / "summary.json"))["steps_done"] == 10);
     CHECK(load_model((dir / "model.safetensors").string()).model->config().ffn == FfnKind::relu);
 }
 
@@ -458,6 +458,145 @@ TEST_CASE("train_run: a loss that is not finite stops the run as diverged, with 
     CHECK(summary.find("null") == std::string::npos);
     CHECK(read_file(dir / "metrics.csv").find("nan") == std::string::npos);
     CHECK(read_run_summary(dir.string()).diverged);
+}
+
+// The run directory (run_dir.hpp)
+// --------------------------------
+
+// A kill can land between any two writes of an evaluation. A write that fails stands in for a
+// kill at that moment: the run stops there, with the files written so far. A directory called
+// NAME.tmp makes the atomic write of NAME fail. An evaluation's rows (metrics.csv, gates.csv)
+// must reach the disk before its checkpoint; then a resume, which drops the rows past the
+// checkpoint and computes them again, ends with every row. The other order (rows after the
+// checkpoint) loses that evaluation's rows for good.
+TEST_CASE("train_run: a stop while an evaluation's rows are written loses no row of metrics.csv or gates.csv") {
+    OmpThreadsGuard threads;
+    TempDir tmp("trainer-row-order");
+    const TrainConfig cfg = tiny_run(tmp);  // swiglu: gates.csv too
+    const fs::path straight = tmp.dir / "straight";
+    train_run(cfg, straight.string(), false, false, with_gate_telemetry(straight.string()));
+    for (const std::string file : {"metrics.csv", "gates.csv"}) {
+        CAPTURE(file);
+        const fs::path dir = tmp.dir / fmt::format("run-{}", file), blocker = dir / (file + ".tmp");
+        TrainConfig first = cfg;
+        first.stop_after = 20;
+        train_run(first, dir.string(), false, false, with_gate_telemetry(dir.string()));
+        fs::create_directory(blocker);  // the write of step 30's rows fails
+        CHECK_THROWS_WITH_AS(train_run(resume_options(), dir.string(), true, false, with_gate_telemetry(dir.string())),
+                             doctest::Contains(blocker.string().c_str()), Error);
+        fs::remove(blocker);
+        LoadedModel left = load_model((dir / "model.safetensors").string());
+        CHECK(load_optimizer((dir / "optimizer.safetensors").string(), left.model->params()) == 20);
+        train_run(resume_options(), dir.string(), true, false, with_gate_telemetry(dir.string()));
+        CHECK(metrics_without_timing(dir) == metrics_without_timing(straight));
+        CHECK(read_file(dir / "gates.csv") == read_file(straight / "gates.csv"));
+        CHECK(read_file(dir / "model.safetensors") == read_file(straight / "model.safetensors"));
+    }
+}
+
+// A kill after config.json is written and before the first checkpoint leaves a run without a
+// pair (and perhaps the first evaluation's rows): --resume starts it again from step 0.
+TEST_CASE("train_run: a run stopped before its first checkpoint is resumed from step 0, like a straight run") {
+    OmpThreadsGuard threads;
+    TempDir tmp("trainer-no-pair");
+    train_run(tiny_run(tmp), tmp / "straight", false, false, with_gate_telemetry(tmp.path("straight")));
+    const fs::path dir = stopped_run(tmp, 20);
+    for (const char* file : {"model.safetensors", "optimizer.safetensors"}) fs::remove(dir / file);
+    const TrainSummary s = train_run(resume_options(), dir.string(), true, false, with_gate_telemetry(dir.string()));
+    CHECK(s.steps_done == 40);
+    CHECK(metrics_without_timing(dir) == metrics_without_timing(tmp.dir / "straight"));
+    CHECK(read_file(dir / "model.safetensors") == read_file(tmp / "straight" / "model.safetensors"));
+    SUBCASE("half a pair is still refused") {
+        fs::remove(dir / "optimizer.safetensors");
+        CHECK_THROWS_WITH_AS(train_run(resume_options(), dir.string(), true, false),
+                             doctest::Contains("optimizer.safetensors"), Error);
+    }
+}
+
+TEST_CASE("run_dir: summary.json is every TrainSummary field by name; the previous version's files still read") {
+    TempDir tmp("run-dir-summary");
+    const std::string dir = tmp.dir.string();
+    const TrainSummary s{.steps_done = 40, .final_train_loss = 2.5f, .final_val_loss = 2.75f, .best_val_loss = 2.25f,
+                         .best_val_step = 30, .ms_per_step = 1.5, .tokens_per_s = 2048, .d_ff = 48,
+                         .ffn_params = 1536, .total_params = 5000000000};
+    write_run_summary(dir, s);
+    const nlohmann::json j = nlohmann::json::parse(read_file(tmp / "summary.json"));
+    CHECK(j["steps_done"] == 40);
+    CHECK_FALSE(j.contains("steps"));
+    CHECK(j["diverged"] == false);
+    const TrainSummary back = read_run_summary(dir);
+    CHECK(back.steps_done == 40);
+    CHECK(back.final_val_loss == 2.75f);
+    CHECK(back.best_val_step == 30);
+    CHECK(back.total_params == 5000000000);
+    CHECK(nlohmann::json(nlohmann::json::parse(read_file(tmp / "summary.json"))) == j);
+
+    SUBCASE("a summary.json of the previous version: \"steps\", and \"diverged\" only when true") {
+        glulab_test::write_file(tmp / "summary.json",
+                                R"({"steps": 30, "final_train_loss": 2.1, "final_val_loss": 2.2, "best_val_loss": 2.0,
+                                    "best_val_step": 20, "ms_per_step": 1.5, "tokens_per_s": 1000.0, "d_ff": 48,
+                                    "ffn_params": 100, "total_params": 1000})");
+        const TrainSummary old = read_run_summary(dir);
+        CHECK(old.steps_done == 30);
+        CHECK(old.best_val_step == 20);
+        CHECK(old.final_val_loss == 2.2f);
+        CHECK_FALSE(old.diverged);
+        CHECK_FALSE(old.interrupted);
+    }
+    SUBCASE("older still: no best_val_step; diverged") {
+        glulab_test::write_file(tmp / "summary.json",
+                                R"({"steps": 7, "final_train_loss": 0, "final_val_loss": 0, "best_val_loss": 0,
+                                    "ms_per_step": 0, "tokens_per_s": 0, "d_ff": 48, "ffn_params": 100,
+                                    "total_params": 1000, "diverged": true})");
+        const TrainSummary old = read_run_summary(dir);
+        CHECK(old.steps_done == 7);
+        CHECK(old.best_val_step == 0);
+        CHECK(old.diverged);
+    }
+    SUBCASE("a missing field is named with the file") {
+        glulab_test::write_file(tmp / "summary.json", R"({"steps_done": 7})");
+        CHECK_THROWS_WITH_AS(read_run_summary(dir), doctest::Contains((tmp / "summary.json").string().c_str()), Error);
+    }
+}
+
+// config.json is read back on --resume: an integer that wraps, a negative size or a string
+// where a number belongs is refused naming the file and the key, and nothing is written.
+TEST_CASE("train_run: --resume refuses a config.json integer that wraps, a negative size or a string, naming file and key") {
+    OmpThreadsGuard threads;
+    TempDir tmp("trainer-config-ints");
+    const fs::path dir = stopped_run(tmp, 20);
+    const std::string path = (dir / "config.json").string();
+    const nlohmann::json good = nlohmann::json::parse(read_file(path));
+    struct Bad {
+        std::vector<std::string> at;  // the key, inside its section
+        nlohmann::json value;
+    };
+    const Bad bads[] = {{{"model", "ctx"}, 4294967298},  // would load as 2
+                        {{"eval_every"}, 4294967306},    // would load as 10
+                        {{"batch"}, -4},
+                        {{"model", "layers"}, -4294967295},
+                        {{"seed"}, -1},
+                        {{"optim", "steps"}, "40"},
+                        {{"optim", "warmup"}, 4294967301},
+                        {{"optim", "lr"}, "0.01"}};
+    for (const Bad& bad : bads) {
+        CAPTURE(bad.value.dump());
+        nlohmann::json j = good;
+        nlohmann::json* at = &j;
+        for (const std::string& key : bad.at) at = &(*at)[key];
+        *at = bad.value;
+        glulab_test::write_file(path, j.dump(2));
+        const DirSnapshot before(dir);
+        std::string message;
+        try {
+            train_run(resume_options(), dir.string(), true, false);
+        } catch (const Error& e) {
+            message = e.what();
+        }
+        CHECK(glulab_test::contains(message, path));
+        CHECK(glulab_test::contains(message, "'" + bad.at.back() + "'"));
+        CHECK(DirSnapshot(dir) == before);
+    }
 }
 
 TEST_SUITE_END();

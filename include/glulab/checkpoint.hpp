@@ -7,7 +7,7 @@
 //   optimizer.safetensors  AdamW's moments as `m.<name>` and `v.<name>`; `__metadata__` holds
 //                          `step` (how many steps were taken)
 // Both carry the step they were saved at (metadata `step`) and a `format`. Both are written to
-// a temporary name and renamed (safetensors.hpp), so a crash never leaves a half-written file;
+// a temporary name and renamed (platform/files.hpp), so a crash never leaves a half-written file;
 // save_checkpoint orders the renames so that a crash never leaves an unresolvable pair either.
 // Loading checks, before anything is allocated or copied, the format, the config's sizes
 // against their bounds (ModelLimits), and every tensor's name, dtype and shape against the
@@ -20,6 +20,9 @@
 #include "glulab/data.hpp"
 #include "glulab/model.hpp"
 
+#include <nlohmann/json_fwd.hpp>
+
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -31,6 +34,12 @@ std::string model_config_to_json(const ModelConfig& cfg);
 // Validates: every size an integer within ModelLimits (no wrapping), then cfg.validate();
 // throws glulab::Error naming `where` (the file) and the field.
 ModelConfig model_config_from_json(const std::string& json, const std::string& where = "config");
+
+// The integer at `key` of the JSON object `j`, in [lo, hi], read without wrapping (nlohmann's
+// get<int>() would turn 4294967298 into 2). Throws glulab::Error naming `where` (the file) and
+// the key when it is missing, not an integer (a string, 4.5) or out of range. Every JSON file
+// glulab reads back checks its integers with it (also run_dir.hpp's config.json).
+int64_t json_bounded_int(const nlohmann::json& j, const char* key, int64_t lo, int64_t hi, const std::string& where);
 
 // `step`: the training step the weights belong to (metadata `step`; 0 for an untrained model).
 void save_model(const std::string& path, const Transformer& model, const Vocab& vocab, int step = 0);

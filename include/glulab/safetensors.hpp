@@ -25,6 +25,8 @@
 #include "glulab/tensor.hpp"
 
 #include <cstdint>
+#include <cstdio>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -52,17 +54,18 @@ struct SafetensorsEntry {
 
 using SafetensorsMetadata = std::map<std::string, std::string>;
 
-// Writes the tensors, in the given order, and the metadata (as "__metadata__") to `path`.
-// The bytes go to `path + ".tmp"`, which is flushed to disk and then renamed over `path`:
-// a crash leaves either the old file or the new one, never half of one.
+// Writes the tensors, in the given order, and the metadata (as "__metadata__") to `path`,
+// atomically (platform/files.hpp → write_file_atomic): a crash leaves either the old file or
+// the new one, never half of one.
 void safetensors_write(const std::string& path, const std::vector<SafetensorsEntry>& tensors,
                        const SafetensorsMetadata& metadata = {});
-// The two halves of safetensors_write, for a caller that replaces several files together
-// (checkpoint.hpp → save_checkpoint): write `path + ".tmp"` and flush it to disk, returning
-// its name; then rename it over `path` (on failure the .tmp is removed and it throws).
-std::string safetensors_write_temp(const std::string& path, const std::vector<SafetensorsEntry>& tensors,
-                                   const SafetensorsMetadata& metadata = {});
-void rename_into_place(const std::string& tmp, const std::string& path);
+// What safetensors_write writes, for a caller that replaces several files in its own order
+// through platform/files.hpp → write_file_temp (checkpoint.hpp → save_checkpoint). Checks the
+// entries first (throws naming `path`); the returned function writes the bytes into an open
+// file. The tensors' data must stay alive until it has run.
+std::function<bool(std::FILE*)> safetensors_fill(const std::string& path,
+                                                 const std::vector<SafetensorsEntry>& tensors,
+                                                 const SafetensorsMetadata& metadata = {});
 
 // SafetensorsTensor
 // -----------------

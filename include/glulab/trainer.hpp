@@ -1,15 +1,10 @@
 // trainer.hpp — one training run, from a text file to a run directory.
 //
-// `train_run` is what `glulab train` and `glulab compare` call. A run directory holds:
-//   config.json            everything needed to repeat (or resume) the run
-//   metrics.csv            one row per evaluation: step, train_loss, val_loss, lr, grad_norm,
-//                          tokens_per_s, elapsed_s
-//   gates.csv              gated FFN kinds only: per evaluation and layer, how the gate acts;
-//                          written by the experiment layer through on_val_forward and on_eval
-//                          (experiment/gates.hpp → with_gate_telemetry)
-//   model.safetensors      the weights and the vocabulary (checkpoint.hpp)
-//   optimizer.safetensors  AdamW's state and the step count
-//   summary.json           final and best losses, speed, parameter counts
+// `train_run` is what `glulab train` and `glulab compare` call. It fills a run directory with
+// config.json, metrics.csv, summary.json and the checkpoint pair (model.safetensors,
+// optimizer.safetensors); gated FFN kinds get gates.csv from the experiment layer, through
+// on_val_forward and on_eval (experiment/gates.hpp → with_gate_telemetry). run_dir.hpp names
+// the files and is the one module that writes and reads them.
 // A checkpoint is written at every evaluation and when the run is interrupted (Ctrl-C or
 // SIGTERM: one stop request, polled after every step, stop.hpp), so
 // `--resume DIR` continues from there and gives the same losses as a run never interrupted:
@@ -23,6 +18,7 @@
 #include "glulab/data.hpp"
 #include "glulab/model.hpp"
 #include "glulab/optim.hpp"
+#include "glulab/run_dir.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -52,7 +48,9 @@ struct TrainConfig {
     static constexpr int64_t kMaxTokensPerStep = 1 << 20;  // B * T
 };
 std::string train_config_to_json(const TrainConfig& cfg);
-TrainConfig train_config_from_json(const std::string& json);
+// Refuses an integer that wraps, a negative size or a string where a number belongs, naming
+// `where` (the file) and the key; then cfg.validate().
+TrainConfig train_config_from_json(const std::string& json, const std::string& where = "config.json");
 
 // What the caller hears about, to draw progress.
 struct StepReport {
@@ -71,23 +69,12 @@ struct EvalReport {
 struct TrainCallbacks {
     std::function<void(const Transformer&)> on_start;  // the model is built, before step 1
     std::function<void(const StepReport&)> on_step;  // after every step
-    std::function<void(const EvalReport&)> on_eval;  // after every evaluation (and its checkpoint)
+    // After every evaluation and its metrics.csv row, before its checkpoint: a kill between the
+    // two leaves rows past the checkpoint, which a resume drops (run_dir.hpp).
+    std::function<void(const EvalReport&)> on_eval;
     // During an evaluation, after the forward of each validation batch, before the tape is reset:
     // the model's activations of that batch can be read (the gate telemetry does).
     std::function<void(const Transformer&)> on_val_forward;
-};
-
-struct TrainSummary {
-    int steps_done = 0;
-    bool interrupted = false;   // stopped by Ctrl-C or stop_after (checkpoint saved)
-    bool diverged = false;      // stopped at steps_done: the loss was NaN or infinite (the
-                                // checkpoint is the last good one; summary.json says diverged)
-    float final_train_loss = 0, final_val_loss = 0, best_val_loss = 0;
-    int best_val_step = 0;      // the step of the evaluation with best_val_loss
-    double ms_per_step = 0;     // training steps only, evaluations excluded
-    double tokens_per_s = 0;
-    int d_ff = 0;
-    int64_t ffn_params = 0, total_params = 0;
 };
 
 // Train into `out_dir`. With `resume`, config.json and the checkpoints in out_dir are read and
@@ -96,13 +83,6 @@ struct TrainSummary {
 // rewrites nothing: it returns the summary with steps_done = steps.
 TrainSummary train_run(const TrainConfig& cfg, const std::string& out_dir, bool resume, bool force,
                        const TrainCallbacks& callbacks = {});
-// The summary.json of a finished run in `dir` (what train_run returned when it finished).
-TrainSummary read_run_summary(const std::string& dir);
-// Whether the run in `dir` diverged (its summary.json says so; false without one).
-bool run_diverged(const std::string& dir);
-// The config of the run saved in `dir` (its config.json).
-TrainConfig load_train_config(const std::string& dir);
-
 // Mean loss of `model` over a fixed set of batches, without recording (NoGrad); `after_forward`,
 // if given, is called after each batch's forward, before the tape is reset.
 float evaluate(Transformer& model, Tape& tape, const EvalBatches& batches,

@@ -73,29 +73,9 @@ Run train_one(const fs::path& text_file, const fs::path& root, FfnKind kind, uin
             train_run(cfg, dir.string(), /*resume=*/false, /*force=*/true, with_gate_telemetry(dir.string())), dir};
 }
 
-// gates.csv rows: step,layer,near_zero,mean,bin0..bin19 (GateStats::csv_header).
-struct GateCsvRow {
-    int step = 0, layer = 0;
-    double near_zero = 0, mean = 0;
-    std::vector<double> bins;  // (20) fractions of act(gate) in [-1 + 0.2 i, -0.8 + 0.2 i)
-};
-std::vector<GateCsvRow> read_gates(std::istream& in) {
-    std::string line, field;
-    std::getline(in, line);  // the header
-    std::vector<GateCsvRow> rows;
-    while (std::getline(in, line)) {
-        std::istringstream fields(line);
-        std::vector<double> v;
-        while (std::getline(fields, field, ',')) v.push_back(std::stod(field));
-        rows.push_back({static_cast<int>(v[0]), static_cast<int>(v[1]), v[2], v[3],
-                        std::vector<double>(v.begin() + 4, v.end())});
-    }
-    return rows;
-}
-
 // The gates before any training: a fresh swiglu model (seed 1337), one forward without
 // recording on the first 8 x 16 characters, observed by GateStats as the trainer does.
-std::vector<GateCsvRow> gates_at_init(const std::string& text) {
+std::vector<GateRow> gates_at_init(const std::string& text) {
     const Vocab vocab = Vocab::from_text(text);
     const std::vector<int> ids = vocab.encode(text);
     Transformer model(ModelConfig{.vocab_size = vocab.size(), .ctx = 16, .layers = 2,
@@ -106,8 +86,7 @@ std::vector<GateCsvRow> gates_at_init(const std::string& text) {
     model.forward(tape, ids.data(), 8, 16);
     GateStats stats(2);
     stats.observe(model);  // reads gate_pre of each layer before the tape is reset
-    std::istringstream csv(GateStats::csv_header() + stats.csv_rows(0));
-    return read_gates(csv);
+    return stats.rows(0);  // the rows gates.csv would hold (run_dir.hpp → GateRow)
 }
 
 }  // namespace
@@ -149,12 +128,11 @@ int main() {
 
     fmt::print("\nswiglu gates: fraction of silu(gate) with |value| < 0.1\n");
     fmt::print("  {:<10} {:<6} {:>8} {:>8}\n", "seed", "step", "layer 0", "layer 1");
-    const std::vector<GateCsvRow> init = gates_at_init(lesson_text());
+    const std::vector<GateRow> init = gates_at_init(lesson_text());
     fmt::print("  {:<10} {:<6} {:>8.3f} {:>8.3f}\n", "(init)", 0, init[0].near_zero, init[1].near_zero);
-    std::vector<GateCsvRow> last;
+    std::vector<GateRow> last;
     for (uint64_t seed : seeds) {
-        std::ifstream csv(run_of(FfnKind::swiglu, seed).dir / "gates.csv");
-        const std::vector<GateCsvRow> rows = read_gates(csv);
+        const std::vector<GateRow> rows = read_run_gates(run_of(FfnKind::swiglu, seed).dir.string());
         for (size_t i = 0; i + 1 < rows.size(); i += 2)  // one row per layer and evaluation
             fmt::print("  {:<10} {:<6} {:>8.3f} {:>8.3f}\n", seed, rows[i].step,
                        rows[i].near_zero, rows[i + 1].near_zero);
@@ -163,7 +141,7 @@ int main() {
 
     // The histogram of the last evaluation, layer 0, seed 1337: silu(x) >= -0.28, so nothing
     // falls below -0.4; bins 3 to 10 cover [-0.4, 1.2).
-    const GateCsvRow& h = last[last.size() - 2];
+    const GateRow& h = last[last.size() - 2];
     fmt::print("\nsilu(gate) histogram, seed {}, step {}, layer 0 (init in brackets)\n", seeds[0], h.step);
     for (int b = 3; b <= 10; b++) {
         const double lo = GateLayerStats::kLo + 0.2 * b;

@@ -110,14 +110,10 @@ void flatten(const json& j, const std::string& prefix, std::map<std::string, std
     }
 }
 
-std::vector<std::string> config_differences(const fs::path& path, TrainConfig want) {
-    const json saved = json::parse(read_text_file(path), nullptr, false);
-    if (!saved.is_object()) return {"config.json is not JSON"};
-    if (saved.contains("model") && saved["model"].contains("vocab_size") &&
-        saved["model"]["vocab_size"].is_number_integer())
-        want.model.vocab_size = saved["model"]["vocab_size"].get<int>();
+std::vector<std::string> config_differences(const TrainConfig& saved, TrainConfig want) {
+    want.model.vocab_size = saved.model.vocab_size;
     std::map<std::string, std::string> have, asked;
-    flatten(saved, "", have);
+    flatten(json::parse(train_config_to_json(saved)), "", have);
     flatten(json::parse(train_config_to_json(want)), "", asked);
     std::vector<std::string> diffs;
     for (const auto& [key, value] : asked) {
@@ -128,11 +124,6 @@ std::vector<std::string> config_differences(const fs::path& path, TrainConfig wa
     for (const auto& [key, value] : have)
         if (!asked.contains(key)) diffs.push_back(fmt::format("{} {} there, absent now", key, value));
     return diffs;
-}
-
-bool has_checkpoint(const fs::path& dir) {
-    return fs::exists(dir / "config.json") && fs::exists(dir / "model.safetensors") &&
-           fs::exists(dir / "optimizer.safetensors");
 }
 
 std::string join(const std::vector<std::string>& parts, const std::string& sep) {
@@ -220,14 +211,14 @@ CompareResult run_compare(const CompareConfig& cfg, const CompareCallbacks& call
             const fs::path dir = compare_run_dir(cfg, kind, s);
             RunInfo info{.index = static_cast<int>(plan.size()), .count = count, .kind = kind,
                          .seed = run_cfg.seed, .steps = run_cfg.optim.steps, .dir = dir.string()};
-            if (!cfg.force && fs::exists(dir / "config.json")) {
-                const std::vector<std::string> diffs = config_differences(dir / "config.json", run_cfg);
+            if (!cfg.force && holds_run(info.dir)) {
+                const std::string config = run_file(info.dir, run_files::config);
+                const std::vector<std::string> diffs = config_differences(load_train_config(info.dir), run_cfg);
                 GLULAB_CHECK(diffs.empty(), "use another --out, or add --force to train every run again",
-                             "{} was made with other settings ({}): {}", info.dir, (dir / "config.json").string(),
-                             join(diffs, "; "));
-                info.action = fs::exists(dir / "summary.json") ? RunAction::reuse
-                              : has_checkpoint(dir)            ? RunAction::resume
-                                                               : RunAction::train;
+                             "{} was made with other settings ({}): {}", info.dir, config, join(diffs, "; "));
+                info.action = fs::exists(run_file(info.dir, run_files::summary)) ? RunAction::reuse
+                              : holds_checkpoint(info.dir)                      ? RunAction::resume
+                                                                                : RunAction::train;
             }
             plan.push_back(info);
         }
@@ -274,7 +265,7 @@ CompareResult run_compare(const CompareConfig& cfg, const CompareCallbacks& call
     if (result.interrupted) return result;
 
     for (RunResult& r : result.runs) {
-        r.metrics = read_metrics_csv((fs::path(r.dir) / "metrics.csv").string());
+        r.metrics = read_metrics_csv(run_file(r.dir, run_files::metrics));
         losses_from_metrics(r);
     }
     result.kinds = summarize_kinds(result.runs);

@@ -3,14 +3,11 @@
 // Lesson 13 · the FFN ablation
 #include "glulab/experiment/gates.hpp"
 
-#include "glulab/data.hpp"
 #include "glulab/ops.hpp"
 #include "glulab/platform/dist.hpp"
 
 #include <cmath>
-#include <filesystem>
 #include <memory>
-#include <sstream>
 
 namespace glulab {
 
@@ -55,20 +52,14 @@ void GateStats::sum_over_ranks() {
     }
 }
 
-std::string GateStats::csv_header() {
-    std::string h = "step,layer,near_zero,mean";
-    for (int b = 0; b < GateLayerStats::kBins; b++) h += fmt::format(",bin{}", b);
-    return h + "\n";
-}
-
-std::string GateStats::csv_rows(int step) const {
-    std::string out;
+std::vector<GateRow> GateStats::rows(int step) const {
+    std::vector<GateRow> out;
     for (size_t l = 0; l < layers_.size(); l++) {
         const GateLayerStats& s = layers_[l];
         const double n = s.count > 0 ? s.count : 1;
-        out += fmt::format("{},{},{:.5f},{:.5f}", step, l, s.near_zero / n, s.sum / n);
-        for (double b : s.bins) out += fmt::format(",{:.5f}", b / n);
-        out += "\n";
+        GateRow r{.step = step, .layer = static_cast<int>(l), .near_zero = s.near_zero / n, .mean = s.sum / n};
+        for (size_t b = 0; b < s.bins.size(); b++) r.bins[b] = s.bins[b] / n;
+        out.push_back(r);
     }
     return out;
 }
@@ -77,28 +68,18 @@ namespace {
 
 // gates.csv of one run, kept in memory and written after every evaluation.
 struct GateTelemetry {
-    std::filesystem::path path;
+    std::string dir;
     GateStats stats;
     bool gated = false;
-    std::string csv;  // header and rows; empty until the first evaluation of this session
+    bool started = false;       // this session has read back the rows of the sessions before
+    std::vector<GateRow> rows;  // every evaluation's, in order
 };
-
-// The header and the rows of `csv` (first column: step) before `step`.
-std::string rows_before(const std::string& csv, int step) {
-    std::istringstream in(csv);
-    std::string line, kept;
-    std::getline(in, line);
-    kept = line + "\n";
-    while (std::getline(in, line))
-        if (!line.empty() && std::stoi(line) < step) kept += line + "\n";
-    return kept;
-}
 
 }  // namespace
 
 TrainCallbacks with_gate_telemetry(const std::string& dir, TrainCallbacks cb) {
     auto t = std::make_shared<GateTelemetry>();
-    t->path = std::filesystem::path(dir) / "gates.csv";
+    t->dir = dir;
     cb.on_start = [t, next = cb.on_start](const Transformer& model) {
         t->gated = is_gated(model.config().ffn);
         t->stats = GateStats(t->gated ? model.config().layers : 0);
@@ -111,12 +92,12 @@ TrainCallbacks with_gate_telemetry(const std::string& dir, TrainCallbacks cb) {
     cb.on_eval = [t, next = cb.on_eval](const EvalReport& r) {
         if (t->gated) t->stats.sum_over_ranks();  // under mpirun each rank saw its rows
         if (t->gated && dist_rank() == 0) {         // only rank 0 writes the run directory
-            if (t->csv.empty())  // a resumed run: keep the rows of the evaluations before this one
-                t->csv = rows_before(std::filesystem::exists(t->path) ? read_text_file(t->path.string())
-                                                                      : GateStats::csv_header(),
-                                     r.step);
-            t->csv += t->stats.csv_rows(r.step);
-            write_text_file(t->path, t->csv);
+            if (!t->started)  // a resumed run: keep the rows of the evaluations before this one
+                t->rows = rows_up_to(read_run_gates(t->dir), r.step - 1);
+            t->started = true;
+            const std::vector<GateRow> now = t->stats.rows(r.step);
+            t->rows.insert(t->rows.end(), now.begin(), now.end());
+            write_gates(t->dir, t->rows);
         }
         if (t->gated) t->stats.reset();
         if (next) next(r);

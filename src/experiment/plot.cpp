@@ -15,11 +15,9 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <limits>
 #include <map>
 #include <sstream>
@@ -30,82 +28,8 @@ namespace glulab {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-std::string read_whole_file(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    GLULAB_CHECK(in.good(), "give a directory written by `glulab train` or `glulab compare`",
-                 "cannot read {}", path.string());
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-// The comma-separated numbers of one CSV line; throws naming the file and line when a field is
-// not a number or the count is not `expected`.
-std::vector<double> csv_numbers(const std::string& line, size_t expected, const std::string& path,
-                                int line_no) {
-    std::vector<double> out;
-    size_t start = 0;
-    while (start <= line.size()) {
-        size_t end = line.find(',', start);
-        if (end == std::string::npos) end = line.size();
-        double v = 0;
-        const char* first = line.data() + start;
-        const char* last = line.data() + end;
-        auto [ptr, ec] = std::from_chars(first, last, v);
-        GLULAB_CHECK(ec == std::errc() && ptr == last && first != last,
-                     "the file may be cut off or edited by hand; rerun or delete the run",
-                     "{}:{}: '{}' is not a number", path, line_no, std::string(first, last));
-        out.push_back(v);
-        start = end + 1;
-    }
-    GLULAB_CHECK(out.size() == expected, "the file may be cut off or edited by hand",
-                 "{}:{}: expected {} fields, found {}", path, line_no, expected, out.size());
-    return out;
-}
-
-// Calls `row(numbers, line_no)` for every data line of a CSV whose first line is `header`.
-template <class RowFn>
-void read_csv(const std::string& path, const std::string& header, RowFn row) {
-    GLULAB_CHECK(fs::exists(path), "give a directory written by `glulab train` or `glulab compare`",
-                 "{} does not exist", path);
-    std::istringstream in(read_whole_file(path));
-    std::string line;
-    std::getline(in, line);
-    GLULAB_CHECK(line == header, "is this a file written by glulab?",
-                 "{}:1: expected the header '{}', found '{}'", path, header, line.substr(0, 80));
-    const size_t fields = static_cast<size_t>(std::count(header.begin(), header.end(), ',')) + 1;
-    for (int line_no = 2; std::getline(in, line); line_no++)
-        if (!line.empty()) row(csv_numbers(line, fields, path, line_no), line_no);
-}
-
-}  // namespace
-
 // Reading runs
 // ------------
-
-std::vector<MetricRow> read_metrics_csv(const std::string& path) {
-    std::vector<MetricRow> rows;
-    read_csv(path, "step,train_loss,val_loss,lr,grad_norm,tokens_per_s,elapsed_s",
-             [&](const std::vector<double>& v, int) {
-                 rows.push_back({static_cast<int>(v[0]), v[1], v[2]});
-             });
-    return rows;
-}
-
-std::vector<GateRow> read_gates_csv(const std::string& path) {
-    std::string header = GateStats::csv_header();
-    header.pop_back();  // the newline
-    std::vector<GateRow> rows;
-    read_csv(path, header, [&](const std::vector<double>& v, int) {
-        GateRow r{.step = static_cast<int>(v[0]), .layer = static_cast<int>(v[1]),
-                  .near_zero = v[2], .mean = v[3]};
-        std::copy(v.begin() + 4, v.end(), r.bins.begin());
-        rows.push_back(r);
-    });
-    return rows;
-}
 
 RunData load_run(const std::string& dir) {
     const fs::path d(dir);
@@ -113,22 +37,16 @@ RunData load_run(const std::string& dir) {
                  "{} does not exist or is not a directory", dir);
     RunData run;
     run.dir = dir;
-    run.metrics = read_metrics_csv((d / "metrics.csv").string());
+    run.metrics = read_metrics_csv(run_file(dir, run_files::metrics));
     run.label = d.lexically_normal().filename().string();
     if (run.label.empty()) run.label = d.lexically_normal().parent_path().filename().string();
-    const fs::path config = d / "config.json";
-    if (fs::exists(config)) {
-        try {
-            run.config = train_config_from_json(read_whole_file(config));
-        } catch (const Error& e) {
-            GLULAB_CHECK(false, "restore the file, or delete the run", "{} is not a valid run config: {}",
-                         config.string(), e.what());
-        }
+    if (holds_run(dir)) {
+        run.config = load_train_config(dir);  // names config.json and what is wrong in it
         run.has_config = true;
         run.label = std::string(ffn_kind_name(run.config.model.ffn));
     }
     if (run_diverged(dir)) run.label += " (diverged)";  // its own curve, up to its last finite loss
-    if (fs::exists(d / "gates.csv")) run.gates = read_gates_csv((d / "gates.csv").string());
+    run.gates = read_run_gates(dir);
     return run;
 }
 
@@ -137,13 +55,13 @@ std::vector<RunData> load_runs(const std::vector<std::string>& dirs) {
     for (const std::string& dir : dirs) {
         GLULAB_CHECK(fs::is_directory(dir), "give run directories (with metrics.csv) or compare directories",
                      "{} does not exist or is not a directory", dir);
-        if (fs::exists(fs::path(dir) / "metrics.csv")) {
+        if (fs::exists(run_file(dir, run_files::metrics))) {
             runs.push_back(load_run(dir));
             continue;
         }
         std::vector<fs::path> subdirs;
         for (const fs::directory_entry& e : fs::directory_iterator(dir))
-            if (e.is_directory() && fs::exists(e.path() / "metrics.csv")) subdirs.push_back(e.path());
+            if (e.is_directory() && fs::exists(run_file(e.path().string(), run_files::metrics))) subdirs.push_back(e.path());
         GLULAB_CHECK(!subdirs.empty(), "a run directory holds metrics.csv; a compare directory holds runs",
                      "{} holds no metrics.csv and no run directories", dir);
         std::sort(subdirs.begin(), subdirs.end());

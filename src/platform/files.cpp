@@ -22,17 +22,23 @@ bool sync_file(const std::string& path) {
     return (::close(fd) == 0) && ok;
 }
 
-// The last step of both: atomic on POSIX, it replaces any old `path`.
+}  // namespace
+
 void rename_into_place(const std::string& tmp, const std::string& path) {
     std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
+    std::filesystem::rename(tmp, path, ec);  // atomic on POSIX: replaces any old `path`
     if (ec) {
         std::remove(tmp.c_str());
         GLULAB_CHECK(false, "", "could not rename {} to {}: {}", tmp, path, ec.message());
     }
 }
 
-}  // namespace
+void sync_directory(const std::string& dir) {
+    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+    if (fd < 0) return;
+    ::fsync(fd);
+    ::close(fd);
+}
 
 void replace_file_atomic(const std::string& tmp, const std::string& path) {
     if (!sync_file(tmp)) {
@@ -43,21 +49,33 @@ void replace_file_atomic(const std::string& tmp, const std::string& path) {
     rename_into_place(tmp, path);
 }
 
-void write_file_atomic(const std::string& path, const std::function<bool(std::FILE*)>& fill) {
+std::string write_file_temp(const std::string& path, const std::function<bool(std::FILE*)>& fill) {
     const std::string tmp = path + ".tmp";
     std::FILE* f = std::fopen(tmp.c_str(), "wb");
     GLULAB_CHECK(f, "does the directory exist, and may glulab write there?", "cannot create {}: {}", tmp,
                  std::strerror(errno));
+    bool ok = false;
+    try {
+        ok = fill(f);
+    } catch (...) {
+        std::fclose(f);
+        std::remove(tmp.c_str());
+        throw;
+    }
     // fflush hands the bytes to the OS, fsync makes the OS put them on disk: only then is the
     // rename safe against a power cut as well as against a crash of glulab.
-    bool ok = fill(f) && std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
+    ok = ok && std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
     const int err = errno;
     ok = (std::fclose(f) == 0) && ok;
     if (!ok) {
         std::remove(tmp.c_str());
         GLULAB_CHECK(false, "is the disk full?", "could not write {}: {}", tmp, std::strerror(err));
     }
-    rename_into_place(tmp, path);
+    return tmp;
+}
+
+void write_file_atomic(const std::string& path, const std::function<bool(std::FILE*)>& fill) {
+    rename_into_place(write_file_temp(path, fill), path);
 }
 
 void write_file_atomic(const std::string& path, const std::string& bytes) {

@@ -3,12 +3,11 @@
 // Lesson 12 · training
 #include "glulab/checkpoint.hpp"
 
+#include "glulab/platform/files.hpp"
+#include "glulab/run_dir.hpp"
 #include "glulab/safetensors.hpp"
 
 #include <nlohmann/json.hpp>
-
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
@@ -29,20 +28,22 @@ std::string model_config_to_json(const ModelConfig& cfg) {
     return j.dump();
 }
 
-namespace {
-
-// An integer field of a JSON object in [lo, hi], read without wrapping: nlohmann's get<int>()
-// would turn 4294967298 into 2. `where` names the file for the message.
-int bounded_int(const json& j, const char* key, int64_t lo, int64_t hi, const std::string& where) {
+int64_t json_bounded_int(const json& j, const char* key, int64_t lo, int64_t hi, const std::string& where) {
     GLULAB_CHECK(j.contains(key) && j[key].is_number_integer(), "see docs/checkpoint-format.md",
-                 "{}: model config '{}' is missing or not an integer ({})", where, key,
-                 j.contains(key) ? j[key].dump() : "absent");
+                 "{}: '{}' is missing or not an integer ({})", where, key, j.contains(key) ? j[key].dump() : "absent");
     const json& v = j[key];
     const bool fits = v.is_number_unsigned() ? v.get<uint64_t>() <= static_cast<uint64_t>(hi)
                                              : v.get<int64_t>() >= lo && v.get<int64_t>() <= hi;
-    GLULAB_CHECK(fits, "see the limits in docs/checkpoint-format.md",
-                 "{}: model config '{}' = {} is outside [{}, {}]", where, key, v.dump(), lo, hi);
-    return static_cast<int>(v.get<int64_t>());
+    GLULAB_CHECK(fits, "see the limits in docs/checkpoint-format.md", "{}: '{}' = {} is outside [{}, {}]", where,
+                 key, v.dump(), lo, hi);
+    return v.get<int64_t>();
+}
+
+namespace {
+
+// A size of the model config: an int in [lo, hi].
+int bounded_int(const json& j, const char* key, int64_t lo, int64_t hi, const std::string& where) {
+    return static_cast<int>(json_bounded_int(j, key, lo, hi, where + ": model config"));
 }
 
 }  // namespace
@@ -243,32 +244,21 @@ int load_optimizer(const std::string& path, ParamStore& params) {
 //     new model + new optimizer
 // load_checkpoint resolves the middle state by finishing the second rename.
 
-// fsync on the directory: the renames themselves reach the disk (best effort; some file
-// systems refuse to open a directory for this, and then the rename is as durable as it gets).
-static void sync_directory(const std::string& dir) {
-    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
-    if (fd < 0) return;
-    ::fsync(fd);
-    ::close(fd);
-}
-
 void save_checkpoint(const std::string& dir, const Transformer& model, const Vocab& vocab, int step) {
-    const std::filesystem::path d(dir);
-    const std::string model_path = (d / "model.safetensors").string();
-    const std::string opt_path = (d / "optimizer.safetensors").string();
-    const std::string opt_tmp = safetensors_write_temp(opt_path, optimizer_tensors(model.params()),
-                                                       optimizer_metadata(step));
-    const std::string model_tmp = safetensors_write_temp(model_path, model_tensors(model),
-                                                         model_metadata(model, vocab, step));
+    const std::string model_path = run_file(dir, run_files::model);
+    const std::string opt_path = run_file(dir, run_files::optimizer);
+    const std::string opt_tmp =
+        write_file_temp(opt_path, safetensors_fill(opt_path, optimizer_tensors(model.params()), optimizer_metadata(step)));
+    const std::string model_tmp =
+        write_file_temp(model_path, safetensors_fill(model_path, model_tensors(model), model_metadata(model, vocab, step)));
     rename_into_place(opt_tmp, opt_path);
     rename_into_place(model_tmp, model_path);
     sync_directory(dir);
 }
 
 int load_checkpoint(const std::string& dir, Transformer& model, const Vocab& vocab) {
-    const std::filesystem::path d(dir);
-    const std::string model_path = (d / "model.safetensors").string();
-    const std::string opt_path = (d / "optimizer.safetensors").string();
+    const std::string model_path = run_file(dir, run_files::model);
+    const std::string opt_path = run_file(dir, run_files::optimizer);
     const SafetensorsFile opt = safetensors_read(opt_path);
     check_format(opt, kOptimizerFormat);
     const int step = checkpoint_step(opt);

@@ -1,6 +1,6 @@
 // safetensors.cpp — write and read safetensors files (see safetensors.hpp for the layout).
 //
-// Contains: safetensors_write (atomic: write a .tmp, flush it to disk, rename) and
+// Contains: safetensors_write (atomic, through platform/files.hpp → write_file_atomic) and
 // safetensors_read (validate the whole header before touching the data, then copy each tensor
 // into owned vectors). Leaves out: memory mapping, dtypes other than F32 / I32.
 //
@@ -17,7 +17,6 @@
 
 #include <algorithm>
 #include <bit>
-#include <cerrno>
 #include <climits>
 #include <cstdio>
 #include <cstring>
@@ -93,8 +92,9 @@ std::string make_header(const std::vector<SafetensorsEntry>& tensors,
 
 }  // namespace
 
-std::string safetensors_write_temp(const std::string& path, const std::vector<SafetensorsEntry>& tensors,
-                                   const SafetensorsMetadata& metadata) {
+std::function<bool(std::FILE*)> safetensors_fill(const std::string& path,
+                                                 const std::vector<SafetensorsEntry>& tensors,
+                                                 const SafetensorsMetadata& metadata) {
     std::set<std::string> seen;
     for (const SafetensorsEntry& t : tensors) {
         GLULAB_CHECK(!t.name.empty() && t.name != "__metadata__",
@@ -108,43 +108,21 @@ std::string safetensors_write_temp(const std::string& path, const std::vector<Sa
                      "tensor '{}' of shape {} has no data", t.name, t.shape);
     }
     std::string header = make_header(tensors, metadata);
-
-    // The 8-byte length, little-endian: least significant byte first.
-    unsigned char length[8];
-    for (int i = 0; i < 8; i++)
-        length[i] = static_cast<unsigned char>(static_cast<uint64_t>(header.size()) >> (8 * i));
-
-    const std::string tmp = path + ".tmp";
-    std::FILE* f = std::fopen(tmp.c_str(), "wb");
-    GLULAB_CHECK(f, "does the directory exist, and may glulab write there?",
-                 "cannot create {}: {}", tmp, std::strerror(errno));
-    bool ok = put(f, length, 8) && put(f, header.data(), header.size());
-    for (const SafetensorsEntry& t : tensors)
-        ok = ok && put(f, t.data, static_cast<size_t>(t.shape.numel()) * dtype_size(t.dtype));
-    // fflush hands the bytes to the OS, fsync makes the OS put them on disk: only then is the
-    // rename below safe against a power cut as well as against a crash of glulab.
-    ok = ok && std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
-    int err = errno;
-    ok = (std::fclose(f) == 0) && ok;
-    if (!ok) {
-        std::remove(tmp.c_str());
-        GLULAB_CHECK(false, "is the disk full?", "could not write {}: {}", tmp, std::strerror(err));
-    }
-    return tmp;
-}
-
-void rename_into_place(const std::string& tmp, const std::string& path) {
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);  // atomic on POSIX: replaces any old `path`
-    if (ec) {
-        std::remove(tmp.c_str());
-        GLULAB_CHECK(false, "", "could not rename {} to {}: {}", tmp, path, ec.message());
-    }
+    return [header = std::move(header), tensors](std::FILE* f) {
+        // The 8-byte length, little-endian: least significant byte first.
+        unsigned char length[8];
+        for (int i = 0; i < 8; i++)
+            length[i] = static_cast<unsigned char>(static_cast<uint64_t>(header.size()) >> (8 * i));
+        bool ok = put(f, length, 8) && put(f, header.data(), header.size());
+        for (const SafetensorsEntry& t : tensors)
+            ok = ok && put(f, t.data, static_cast<size_t>(t.shape.numel()) * dtype_size(t.dtype));
+        return ok;
+    };
 }
 
 void safetensors_write(const std::string& path, const std::vector<SafetensorsEntry>& tensors,
                        const SafetensorsMetadata& metadata) {
-    rename_into_place(safetensors_write_temp(path, tensors, metadata), path);
+    write_file_atomic(path, safetensors_fill(path, tensors, metadata));
 }
 
 // Reading

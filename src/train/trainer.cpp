@@ -4,6 +4,7 @@
 #include "glulab/trainer.hpp"
 
 #include "glulab/checkpoint.hpp"
+#include "glulab/run_dir.hpp"
 #include "glulab/data.hpp"
 #include "glulab/data_parallel.hpp"
 #include "glulab/platform/dist.hpp"
@@ -17,11 +18,10 @@
 #include <omp.h>
 
 #include <chrono>
+#include <climits>
 #include <cmath>
 #include <filesystem>
 #include <optional>
-#include <fstream>
-#include <sstream>
 
 namespace glulab {
 
@@ -60,14 +60,38 @@ std::string train_config_to_json(const TrainConfig& c) {
     return j.dump(2) + "\n";
 }
 
-TrainConfig train_config_from_json(const std::string& text) {
+namespace {
+
+// Before any field is read: every number of `j` is one where `shape` (a config written from
+// defaults) has one, each integer within [0, INT_MAX] (the seed: [0, 2^63)) without
+// wrapping, through the check of checkpoint.hpp → json_bounded_int. So a hand-edited
+// config.json is refused naming the file and the key, not read as 2 for 4294967298.
+void check_numbers(const json& shape, const json& j, const std::string& where) {
+    for (const auto& [key, want] : shape.items()) {
+        if (want.is_number_integer()) {
+            json_bounded_int(j, key.c_str(), 0, key == "seed" ? INT64_MAX : INT_MAX, where);  // seed: uint64_t
+        } else if (want.is_number()) {
+            GLULAB_CHECK(j.contains(key) && j[key].is_number(), "the file may have been edited by hand",
+                         "{}: '{}' is missing or not a number ({})", where, key, j.contains(key) ? j[key].dump() : "absent");
+        } else if (want.is_object() && key != "model") {  // the model config checks its own
+            GLULAB_CHECK(j.contains(key) && j[key].is_object(), "the file may have been edited by hand",
+                         "{}: '{}' is missing or not an object", where, key);
+            check_numbers(want, j[key], where + ": " + key);
+        }
+    }
+}
+
+}  // namespace
+
+TrainConfig train_config_from_json(const std::string& text, const std::string& where) {
     json j = json::parse(text, nullptr, false);
     GLULAB_CHECK(j.is_object() && j.value("format", "") == "glulab-run-1",
-                 "is this a directory written by `glulab train`?", "config.json is not a glulab run config");
+                 "is this a directory written by `glulab train`?", "{} is not a glulab run config", where);
+    check_numbers(json::parse(train_config_to_json(TrainConfig{})), j, where);
     try {
         TrainConfig c;
         c.data = j.at("data").get<std::string>();
-        c.model = model_config_from_json(j.at("model").dump());
+        c.model = model_config_from_json(j.at("model").dump(), where);
         c.optim = j.at("optim").get<OptimConfig>();
         c.batch = j.at("batch");
         c.eval_every = j.at("eval_every");
@@ -76,7 +100,7 @@ TrainConfig train_config_from_json(const std::string& text) {
         c.validate();
         return c;
     } catch (const json::exception& e) {
-        GLULAB_CHECK(false, "the file may have been edited by hand", "config.json: {}", e.what());
+        GLULAB_CHECK(false, "the file may have been edited by hand", "{}: {}", where, e.what());
         throw;  // not reached
     }
 }
@@ -91,91 +115,22 @@ struct ThreadsScope {
     ~ThreadsScope() { omp_set_num_threads(before); }
 };
 
-const char* kMetricsHeader = "step,train_loss,val_loss,lr,grad_norm,tokens_per_s,elapsed_s\n";
-
-// On resume, keep the header and the rows (first column: step) of the evaluations the
-// checkpoint already contains.
-std::string csv_up_to(const fs::path& path, const std::string& header, int step) {
-    std::string kept = header;
-    if (!fs::exists(path)) return kept;
-    std::istringstream in(read_text_file(path));
-    std::string line;
-    std::getline(in, line);  // header
-    while (std::getline(in, line))
-        if (!line.empty() && std::stoi(line) <= step) kept += line + "\n";
-    return kept;
-}
-
-// The summary's losses and speed from metrics.csv (header first), so that a resumed run's
-// summary covers the whole run: the final losses are the last evaluation's, the best val loss
-// the lowest of all, and the training time the sum over evaluations of (steps since the
-// previous one) / (their rate): each row's tokens_per_s is measured over the steps since the
-// previous evaluation (after a resume, over the steps since the resume; those before it are
-// taken at the same rate).
-void summarize_metrics(const std::string& csv, int tokens_per_step, TrainSummary& s) {
-    std::istringstream in(csv);
-    std::string line;
-    std::getline(in, line);  // header
+void summarize_metrics(const std::vector<MetricRow>& rows, int tokens_per_step, TrainSummary& s) {
     double seconds = 0;
     int prev = 0;
     s.best_val_loss = 1e30f;
-    while (std::getline(in, line)) {
-        if (line.empty()) continue;
-        std::istringstream cells(line);
-        std::string cell[6];
-        for (std::string& c : cell) std::getline(cells, c, ',');
-        const int step = std::stoi(cell[0]);
-        const float train = std::stof(cell[1]), val = std::stof(cell[2]);
-        const double tok_s = std::stod(cell[5]);
-        if (tok_s > 0) seconds += static_cast<double>(step - prev) * tokens_per_step / tok_s;
-        prev = step;
-        s.final_train_loss = train;
-        s.final_val_loss = val;
-        if (val < s.best_val_loss) {
-            s.best_val_loss = val;
-            s.best_val_step = step;
+    for (const MetricRow& r : rows) {
+        if (r.tokens_per_s > 0) seconds += static_cast<double>(r.step - prev) * tokens_per_step / r.tokens_per_s;
+        prev = r.step;
+        s.final_train_loss = static_cast<float>(r.train_loss);
+        s.final_val_loss = static_cast<float>(r.val_loss);
+        if (s.final_val_loss < s.best_val_loss) {
+            s.best_val_loss = s.final_val_loss;
+            s.best_val_step = r.step;
         }
     }
     s.ms_per_step = prev > 0 ? 1e3 * seconds / prev : 0;
     s.tokens_per_s = seconds > 0 ? static_cast<double>(prev) * tokens_per_step / seconds : 0;
-}
-
-}  // namespace
-
-namespace {
-
-// summary.json. A diverged run (loss NaN or infinite) says so, so that `glulab compare` reads
-// it back as diverged instead of training it again; no number in it is NaN (JSON has none):
-// the losses are the last finite ones.
-void write_run_summary(const fs::path& dir, const TrainSummary& sum) {
-    auto finite = [](double x) { return std::isfinite(x) ? x : 0.0; };
-    json s = {{"steps", sum.steps_done},
-              {"final_train_loss", finite(sum.final_train_loss)},
-              {"final_val_loss", finite(sum.final_val_loss)},
-              {"best_val_loss", finite(sum.best_val_loss)},
-              {"best_val_step", sum.best_val_step},
-              {"ms_per_step", sum.ms_per_step},
-              {"tokens_per_s", sum.tokens_per_s},
-              {"d_ff", sum.d_ff},
-              {"ffn_params", sum.ffn_params},
-              {"total_params", sum.total_params}};
-    if (sum.diverged) s["diverged"] = true;
-    write_text_file(dir / "summary.json", s.dump(2) + "\n");
-}
-
-// The lowest val_loss (third column) of a metrics.csv text; `fallback` when it has no rows.
-float best_val_loss_in(const std::string& csv, float fallback) {
-    std::istringstream in(csv);
-    std::string line;
-    std::getline(in, line);  // header
-    float best = fallback;
-    while (std::getline(in, line)) {
-        std::istringstream row(line);
-        std::string step, train, val;
-        if (std::getline(row, step, ',') && std::getline(row, train, ',') && std::getline(row, val, ','))
-            best = std::min(best, std::strtof(val.c_str(), nullptr));
-    }
-    return best;
 }
 
 // A run with its last checkpoint but no summary.json (stopped between the two): its summary
@@ -188,55 +143,17 @@ TrainSummary finish_run_summary(Transformer& model, const EvalBatches& train_eva
     sum.steps_done = steps;
     sum.final_train_loss = evaluate(model, tape, train_eval);
     sum.final_val_loss = evaluate(model, tape, val_eval);
-    const std::string metrics = fs::exists(dir / "metrics.csv") ? read_text_file(dir / "metrics.csv") : "";
-    sum.best_val_loss = best_val_loss_in(metrics, sum.final_val_loss);
+    sum.best_val_loss = sum.final_val_loss;
+    for (const MetricRow& r : read_run_metrics(dir.string()))
+        sum.best_val_loss = std::min(sum.best_val_loss, static_cast<float>(r.val_loss));
     sum.d_ff = model.d_ff();
     sum.ffn_params = table.counts.ffn;
     sum.total_params = table.counts.total;
-    write_run_summary(dir, sum);
+    write_run_summary(dir.string(), sum);
     return sum;
 }
 
 }  // namespace
-
-TrainSummary read_run_summary(const std::string& dir) {
-    const fs::path path = fs::path(dir) / "summary.json";
-    GLULAB_CHECK(fs::exists(path), "train the run again (--force)", "{} has no summary.json", dir);
-    const json j = json::parse(read_text_file(path), nullptr, false);
-    GLULAB_CHECK(j.is_object(), "train the run again (--force)", "{} is not a JSON object", path.string());
-    try {
-        TrainSummary s;
-        s.diverged = j.value("diverged", false);
-        s.steps_done = j.at("steps");
-        s.final_train_loss = j.at("final_train_loss");
-        s.final_val_loss = j.at("final_val_loss");
-        s.best_val_loss = j.at("best_val_loss");
-        s.best_val_step = j.value("best_val_step", 0);  // not in the summaries of older runs
-        s.ms_per_step = j.at("ms_per_step");
-        s.tokens_per_s = j.at("tokens_per_s");
-        s.d_ff = j.at("d_ff");
-        s.ffn_params = j.at("ffn_params");
-        s.total_params = j.at("total_params");
-        return s;
-    } catch (const json::exception& e) {
-        GLULAB_CHECK(false, "train the run again (--force)", "{}: {}", path.string(), e.what());
-        throw;  // not reached
-    }
-}
-
-bool run_diverged(const std::string& dir) {
-    const fs::path path = fs::path(dir) / "summary.json";
-    if (!fs::exists(path)) return false;
-    const json j = json::parse(read_text_file(path), nullptr, false);
-    return j.is_object() && j.value("diverged", false) == true;
-}
-
-TrainConfig load_train_config(const std::string& dir) {
-    fs::path path = fs::path(dir) / "config.json";
-    GLULAB_CHECK(fs::exists(path), "give a directory written by `glulab train`", "{} does not exist",
-                 path.string());
-    return train_config_from_json(read_text_file(path));
-}
 
 float evaluate(Transformer& model, Tape& tape, const EvalBatches& batches,
                const std::function<void(const Transformer&)>& after_forward) {
@@ -278,7 +195,7 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
     const BatchRows rows = batch_rows(cfg.batch);  // under mpirun: this rank's rows of a batch
     const bool writer = dist_rank() == 0;          // only rank 0 writes the run directory
     if (!resume && !force && fs::exists(dir)) {
-        GLULAB_CHECK(!fs::exists(dir / "config.json"), "pass --force to overwrite it, or --resume to continue it",
+        GLULAB_CHECK(!holds_run(out_dir), "pass --force to overwrite it, or --resume to continue it",
                      "{} already holds a run", out_dir);
         GLULAB_CHECK(fs::is_directory(dir) && fs::is_empty(dir),
                      "choose another --out, or pass --force to write the run into it anyway",
@@ -308,8 +225,11 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
     std::optional<RunLock> lock;
     if (writer) lock.emplace(out_dir);
     if (resume) {
-        start = load_checkpoint(out_dir, model, corpus.vocab);  // sharded: each rank reads its slice
-        if (start >= cfg.optim.steps && fs::exists(dir / "summary.json"))
+        // A run stopped before its first checkpoint (config.json, no pair yet) starts again
+        // from step 0 with the same initial weights; half a pair is refused by load_checkpoint.
+        if (fs::exists(run_file(out_dir, run_files::model)) || fs::exists(run_file(out_dir, run_files::optimizer)))
+            start = load_checkpoint(out_dir, model, corpus.vocab);  // checked; sharded: each rank reads its slice
+        if (start >= cfg.optim.steps && fs::exists(run_file(out_dir, run_files::summary)))
             return read_run_summary(out_dir);  // nothing to train or write
         if (start >= cfg.optim.steps)  // finished, but stopped before its summary was written
             return finish_run_summary(model, train_eval, val_eval, dir, start);
@@ -318,10 +238,12 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
         for (int s = 0; s < start; s++) sampler.next();  // the batches the run already used
     } else if (writer) {
         fs::create_directories(dir);
-        for (const char* old : {"metrics.csv", "gates.csv", "summary.json"}) fs::remove(dir / old);
-        write_text_file(dir / "config.json", train_config_to_json(cfg));
+        for (const char* old : {run_files::metrics, run_files::gates, run_files::summary}) fs::remove(run_file(out_dir, old));
+        write_run_config(out_dir, cfg);
     }
-    std::string metrics = csv_up_to(dir / "metrics.csv", kMetricsHeader, start);
+    // On resume, the rows of the evaluations the checkpoint contains: a kill between an
+    // evaluation's row and its checkpoint leaves one row more, computed again below.
+    std::vector<MetricRow> metrics = rows_up_to(read_run_metrics(out_dir), start);
 
     const ParamTable table = model.param_table();
     TrainSummary sum;
@@ -332,10 +254,7 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
 
     auto save_checkpoint = [&](int step) {
         dp.gather_moments(params);  // sharded: rank 0 collects every rank's AdamW moments
-        if (writer) {
-            glulab::save_checkpoint(out_dir, model, corpus.vocab, step);
-            write_text_file(dir / "metrics.csv", metrics);
-        }
+        if (writer) glulab::save_checkpoint(out_dir, model, corpus.vocab, step);
         dp.release_moments(params);  // and gives the others' back
     };
 
@@ -384,13 +303,16 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
                 sum.diverged = true;
                 break;
             }
-            metrics += fmt::format("{},{:.6f},{:.6f},{:.6g},{:.6g},{:.1f},{:.2f}\n", r.step, r.train_loss,
-                                   r.val_loss, r.lr, r.grad_norm, r.tokens_per_s, r.elapsed_s);
+            // The evaluation's rows first (metrics.csv here, gates.csv in on_eval), its
+            // checkpoint last: a kill in between leaves rows a resume drops (run_dir.hpp).
+            metrics.push_back(as_written({r.step, r.train_loss, r.val_loss, r.lr, r.grad_norm, r.tokens_per_s,
+                                          r.elapsed_s}));
+            if (writer) write_metrics(out_dir, metrics);
             sum.final_train_loss = r.train_loss;
             sum.final_val_loss = r.val_loss;
             sum.best_val_loss = std::min(sum.best_val_loss, r.val_loss);
-            save_checkpoint(step + 1);
             if (callbacks.on_eval) callbacks.on_eval(r);
+            save_checkpoint(step + 1);
             window_seconds = 0;
             window_steps = 0;
         }
@@ -410,8 +332,8 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
     } else {
         summarize_metrics(metrics, B * T, sum);  // every rank: the caller's summary is the run's
     }
-    if (sum.diverged && writer) write_text_file(dir / "metrics.csv", metrics);  // the finite rows so far
-    if (!sum.interrupted && writer) write_run_summary(dir, sum);
+    if (sum.diverged && writer) write_metrics(out_dir, metrics);  // the finite rows so far
+    if (!sum.interrupted && writer) write_run_summary(out_dir, sum);
     return sum;
 }
 

@@ -15,6 +15,7 @@
 #pragma once
 
 #include "glulab/model.hpp"
+#include "glulab/run_dir.hpp"
 #include "glulab/trainer.hpp"
 
 #include <array>
@@ -24,7 +25,7 @@
 namespace glulab {
 
 struct GateLayerStats {
-    static constexpr int kBins = 20;
+    static constexpr int kBins = kGateBins;  // gates.csv's bins (run_dir.hpp)
     static constexpr float kLo = -1.0f, kHi = 3.0f;
     static constexpr float kNearZero = 0.1f;
     double count = 0, near_zero = 0, sum = 0;
@@ -39,9 +40,8 @@ public:
     void observe(const Transformer& model);
     // Under mpirun: every rank's counts become the sum of all ranks' (each saw its rows).
     void sum_over_ranks();
-    // CSV header and rows: step,layer,near_zero,mean,bin0..bin19 (fractions).
-    static std::string csv_header();
-    std::string csv_rows(int step) const;
+    // This evaluation's rows of gates.csv, one per layer (fractions; run_dir.hpp writes them).
+    std::vector<GateRow> rows(int step) const;
 
 private:
     std::vector<GateLayerStats> layers_;

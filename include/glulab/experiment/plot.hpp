@@ -2,7 +2,8 @@
 // PNG and SVG, or as ASCII charts in the terminal when gnuplot is not installed.
 //
 // Three parts:
-//   reading runs   a run directory's metrics.csv and gates.csv as numbers (load_run); a list of
+//   reading runs   a run directory's metrics.csv and gates.csv as numbers (load_run, through
+//                  run_dir.hpp); a list of
 //                  directories, each a run or a directory of runs such as `glulab compare`
 //                  writes (load_runs); runs that differ only in their seed form one group
 //   charts         a Chart is titled series of (x, y) with an optional min-max band around y;
@@ -32,24 +33,7 @@ namespace glulab {
 
 // Reading runs
 // ------------
-// One row of metrics.csv (the columns a plot needs) and one row of gates.csv.
-struct MetricRow {
-    int step = 0;           // e.g. 100
-    double train_loss = 0;  // e.g. 2.5573
-    double val_loss = 0;    // e.g. 2.5500
-};
-struct GateRow {
-    int step = 0;                                        // e.g. 100
-    int layer = 0;                                       // e.g. 0
-    double near_zero = 0;                                // fraction with |act(gate)| < 0.1
-    double mean = 0;                                     // mean of act(gate)
-    std::array<double, GateLayerStats::kBins> bins{};    // histogram, fractions
-};
-
-// Read a CSV written by train_run; a missing file, a wrong header or a bad line throws
-// glulab::Error naming the file (and the line).
-std::vector<MetricRow> read_metrics_csv(const std::string& path);
-std::vector<GateRow> read_gates_csv(const std::string& path);
+// The rows of metrics.csv and gates.csv are run_dir.hpp's MetricRow and GateRow, read by it.
 
 // One run directory, read back.
 struct RunData {
@@ -58,8 +42,8 @@ struct RunData {
                                     // config.json is missing
     bool has_config = false;        // config.json was there (and is valid)
     TrainConfig config;             // the run's config.json, when has_config
-    std::vector<MetricRow> metrics; // metrics.csv, one row per evaluation
-    std::vector<GateRow> gates;     // gates.csv; empty for plain kinds
+    std::vector<MetricRow> metrics; // metrics.csv, one row per evaluation (run_dir.hpp)
+    std::vector<GateRow> gates;     // gates.csv; empty for plain kinds (run_dir.hpp)
 };
 
 // `dir` must hold metrics.csv; config.json and gates.csv are read when present.

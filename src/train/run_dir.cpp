@@ -1,0 +1,206 @@
+// run_dir.cpp — a run directory's files, written and read in one place (run_dir.hpp).
+//
+// Lesson 12 · training
+#include "glulab/run_dir.hpp"
+
+#include "glulab/check.hpp"
+#include "glulab/checkpoint.hpp"
+#include "glulab/data.hpp"
+#include "glulab/trainer.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <sstream>
+
+namespace glulab {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+bool holds_run(const std::string& dir) { return fs::exists(run_file(dir, run_files::config)); }
+
+bool holds_checkpoint(const std::string& dir) {
+    return holds_run(dir) && fs::exists(run_file(dir, run_files::model)) &&
+           fs::exists(run_file(dir, run_files::optimizer));
+}
+
+// config.json
+// -----------
+
+void write_run_config(const std::string& dir, const TrainConfig& cfg) {
+    write_text_file(run_file(dir, run_files::config), train_config_to_json(cfg));
+}
+
+TrainConfig load_train_config(const std::string& dir) {
+    const std::string path = run_file(dir, run_files::config);
+    GLULAB_CHECK(fs::exists(path), "give a directory written by `glulab train`", "{} does not exist", path);
+    return train_config_from_json(read_text_file(path), path);
+}
+
+// CSV files
+// ---------
+// Both CSVs are numbers only, under a header of their own: read_csv checks the header, then
+// hands every data line to `row` as its numbers.
+
+namespace {
+
+// The comma-separated numbers of one CSV line; throws naming the file and line when a field is
+// not a number or the count is not `expected`.
+std::vector<double> csv_numbers(const std::string& line, size_t expected, const std::string& path,
+                                int line_no) {
+    std::vector<double> out;
+    size_t start = 0;
+    while (start <= line.size()) {
+        size_t end = line.find(',', start);
+        if (end == std::string::npos) end = line.size();
+        double v = 0;
+        const char* first = line.data() + start;
+        const char* last = line.data() + end;
+        auto [ptr, ec] = std::from_chars(first, last, v);
+        GLULAB_CHECK(ec == std::errc() && ptr == last && first != last,
+                     "the file may be cut off or edited by hand; rerun or delete the run",
+                     "{}:{}: '{}' is not a number", path, line_no, std::string(first, last));
+        out.push_back(v);
+        start = end + 1;
+    }
+    GLULAB_CHECK(out.size() == expected, "the file may be cut off or edited by hand",
+                 "{}:{}: expected {} fields, found {}", path, line_no, expected, out.size());
+    return out;
+}
+
+// Calls `row(numbers)` for every data line of the CSV at `path`, whose first line must be
+// `header`.
+template <class RowFn>
+void read_csv(const std::string& path, const std::string& header, RowFn row) {
+    GLULAB_CHECK(fs::exists(path), "give a directory written by `glulab train` or `glulab compare`",
+                 "{} does not exist", path);
+    std::istringstream in(read_text_file(path));
+    std::string line;
+    std::getline(in, line);
+    GLULAB_CHECK(line == header, "is this a file written by glulab?",
+                 "{}:1: expected the header '{}', found '{}'", path, header, line.substr(0, 80));
+    const size_t fields = static_cast<size_t>(std::count(header.begin(), header.end(), ',')) + 1;
+    for (int line_no = 2; std::getline(in, line); line_no++)
+        if (!line.empty()) row(csv_numbers(line, fields, path, line_no));
+}
+
+std::string metrics_line(const MetricRow& r) {
+    return fmt::format("{},{:.6f},{:.6f},{:.6g},{:.6g},{:.1f},{:.2f}\n", r.step, r.train_loss, r.val_loss, r.lr,
+                       r.grad_norm, r.tokens_per_s, r.elapsed_s);
+}
+
+MetricRow metric_row(const std::vector<double>& v) {
+    return {.step = static_cast<int>(v[0]), .train_loss = v[1], .val_loss = v[2], .lr = v[3],
+            .grad_norm = v[4], .tokens_per_s = v[5], .elapsed_s = v[6]};
+}
+
+}  // namespace
+
+// metrics.csv
+// -----------
+
+MetricRow as_written(const MetricRow& row) {
+    std::string line = metrics_line(row);
+    line.pop_back();  // the newline
+    return metric_row(csv_numbers(line, 7, run_files::metrics, 0));
+}
+
+void write_metrics(const std::string& dir, const std::vector<MetricRow>& rows) {
+    std::string csv = std::string(kMetricsColumns) + "\n";
+    for (const MetricRow& r : rows) csv += metrics_line(r);
+    write_text_file(run_file(dir, run_files::metrics), csv);
+}
+
+std::vector<MetricRow> read_metrics_csv(const std::string& path) {
+    std::vector<MetricRow> rows;
+    read_csv(path, kMetricsColumns, [&](const std::vector<double>& v) { rows.push_back(metric_row(v)); });
+    return rows;
+}
+
+std::vector<MetricRow> read_run_metrics(const std::string& dir) {
+    const std::string path = run_file(dir, run_files::metrics);
+    return fs::exists(path) ? read_metrics_csv(path) : std::vector<MetricRow>{};
+}
+
+// gates.csv
+// ---------
+
+std::string gates_columns() {
+    std::string h = "step,layer,near_zero,mean";
+    for (int b = 0; b < kGateBins; b++) h += fmt::format(",bin{}", b);
+    return h;
+}
+
+void write_gates(const std::string& dir, const std::vector<GateRow>& rows) {
+    std::string csv = gates_columns() + "\n";
+    for (const GateRow& r : rows) {
+        csv += fmt::format("{},{},{:.5f},{:.5f}", r.step, r.layer, r.near_zero, r.mean);
+        for (double b : r.bins) csv += fmt::format(",{:.5f}", b);
+        csv += "\n";
+    }
+    write_text_file(run_file(dir, run_files::gates), csv);
+}
+
+std::vector<GateRow> read_gates_csv(const std::string& path) {
+    std::vector<GateRow> rows;
+    read_csv(path, gates_columns(), [&](const std::vector<double>& v) {
+        GateRow r{.step = static_cast<int>(v[0]), .layer = static_cast<int>(v[1]), .near_zero = v[2], .mean = v[3]};
+        std::copy(v.begin() + 4, v.end(), r.bins.begin());
+        rows.push_back(r);
+    });
+    return rows;
+}
+
+std::vector<GateRow> read_run_gates(const std::string& dir) {
+    const std::string path = run_file(dir, run_files::gates);
+    return fs::exists(path) ? read_gates_csv(path) : std::vector<GateRow>{};
+}
+
+// summary.json
+// ------------
+
+// Every field of TrainSummary, by its own name, from this one list.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TrainSummary, steps_done, interrupted, diverged, final_train_loss,
+                                   final_val_loss, best_val_loss, best_val_step, ms_per_step, tokens_per_s,
+                                   d_ff, ffn_params, total_params)
+
+void write_run_summary(const std::string& dir, const TrainSummary& summary) {
+    TrainSummary s = summary;
+    for (float* loss : {&s.final_train_loss, &s.final_val_loss, &s.best_val_loss})
+        if (!std::isfinite(*loss)) *loss = 0;
+    write_text_file(run_file(dir, run_files::summary), json(s).dump(2) + "\n");
+}
+
+TrainSummary read_run_summary(const std::string& dir) {
+    const std::string path = run_file(dir, run_files::summary);
+    GLULAB_CHECK(fs::exists(path), "train the run again (--force)", "{} has no summary.json", dir);
+    json j = json::parse(read_text_file(path), nullptr, false);
+    GLULAB_CHECK(j.is_object(), "train the run again (--force)", "{} is not a JSON object", path);
+    // What older versions wrote: "steps" for steps_done, no best_val_step, "diverged" only
+    // when true, never "interrupted".
+    if (!j.contains("steps_done") && j.contains("steps")) j["steps_done"] = j["steps"];
+    j.erase("steps");
+    if (!j.contains("best_val_step")) j["best_val_step"] = 0;
+    for (const char* flag : {"interrupted", "diverged"})
+        if (!j.contains(flag)) j[flag] = false;
+    try {
+        return j.get<TrainSummary>();
+    } catch (const json::exception& e) {
+        GLULAB_CHECK(false, "train the run again (--force)", "{}: {}", path, e.what());
+        throw;  // not reached
+    }
+}
+
+bool run_diverged(const std::string& dir) {
+    const std::string path = run_file(dir, run_files::summary);
+    if (!fs::exists(path)) return false;
+    const json j = json::parse(read_text_file(path), nullptr, false);
+    return j.is_object() && j.value("diverged", false) == true;
+}
+
+}  // namespace glulab
