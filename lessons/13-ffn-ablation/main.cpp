@@ -105,7 +105,7 @@ std::vector<GateCsvRow> gates_at_init(const std::string& text) {
     NoGrad off(tape);
     model.forward(tape, ids.data(), 8, 16);
     GateStats stats(2);
-    stats.observe(model);  // reads gate_pre of each layer before the tape is reset
+    stats.observe(model);  // reads up_gate_out of each layer before the tape is reset
     std::istringstream csv(GateStats::csv_header() + stats.csv_rows(0));
     return read_gates(csv);
 }
