@@ -59,17 +59,6 @@ TEST_CASE("preferred_coretype: the user's OPENBLAS_CORETYPE is always respected"
     CHECK(faster_coretype("Prescott", false, true) == "Haswell");
 }
 
-TEST_CASE("coretype_runs_on: an AVX-512 kernel needs an AVX-512 CPU") {
-    CHECK_FALSE(coretype_runs_on("SkylakeX", /*avx512=*/false, /*avx2=*/true));
-    CHECK_FALSE(coretype_runs_on("cooperlake", false, true));
-    CHECK(coretype_runs_on("SkylakeX", true, true));
-    CHECK_FALSE(coretype_runs_on("Haswell", false, /*avx2=*/false));
-    CHECK(coretype_runs_on("Haswell", false, true));
-    CHECK(coretype_runs_on("Zen", false, true));
-    CHECK(coretype_runs_on("Prescott", false, false));
-    CHECK(coretype_runs_on("SomeFutureCore", false, false));
-}
-
 TEST_CASE("blas_info names the running kernel and its threads") {
     const BlasInfo info = blas_info();
     CHECK_FALSE(info.core.empty());

@@ -444,7 +444,7 @@ TEST_CASE("cli: graph prints the tape of one forward and writes it as DOT") {
     REQUIRE(swiglu.code == 0);
     for (const char* op : {" embedding ", " rms_norm ", " matmul ", " attention ", " glu ", " cross_entropy "})
         CHECK_MESSAGE(contains(swiglu.out, op), "no node " << op);
-    CHECK(contains(swiglu.out, "17 nodes"));  // L = 1: 3 to embed, 5 attention, 6 FFN, 3 head and loss
+    CHECK(contains(swiglu.out, "16 nodes"));  // L = 1: 3 to embed, 5 attention, 5 FFN (one up-and-gate matmul), 3 head and loss
     CHECK(contains(swiglu.out, "arena: "));
 
     const Run relu = run_glulab("graph --ffn relu --layers 2 --backward");

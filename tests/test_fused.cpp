@@ -1,6 +1,6 @@
 // test_fused.cpp — composite first, fused second, and a test that they agree.
 //
-// Contains: silu(x) against mul(x, sigmoid(x)); glu(gate, up, act) against
+// Contains: silu(x) against mul(x, sigmoid(x)); glu(up_gate, act) on the rows [up | gate] of one product against
 // mul(activation(gate, act), up) for each of the five GLU activations; gelu_tanh against gelu.
 // Each pair is compared on its forward output and on the gradients of its inputs after
 // backward. Run just these with: build/tests -tc="fused*"
@@ -59,8 +59,15 @@ struct Pass {
     std::vector<std::vector<float>> grad;
 };
 
-// Runs f on the given input values and backpropagates L = sum_i out_i * w_i, with fixed weights
-// w_i = 1 + 0.5 sin(i) so that every output element reaches the gradients with its own weight.
+// The fixed weights w_i = 1 + 0.5 sin(i) of the loss L = sum_i out_i * w_i, so that every
+// output element reaches the gradients with its own weight.
+std::vector<float> loss_weights() {
+    std::vector<float> w(kN);
+    for (int i = 0; i < kN; i++) w[static_cast<size_t>(i)] = 1.0f + 0.5f * std::sin(static_cast<float>(i));
+    return w;
+}
+
+// Runs f on the given input values and backpropagates L = sum_i out_i * w_i (loss_weights).
 Pass run(const std::function<Tensor(Tape&, std::span<Tensor>)>& f,
          std::vector<std::vector<float>> values) {
     Pass p;
@@ -70,8 +77,7 @@ Pass run(const std::function<Tensor(Tape&, std::span<Tensor>)>& f,
 
     Tape tape;
     Tensor out = f(tape, x);
-    std::vector<float> w(kN);
-    for (int i = 0; i < kN; i++) w[static_cast<size_t>(i)] = 1.0f + 0.5f * std::sin(static_cast<float>(i));
+    std::vector<float> w = loss_weights();
     Tensor weights{w.data(), nullptr, out.shape};
     tape.backward(sum(tape, mul(tape, out, weights)));
     p.out.assign(out.data, out.data + out.numel());
@@ -114,12 +120,39 @@ TEST_CASE("fused: silu(x) agrees with mul(x, sigmoid(x))") {
 
 // The GLU family
 // --------------
-// glu(gate, up, act) = act(gate) * up in one kernel, against activation then mul.
-TEST_CASE("fused: glu(gate, up, act) agrees with mul(activation(gate, act), up)") {
+// glu(up_gate, act) = act(gate) * up in one kernel, reading both halves of the (N, 2H) rows
+// [up | gate] of one product, against activation then mul on two separate arrays. The same kN
+// values of gate and up go in both ways: for the fused side as N = 8 rows of H = 10, each row
+// [up | gate], with the gradient of that one tensor split back into the two inputs'.
+static Pass run_glu_on_joined_rows(Act act, const std::vector<float>& gate, const std::vector<float>& up) {
+    constexpr int N = 8, H = kN / N;
+    static_assert(N * H == kN);
+    std::vector<float> joined(2 * kN), djoined(2 * kN, 0.0f);
+    auto at = [](int r, int i) { return static_cast<size_t>(r * 2 * H + i); };
+    for (int r = 0; r < N; r++)
+        for (int i = 0; i < H; i++) {
+            joined[at(r, i)] = up[static_cast<size_t>(r * H + i)];
+            joined[at(r, H + i)] = gate[static_cast<size_t>(r * H + i)];
+        }
+    Tape tape;
+    Tensor out = glu(tape, Tensor{joined.data(), djoined.data(), Shape{N, 2 * H}}, act).view(Shape{kN});
+    std::vector<float> w = loss_weights();
+    tape.backward(sum(tape, mul(tape, out, Tensor{w.data(), nullptr, out.shape})));
+    Pass p;
+    p.out.assign(out.data, out.data + out.numel());
+    p.grad.assign(2, std::vector<float>(kN, 0.0f));
+    for (int r = 0; r < N; r++)
+        for (int i = 0; i < H; i++) {
+            p.grad[0][static_cast<size_t>(r * H + i)] = djoined[at(r, H + i)];  // gate
+            p.grad[1][static_cast<size_t>(r * H + i)] = djoined[at(r, i)];      // up
+        }
+    return p;
+}
+
+TEST_CASE("fused: glu(up_gate, act) agrees with mul(activation(gate, act), up)") {
     for (Act act : {Act::sigmoid, Act::identity, Act::relu, Act::gelu, Act::silu}) {
         SUBCASE(std::string(act_name(act)).c_str()) {
-            Pass fused = run([act](Tape& t, std::span<Tensor> x) { return glu(t, x[0], x[1], act); },
-                             {grid(), wiggle(0.3f)});
+            Pass fused = run_glu_on_joined_rows(act, grid(), wiggle(0.3f));
             Pass composite = run([act](Tape& t, std::span<Tensor> x) {
                 return mul(t, activation(t, x[0], act), x[1]);
             }, {grid(), wiggle(0.3f)});

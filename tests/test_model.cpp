@@ -203,26 +203,86 @@ TEST_CASE("forward: a context shorter than ctx works, and is causal") {
     CHECK_THROWS_WITH_AS(model.forward(tape, idx.data(), 1, 9), doctest::Contains("T = 9"), Error);
 }
 
-TEST_CASE("gate telemetry: the gate pre-activation of each layer, a view from the last forward") {
+TEST_CASE("gate telemetry: up_gate(x) of each layer, a view from the last forward") {
     Transformer model(ModelConfig{.vocab_size = 11, .ctx = 8, .layers = 2, .d_model = 16,
                                   .heads = 2, .ffn = FfnKind::swiglu});
     model.init(1);
-    CHECK_THROWS_AS(model.gate_preactivation(0), Error);  // no forward yet
+    CHECK_THROWS_AS(model.ffn_up_gate(0), Error);  // no forward yet
     const std::vector<int> idx = some_ids(2, 6, 11, 1);
     Tape tape;
     model.forward(tape, idx.data(), 2, 6);
     for (int l = 0; l < 2; l++) {
-        Tensor g = model.gate_preactivation(l);
-        CHECK(g.shape == Shape{2, 6, model.d_ff()});
-        // It is the output of the gate projection: the input of one glu node on the tape.
+        Tensor g = model.ffn_up_gate(l);
+        CHECK(g.shape == Shape{2, 6, 2 * model.d_ff()});
+        // It is the output of the joined projection: the input of one glu node on the tape.
         bool found = false;
         for (const Node& n : tape.nodes())
             found |= std::string_view(n.op) == "glu" && n.in[0].data == g.data;
         CHECK(found);
     }
-    CHECK_THROWS_AS(model.gate_preactivation(2), Error);
+    CHECK_THROWS_AS(model.ffn_up_gate(2), Error);
     Transformer plain(tiny);
-    CHECK_THROWS_AS(plain.gate_preactivation(0), Error);
+    CHECK_THROWS_AS(plain.ffn_up_gate(0), Error);
+}
+
+// up and gate stay two named parameters (table, checkpoint), declared one after the other, and
+// up_gate is one (2H, C) view of both: one matmul forward whose halves are the two separate
+// products, and one dW backward whose halves are the two separate weight gradients.
+TEST_CASE("gated FFN: one product by the joined (2H, C) block equals the up and gate products") {
+    Transformer model(ModelConfig{.vocab_size = 11, .ctx = 8, .layers = 1, .d_model = 16,
+                                  .heads = 2, .ffn = FfnKind::geglu});
+    model.init(3);
+    FeedForward& ffn = model.blocks[0].ffn;
+    const int H = model.d_ff(), C = 16;
+    CHECK(ffn.up_gate.weight.shape == Shape{2 * H, C});
+    CHECK(ffn.up_gate.weight.data == ffn.up.weight.data);
+    CHECK(ffn.up_gate.weight.data + int64_t{H} * C == ffn.gate.weight.data);
+    CHECK(ffn.up_gate.weight.grad + int64_t{H} * C == ffn.gate.weight.grad);
+    const ParamEntry& up = model.params().find("blocks.0.ffn.up.weight");
+    const ParamEntry& gate = model.params().find("blocks.0.ffn.gate.weight");
+    CHECK(gate.offset == up.offset + static_cast<size_t>(H) * C);
+
+    // The forward's joined output against the two separate products, and the weight gradients
+    // of a loss through glu against those of two separate linears.
+    Rng rng(5);
+    std::vector<float> xv(3 * C);
+    for (float& v : xv) v = static_cast<float>(rng.normal());
+    Tensor x{xv.data(), nullptr, Shape{1, 3, C}};
+    Tape tape;
+    model.params().zero_grad();
+    tape.backward(sum(tape, ffn(tape, x)));
+    std::vector<float> joined_dw(ffn.up_gate.weight.grad, ffn.up_gate.weight.grad + 2 * H * C);
+    Tensor both = ffn.up_gate_out;
+    model.params().zero_grad();
+    Tape separate;
+    Tensor u = linear(separate, x, ffn.up.weight), g = linear(separate, x, ffn.gate.weight);
+    Tensor h = mul(separate, activation(separate, g, Act::gelu), u);
+    separate.backward(sum(separate, linear(separate, h, ffn.down.weight)));
+    for (int r = 0; r < 3; r++)
+        for (int i = 0; i < H; i++) {
+            REQUIRE(both.data[r * 2 * H + i] == doctest::Approx(u.data[r * H + i]).epsilon(1e-6));
+            REQUIRE(both.data[r * 2 * H + H + i] == doctest::Approx(g.data[r * H + i]).epsilon(1e-6));
+        }
+    for (int64_t i = 0; i < int64_t{2} * H * C; i++)
+        REQUIRE(joined_dw[static_cast<size_t>(i)] ==
+                doctest::Approx(ffn.up_gate.weight.grad[i]).epsilon(1e-5));
+}
+
+TEST_CASE("ParamStore::joined: only adjacent parameters with rows of one shape") {
+    ParamStore ps;
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1) ps.allocate();
+        Tensor a = ps.add("a", Shape{2, 3}, true);
+        Tensor b = ps.add("b", Shape{4, 3}, true);
+        Tensor c = ps.add("c", Shape{4, 3}, true);
+        Tensor d = ps.add("d", Shape{4, 5}, true);
+        CHECK(ps.joined(a, b).shape == Shape{6, 3});
+        CHECK_THROWS_WITH_AS(ps.joined(c, d), doctest::Contains("do not stack"), Error);
+        if (pass == 1) {
+            CHECK(ps.joined(a, b).data == a.data);
+            CHECK_THROWS_WITH_AS(ps.joined(a, c), doctest::Contains("not adjacent"), Error);
+        }
+    }
 }
 
 TEST_CASE("dropout: on in training mode only, new masks after each reseed") {

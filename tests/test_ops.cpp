@@ -431,14 +431,35 @@ TEST_CASE("glu is act(gate) * up, with the product rule backward") {
     const float gate = 1.0f, up = 3.0f, dout = 2.0f;
     const float s = 0.7310585786300049f;  // sigmoid(1)
     float out = 0.0f, dgate = 0.0f, dup = 0.0f;
-    glu_forward(&out, &gate, &up, 1, Act::silu);
+    glu_forward(&out, &gate, &up, 1, 1, 1, Act::silu);
     CHECK(out == doctest::Approx(3.0f * s));
-    glu_backward(&dgate, &dup, &dout, &gate, &up, 1, Act::silu);
+    glu_backward(&dgate, &dup, &dout, &gate, &up, 1, 1, 1, Act::silu);
     CHECK(dgate == doctest::Approx(2.0f * 3.0f * s * (1.0f + (1.0f - s))));
     CHECK(dup == doctest::Approx(2.0f * s));
     // Bilinear (identity) is a plain product.
-    glu_forward(&out, &gate, &up, 1, Act::identity);
+    glu_forward(&out, &gate, &up, 1, 1, 1, Act::identity);
     CHECK(out == 3.0f);
+}
+
+TEST_CASE("glu reads gate and up as the halves of (N, 2H) rows [up | gate], ld = 2H") {
+    // N = 2 rows, H = 3, Bilinear: out = gate * up. Row r is [up (3) | gate (3)].
+    const float up_gate[2][6] = {{1, 2, 3, 10, 20, 30}, {4, 5, 6, -1, -2, -3}};
+    float out[2][3] = {};
+    glu_forward(&out[0][0], &up_gate[0][3], &up_gate[0][0], 2, 3, 6, Act::identity);
+    const float want[2][3] = {{10, 40, 90}, {-4, -10, -18}};
+    for (int r = 0; r < 2; r++)
+        for (int i = 0; i < 3; i++) CHECK(out[r][i] == want[r][i]);
+    // Backward writes each half of the gradient rows, and accumulates: dgate = dout * up,
+    // dup = dout * gate, on top of what was there.
+    float d[2][6];
+    for (auto& row : d)
+        for (float& v : row) v = 1.0f;
+    const float dout[2][3] = {{1, 1, 1}, {2, 2, 2}};
+    glu_backward(&d[0][3], &d[0][0], &dout[0][0], &up_gate[0][3], &up_gate[0][0], 2, 3, 6,
+                 Act::identity);
+    const float want_d[2][6] = {{11, 21, 31, 2, 3, 4}, {-1, -3, -5, 9, 11, 13}};
+    for (int r = 0; r < 2; r++)
+        for (int i = 0; i < 6; i++) CHECK(d[r][i] == want_d[r][i]);
 }
 
 // dropout

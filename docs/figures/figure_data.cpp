@@ -64,7 +64,7 @@ int glu(const char* kind) {
                 g[i * n + j] = -3.0f + 6.0f * static_cast<float>(i) / (n - 1);
                 u[i * n + j] = -3.0f + 6.0f * static_cast<float>(j) / (n - 1);
             }
-        glu_forward(out.data(), g.data(), u.data(), n * n, k.act);
+        glu_forward(out.data(), g.data(), u.data(), 1, n * n, n * n, k.act);
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < n; j++) std::printf("%g %g %g\n", g[i * n + j], u[i * n + j], out[i * n + j]);
             std::printf("\n");

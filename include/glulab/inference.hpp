@@ -9,10 +9,12 @@
 
 #include "glulab/data.hpp"
 #include "glulab/model.hpp"
+#include "glulab/rng.hpp"
 
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace glulab {
 
@@ -36,6 +38,22 @@ struct SampleOptions {
     uint64_t seed = 1337;      // e.g. 1337: same seed, same text
     bool cache = true;         // keep keys and values (kv_cache.hpp); false recomputes all
 };
+// The draw of one next token from a row of logits (V), by the rule of inference.cpp →
+// TokenSampler::next: temperature, top-k, softmax, one uniform draw from Rng(seed). Holds its
+// buffers, so a draw allocates nothing. Both sampling paths and the sampling benchmark use it.
+class TokenSampler {
+public:
+    TokenSampler(int V, const SampleOptions& options);
+    // `position` only names the place in an error (a logit that is NaN or infinite).
+    int next(const float* logits, int position);
+
+private:
+    SampleOptions opt_;
+    Rng rng_;
+    std::vector<float> p_;
+    std::vector<int> order_;
+};
+
 // Where the context starts: `start` while the ids[start .. size) fit in T; past T, the last
 // T/2 ids (at least 1). Both sampling paths use it, so they see the same contexts.
 size_t sample_context_start(size_t start, size_t size, int T);

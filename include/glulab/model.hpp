@@ -171,21 +171,25 @@ struct CausalSelfAttention {
 
 // The position-wise feed-forward layer, x (B, T, C) -> (B, T, C):
 //     plain:  down(act(up(x)))
-//     gated:  down(act(gate(x)) * up(x))      through the fused glu op (autograd.hpp → glu)
+//     gated:  down(act(gate(x)) * up(x))      one product for up and gate, then the fused glu op
+//                                             (autograd.hpp → glu)
 struct FeedForward {
     FfnKind kind = FfnKind::relu;
-    Linear up;    // weight (H, C), the plain projection
-    Linear gate;  // weight (H, C), the activated projection; gated kinds only, else empty
-    Linear down;  // weight (C, H), a residual output projection (smaller init)
+    Linear up;       // weight (H, C), the plain projection
+    Linear gate;     // weight (H, C), the activated projection; gated kinds only, else empty
+    Linear up_gate;  // gated kinds: weight (2H, C) = up's rows, then gate's: one view of both
+                     // (they are adjacent in the ParamStore), not a parameter of its own
+    Linear down;     // weight (C, H), a residual output projection (smaller init)
 
-    // Gated kinds: the gate pre-activation gate(x) (B, T, H) of the most recent forward, the
-    // input of act. A view into the tape's arena, not a copy: valid until that tape's reset(),
-    // then stale. Empty (data == nullptr) before the first forward and for plain kinds.
-    // Gate telemetry reads it right after a forward, e.g. a histogram of act(gate).
-    Tensor gate_pre;
+    // Gated kinds: up_gate(x) (B, T, 2H) of the most recent forward, each row [x Wup^T (H) |
+    // x Wgate^T (H)]; columns [H, 2H) are the gate pre-activation, the input of act. A view
+    // into the tape's arena, not a copy: valid until that tape's reset(), then stale. Empty
+    // (data == nullptr) before the first forward and for plain kinds. Gate telemetry reads it
+    // right after a forward, e.g. a histogram of act(gate).
+    Tensor up_gate_out;
 
     void declare(ParamStore& ps, const std::string& name, FfnKind kind, int C, int H);
-    Tensor operator()(Tape& tape, Tensor x);  // sets gate_pre
+    Tensor operator()(Tape& tape, Tensor x);  // sets up_gate_out
 };
 
 // One pre-norm transformer block. With dropout p > 0 (training only, see Transformer):
@@ -283,10 +287,10 @@ public:
     const ParamStore& params() const { return params_; }
     ParamTable param_table() const { return glulab::param_table(params_); }
 
-    // Gated kinds: the gate pre-activation (B, T, H) of `layer` from the last forward (see
-    // FeedForward::gate_pre: a view into the tape's arena, valid until tape.reset()).
-    // Throws for plain kinds and before the first forward.
-    Tensor gate_preactivation(int layer) const;
+    // Gated kinds: up_gate(x) (B, T, 2H) of `layer` from the last forward, rows [up | gate],
+    // the gate pre-activation in columns [H, 2H) (see FeedForward::up_gate_out: a view into the
+    // tape's arena, valid until tape.reset()). Throws for plain kinds and before the first forward.
+    Tensor ffn_up_gate(int layer) const;
 
     // The layers, by name, in the order of the diagram. Bound views: read them, write through
     // their data, but do not reassign them.

@@ -79,11 +79,14 @@ void activation_backward(float* dx, const float* dout, const float* x, int64_t n
 
 // The GLU family (src/ops/glu.cpp)
 // --------------------------------
-// out (n) = act(gate) * up: sigmoid = GLU, identity = Bilinear, relu = ReGLU,
-// gelu = GEGLU, silu = SwiGLU (Shazeer 2020).
-void glu_forward(float* out, const float* gate, const float* up, int64_t n, Act act);
+// out (N, H) = act(gate) * up: sigmoid = GLU, identity = Bilinear, relu = ReGLU,
+// gelu = GEGLU, silu = SwiGLU (Shazeer 2020). gate and up (and dgate, dup) are N rows of H
+// values `ld` floats apart: ld = 2H for the two halves of one (N, 2H) product, ld = H for two
+// separate (N, H) arrays (N = 1, H = ld = n for any flat array).
+void glu_forward(float* out, const float* gate, const float* up, int64_t N, int H, int64_t ld,
+                 Act act);
 void glu_backward(float* dgate, float* dup, const float* dout, const float* gate, const float* up,
-                  int64_t n, Act act);
+                  int64_t N, int H, int64_t ld, Act act);
 
 // RMSNorm (src/ops/rmsnorm.cpp)
 // -----------------------------

@@ -47,6 +47,10 @@ public:
     const std::vector<ParamEntry>& entries() const { return entries_; }
     const ParamEntry& find(const std::string& name) const;  // throws on an unknown name
     Tensor view(const ParamEntry& e);                        // its data and grad, once allocated
+    // Two parameters declared one right after the other, (m, k) and (n, k), seen as one
+    // (m + n, k) tensor: first's rows, then second's. No new memory and no entry of its own
+    // (the table and checkpoints keep both names). In the first pass it has no memory either.
+    Tensor joined(Tensor first, Tensor second) const;
 
     // Keep m and v only for the parameters [begin, end): new arrays of end - begin floats that
     // take the values of the old ones where the two ranges overlap, and zeros elsewhere; the old

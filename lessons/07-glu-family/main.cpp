@@ -48,7 +48,7 @@ int main() {
                                     {"SwiGLU (silu)", Act::silu}};
         for (Variant v : variants) {
             std::vector<float> out(gate.size());
-            glu_forward(out.data(), gate.data(), up.data(), n, v.act);
+            glu_forward(out.data(), gate.data(), up.data(), 1, n, n, v.act);  // one row of n
             print_row(v.name, out.data(), n);
         }
     }
@@ -108,27 +108,30 @@ int main() {
         const Linear* layer;
         const char* name;
     };
-    const Named weights[] = {{&ffn.gate, "gate.weight"}, {&ffn.up, "up.weight"},
+    // up_gate.weight (2H, C) is up.weight followed by gate.weight: one matmul computes both.
+    const Named weights[] = {{&ffn.up_gate, "up_gate.weight = [up.weight; gate.weight]"},
                              {&ffn.down, "down.weight"}};
     for (size_t i = 0; i < tape.nodes().size(); i++)
         for (const Named& w : weights)
             if (tape.nodes()[i].in[1].data == w.layer->weight.data)
                 fmt::print("  node {} multiplies by {}\n", i, w.name);
 
-    // Token 0, step by step. gate_pre is the gate projection the forward kept (FeedForward).
-    std::vector<float> act_gate(H), up_row(H), h_row(H);
-    silu_forward(act_gate.data(), ffn.gate_pre.data, H);
-    matmul_forward(up_row.data(), xv.data(), ffn.up.weight.data, 1, H, C, /*trans_b=*/true);
-    glu_forward(h_row.data(), ffn.gate_pre.data, up_row.data(), H, Act::silu);
+    // Token 0, step by step. up_gate_out (1, 2, 2H) is the joined product the forward kept
+    // (FeedForward): row 0 is [up (H) | gate (H)] of token 0.
+    const float* up_row = ffn.up_gate_out.data;
+    const float* gate_row = ffn.up_gate_out.data + H;
+    std::vector<float> act_gate(H), h_row(H);
+    silu_forward(act_gate.data(), gate_row, H);
+    glu_forward(h_row.data(), gate_row, up_row, 1, H, H, Act::silu);
     fmt::print("token 0:\n");
     print_row("x", xv.data(), C);
-    print_row("gate = x Wgate^T", ffn.gate_pre.data, H);
+    print_row("gate = x Wgate^T", gate_row, H);
     print_row("silu(gate)", act_gate.data(), H);
-    print_row("up = x Wup^T", up_row.data(), H);
+    print_row("up = x Wup^T", up_row, H);
     print_row("h = silu(gate)*up", h_row.data(), H);
     print_row("out = h Wdown^T", out.data, C);
 
-    // The composite form: down(mul(silu(gate(x)), up(x))).
+    // The composite form: down(mul(silu(gate(x)), up(x))), two separate products.
     Tensor composite = ffn.down(tape, mul(tape, silu(tape, ffn.gate(tape, x)), ffn.up(tape, x)));
     float diff = 0.0f;
     for (int64_t i = 0; i < out.numel(); i++)

@@ -98,8 +98,8 @@ TEST_SUITE("lesson07") {
         // Both start from the same non-zero gradients, as if the inputs had other uses.
         std::vector<float> dg(g.size(), 0.25f), du(g.size(), -0.5f), lib_dg = dg, lib_du = du;
         swiglu_backward(dg.data(), du.data(), dout.data(), g.data(), u.data(), n);
-        glulab::glu_backward(lib_dg.data(), lib_du.data(), dout.data(), g.data(), u.data(), n,
-                             glulab::Act::silu);
+        glulab::glu_backward(lib_dg.data(), lib_du.data(), dout.data(), g.data(), u.data(), 1,
+                             static_cast<int>(n), n, glulab::Act::silu);  // one row of n
         for (size_t i = 0; i < g.size(); i++) {
             INFO("element " << i << ": gate " << g[i] << ", up " << u[i]);
             CHECK(dg[i] == doctest::Approx(lib_dg[i]).epsilon(1e-5));
@@ -134,7 +134,7 @@ TEST_SUITE("lesson07") {
         float g[8], u[8], h[8], y[4];
         glulab::matmul_forward(g, lesson07::kWorkedX, &lesson07::kWorkedGate[0][0], 1, 8, 4, true);
         glulab::matmul_forward(u, lesson07::kWorkedX, &lesson07::kWorkedUp[0][0], 1, 8, 4, true);
-        glulab::glu_forward(h, g, u, 8, glulab::Act::silu);
+        glulab::glu_forward(h, g, u, 1, 8, 8, glulab::Act::silu);
         glulab::matmul_forward(y, h, &lesson07::kWorkedDown[0][0], 1, 4, 8, true);
         const lesson07::WorkedSwiglu w = lesson07::swiglu_by_hand();
         for (int j = 0; j < 8; j++) {

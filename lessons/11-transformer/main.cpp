@@ -63,12 +63,14 @@ int main() {
     Tensor loss = model.loss(tape, idx.data(), targets.data(), B, T);
     std::istringstream listing(tape.listing());
     std::string line;
-    // The embeddings and block 0 (14 nodes), then the last three: final norm, lm_head, loss.
+    // The embeddings (3 nodes) and block 0, then the last three: final norm, lm_head, loss.
     std::vector<std::string> lines;
     while (std::getline(listing, line)) lines.push_back(line);
+    const size_t per_block = (lines.size() - 6) / static_cast<size_t>(cfg.layers);
     fmt::print("\ntape of one forward: {} nodes\n", lines.size());
-    for (size_t i = 0; i < 14; i++) fmt::print("{}\n", lines[i]);
-    fmt::print("     ... block 1: nodes 14 to {}, the same 11 ops\n", lines.size() - 4);
+    for (size_t i = 0; i < 3 + per_block; i++) fmt::print("{}\n", lines[i]);
+    fmt::print("     ... block 1: nodes {} to {}, the same {} ops\n", 3 + per_block, lines.size() - 4,
+               per_block);
     for (size_t i = lines.size() - 3; i < lines.size(); i++) fmt::print("{}\n", lines[i]);
 
     fmt::print("\nloss at init {:.4f}   ln V = ln {} = {:.4f}\n", loss.data[0], cfg.vocab_size,

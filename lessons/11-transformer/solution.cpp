@@ -18,11 +18,13 @@ glulab::ParamCounts count_params(const glulab::ModelConfig& cfg) {
 }
 
 // Outside the blocks: wte, wpe, their add, norm_f, lm_head = 5 nodes. Per block: attn_norm,
-// qkv, attention, proj, add (5), ffn_norm, up, activation or gate + glu, down, add (5 or 6),
-// plus one dropout node after each sublayer when dropout is on (in training mode).
+// qkv, attention, proj, add (5), ffn_norm, up (or up and gate as one matmul), activation (or
+// glu), down, add (5), plus one dropout node after each sublayer when dropout is on (in
+// training mode).
 // Linear layers have no bias by default, so each is one matmul node.
 int64_t forward_node_count(const glulab::ModelConfig& cfg) {
-    const int64_t ffn = glulab::is_gated(cfg.ffn) ? 4 : 3;
+    // Plain: up, act, down. Gated: one matmul for up and gate together, glu, down. Three either way.
+    const int64_t ffn = 3;
     const int64_t per_block = 5 + 2 + ffn + (cfg.dropout > 0 ? 2 : 0);
     return 5 + cfg.layers * per_block;
 }

@@ -85,7 +85,7 @@ std::vector<GateRow> gates_at_init(const std::string& text) {
     NoGrad off(tape);
     model.forward(tape, ids.data(), 8, 16);
     GateStats stats(2);
-    stats.observe(model);  // reads gate_pre of each layer before the tape is reset
+    stats.observe(model);  // reads up_gate_out of each layer before the tape is reset
     return stats.rows(0);  // the rows gates.csv would hold (run_dir.hpp → GateRow)
 }
 

@@ -10,6 +10,7 @@
 // reported too (its time includes waiting for the slowest rank).
 //
 // Lesson 14 · making it fast
+#include "bench_sample.hpp"
 #include "commands.hpp"
 #include "flags.hpp"
 
@@ -39,6 +40,8 @@ struct BenchArgs {
     int warmup = 5;
     bool json = false;
     bool profile = false;
+    bool sample = false;         // --sample: time the sampler instead (bench_sample.hpp)
+    SampleBenchOptions sampling;
 };
 
 // The --profile table: per op, forward and backward milliseconds per step, largest first.
@@ -84,11 +87,23 @@ void add_bench_command(CLI::App& app) {
     cmd->add_option("--warmup", a->warmup, "untimed steps first")->check(non_negative())->capture_default_str();
     cmd->add_flag("--json", a->json, "print one JSON object");
     cmd->add_flag("--profile", a->profile, "also print the time spent in each op, forward and backward");
+    cmd->add_flag("--sample", a->sample,
+                  "time sampling instead: chars/s cached, --no-cache and the full-window recompute per character");
+    cmd->add_option("--tokens", a->sampling.tokens, "with --sample: characters per path and round")
+        ->check(positive())->capture_default_str();
+    cmd->add_option("--rounds", a->sampling.rounds, "with --sample: rounds of the three paths (median)")
+        ->check(positive())->capture_default_str();
     a->cfg.model.vocab_size = 65;
     cmd->callback([a] {
         TrainConfig& c = a->cfg;
         c.model.ffn = parse_ffn_kind(a->ffn);
         omp_set_num_threads(choose_threads(c.threads));  // --threads 0: measured now
+        if (a->sample) {
+            a->sampling.seed = c.seed;
+            a->sampling.json = a->json;
+            bench_sampling(c.model, a->sampling);
+            return;
+        }
         const int threads = omp_get_max_threads();
         const int B = c.batch, T = c.model.ctx, V = c.model.vocab_size;
         Transformer model(c.model);

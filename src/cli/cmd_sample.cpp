@@ -12,6 +12,8 @@
 #include <cstdio>
 #include <memory>
 
+#include <unistd.h>
+
 namespace glulab {
 
 namespace {
@@ -39,9 +41,12 @@ void add_sample_command(CLI::App& app) {
     cmd->callback([a] {
         LoadedModel m = load_model(a->ckpt);
         fmt::print("{}", a->prompt);
-        generate(*m.model, m.vocab, a->prompt, a->opt, [](const std::string& ch) {
+        // On a terminal every character shows as it comes; into a pipe or a file, stdio's
+        // buffer collects them (a write per character would cost more than the character).
+        const bool terminal = isatty(fileno(stdout)) != 0;
+        generate(*m.model, m.vocab, a->prompt, a->opt, [terminal](const std::string& ch) {
             fmt::print("{}", ch);
-            std::fflush(stdout);
+            if (terminal) std::fflush(stdout);
         });
         fmt::print("\n");
     });

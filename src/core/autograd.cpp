@@ -167,15 +167,24 @@ Tensor gelu(Tape& tape, Tensor x) { return activation(tape, x, Act::gelu); }
 Tensor sigmoid(Tape& tape, Tensor x) { return activation(tape, x, Act::sigmoid); }
 Tensor silu(Tape& tape, Tensor x) { return activation(tape, x, Act::silu); }
 
-Tensor glu(Tape& tape, Tensor gate, Tensor up, Act act) {
-    check_same_shape("glu", gate, up);
-    auto [out, rec] = make_output(tape, gate.shape, {gate, up});
-    glu_forward(out.data, gate.data, up.data, gate.numel(), act);
+// up_gate (..., 2H) is one product's output, each row [up (H) | gate (H)]; out is (..., H).
+// The kernel reads the two halves in place (row stride 2H), and the backward writes their
+// gradients into the same halves of up_gate's gradient.
+Tensor glu(Tape& tape, Tensor up_gate, Act act) {
+    GLULAB_CHECK(up_gate.cols() % 2 == 0 && up_gate.cols() > 0, "pass the (..., 2H) rows [up | gate]",
+                 "glu: the last axis of {} must be even", up_gate.shape);
+    const int H = up_gate.cols() / 2;
+    Shape shape = up_gate.shape;
+    shape.dims[static_cast<size_t>(shape.rank - 1)] = H;
+    auto [out, rec] = make_output(tape, shape, {up_gate});
+    glu_forward(out.data, up_gate.data + H, up_gate.data, out.rows(), H, 2 * H, act);
     if (rec) {
         Node n = node_of("glu", [](const Node& n) {
-            glu_backward(n.in[0].grad, n.in[1].grad, n.out.grad, n.in[0].data, n.in[1].data,
-                         n.out.numel(), static_cast<Act>(n.iarg[0]));
-        }, out, {gate, up});
+            const int H = n.out.cols();
+            float* d = n.in[0].grad;
+            glu_backward(d ? d + H : nullptr, d, n.out.grad, n.in[0].data + H, n.in[0].data,
+                         n.out.rows(), H, 2 * H, static_cast<Act>(n.iarg[0]));
+        }, out, {up_gate});
         n.iarg[0] = static_cast<int>(act);
         tape.record(n);
     }

@@ -334,7 +334,7 @@ std::vector<GradcheckSpec> gradcheck_specs() {
                      .inputs = {act_in},
                      .f = [](Tape& t, X x) { return silu(t, x[0]); }});
 
-    // The GLU family: act(gate) * up, one check per activation
+    // The GLU family: act(gate) * up, one check per activation, on rows [up (5) | gate (5)]
     struct Variant {
         const char* name;
         Act act;
@@ -343,8 +343,8 @@ std::vector<GradcheckSpec> gradcheck_specs() {
                       Variant{"glu_relu", Act::relu}, Variant{"glu_gelu", Act::gelu},
                       Variant{"glu_silu", Act::silu}})
         specs.push_back({.name = v.name,
-                         .inputs = {act_in, {.shape = {3, 5}}},
-                         .f = [act = v.act](Tape& t, X x) { return glu(t, x[0], x[1], act); },
+                         .inputs = {{.shape = {3, 10}, .std = 2.0f}},
+                         .f = [act = v.act](Tape& t, X x) { return glu(t, x[0], act); },
                          .options = {.kink_at_zero = v.act == Act::relu}});
 
     // Normalisation, softmax and the loss
@@ -400,16 +400,17 @@ std::vector<GradcheckSpec> gradcheck_specs() {
                          Tensor y = linear(t, attention(t, qkv, 2), x[4], x[5]);
                          return add(t, x[0], y);
                      }});
-    // swiglu_ffn: x (B=2, T=3, C=8) -> rms_norm -> gate, up (H=12) -> glu silu -> down (C=8)
+    // swiglu_ffn: x (B=2, T=3, C=8) -> rms_norm -> [up | gate] (2H=24, one product) -> glu silu
+    // -> down (C=8)
     specs.push_back({.name = "swiglu_ffn",
                      .inputs = {{.shape = {2, 3, 8}},
                                 {.shape = {8}, .mean = 1.0f, .std = 0.2f},
-                                {.shape = {12, 8}, .std = 0.35f}, {.shape = {12, 8}, .std = 0.35f},
+                                {.shape = {24, 8}, .std = 0.35f},
                                 {.shape = {8, 12}, .std = 0.3f}},
                      .f = [](Tape& t, X x) {
                          Tensor n = rms_norm(t, x[0], x[1]);
-                         Tensor h = glu(t, linear(t, n, x[2]), linear(t, n, x[3]), Act::silu);
-                         return linear(t, h, x[4]);
+                         Tensor h = glu(t, linear(t, n, x[2]), Act::silu);
+                         return linear(t, h, x[3]);
                      }});
     // layernorm_ffn: x (B=2, T=3, C=8) + down(gelu(up(layer_norm(x)))), H=12: the plain
     // FFN sub-layer of a --norm layernorm block, with its residual

@@ -70,6 +70,22 @@ Tensor ParamStore::view(const ParamEntry& e) {
     return Tensor{data_.get() + e.offset, grad_.get() + e.offset, e.shape};
 }
 
+Tensor ParamStore::joined(Tensor first, Tensor second) const {
+    const Shape& a = first.shape;
+    const Shape& b = second.shape;
+    bool same_rows = a.rank == b.rank && a.rank >= 1;
+    for (int i = 1; same_rows && i < a.rank; i++) same_rows = a[i] == b[i];
+    GLULAB_CHECK(same_rows, "join parameters whose rows have the same shape",
+                 "joined: shapes {} and {} do not stack", a, b);
+    Shape s = a;
+    s.dims[0] = a[0] + b[0];
+    if (!allocated_) return Tensor{nullptr, nullptr, s};
+    GLULAB_CHECK(first.data + first.numel() == second.data && first.grad + first.numel() == second.grad,
+                 "declare the two parameters one right after the other",
+                 "joined: {} and {} are not adjacent in the arena", a, b);
+    return Tensor{first.data, first.grad, s};
+}
+
 void ParamStore::zero_grad() { std::fill_n(grad_.get(), size_, 0.0f); }
 
 }  // namespace glulab

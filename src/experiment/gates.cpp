@@ -18,9 +18,11 @@ void GateStats::reset() {
 void GateStats::observe(const Transformer& model) {
     const Act act = ffn_activation(model.config().ffn);
     for (size_t l = 0; l < layers_.size(); l++) {
-        Tensor pre = model.gate_preactivation(static_cast<int>(l));  // (B, T, H)
-        values_.resize(static_cast<size_t>(pre.numel()));            // grows once, then reused
-        activation_forward(values_.data(), pre.data, pre.numel(), act);
+        Tensor up_gate = model.ffn_up_gate(static_cast<int>(l));  // (B, T, 2H): rows [up | gate]
+        const int H = up_gate.cols() / 2;
+        values_.resize(static_cast<size_t>(up_gate.numel() / 2));  // grows once, then reused
+        for (int64_t r = 0; r < up_gate.rows(); r++)  // act of each row's gate half
+            activation_forward(values_.data() + r * H, up_gate.data + r * 2 * H + H, H, act);
         GateLayerStats& s = layers_[l];
         for (const float a : values_) {
             int bin = static_cast<int>(std::floor((a - GateLayerStats::kLo) /

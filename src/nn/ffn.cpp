@@ -74,11 +74,17 @@ std::string ffn_kind_names() {
 // FeedForward
 // -----------
 // Plain kinds have two projections, up (H, C) and down (C, H); gated kinds add a third, gate
-// (H, C). Declared in the order up, gate, down, which is the order of the parameter table.
+// (H, C). Declared in the order up, gate, down, which is the order of the parameter table and
+// of a checkpoint. Declared one after the other, up and gate are one (2H, C) block of the
+// arena, so the forward can multiply by both at once through the view up_gate: one matmul
+// (and one for dx, one for dW backward) instead of two of each.
 void FeedForward::declare(ParamStore& ps, const std::string& name, FfnKind k, int C, int H) {
     kind = k;
     up.declare(ps, name + ".up", C, H);
-    if (is_gated(kind)) gate.declare(ps, name + ".gate", C, H);
+    if (is_gated(kind)) {
+        gate.declare(ps, name + ".gate", C, H);
+        up_gate.weight = ps.joined(up.weight, gate.weight);  // (2H, C)
+    }
     down.declare(ps, name + ".down", H, C);
 }
 
@@ -86,17 +92,19 @@ void FeedForward::declare(ParamStore& ps, const std::string& name, FfnKind k, in
 // -------
 // x (B, T, C) -> (B, T, C), with H the hidden width:
 //
-//     plain:  h = act(x Wup^T)                    (B, T, H)
-//     gated:  h = act(x Wgate^T) * (x Wup^T)      (B, T, H), one fused glu op
-//     out = h Wdown^T                             (B, T, C)
+//     plain:  h = act(x Wup^T)                      (B, T, H)
+//     gated:  [u | g] = x [Wup; Wgate]^T            (B, T, 2H), one matmul by the (2H, C) block
+//             h = act(g) * u                        (B, T, H), one fused glu op
+//     out = h Wdown^T                               (B, T, C)
 //
-// The composite form of the gated line, mul(activation(gate), up), computes the same numbers
-// with one more (B, T, H) tensor; tests/test_fused.cpp checks that they agree.
+// The composite form of the gated lines, two matmuls and mul(activation(gate), up), computes
+// the same numbers; tests/test_fused.cpp checks glu against it, tests/test_model.cpp the
+// joined product against the two separate ones.
 Tensor FeedForward::operator()(Tape& tape, Tensor x) {
     const Act act = ffn_activation(kind);
     if (!is_gated(kind)) return down(tape, activation(tape, up(tape, x), act));
-    gate_pre = gate(tape, x);  // kept for gate telemetry: act(gate_pre) is what gates
-    return down(tape, glu(tape, gate_pre, up(tape, x), act));
+    up_gate_out = up_gate(tape, x);  // kept for gate telemetry: act(its gate half) is what gates
+    return down(tape, glu(tape, up_gate_out, act));
 }
 
 }  // namespace glulab

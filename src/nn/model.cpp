@@ -1,7 +1,7 @@
 // model.cpp — the transformer block and the model: declaration, initialisation, forward, loss.
 //
 // Contains: Block::declare and its forward, Transformer's constructor, declare, init, forward,
-// loss and gate_preactivation. Leaves out: the layers (layers.cpp, attention.cpp, ffn.cpp), the
+// loss and ffn_up_gate. Leaves out: the layers (layers.cpp, attention.cpp, ffn.cpp), the
 // parameter table (param_table.cpp), training (optim.hpp, data.hpp).
 //
 // Lesson 11 · the transformer block and the model
@@ -157,13 +157,13 @@ Tensor Transformer::loss(Tape& tape, const int* idx, const int* targets, int B, 
     return cross_entropy(tape, forward(tape, idx, B, T), targets);
 }
 
-Tensor Transformer::gate_preactivation(int layer) const {
+Tensor Transformer::ffn_up_gate(int layer) const {
     GLULAB_CHECK(is_gated(cfg_.ffn), "only the GLU family has a gate",
-                 "gate_preactivation: FFN kind '{}' is not gated", ffn_kind_name(cfg_.ffn));
+                 "ffn_up_gate: FFN kind '{}' is not gated", ffn_kind_name(cfg_.ffn));
     GLULAB_CHECK(layer >= 0 && layer < cfg_.layers, "layers count from 0",
-                 "gate_preactivation: layer {} of {}", layer, cfg_.layers);
-    const Tensor& g = blocks[static_cast<size_t>(layer)].ffn.gate_pre;
-    GLULAB_CHECK(g.data != nullptr, "run forward first", "gate_preactivation: no forward yet");
+                 "ffn_up_gate: layer {} of {}", layer, cfg_.layers);
+    const Tensor& g = blocks[static_cast<size_t>(layer)].ffn.up_gate_out;
+    GLULAB_CHECK(g.data != nullptr, "run forward first", "ffn_up_gate: no forward yet");
     return g;
 }
 

@@ -2,8 +2,8 @@
 //
 // Contains: glu_forward, glu_backward. The activation is an argument, so GLU, Bilinear, ReGLU,
 // GEGLU and SwiGLU are one kernel; the scalar activations come from act_scalar.hpp, shared with
-// activations.cpp. Leaves out: the two projections that produce gate and up and the one that
-// follows (they are matmuls, built by the model's FFN), and the composite version
+// activations.cpp. Leaves out: the one projection that produces gate and up together and the one
+// that follows (they are matmuls, built by the model's FFN), and the composite version
 // mul(activation(gate), up), which tests/test_fused.cpp compares with this kernel.
 //
 // Lesson 07 · the GLU family
@@ -27,13 +27,12 @@ constexpr int64_t min_parallel = 1 << 15;
 //     out  = act(gate) * up            (N, H), elementwise; then down-projected back to (N, C)
 //
 // The gate decides, per hidden unit and per token, how much of `up` gets through: the product of
-// two linear maps lets the layer multiply features, which a single activation cannot. This file
-// sees gate, up and out as flat arrays of n = N * H values.
+// two linear maps lets the layer multiply features, which a single activation cannot.
 //
 // Backward, by the product rule (a = act(gate)):
 //
-//     dgate += dout * up * act'(gate)        (n)
-//     dup   += dout * act(gate)              (n)
+//     dgate += dout * up * act'(gate)        (N, H)
+//     dup   += dout * act(gate)              (N, H)
 //
 // The variants differ only in `act` (Shazeer 2020, "GLU Variants Improve Transformer"):
 //
@@ -48,40 +47,65 @@ constexpr int64_t min_parallel = 1 << 15;
 // With three matrices instead of two, a GLU layer keeps the parameter count of a plain
 // 4C-wide MLP when H = 8C/3.
 //
+// In the model, gate and up are the two halves of ONE product: the FFN multiplies x by the
+// joined (2H, C) block [W_up; W_gate] and gets (N, 2H) rows [up (H) | gate (H)] (src/nn/ffn.cpp →
+// FeedForward::operator()). So the kernels walk N rows of H values, with gate and up (and their
+// gradients) `ld` floats apart from one row to the next: ld = 2H for the halves of the joined
+// product, ld = H (or N = 1, H = n) for two separate arrays. out and dout are plain (N, H).
+//
 // Each loop is compiled once per activation (dispatch_act in act_scalar.hpp), so the compiler
-// inlines the activation and vectorises the loop. The loops take their arrays as plain
+// inlines the activation and vectorises the inner loop. The loops take their arrays as plain
 // arguments: read through a lambda's captured references, they vectorise into slow gathers.
 template <Act A>
-void glu_forward_loop(float* out, const float* gate, const float* up, int64_t n) {
-#pragma omp parallel for simd if (n > min_parallel)
-    for (int64_t i = 0; i < n; i++) out[i] = act_value<A>(gate[i]) * up[i];
+void glu_forward_loop(float* out, const float* gate, const float* up, int64_t N, int H, int64_t ld) {
+#pragma omp parallel for if (N * H > min_parallel)
+    for (int64_t r = 0; r < N; r++) {
+        float* o = out + r * H;
+        const float* g = gate + r * ld;
+        const float* u = up + r * ld;
+#pragma omp simd
+        for (int i = 0; i < H; i++) o[i] = act_value<A>(g[i]) * u[i];
+    }
 }
 
 template <Act A>
 void glu_backward_loop(float* dgate, float* dup, const float* dout, const float* gate,
-                       const float* up, int64_t n) {
-    if (dgate && dup) {  // the usual case: one pass over the arrays for both gradients
-#pragma omp parallel for simd if (n > min_parallel)
-        for (int64_t i = 0; i < n; i++) {
-            dgate[i] += dout[i] * up[i] * act_derivative<A>(gate[i]);
-            dup[i] += dout[i] * act_value<A>(gate[i]);
+                       const float* up, int64_t N, int H, int64_t ld) {
+#pragma omp parallel for if (N * H > min_parallel)
+    for (int64_t r = 0; r < N; r++) {
+        const float* d = dout + r * H;
+        const float* g = gate + r * ld;
+        const float* u = up + r * ld;
+        if (dgate && dup) {  // the usual case: one pass over the row for both gradients
+            float* dg = dgate + r * ld;
+            float* du = dup + r * ld;
+#pragma omp simd
+            for (int i = 0; i < H; i++) {
+                dg[i] += d[i] * u[i] * act_derivative<A>(g[i]);
+                du[i] += d[i] * act_value<A>(g[i]);
+            }
+        } else if (dgate) {
+            float* dg = dgate + r * ld;
+#pragma omp simd
+            for (int i = 0; i < H; i++) dg[i] += d[i] * u[i] * act_derivative<A>(g[i]);
+        } else if (dup) {
+            float* du = dup + r * ld;
+#pragma omp simd
+            for (int i = 0; i < H; i++) du[i] += d[i] * act_value<A>(g[i]);
         }
-    } else if (dgate) {
-#pragma omp parallel for simd if (n > min_parallel)
-        for (int64_t i = 0; i < n; i++) dgate[i] += dout[i] * up[i] * act_derivative<A>(gate[i]);
-    } else if (dup) {
-#pragma omp parallel for simd if (n > min_parallel)
-        for (int64_t i = 0; i < n; i++) dup[i] += dout[i] * act_value<A>(gate[i]);
     }
 }
 
-void glu_forward(float* out, const float* gate, const float* up, int64_t n, Act act) {
-    dispatch_act(act, [=](auto tag) { glu_forward_loop<tag.value>(out, gate, up, n); });
+void glu_forward(float* out, const float* gate, const float* up, int64_t N, int H, int64_t ld,
+                 Act act) {
+    dispatch_act(act, [=](auto tag) { glu_forward_loop<tag.value>(out, gate, up, N, H, ld); });
 }
 
 void glu_backward(float* dgate, float* dup, const float* dout, const float* gate, const float* up,
-                  int64_t n, Act act) {
-    dispatch_act(act, [=](auto tag) { glu_backward_loop<tag.value>(dgate, dup, dout, gate, up, n); });
+                  int64_t N, int H, int64_t ld, Act act) {
+    dispatch_act(act, [=](auto tag) {
+        glu_backward_loop<tag.value>(dgate, dup, dout, gate, up, N, H, ld);
+    });
 }
 
 }  // namespace glulab

@@ -168,14 +168,6 @@ std::string faster_coretype(std::string_view current_core, bool avx512, bool avx
     return cpu == 3 ? "SkylakeX" : "Haswell";
 }
 
-bool coretype_runs_on(std::string_view core, bool avx512, bool avx2) {
-    switch (coretype_rank(core)) {
-        case 3: return avx512;
-        case 2: return avx2;
-        default: return true;  // SSE and AVX cores run on every x86-64 CPU glulab targets
-    }
-}
-
 std::string preferred_coretype(std::string_view current_core, bool avx512, bool avx2,
                                bool user_set) {
     if (user_set) return "";
@@ -197,20 +189,6 @@ void blas_startup(int argc, char** argv, bool verbose) {
 
     const CpuFeatures cpu = cpu_features();
     const std::string core = openblas_get_corename();
-#if defined(__x86_64__) || defined(__i386__)
-    // A kernel set through OPENBLAS_CORETYPE that needs instructions this CPU lacks crashes at
-    // the first product, with no word of why: a variable copied from another machine, say.
-    if (!coretype_runs_on(core, cpu.avx512, cpu.avx2)) {
-        fmt::print(stderr,
-                   "glulab: {}={} asks for {} kernels, which this CPU cannot run (it has {}); "
-                   "unset {} or set it to {}\n",
-                   kCoretype, env_nonempty(kCoretype) ? std::getenv(kCoretype) : core,
-                   kRankNames[static_cast<size_t>(coretype_rank(core))],
-                   cpu.avx512 ? "AVX-512" : cpu.avx2 ? "AVX2" : "neither AVX2 nor AVX-512",
-                   kCoretype, cpu.avx2 ? "Haswell" : "Prescott");
-        std::exit(2);
-    }
-#endif
     if (const char* before = std::getenv(kRestarted)) {
         check_restarted(before, core);
     } else if (!env_flag(kNoRestart) && dynamic_arch() && argc >= 1 && argv[argc] == nullptr) {

@@ -63,6 +63,38 @@ TextEval evaluate_text(Transformer& model, const Vocab& vocab, const std::string
 // the whole context through the model. Both follow the same rule, so the same seed gives the
 // same text (tests/test_kv_cache.cpp). A window that slid by one id per character would need
 // every key again at a new position: no cache could be reused.
+TokenSampler::TokenSampler(int V, const SampleOptions& options)
+    : opt_(options), rng_(options.seed), p_(static_cast<size_t>(V)), order_(static_cast<size_t>(V)) {}
+
+int TokenSampler::next(const float* last, int position) {
+    const int V = static_cast<int>(p_.size());
+    std::vector<float>& p = p_;
+    float top = last[0];
+    for (int v = 0; v < V; v++) {
+        GLULAB_CHECK(std::isfinite(last[v]), "the checkpoint's weights may have diverged (NaN or inf)",
+                     "the model's logit for token {} is {} at position {}", v, last[v], position);
+        top = std::max(top, last[v]);
+    }
+    for (int v = 0; v < V; v++) p[static_cast<size_t>(v)] = (last[v] - top) / opt_.temperature;
+    if (opt_.top_k > 0 && opt_.top_k < V) {
+        std::iota(order_.begin(), order_.end(), 0);
+        std::nth_element(order_.begin(), order_.begin() + (opt_.top_k - 1), order_.end(),
+                         [&](int a, int b) { return p[static_cast<size_t>(a)] > p[static_cast<size_t>(b)]; });
+        const float kth = p[static_cast<size_t>(order_[static_cast<size_t>(opt_.top_k - 1)])];
+        for (float& x : p)
+            if (x < kth) x = -INFINITY;
+    }
+    const float mx = *std::max_element(p.begin(), p.end());
+    double z = 0;
+    for (float& x : p) z += (x = std::exp(x - mx));
+    double u = rng_.uniform() * z;
+    for (int v = 0; v < V; v++) {
+        u -= p[static_cast<size_t>(v)];
+        if (u < 0) return v;
+    }
+    return V - 1;
+}
+
 size_t sample_context_start(size_t start, size_t size, int T) {
     if (size - start <= static_cast<size_t>(T)) return start;
     return size - static_cast<size_t>(std::max(T / 2, 1));
@@ -82,13 +114,11 @@ std::string generate(Transformer& model, const Vocab& vocab, const std::string& 
         ids.push_back(newline >= 0 ? newline : 0);
     }
     const int T = model.config().ctx, V = vocab.size();
-    Rng rng(opt.seed);
+    TokenSampler sampler(V, opt);
     Tape tape;
     NoGrad off(tape);
     KvCache cache(model.config());
     size_t start = 0, cached_from = 0;  // the context is ids[start ..); the cache holds ids[cached_from ..)
-    std::vector<float> p(static_cast<size_t>(V));
-    std::vector<int> order(static_cast<size_t>(V));
     std::string generated;
     for (int n = 0; n < opt.tokens; n++) {
         start = sample_context_start(start, ids.size(), T);
@@ -102,31 +132,7 @@ std::string generate(Transformer& model, const Vocab& vocab, const std::string& 
         } else {
             logits = model.forward(tape, ids.data() + start, 1, len);
         }
-        const float* last = logits.data + static_cast<int64_t>(logits.rows() - 1) * V;
-        float top = last[0];
-        for (int v = 0; v < V; v++) {
-            GLULAB_CHECK(std::isfinite(last[v]), "the checkpoint's weights may have diverged (NaN or inf)",
-                         "the model's logit for token {} is {} at position {}", v, last[v], n);
-            top = std::max(top, last[v]);
-        }
-        for (int v = 0; v < V; v++) p[static_cast<size_t>(v)] = (last[v] - top) / opt.temperature;
-        if (opt.top_k > 0 && opt.top_k < V) {
-            std::iota(order.begin(), order.end(), 0);
-            std::nth_element(order.begin(), order.begin() + (opt.top_k - 1), order.end(),
-                             [&](int a, int b) { return p[static_cast<size_t>(a)] > p[static_cast<size_t>(b)]; });
-            const float kth = p[static_cast<size_t>(order[static_cast<size_t>(opt.top_k - 1)])];
-            for (float& x : p)
-                if (x < kth) x = -INFINITY;
-        }
-        const float mx = *std::max_element(p.begin(), p.end());
-        double z = 0;
-        for (float& x : p) z += (x = std::exp(x - mx));
-        double u = rng.uniform() * z;
-        int next = V - 1;
-        for (int v = 0; v < V; v++) {
-            u -= p[static_cast<size_t>(v)];
-            if (u < 0) { next = v; break; }
-        }
+        const int next = sampler.next(logits.data + static_cast<int64_t>(logits.rows() - 1) * V, n);
         ids.push_back(next);
         std::string ch;
         append_utf8(ch, vocab.code_point(next));

@@ -9,9 +9,7 @@
 //
 //   - OpenBLAS gets 1 thread: glulab parallelises with OpenMP (it splits a gemm's rows over
 //     OpenMP threads), and two thread pools on the same cores fight for them.
-//   - OPENBLAS_CORETYPE set by you is always respected, unless it names a kernel this CPU
-//     cannot run (SkylakeX on a CPU without AVX-512): OpenBLAS would stop the program with
-//     "Illegal instruction" at the first product, so glulab says so and exits with status 2.
+//   - OPENBLAS_CORETYPE set by you is always respected.
 //   - Unset, and OpenBLAS picked a kernel for an older instruction set than the CPU has
 //     (`preferred_coretype`): glulab sets OPENBLAS_CORETYPE and restarts itself once (execv of
 //     /proc/self/exe with the same arguments), because the kernel is chosen only at load
@@ -63,10 +61,6 @@ std::string faster_coretype(std::string_view current_core, bool avx512, bool avx
 // (`user_set`), which is always respected. "" means: change nothing.
 std::string preferred_coretype(std::string_view current_core, bool avx512, bool avx2,
                                bool user_set);
-
-// Can this CPU run the core's kernels? False for an AVX-512 core (SkylakeX, Cooperlake, ...)
-// without AVX-512, or an AVX2 core (Haswell, Zen) without AVX2. Unknown names: true.
-bool coretype_runs_on(std::string_view core, bool avx512, bool avx2);
 
 // Startup
 // -------
