@@ -6,6 +6,7 @@
 // Lesson 08 · RMSNorm
 #include "glulab/ops.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace glulab {
@@ -60,36 +61,43 @@ void layer_norm_forward(float* out, float* mean, float* rstd, const float* x, co
 void layer_norm_backward(float* dx, float* dg, float* db, const float* dout, const float* x,
                          const float* g, const float* mean, const float* rstd, int64_t N, int C) {
     const float inv_c = 1.0f / static_cast<float>(C);
-    if (dx) {
-#pragma omp parallel for if (N * C > 16384)
-        for (int64_t i = 0; i < N; i++) {
-            const float* xi = x + i * C;
-            const float* di = dout + i * C;
-            const float m = mean[i], r = rstd[i];
-            float sum = 0.0f, dot = 0.0f;  // sum_j dxhat_j, sum_j dxhat_j * xhat_j
-            for (int c = 0; c < C; c++) {
-                const float dxhat = di[c] * g[c];
-                sum += dxhat;
-                dot += dxhat * (xi[c] - m) * r;
-            }
-            const float mean_dxhat = sum * inv_c, mean_dot = dot * inv_c;
-            float* dxi = dx + i * C;
-            for (int c = 0; c < C; c++) {
-                const float xhat = (xi[c] - m) * r;
-                dxi[c] += r * (di[c] * g[c] - mean_dxhat - xhat * mean_dot);
+    // One parallel region, rows for dx and then columns for dg and db, as in rms_norm_backward.
+#pragma omp parallel if (N * C > 16384)
+    {
+        if (dx) {
+#pragma omp for nowait
+            for (int64_t i = 0; i < N; i++) {
+                const float* xi = x + i * C;
+                const float* di = dout + i * C;
+                const float m = mean[i], r = rstd[i];
+                float sum = 0.0f, dot = 0.0f;  // sum_j dxhat_j, sum_j dxhat_j * xhat_j
+                for (int c = 0; c < C; c++) {
+                    const float dxhat = di[c] * g[c];
+                    sum += dxhat;
+                    dot += dxhat * (xi[c] - m) * r;
+                }
+                const float mean_dxhat = sum * inv_c, mean_dot = dot * inv_c;
+                float* dxi = dx + i * C;
+                for (int c = 0; c < C; c++) {
+                    const float xhat = (xi[c] - m) * r;
+                    dxi[c] += r * (di[c] * g[c] - mean_dxhat - xhat * mean_dot);
+                }
             }
         }
-    }
-    if (dg || db) {
-        // Summed over rows, serially: a row loop split across threads would race on dg and db.
-        for (int64_t i = 0; i < N; i++) {
-            const float* xi = x + i * C;
-            const float* di = dout + i * C;
-            const float m = mean[i], r = rstd[i];
-            if (dg)
-                for (int c = 0; c < C; c++) dg[c] += di[c] * (xi[c] - m) * r;
-            if (db)
-                for (int c = 0; c < C; c++) db[c] += di[c];
+        if (dg || db) {
+#pragma omp for
+            for (int c0 = 0; c0 < C; c0 += norm_column_block) {
+                const int c1 = std::min(c0 + norm_column_block, C);
+                for (int64_t i = 0; i < N; i++) {
+                    const float* xi = x + i * C;
+                    const float* di = dout + i * C;
+                    const float m = mean[i], r = rstd[i];
+                    if (dg)
+                        for (int c = c0; c < c1; c++) dg[c] += di[c] * (xi[c] - m) * r;
+                    if (db)
+                        for (int c = c0; c < c1; c++) db[c] += di[c];
+                }
+            }
         }
     }
 }

@@ -6,6 +6,7 @@
 // Lesson 08 · RMSNorm
 #include "glulab/ops.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace glulab {
@@ -43,30 +44,39 @@ void rms_norm_forward(float* out, float* rstd, const float* x, const float* g, i
 
 void rms_norm_backward(float* dx, float* dg, const float* dout, const float* x, const float* g,
                        const float* rstd, int64_t N, int C) {
-    if (dx) {
-#pragma omp parallel for if (N * C > 16384)
-        for (int64_t i = 0; i < N; i++) {
-            const float* xi = x + i * C;
-            const float* di = dout + i * C;
-            const float r = rstd[i];
-            float dot = 0.0f;  // sum_j dxhat_j * xhat_j
+    // One parallel region for both gradients: the threads split the rows for dx, then the
+    // columns for dg (norm_column_block at a time), so neither races, and each dg_c still adds
+    // its rows in order 0..N-1, the same sum as on one thread.
+#pragma omp parallel if (N * C > 16384)
+    {
+        if (dx) {
+#pragma omp for nowait
+            for (int64_t i = 0; i < N; i++) {
+                const float* xi = x + i * C;
+                const float* di = dout + i * C;
+                const float r = rstd[i];
+                float dot = 0.0f;  // sum_j dxhat_j * xhat_j
 #pragma omp simd reduction(+ : dot)
-            for (int c = 0; c < C; c++) dot += di[c] * g[c] * xi[c] * r;
-            const float m = dot / static_cast<float>(C);
-            float* dxi = dx + i * C;
-            for (int c = 0; c < C; c++) {
-                float xhat = xi[c] * r;
-                dxi[c] += r * (di[c] * g[c] - xhat * m);
+                for (int c = 0; c < C; c++) dot += di[c] * g[c] * xi[c] * r;
+                const float m = dot / static_cast<float>(C);
+                float* dxi = dx + i * C;
+                for (int c = 0; c < C; c++) {
+                    float xhat = xi[c] * r;
+                    dxi[c] += r * (di[c] * g[c] - xhat * m);
+                }
             }
         }
-    }
-    if (dg) {
-        // Summed over rows, serially: a row loop split across threads would race on dg.
-        for (int64_t i = 0; i < N; i++) {
-            const float* xi = x + i * C;
-            const float* di = dout + i * C;
-            const float r = rstd[i];
-            for (int c = 0; c < C; c++) dg[c] += di[c] * xi[c] * r;
+        if (dg) {
+#pragma omp for
+            for (int c0 = 0; c0 < C; c0 += norm_column_block) {
+                const int c1 = std::min(c0 + norm_column_block, C);
+                for (int64_t i = 0; i < N; i++) {
+                    const float* xi = x + i * C;
+                    const float* di = dout + i * C;
+                    const float r = rstd[i];
+                    for (int c = c0; c < c1; c++) dg[c] += di[c] * xi[c] * r;
+                }
+            }
         }
     }
 }
