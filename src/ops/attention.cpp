@@ -53,23 +53,14 @@ namespace glulab {
 // computed and masked. Per block, with r the rows [i0, i1) and c the columns [0, i1):
 //
 //     S_rc  = q_r k_c^T / sqrt(HS)      P_rc = causal softmax of S_rc      o_r = P_rc v_c
-//     dP_rc = dO_r v_c^T                dS_rc from dP_rc, P_rc             dq_r += dS_rc k_c / sqrt(HS)
-//
-// and per block of columns c = [j0, j1), with r' the rows [j0, T) that are not masked there,
-//
-//     dv_c += P_r'c^T dO_r'             dk_c += dS_r'c^T q_r' / sqrt(HS)
+//     dP_rc = dO_r v_c^T                dv_c += P_rc^T dO_r                dS_rc from dP_rc, P_rc
+//     dq_r += dS_rc k_c / sqrt(HS)      dk_c += dS_rc^T q_r / sqrt(HS)
 //
 // That is the backward above, restricted to the columns that are not masked: the masked
 // entries of P and dS are 0 and add nothing. attention_score_count(T) is the number of scores
 // per (b, h) this computes (3/4 of T*T at T = 64, 9/16 at T = 256); `glulab bench` counts the
-// matrix-product FLOPs with it. `scratch` holds dP (turned into dS in place), (T, T) per pair,
-// of which the same entries as of probs are written.
-//
-// dv and dk are sums over rows (dv_j = sum_i P_ij dO_i), so backward makes them by blocks of
-// columns [j0, j1), each one product over the rows [j0, T) below the diagonal: made per block
-// of rows instead, they were products with only 32 rows to sum over, each re-reading and
-// re-writing all of dv_c and dk_c, and at T = 256 they took more instructions than the whole
-// square (docs/performance.md → "Attention in causal blocks").
+// matrix-product FLOPs with it. `scratch` holds dP (turned into dS in place) for one block of
+// rows per pair: it is reused block after block, so it stays in cache.
 //
 // attention_naive_forward / attention_naive_backward are the plain form beside it: the whole
 // (T, T) square per (b, h), then masked. tests/test_ops.cpp holds the two to each other.
@@ -102,7 +93,9 @@ int64_t attention_score_count(int T) {
     return n;
 }
 
-int64_t attention_scratch_floats(int B, int T, int NH) { return int64_t{B} * NH * T * T; }
+int64_t attention_scratch_floats(int B, int T, int NH) {
+    return int64_t{B} * NH * std::min(attention_block_rows, T) * T;
+}
 
 void attention_forward(float* out, float* probs, const float* qkv, int B, int T, int C, int NH) {
     const int HS = C / NH;
@@ -132,6 +125,7 @@ void attention_backward(float* dqkv, float* scratch, const float* dout, const fl
     if (!dqkv) return;
     const int HS = C / NH;
     const float scale = 1.0f / std::sqrt(static_cast<float>(HS));
+    const int block = std::min(attention_block_rows, T);
 #pragma omp parallel for
     for (int bh = 0; bh < B * NH; bh++) {
         const int b = bh / NH, h = bh % NH;
@@ -140,28 +134,19 @@ void attention_backward(float* dqkv, float* scratch, const float* dout, const fl
         float *dq = dqkv + at, *dk = dq + C, *dv = dq + 2 * C;
         const float* dO = dout + int64_t{b} * T * C + h * HS;
         const float* P = probs + int64_t{bh} * T * T;
-        float* dS = scratch + int64_t{bh} * T * T;
-        // By blocks of rows r = [i0, i1), columns c = [0, i1): dS_rc, then dq_r.
+        float* dS = scratch + int64_t{bh} * block * T;  // one block of rows, reused
         for (int i0 = 0; i0 < T; i0 += attention_block_rows) {
             const int rows = std::min(attention_block_rows, T - i0), i1 = i0 + rows;
-            float* dS_r = dS + int64_t{i0} * T;
-            gemm(false, true, rows, i1, HS, 1.0f, dO + int64_t{i0} * C, C, v, 3 * C, 0.0f, dS_r,
-                 T);  // dP_rc = dO_r v_c^T
+            const float* P_r = P + int64_t{i0} * T;
+            const float* dO_r = dO + int64_t{i0} * C;
+            gemm(false, true, rows, i1, HS, 1.0f, dO_r, C, v, 3 * C, 0.0f, dS, T);  // dP = dO_r v_c^T
+            gemm(true, false, i1, HS, rows, 1.0f, P_r, T, dO_r, C, 1.0f, dv, 3 * C);  // dv_c += P^T dO_r
             for (int i = 0; i < rows; i++)
-                causal_softmax_backward_row(dS_r + int64_t{i} * T, P + int64_t{i0 + i} * T,
-                                            i0 + i + 1, i1);
-            gemm(false, false, rows, HS, i1, scale, dS_r, T, k, 3 * C, 1.0f,
-                 dq + int64_t{i0} * 3 * C, 3 * C);  // dq_r += dS_rc k_c
-        }
-        // By blocks of columns c = [j0, j1), rows [j0, T) (the rows above j0 are masked there):
-        // one long product each for dv_c and dk_c instead of one short one per row block.
-        for (int j0 = 0; j0 < T; j0 += attention_block_rows) {
-            const int cols = std::min(attention_block_rows, T - j0), below = T - j0;
-            const int64_t from = int64_t{j0} * T + j0;  // entry (j0, j0) of P and dS
-            gemm(true, false, cols, HS, below, 1.0f, P + from, T, dO + int64_t{j0} * C, C, 1.0f,
-                 dv + int64_t{j0} * 3 * C, 3 * C);  // dv_c += P^T dO
-            gemm(true, false, cols, HS, below, scale, dS + from, T, q + int64_t{j0} * 3 * C, 3 * C,
-                 1.0f, dk + int64_t{j0} * 3 * C, 3 * C);  // dk_c += dS^T q
+                causal_softmax_backward_row(dS + int64_t{i} * T, P_r + int64_t{i} * T, i0 + i + 1, i1);
+            gemm(false, false, rows, HS, i1, scale, dS, T, k, 3 * C, 1.0f, dq + int64_t{i0} * 3 * C,
+                 3 * C);                                                           // dq_r += dS k_c
+            gemm(true, false, i1, HS, rows, scale, dS, T, q + int64_t{i0} * 3 * C, 3 * C, 1.0f, dk,
+                 3 * C);                                                           // dk_c += dS^T q_r
         }
     }
 }
