@@ -368,6 +368,64 @@ TEST_CASE("attention backward accumulates and skips a null dqkv") {
     backward(nullptr);  // nothing to do, and no crash
 }
 
+// The blocked kernels against the plain square: T below, at and around the block size, and
+// one that leaves a short last block. dqkv starts non-zero, so both must add, not overwrite.
+TEST_CASE("attention: the blocked causal kernels agree with attention_naive") {
+    const int B = 2, C = 12, NH = 3;
+    for (int T : {1, 5, 31, 32, 33, 64, 75}) {
+        CAPTURE(T);
+        const auto qkv = random_vector(size_t(B) * T * 3 * C, 21);
+        const auto dout = random_vector(size_t(B) * T * C, 22);
+        const size_t nprobs = size_t(B) * NH * T * T;
+        std::vector<float> out(size_t(B) * T * C), probs(nprobs, 0.0f);
+        std::vector<float> out_ref(out.size()), probs_ref(nprobs);
+        attention_forward(out.data(), probs.data(), qkv.data(), B, T, C, NH);
+        attention_naive_forward(out_ref.data(), probs_ref.data(), qkv.data(), B, T, C, NH);
+        CHECK(max_abs_diff(out, out_ref) < 1e-5f);
+        float worst = 0.0f;  // over the entries the causal kernel defines: j <= i
+        for (size_t r = 0; r < size_t(B) * NH * T; r++)
+            for (size_t j = 0; j <= r % size_t(T); j++)
+                worst = std::max(worst, std::fabs(probs[r * T + j] - probs_ref[r * T + j]));
+        CHECK(worst < 1e-6f);
+
+        std::vector<float> scratch(size_t(attention_scratch_floats(B, T, NH)));
+        std::vector<float> scratch_ref(size_t(attention_naive_scratch_floats(B, T, NH)));
+        auto dqkv = random_vector(qkv.size(), 23);
+        auto dqkv_ref = dqkv;
+        attention_backward(dqkv.data(), scratch.data(), dout.data(), qkv.data(), probs.data(), B,
+                           T, C, NH);
+        attention_naive_backward(dqkv_ref.data(), scratch_ref.data(), dout.data(), qkv.data(),
+                                 probs_ref.data(), B, T, C, NH);
+        CHECK(max_abs_diff(dqkv, dqkv_ref) < 1e-5f);
+    }
+}
+
+// The point of the blocking: scores in blocks wholly above the diagonal are never computed
+// nor stored. probs starts as NaN; afterwards exactly attention_score_count(T) entries per
+// (b, h) hold numbers, fewer than T*T, and every P_ij with j <= i is among them.
+TEST_CASE("attention never writes the blocks above the diagonal") {
+    const int B = 1, T = 75, C = 8, NH = 2;
+    const auto qkv = random_vector(size_t(B) * T * 3 * C, 24);
+    std::vector<float> out(size_t(B) * T * C);
+    std::vector<float> probs(size_t(B) * NH * T * T, std::numeric_limits<float>::quiet_NaN());
+    attention_forward(out.data(), probs.data(), qkv.data(), B, T, C, NH);
+    CHECK(attention_score_count(T) < int64_t{T} * T);
+    for (int bh = 0; bh < B * NH; bh++) {
+        int64_t written = 0;
+        bool causal_part_set = true;
+        for (int i = 0; i < T; i++)
+            for (int j = 0; j < T; j++) {
+                const bool set = !std::isnan(probs[(size_t(bh) * T + i) * T + j]);
+                written += set;
+                if (j <= i && !set) causal_part_set = false;
+            }
+        CAPTURE(bh);
+        CHECK(written == attention_score_count(T));
+        CHECK(causal_part_set);
+    }
+    for (float o : out) REQUIRE(std::isfinite(o));
+}
+
 // activations and the GLU family
 // ------------------------------
 

@@ -135,8 +135,9 @@ int attention(const char* ckpt, const char* text, int layer) {
         std::printf("# head t s p (%d heads, T = %d)\n", NH, T);
         for (int h = 0; h < NH; h++) {
             for (int t = 0; t < T; t++)
-                for (int s = 0; s < T; s++)
-                    std::printf("%d %d %d %g\n", h, t, s, n.saved[0][(static_cast<int64_t>(h) * T + t) * T + s]);
+                for (int s = 0; s < T; s++)  // s > t is masked; blocks wholly above the diagonal are unwritten
+                    std::printf("%d %d %d %g\n", h, t, s,
+                                s <= t ? n.saved[0][(static_cast<int64_t>(h) * T + t) * T + s] : 0.0f);
             std::printf("\n\n");
         }
         return 0;

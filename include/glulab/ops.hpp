@@ -15,6 +15,7 @@
 //   src/ops/softmax.cpp      softmax, cross_entropy                             Lesson 09
 //   src/ops/embedding.cpp    embedding_forward/backward                         Lesson 10
 //   src/ops/attention.cpp    attention_forward/backward (causal, multi-head)    Lesson 10
+//                            and attention_naive_forward/backward
 //   src/ops/dropout.cpp      dropout_forward/backward                           Lesson 12
 //
 // Shapes use the letters of tensor.hpp. `n` is a number of elements, N a number of rows.
@@ -90,6 +91,9 @@ void glu_backward(float* dgate, float* dup, const float* dout, const float* gate
 
 // RMSNorm (src/ops/rmsnorm.cpp)
 // -----------------------------
+// Both norms' backward sum dg (and db) over rows with each thread owning this many columns:
+// 16 floats, one 64-byte cache line, so two threads never write the same line.
+inline constexpr int norm_column_block = 16;
 // out (N, C) = x / sqrt(mean(x^2) + eps) * g (C); caches rstd (N) = 1 / sqrt(mean(x^2) + eps).
 void rms_norm_forward(float* out, float* rstd, const float* x, const float* g, int64_t N, int C,
                       float eps);
@@ -107,6 +111,10 @@ void layer_norm_backward(float* dx, float* dg, float* db, const float* dout, con
 
 // Softmax and cross-entropy (src/ops/softmax.cpp)
 // -----------------------------------------------
+// One row x (C): row_max is max_j x_j; softmax_row writes out = softmax(x) given that maximum
+// (out may be x) and returns the normaliser sum_j e^(x_j - max). attention.cpp masks with it.
+float row_max(const float* x, int C);
+float softmax_row(float* out, const float* x, int C, float mx);
 // Row-wise softmax of x (N, C).
 void softmax_forward(float* out, const float* x, int64_t N, int C);
 void softmax_backward(float* dx, const float* dout, const float* out, int64_t N, int C);
@@ -126,12 +134,23 @@ void embedding_backward(float* dweight, const float* dout, const int* ids, int64
 // --------------------------------------------------------
 // qkv (B, T, 3C) holds q, k, v side by side; head h uses channels [h*HS, (h+1)*HS) of each.
 // Per (b, h): att = softmax(q k^T / sqrt(HS) + causal mask) (T, T), out = att v.
-// out (B, T, C) puts head h in channels [h*HS, (h+1)*HS). Caches probs (B, NH, T, T).
+// out (B, T, C) puts head h in channels [h*HS, (h+1)*HS). Caches probs (B, NH, T, T): computed
+// in blocks of rows that skip the blocks wholly above the diagonal, which are never written
+// (every P_ij with j <= i is set, and the masked entries of the diagonal blocks are 0).
 // Backward needs `scratch` of attention_scratch_floats(B, T, NH) floats.
 void attention_forward(float* out, float* probs, const float* qkv, int B, int T, int C, int NH);
 void attention_backward(float* dqkv, float* scratch, const float* dout, const float* qkv,
                         const float* probs, int B, int T, int C, int NH);
 int64_t attention_scratch_floats(int B, int T, int NH);
+// Scores per (b, h) the blocked kernels compute (T*T less the skipped blocks); bench counts with it.
+int64_t attention_score_count(int T);
+// The plain reference: the whole (T, T) square per (b, h), then masked; probs all written.
+// Its backward needs attention_naive_scratch_floats(B, T, NH) floats of scratch.
+void attention_naive_forward(float* out, float* probs, const float* qkv, int B, int T, int C,
+                             int NH);
+void attention_naive_backward(float* dqkv, float* scratch, const float* dout, const float* qkv,
+                              const float* probs, int B, int T, int C, int NH);
+int64_t attention_naive_scratch_floats(int B, int T, int NH);
 // Sampling with a key-value cache: n new tokens at positions pos .. pos+n-1, qkv (n, 3C), are
 // appended to kv (T, 2C) (row j: k_j, then v_j) and attend to rows 0 .. their own position.
 // out (n, C); scores holds NH * n * (pos + n) floats. Forward only.

@@ -33,7 +33,7 @@ void check_against_library(int B, int T, int C, int NH, float std, uint64_t seed
                                   NH, h);
             INFO("B=" << B << " T=" << T << " C=" << C << " NH=" << NH << " at b=" << b << " h=" << h);
             for (int i = 0; i < T; i++)
-                for (int j = 0; j < T; j++) {
+                for (int j = 0; j <= i; j++) {  // the library leaves blocks above the diagonal unwritten
                     INFO("probs[" << i << "][" << j << "]");
                     CHECK(my_probs[i * T + j] ==
                           doctest::Approx(probs[((b * NH + h) * T + i) * T + j]).epsilon(1e-4));

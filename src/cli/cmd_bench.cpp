@@ -15,6 +15,7 @@
 #include "flags.hpp"
 
 #include "glulab/data_parallel.hpp"
+#include "glulab/ops.hpp"
 #include "glulab/platform/blas.hpp"
 #include "glulab/platform/threads.hpp"
 #include "glulab/platform/dist.hpp"
@@ -63,13 +64,16 @@ void print_profile(const Tape& tape, int steps) {
 
 // FLOPs of one training step in matrix products: each Linear of (in -> out) on N = B*T rows is
 // 2*N*in*out forward and twice that backward (dx and dW); attention's q k^T and att v are
-// 2*B*NH*T*T*HS each forward (all T*T scores are computed; the causal half is masked), also
-// doubled backward. Elementwise work is left out: it is small next to these.
+// 2*B*NH*S*HS each forward, where S = attention_score_count(T) is the number of scores the
+// blocked kernel really computes per head: the causal half plus the diagonal blocks' masked
+// triangles, not the T*T of the square (src/ops/attention.cpp → attention_forward). Its four
+// backward products are twice that. Elementwise work is left out: it is small next to these.
 double step_flops(const ModelConfig& m, int B, int V) {
     const double N = double(B) * m.ctx, C = m.d_model, H = m.ffn_hidden(), L = m.layers;
     const double ffn_mats = is_gated(m.ffn) ? 3 : 2;
     const double linear = N * (L * (3 * C * C + C * C + ffn_mats * C * H) + C * V);
-    const double attention = L * 2.0 * B * m.ctx * m.ctx * C;  // summed over heads: NH * HS = C
+    const double scores = double(attention_score_count(m.ctx));
+    const double attention = L * 2.0 * B * scores * C;  // summed over heads: NH * HS = C
     return 3.0 * 2.0 * (linear + attention);
 }
 

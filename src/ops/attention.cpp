@@ -1,13 +1,16 @@
 // attention.cpp — causal multi-head self-attention, forward and backward.
 //
-// Contains: attention_forward, attention_backward, attention_scratch_floats. The projections
-// that make qkv from x and the one that follows are linear layers of the model; this file is
-// only the part between them. Leaves out: flash-attention style tiling (we store the full
-// (T, T) probabilities), key-value caching for generation, rotary position embeddings.
+// Contains: attention_forward, attention_backward (blocked by rows, causal, on gemm),
+// attention_score_count, attention_scratch_floats, their plain reference attention_naive_forward
+// and attention_naive_backward, and attention_cached_forward for sampling. The projections that
+// make qkv from x and the one that follows are linear layers of the model; this file is only
+// the part between them. Leaves out: flash-attention style tiling with an online softmax (we
+// keep the probabilities below the diagonal), rotary position embeddings.
 //
 // Lesson 10 · embeddings and attention
 #include "glulab/ops.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace glulab {
@@ -24,8 +27,8 @@ namespace glulab {
 //                                                                    channels [h*HS, (h+1)*HS)
 //
 // The causal mask: token i may look at tokens 0..i only, so nothing it computes depends on the
-// future. Row i of the softmax runs over j <= i and its maximum is subtracted first, as in
-// softmax.cpp. (gemm computes all T*T scores; the masked half is simply overwritten.)
+// future. Row i of the softmax runs over j <= i and its maximum is subtracted first
+// (src/ops/softmax.cpp → softmax_row).
 //
 // Backward, per (b, h), with dO the (T, HS) slice of dout:
 //
@@ -38,25 +41,61 @@ namespace glulab {
 //
 // Each (b, h) reads and writes only its own slices of qkv, dqkv, out and probs, so the loop
 // over the B*NH pairs runs in parallel without races. Inside it gemm sees an active parallel
-// region and does not split again. `scratch` holds dP (turned into dS in place) for every pair.
-int64_t attention_scratch_floats(int B, int T, int NH) { return int64_t{B} * NH * T * T; }
-
+// region and does not split again.
+//
+// Blocked by rows, causal
+// -----------------------
+// Half of S is masked, so computing all of it and overwriting the future wastes half the work
+// of both products. attention_forward and attention_backward take the rows of S in blocks of
+// attention_block_rows, [i0, i1): those rows look at keys 0 .. i1-1 only, so each block is one
+// gemm of (i1 - i0) rows by i1 columns, and the (T, T) square's blocks wholly above the
+// diagonal are never computed, read or written. Only the diagonal block's upper triangle is
+// computed and masked. Per block, with r the rows [i0, i1) and c the columns [0, i1):
+//
+//     S_rc  = q_r k_c^T / sqrt(HS)      P_rc = causal softmax of S_rc      o_r = P_rc v_c
+//     dP_rc = dO_r v_c^T                dv_c += P_rc^T dO_r                dS_rc from dP_rc, P_rc
+//     dq_r += dS_rc k_c / sqrt(HS)      dk_c += dS_rc^T q_r / sqrt(HS)
+//
+// That is the backward above, restricted to the columns that are not masked: the masked
+// entries of P and dS are 0 and add nothing. attention_score_count(T) is the number of scores
+// per (b, h) this computes (3/4 of T*T at T = 64, 9/16 at T = 256); `glulab bench` counts the
+// matrix-product FLOPs with it. `scratch` holds dP (turned into dS in place) for one block of
+// rows per pair: it is reused block after block, so it stays in cache.
+//
+// attention_naive_forward / attention_naive_backward are the plain form beside it: the whole
+// (T, T) square per (b, h), then masked. tests/test_ops.cpp holds the two to each other.
 namespace {
+// Rows of S per block. Smaller blocks skip more of the masked half but make more, smaller
+// gemm calls; 32 skips 1/4 of the square at T = 64 and 7/16 at T = 256 (see
+// docs/performance.md → "Attention on sgemm, blocked and causal").
+constexpr int attention_block_rows = 32;
+
 // One row of scores (width entries) becomes probabilities over its first `seen` entries (the
-// positions this query may look at), maximum subtracted first; the rest, the future, is 0.
+// positions this query may look at); the rest, the future, is 0.
 void causal_softmax_row(float* row, int seen, int width) {
-    float mx = row[0];
-    for (int j = 1; j < seen; j++) mx = row[j] > mx ? row[j] : mx;
-    float sum = 0.0f;
-    for (int j = 0; j < seen; j++) {
-        row[j] = std::exp(row[j] - mx);
-        sum += row[j];
-    }
-    const float inv = 1.0f / sum;
-    for (int j = 0; j < seen; j++) row[j] *= inv;
-    for (int j = seen; j < width; j++) row[j] = 0.0f;  // the future is masked
+    softmax_row(row, row, seen, row_max(row, seen));
+    std::fill(row + seen, row + width, 0.0f);  // the future is masked
+}
+
+// dS = P * (dP - rowsum(dP * P)) for one row, in place over dP; 0 beyond `seen`, like P.
+void causal_softmax_backward_row(float* d, const float* p, int seen, int width) {
+    float dot = 0.0f;
+    for (int j = 0; j < seen; j++) dot += d[j] * p[j];
+    for (int j = 0; j < seen; j++) d[j] = p[j] * (d[j] - dot);
+    std::fill(d + seen, d + width, 0.0f);
 }
 }  // namespace
+
+int64_t attention_score_count(int T) {
+    int64_t n = 0;
+    for (int i0 = 0; i0 < T; i0 += attention_block_rows)
+        n += int64_t{std::min(attention_block_rows, T - i0)} * std::min(i0 + attention_block_rows, T);
+    return n;
+}
+
+int64_t attention_scratch_floats(int B, int T, int NH) {
+    return int64_t{B} * NH * std::min(attention_block_rows, T) * T;
+}
 
 void attention_forward(float* out, float* probs, const float* qkv, int B, int T, int C, int NH) {
     const int HS = C / NH;
@@ -67,13 +106,17 @@ void attention_forward(float* out, float* probs, const float* qkv, int B, int T,
         const float* q = qkv + int64_t{b} * T * 3 * C + h * HS;
         const float* k = q + C;
         const float* v = q + 2 * C;
+        float* o = out + int64_t{b} * T * C + h * HS;  // this head's channels of out
         float* P = probs + int64_t{bh} * T * T;
-        // S = scale * q k^T, with the 1/sqrt(HS) passed to gemm as alpha.
-        gemm(false, true, T, T, HS, scale, q, 3 * C, k, 3 * C, 0.0f, P, T);
-        for (int i = 0; i < T; i++) causal_softmax_row(P + int64_t{i} * T, i + 1, T);
-        // o = P v, written straight into this head's channels of out.
-        float* o = out + int64_t{b} * T * C + h * HS;
-        gemm(false, false, T, HS, T, 1.0f, P, T, v, 3 * C, 0.0f, o, C);
+        for (int i0 = 0; i0 < T; i0 += attention_block_rows) {
+            const int rows = std::min(attention_block_rows, T - i0), i1 = i0 + rows;
+            float* P_r = P + int64_t{i0} * T;
+            // S_rc = scale * q_r k_c^T, with the 1/sqrt(HS) passed to gemm as alpha.
+            gemm(false, true, rows, i1, HS, scale, q + int64_t{i0} * 3 * C, 3 * C, k, 3 * C, 0.0f,
+                 P_r, T);
+            for (int i = 0; i < rows; i++) causal_softmax_row(P_r + int64_t{i} * T, i0 + i + 1, i1);
+            gemm(false, false, rows, HS, i1, 1.0f, P_r, T, v, 3 * C, 0.0f, o + int64_t{i0} * C, C);
+        }
     }
 }
 
@@ -82,6 +125,7 @@ void attention_backward(float* dqkv, float* scratch, const float* dout, const fl
     if (!dqkv) return;
     const int HS = C / NH;
     const float scale = 1.0f / std::sqrt(static_cast<float>(HS));
+    const int block = std::min(attention_block_rows, T);
 #pragma omp parallel for
     for (int bh = 0; bh < B * NH; bh++) {
         const int b = bh / NH, h = bh % NH;
@@ -90,18 +134,61 @@ void attention_backward(float* dqkv, float* scratch, const float* dout, const fl
         float *dq = dqkv + at, *dk = dq + C, *dv = dq + 2 * C;
         const float* dO = dout + int64_t{b} * T * C + h * HS;
         const float* P = probs + int64_t{bh} * T * T;
-        float* dS = scratch + int64_t{bh} * T * T;
+        float* dS = scratch + int64_t{bh} * block * T;  // one block of rows, reused
+        for (int i0 = 0; i0 < T; i0 += attention_block_rows) {
+            const int rows = std::min(attention_block_rows, T - i0), i1 = i0 + rows;
+            const float* P_r = P + int64_t{i0} * T;
+            const float* dO_r = dO + int64_t{i0} * C;
+            gemm(false, true, rows, i1, HS, 1.0f, dO_r, C, v, 3 * C, 0.0f, dS, T);  // dP = dO_r v_c^T
+            gemm(true, false, i1, HS, rows, 1.0f, P_r, T, dO_r, C, 1.0f, dv, 3 * C);  // dv_c += P^T dO_r
+            for (int i = 0; i < rows; i++)
+                causal_softmax_backward_row(dS + int64_t{i} * T, P_r + int64_t{i} * T, i0 + i + 1, i1);
+            gemm(false, false, rows, HS, i1, scale, dS, T, k, 3 * C, 1.0f, dq + int64_t{i0} * 3 * C,
+                 3 * C);                                                           // dq_r += dS k_c
+            gemm(true, false, i1, HS, rows, scale, dS, T, q + int64_t{i0} * 3 * C, 3 * C, 1.0f, dk,
+                 3 * C);                                                           // dk_c += dS^T q_r
+        }
+    }
+}
 
+// attention_naive_forward / attention_naive_backward: the same math on the whole (T, T) square
+// per (b, h), one gemm per product, the masked half computed and then overwritten. The blocked
+// kernels above are tested against these. `scratch` holds attention_naive_scratch_floats: a
+// full (T, T) dS per pair.
+int64_t attention_naive_scratch_floats(int B, int T, int NH) { return int64_t{B} * NH * T * T; }
+
+void attention_naive_forward(float* out, float* probs, const float* qkv, int B, int T, int C,
+                             int NH) {
+    const int HS = C / NH;
+    const float scale = 1.0f / std::sqrt(static_cast<float>(HS));
+    for (int bh = 0; bh < B * NH; bh++) {
+        const int b = bh / NH, h = bh % NH;
+        const float* q = qkv + int64_t{b} * T * 3 * C + h * HS;
+        const float *k = q + C, *v = q + 2 * C;
+        float* P = probs + int64_t{bh} * T * T;
+        gemm(false, true, T, T, HS, scale, q, 3 * C, k, 3 * C, 0.0f, P, T);
+        for (int i = 0; i < T; i++) causal_softmax_row(P + int64_t{i} * T, i + 1, T);
+        gemm(false, false, T, HS, T, 1.0f, P, T, v, 3 * C, 0.0f, out + int64_t{b} * T * C + h * HS, C);
+    }
+}
+
+void attention_naive_backward(float* dqkv, float* scratch, const float* dout, const float* qkv,
+                              const float* probs, int B, int T, int C, int NH) {
+    if (!dqkv) return;
+    const int HS = C / NH;
+    const float scale = 1.0f / std::sqrt(static_cast<float>(HS));
+    for (int bh = 0; bh < B * NH; bh++) {
+        const int b = bh / NH, h = bh % NH;
+        const int64_t at = int64_t{b} * T * 3 * C + h * HS;
+        const float *q = qkv + at, *k = q + C, *v = q + 2 * C;
+        float *dq = dqkv + at, *dk = dq + C, *dv = dq + 2 * C;
+        const float* dO = dout + int64_t{b} * T * C + h * HS;
+        const float* P = probs + int64_t{bh} * T * T;
+        float* dS = scratch + int64_t{bh} * T * T;
         gemm(false, true, T, T, HS, 1.0f, dO, C, v, 3 * C, 0.0f, dS, T);  // dP = dO v^T
         gemm(true, false, T, HS, T, 1.0f, P, T, dO, C, 1.0f, dv, 3 * C);  // dv += P^T dO
-        for (int i = 0; i < T; i++) {  // dS = P * (dP - rowsum(dP * P)), in place
-            const float* p = P + int64_t{i} * T;
-            float* d = dS + int64_t{i} * T;
-            float dot = 0.0f;
-            for (int j = 0; j <= i; j++) dot += d[j] * p[j];
-            for (int j = 0; j <= i; j++) d[j] = p[j] * (d[j] - dot);
-            for (int j = i + 1; j < T; j++) d[j] = 0.0f;
-        }
+        for (int i = 0; i < T; i++)
+            causal_softmax_backward_row(dS + int64_t{i} * T, P + int64_t{i} * T, i + 1, T);
         gemm(false, false, T, HS, T, scale, dS, T, k, 3 * C, 1.0f, dq, 3 * C);  // dq += dS k
         gemm(true, false, T, HS, T, scale, dS, T, q, 3 * C, 1.0f, dk, 3 * C);   // dk += dS^T q
     }

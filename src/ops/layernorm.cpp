@@ -5,6 +5,7 @@
 //
 // Lesson 08 · RMSNorm
 #include "glulab/ops.hpp"
+#include "norm_backward_split.hpp"
 
 #include <cmath>
 
@@ -60,38 +61,33 @@ void layer_norm_forward(float* out, float* mean, float* rstd, const float* x, co
 void layer_norm_backward(float* dx, float* dg, float* db, const float* dout, const float* x,
                          const float* g, const float* mean, const float* rstd, int64_t N, int C) {
     const float inv_c = 1.0f / static_cast<float>(C);
-    if (dx) {
-#pragma omp parallel for if (N * C > 16384)
-        for (int64_t i = 0; i < N; i++) {
-            const float* xi = x + i * C;
-            const float* di = dout + i * C;
-            const float m = mean[i], r = rstd[i];
-            float sum = 0.0f, dot = 0.0f;  // sum_j dxhat_j, sum_j dxhat_j * xhat_j
-            for (int c = 0; c < C; c++) {
-                const float dxhat = di[c] * g[c];
-                sum += dxhat;
-                dot += dxhat * (xi[c] - m) * r;
-            }
-            const float mean_dxhat = sum * inv_c, mean_dot = dot * inv_c;
-            float* dxi = dx + i * C;
-            for (int c = 0; c < C; c++) {
-                const float xhat = (xi[c] - m) * r;
-                dxi[c] += r * (di[c] * g[c] - mean_dxhat - xhat * mean_dot);
-            }
+    auto dx_row = [&](int64_t i) {
+        const float* xi = x + i * C;
+        const float* di = dout + i * C;
+        const float m = mean[i], r = rstd[i];
+        float sum = 0.0f, dot = 0.0f;  // sum_j dxhat_j, sum_j dxhat_j * xhat_j
+        for (int c = 0; c < C; c++) {
+            const float dxhat = di[c] * g[c];
+            sum += dxhat;
+            dot += dxhat * (xi[c] - m) * r;
         }
-    }
-    if (dg || db) {
-        // Summed over rows, serially: a row loop split across threads would race on dg and db.
+        const float mean_dxhat = sum * inv_c, mean_dot = dot * inv_c;
+        float* dxi = dx + i * C;
+        for (int c = 0; c < C; c++) {
+            const float xhat = (xi[c] - m) * r;
+            dxi[c] += r * (di[c] * g[c] - mean_dxhat - xhat * mean_dot);
+        }
+    };
+    auto dg_db_columns = [&](int c0, int c1) {  // dg_c and db_c for c in [c0, c1), over every row
         for (int64_t i = 0; i < N; i++) {
-            const float* xi = x + i * C;
             const float* di = dout + i * C;
-            const float m = mean[i], r = rstd[i];
             if (dg)
-                for (int c = 0; c < C; c++) dg[c] += di[c] * (xi[c] - m) * r;
+                for (int c = c0; c < c1; c++) dg[c] += di[c] * (x[i * C + c] - mean[i]) * rstd[i];
             if (db)
-                for (int c = 0; c < C; c++) db[c] += di[c];
+                for (int c = c0; c < c1; c++) db[c] += di[c];
         }
-    }
+    };
+    norm_backward_split(N, C, dx != nullptr, dg || db, dx_row, dg_db_columns);
 }
 
 }  // namespace glulab

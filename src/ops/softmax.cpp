@@ -1,7 +1,8 @@
 // softmax.cpp — row-wise softmax, and cross-entropy fused with its log-softmax.
 //
-// Contains: softmax_forward/backward and cross_entropy_forward/backward. Leaves out: the
-// attention softmax, which is masked and lives in attention.cpp; label smoothing.
+// Contains: row_max and softmax_row (one row, shared with attention.cpp's masked rows),
+// softmax_forward/backward and cross_entropy_forward/backward. Leaves out: the causal mask,
+// which lives in attention.cpp; label smoothing.
 //
 // Lesson 09 · softmax and cross-entropy
 #include "glulab/ops.hpp"
@@ -15,14 +16,18 @@ namespace glulab {
 namespace {
 // Below this many elements, starting the threads costs more than the loop.
 constexpr int64_t min_parallel = 1 << 15;
+}  // namespace
 
+// softmax_row
+// -----------
+// The one row loop that softmax, cross-entropy and attention's masked rows all use.
 float row_max(const float* x, int C) {
     float mx = x[0];
     for (int j = 1; j < C; j++) mx = x[j] > mx ? x[j] : mx;
     return mx;
 }
 
-// One row: out = softmax(x) over C values, given mx = max_j x_j. Subtracting the maximum first
+// One row: out = softmax(x) over C values, given mx = max_j x_j (out may be x). Subtracting the maximum first
 // changes nothing mathematically (the factor e^-max cancels) but keeps every exponent <= 0, so
 // e^x cannot overflow even for x = 1e30. Returns the normaliser sum_j e^(x_j - max), which is
 // at least 1 (the maximum contributes e^0).
@@ -36,7 +41,6 @@ float softmax_row(float* out, const float* x, int C, float mx) {
     for (int j = 0; j < C; j++) out[j] *= inv;
     return sum;
 }
-}  // namespace
 
 // softmax
 // -------
