@@ -5,8 +5,8 @@
 //
 // Lesson 08 · RMSNorm
 #include "glulab/ops.hpp"
-#include "norm_backward_split.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace glulab {
@@ -61,33 +61,45 @@ void layer_norm_forward(float* out, float* mean, float* rstd, const float* x, co
 void layer_norm_backward(float* dx, float* dg, float* db, const float* dout, const float* x,
                          const float* g, const float* mean, const float* rstd, int64_t N, int C) {
     const float inv_c = 1.0f / static_cast<float>(C);
-    auto dx_row = [&](int64_t i) {
-        const float* xi = x + i * C;
-        const float* di = dout + i * C;
-        const float m = mean[i], r = rstd[i];
-        float sum = 0.0f, dot = 0.0f;  // sum_j dxhat_j, sum_j dxhat_j * xhat_j
-        for (int c = 0; c < C; c++) {
-            const float dxhat = di[c] * g[c];
-            sum += dxhat;
-            dot += dxhat * (xi[c] - m) * r;
+    // One parallel region, rows for dx and then columns for dg and db, as in rms_norm_backward.
+#pragma omp parallel if (N * C > 16384)
+    {
+        if (dx) {
+#pragma omp for nowait
+            for (int64_t i = 0; i < N; i++) {
+                const float* xi = x + i * C;
+                const float* di = dout + i * C;
+                const float m = mean[i], r = rstd[i];
+                float sum = 0.0f, dot = 0.0f;  // sum_j dxhat_j, sum_j dxhat_j * xhat_j
+                for (int c = 0; c < C; c++) {
+                    const float dxhat = di[c] * g[c];
+                    sum += dxhat;
+                    dot += dxhat * (xi[c] - m) * r;
+                }
+                const float mean_dxhat = sum * inv_c, mean_dot = dot * inv_c;
+                float* dxi = dx + i * C;
+                for (int c = 0; c < C; c++) {
+                    const float xhat = (xi[c] - m) * r;
+                    dxi[c] += r * (di[c] * g[c] - mean_dxhat - xhat * mean_dot);
+                }
+            }
         }
-        const float mean_dxhat = sum * inv_c, mean_dot = dot * inv_c;
-        float* dxi = dx + i * C;
-        for (int c = 0; c < C; c++) {
-            const float xhat = (xi[c] - m) * r;
-            dxi[c] += r * (di[c] * g[c] - mean_dxhat - xhat * mean_dot);
+        if (dg || db) {
+#pragma omp for
+            for (int c0 = 0; c0 < C; c0 += norm_column_block) {
+                const int c1 = std::min(c0 + norm_column_block, C);
+                for (int64_t i = 0; i < N; i++) {
+                    const float* xi = x + i * C;
+                    const float* di = dout + i * C;
+                    const float m = mean[i], r = rstd[i];
+                    if (dg)
+                        for (int c = c0; c < c1; c++) dg[c] += di[c] * (xi[c] - m) * r;
+                    if (db)
+                        for (int c = c0; c < c1; c++) db[c] += di[c];
+                }
+            }
         }
-    };
-    auto dg_db_columns = [&](int c0, int c1) {  // dg_c and db_c for c in [c0, c1), over every row
-        for (int64_t i = 0; i < N; i++) {
-            const float* di = dout + i * C;
-            if (dg)
-                for (int c = c0; c < c1; c++) dg[c] += di[c] * (x[i * C + c] - mean[i]) * rstd[i];
-            if (db)
-                for (int c = c0; c < c1; c++) db[c] += di[c];
-        }
-    };
-    norm_backward_split(N, C, dx != nullptr, dg || db, dx_row, dg_db_columns);
+    }
 }
 
 }  // namespace glulab

@@ -5,8 +5,8 @@
 //
 // Lesson 08 · RMSNorm
 #include "glulab/ops.hpp"
-#include "norm_backward_split.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace glulab {
@@ -44,25 +44,41 @@ void rms_norm_forward(float* out, float* rstd, const float* x, const float* g, i
 
 void rms_norm_backward(float* dx, float* dg, const float* dout, const float* x, const float* g,
                        const float* rstd, int64_t N, int C) {
-    auto dx_row = [&](int64_t i) {
-        const float* xi = x + i * C;
-        const float* di = dout + i * C;
-        const float r = rstd[i];
-        float dot = 0.0f;  // sum_j dxhat_j * xhat_j
+    // One parallel region for both gradients: the threads split the rows for dx, then the
+    // columns for dg (norm_column_block at a time), so neither races, and each dg_c still adds
+    // its rows in order 0..N-1, the same sum as on one thread.
+#pragma omp parallel if (N * C > 16384)
+    {
+        if (dx) {
+#pragma omp for nowait
+            for (int64_t i = 0; i < N; i++) {
+                const float* xi = x + i * C;
+                const float* di = dout + i * C;
+                const float r = rstd[i];
+                float dot = 0.0f;  // sum_j dxhat_j * xhat_j
 #pragma omp simd reduction(+ : dot)
-        for (int c = 0; c < C; c++) dot += di[c] * g[c] * xi[c] * r;
-        const float m = dot / static_cast<float>(C);
-        float* dxi = dx + i * C;
-        for (int c = 0; c < C; c++) {
-            float xhat = xi[c] * r;
-            dxi[c] += r * (di[c] * g[c] - xhat * m);
+                for (int c = 0; c < C; c++) dot += di[c] * g[c] * xi[c] * r;
+                const float m = dot / static_cast<float>(C);
+                float* dxi = dx + i * C;
+                for (int c = 0; c < C; c++) {
+                    float xhat = xi[c] * r;
+                    dxi[c] += r * (di[c] * g[c] - xhat * m);
+                }
+            }
         }
-    };
-    auto dg_columns = [&](int c0, int c1) {  // dg_c for c in [c0, c1), over every row
-        for (int64_t i = 0; i < N; i++)
-            for (int c = c0; c < c1; c++) dg[c] += dout[i * C + c] * x[i * C + c] * rstd[i];
-    };
-    norm_backward_split(N, C, dx != nullptr, dg != nullptr, dx_row, dg_columns);
+        if (dg) {
+#pragma omp for
+            for (int c0 = 0; c0 < C; c0 += norm_column_block) {
+                const int c1 = std::min(c0 + norm_column_block, C);
+                for (int64_t i = 0; i < N; i++) {
+                    const float* xi = x + i * C;
+                    const float* di = dout + i * C;
+                    const float r = rstd[i];
+                    for (int c = c0; c < c1; c++) dg[c] += di[c] * xi[c] * r;
+                }
+            }
+        }
+    }
 }
 
 }  // namespace glulab
