@@ -31,7 +31,7 @@ COMPARE="$PY tests/distributed/compare_runs.py"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 # Every rank one OpenMP thread, so that 4 ranks on 2 cores do not fight over them.
 export OMP_NUM_THREADS=1
-MPIRUN=(timeout 120 mpirun --oversubscribe --bind-to none -x OMP_NUM_THREADS)
+MPIRUN=(timeout -k 10 120 mpirun --oversubscribe --bind-to none -x OMP_NUM_THREADS)
 
 work=$(mktemp -d)
 NS_A="glulab-a-$$" NS_B="glulab-b-$$"
@@ -178,7 +178,7 @@ exec ip netns exec "\$ns" sh -c "\$*"
 AGENT
     chmod +x "$work/agent"
     printf '10.77.0.1 slots=1\n10.77.0.2 slots=1\n' >"$work/hosts"
-    if timeout 120 ip netns exec "$NS_A" mpirun -np 2 --hostfile "$work/hosts" --bind-to none \
+    if timeout -k 10 120 ip netns exec "$NS_A" mpirun -np 2 --hostfile "$work/hosts" --bind-to none \
         --mca plm_rsh_agent "$work/agent" --mca btl tcp,self \
         --mca btl_tcp_if_include 10.77.0.0/24 --mca oob_tcp_if_include 10.77.0.0/24 \
         -x OMP_NUM_THREADS -x PATH "$PWD/$BIN" train "${FLAGS[@]}" --out "$work/twohosts" \
