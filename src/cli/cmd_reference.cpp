@@ -13,12 +13,18 @@
 //                            grad.<name>, one per parameter       of the mean loss
 //                            adamw_losses (S)                     S training steps, below
 //                            adamw_lrs (S), adamw_grad_norms (S)  what each step used
+//                            adamw.grad.<name> (S, ...)           each step's gradient, unclipped
+//                            adamw.data.<name>, adamw.m.<name>,   weights and moments before
+//                              adamw.v.<name> (S + 1, ...)        update s, and after the last
 //                            __metadata__ optim                   the OptimConfig as JSON
 //
 // The S training steps start from the saved weights and repeat the same batch, each exactly
 // as train_run does it (trainer.cpp): loss, backward, clip_grad_norm, adamw_step with
 // learning_rate(opt, s) and t = s + 1. adamw_losses[s] is the loss before update s. PyTorch
-// loads the weights, replays everything with torch.optim.AdamW and compares.
+// replays them one at a time: before each step it takes glulab's own weights, moments and
+// gradient, does that one step with torch.optim.AdamW and compares the state it reaches with
+// glulab's next one. So the trajectories cannot drift apart (a gate that flips sign near a
+// ReLU kink would move a whole trajectory), and one step's tolerance can be tight.
 //
 // Leaves out: dropout (PyTorch draws other masks, so the reference is made without it).
 //
@@ -113,7 +119,16 @@ struct Reference {
     float loss = 0;
     std::vector<float> grad;            // the flat gradient array, all parameters
     std::vector<float> adamw_losses, adamw_lrs, adamw_grad_norms;  // (S) each
+    // Flat copies of the store's arrays: data, m and v before update s and after the last
+    // (S + 1 each), the gradient of step s before clipping (S).
+    std::vector<std::vector<float>> step_data, step_m, step_v, step_grad;
 };
+
+void keep_state(Reference& r, const ParamStore& ps) {
+    r.step_data.emplace_back(ps.data(), ps.data() + ps.size());
+    r.step_m.emplace_back(ps.adam_m(), ps.adam_m() + ps.size());
+    r.step_v.emplace_back(ps.adam_v(), ps.adam_v() + ps.size());
+}
 
 Reference compute_reference(Transformer& model, const OptimConfig& opt, int B, uint64_t seed) {
     const int T = model.config().ctx, V = model.config().vocab_size;
@@ -141,6 +156,8 @@ Reference compute_reference(Transformer& model, const OptimConfig& opt, int B, u
         ps.zero_grad();
         Tensor l = model.loss(tape, r.idx.data(), r.targets.data(), B, T);
         tape.backward(l);
+        keep_state(r, ps);
+        r.step_grad.emplace_back(ps.grad(), ps.grad() + ps.size());
         const float norm = clip_grad_norm(ps, opt.clip);
         const float lr = learning_rate(opt, s);
         adamw_step(ps, opt, lr, s + 1);
@@ -148,6 +165,7 @@ Reference compute_reference(Transformer& model, const OptimConfig& opt, int B, u
         r.adamw_lrs.push_back(lr);
         r.adamw_grad_norms.push_back(norm);
     }
+    keep_state(r, ps);
     return r;
 }
 
@@ -164,6 +182,22 @@ void write_reference(const std::string& path, const Reference& r, const ParamSto
     tensors.emplace_back("adamw_losses", Shape{S}, r.adamw_losses.data());
     tensors.emplace_back("adamw_lrs", Shape{S}, r.adamw_lrs.data());
     tensors.emplace_back("adamw_grad_norms", Shape{S}, r.adamw_grad_norms.data());
+    // adamw.<what>.<name>: the parameter's slice of each flat copy, stacked (rows, shape...).
+    std::vector<std::vector<float>> stacked;
+    stacked.reserve(4 * ps.entries().size());
+    for (const auto& [what, copies] : {std::pair{"grad", &r.step_grad}, std::pair{"data", &r.step_data},
+                                       std::pair{"m", &r.step_m}, std::pair{"v", &r.step_v}})
+        for (const ParamEntry& e : ps.entries()) {
+            std::vector<float>& rows = stacked.emplace_back();
+            for (const std::vector<float>& flat : *copies)
+                rows.insert(rows.end(), flat.begin() + static_cast<ptrdiff_t>(e.offset),
+                            flat.begin() + static_cast<ptrdiff_t>(e.offset + e.shape.numel()));
+            Shape shape;
+            shape.rank = e.shape.rank + 1;
+            shape.dims[0] = static_cast<int>(copies->size());
+            for (int i = 0; i < e.shape.rank; i++) shape.dims[static_cast<size_t>(i + 1)] = e.shape[i];
+            tensors.emplace_back(fmt::format("adamw.{}.{}", what, e.name), shape, rows.data());
+        }
     safetensors_write(path, tensors, {{"optim", optim_to_json(opt)}});
 }
 

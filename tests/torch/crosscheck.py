@@ -50,6 +50,7 @@ so the checker can be tested without glulab; --perturb corrupts the written tens
 """
 import argparse
 import json
+import math
 import os
 import sys
 
@@ -62,7 +63,7 @@ import safetensors_io  # noqa: E402
 
 TOL_FORWARD = 1e-4   # loss, logits
 TOL_BACKWARD = 1e-3  # gradients
-TOL_ADAMW = 1e-4     # adamw_losses
+TOL_STEP = 1e-5      # weights and moments after one AdamW step from glulab's state
 TOL_LR = 1e-6        # adamw_lrs
 TINY = 1e-12
 
@@ -70,19 +71,101 @@ TINY = 1e-12
 # Running the PyTorch side
 # ------------------------
 
-def run_reference(model, idx, targets, optim, S):
-    """logits, loss, {name: grad} of the mean loss on (idx, targets), then S AdamW steps on
-    the same batch (this last part changes the model's weights): {"adamw_losses": (S),
-    "adamw_grad_norms": (S), "adamw_lrs": (S)}, float64."""
+def run_reference(model, idx, targets):
+    """logits, loss, {name: grad} of the mean loss on (idx, targets)."""
     model.zero_grad(set_to_none=True)
     logits, loss = model(idx, targets)
     loss.backward()
     grads = {n: p.grad.detach().clone() for n, p in model.named_parameters()}
+    return logits.detach(), loss.detach().reshape(1), grads
+
+
+def adamw_update(model, opt, grads, s, optim):
+    """Update s (from 0) of glulab's recipe from the gradients `grads` (before clipping):
+    clip as src/train/optim.cpp → clip_grad_norm does (norm in float64, each gradient times
+    clip / norm in float32; PyTorch's clip_grad_norm_ would divide by norm + 1e-6, a 2e-6
+    change of m that one step's tolerance should not have to absorb), then torch.optim.AdamW
+    with the learning rate lr_at(s). Returns (grad norm, lr)."""
+    norm = math.sqrt(sum(float((g.double() ** 2).sum()) for g in grads.values()))
+    scale = 1.0
+    if optim["clip"] > 0 and norm > optim["clip"]:
+        scale = float(np.float32(optim["clip"]) / np.float32(norm))
+    for n, p in model.named_parameters():
+        p.grad = grads[n].to(p.dtype) * scale
+    lr = M.lr_at(s, optim)
+    for group in opt.param_groups:
+        group["lr"] = lr
+    opt.step()
+    return norm, lr
+
+
+def adamw_trajectory(model, idx, targets, optim, S):
+    """S training steps on the same batch from the model's weights, as glulab's reference
+    takes them (this changes the weights). The tensors `glulab reference` writes about them:
+    adamw_losses, adamw_grad_norms, adamw_lrs (S), and per parameter adamw.grad.<name> (S, ...),
+    adamw.data.<name>, adamw.m.<name>, adamw.v.<name> (S + 1, ...)."""
     opt = M.make_adamw(model, optim)
-    steps = [M.train_step(model, opt, idx, targets, s, optim) for s in range(S)]
-    losses, norms, lrs = (torch.tensor(col, dtype=torch.float64) for col in zip(*steps))
-    adamw = {"adamw_losses": losses, "adamw_grad_norms": norms, "adamw_lrs": lrs}
-    return logits.detach(), loss.detach().reshape(1), grads, adamw
+    named = list(model.named_parameters())
+    rows = {f"adamw.{what}.{n}": [] for what in ("grad", "data", "m", "v") for n, _ in named}
+
+    def keep_state():
+        for n, p in named:
+            st = opt.state.get(p, {})
+            rows[f"adamw.data.{n}"].append(p.detach().clone())
+            rows[f"adamw.m.{n}"].append(st["exp_avg"].clone() if st else torch.zeros_like(p))
+            rows[f"adamw.v.{n}"].append(st["exp_avg_sq"].clone() if st else torch.zeros_like(p))
+
+    losses, norms, lrs = [], [], []
+    for s in range(S):
+        _, loss, grads = run_reference(model, idx, targets)
+        keep_state()
+        for n, g in grads.items():
+            rows[f"adamw.grad.{n}"].append(g)
+        norm, lr = adamw_update(model, opt, grads, s, optim)
+        losses.append(loss.item()), norms.append(norm), lrs.append(lr)
+    keep_state()
+    out = {k: torch.stack(v) for k, v in rows.items()}
+    for k, col in (("adamw_losses", losses), ("adamw_grad_norms", norms), ("adamw_lrs", lrs)):
+        out[k] = torch.tensor(col, dtype=torch.float64)
+    return out
+
+
+def replay_adamw(model, ref, idx, targets, optim, S, check):
+    """The S AdamW steps of the reference, one at a time from glulab's own state: before step
+    s the model takes glulab's weights adamw.data[s]; the loss, the gradients and their norm
+    there are compared with glulab's; then torch.optim.AdamW, holding glulab's moments
+    adamw.m[s], adamw.v[s] and fed glulab's gradient adamw.grad[s], makes update s, and the
+    weights and moments it reaches are compared with glulab's adamw.data[s + 1], m[s + 1],
+    v[s + 1]. No step starts from PyTorch's own previous one, so two trajectories cannot drift
+    apart (a gate that changes sign near a ReLU kink moves a whole trajectory, not one step),
+    and the update is checked on its own, with a tolerance tight for one step. check(group, name, glulab, torch, tol) compares one pair,
+    or with {tensor: (glulab, torch)} each tensor by its own scale, and reports the worst."""
+    named = list(model.named_parameters())
+    opt = M.make_adamw(model, optim)
+    losses, norms, lrs = [], [], []
+    for s in range(S):
+        with torch.no_grad():
+            for n, p in named:
+                p.copy_(torch.from_numpy(ref[f"adamw.data.{n}"][s]))
+        _, loss, grads = run_reference(model, idx, targets)
+        losses.append(loss.item())
+        norms.append(math.sqrt(sum(float((g.double() ** 2).sum()) for g in grads.values())))
+        check("adamw grads", f"adamw step {s}: gradients",
+              {n: (ref[f"adamw.grad.{n}"][s], g) for n, g in grads.items()}, None, TOL_BACKWARD)
+        for n, p in named:
+            opt.state[p] = {"step": torch.tensor(float(s)),
+                            "exp_avg": torch.from_numpy(ref[f"adamw.m.{n}"][s].copy()),
+                            "exp_avg_sq": torch.from_numpy(ref[f"adamw.v.{n}"][s].copy())}
+        glulab_grads = {n: torch.from_numpy(ref[f"adamw.grad.{n}"][s].copy()) for n, _ in named}
+        _, lr = adamw_update(model, opt, glulab_grads, s, optim)
+        lrs.append(lr)
+        for what, key in (("weights", "data"), ("m", "exp_avg"), ("v", "exp_avg_sq")):
+            after = {n: (ref[f"adamw.{key if key == 'data' else what}.{n}"][s + 1],
+                         p.detach() if key == "data" else opt.state[p][key]) for n, p in named}
+            check(f"adamw {what}", f"adamw step {s}: {what} after", after, None, TOL_STEP)
+    for name, col, tol in (("adamw_losses", losses, TOL_FORWARD), ("adamw_lrs", lrs, TOL_LR),
+                           ("adamw_grad_norms", norms, TOL_BACKWARD)):
+        check(name, name, ref[name], torch.tensor(col, dtype=torch.float64), tol)
 
 
 def perturb(tensors, name):
@@ -108,17 +191,30 @@ def parse_overrides(items):
 # Checking
 # --------
 
-def compare(name, glulab, torch_value, tol):
-    """Prints one OK / NOT OK line and returns (ok, rel)."""
+def difference(glulab, torch_value):
+    """(max abs diff, rel, problem): rel as above; problem names a shape mismatch or a value
+    that is not finite, else is empty."""
     a = np.asarray(glulab, dtype=np.float64)
     b = torch_value.detach().double().numpy()
     if a.shape != b.shape:
-        print(f"NOT OK  {name:34s}  shape {a.shape} in the file, {b.shape} from PyTorch")
-        return False, float("inf")
+        return float("inf"), float("inf"), f"shape {a.shape} in the file, {b.shape} from PyTorch"
     diff = float(np.abs(a - b).max()) if a.size else 0.0
     rel = diff / max(float(np.abs(b).max()) if b.size else 0.0, TINY)
-    ok = bool(np.isfinite(a).all()) and rel < tol
-    print(f"{'OK' if ok else 'NOT OK':6s}  {name:34s}  max abs diff {diff:.1e}  rel {rel:.1e}")
+    return diff, rel, "" if np.isfinite(a).all() else "not finite in the file"
+
+
+def compare(name, glulab, torch_value, tol):
+    """Prints one OK / NOT OK line and returns (ok, rel). With glulab a dict {tensor: (glulab,
+    torch)} (and torch_value None), each tensor is compared by its own scale and the line shows
+    the worst, named."""
+    pairs = glulab if isinstance(glulab, dict) else {"": (glulab, torch_value)}
+    results = {t: difference(*pair) for t, pair in pairs.items()}
+    worst = max(results, key=lambda t: (bool(results[t][2]), results[t][1]))
+    diff, rel, problem = results[worst]
+    ok = not problem and rel < tol
+    where = f"  (worst: {worst})" if worst else ""
+    detail = problem or f"max abs diff {diff:.1e}  rel {rel:.1e}{where}"
+    print(f"{'OK' if ok else 'NOT OK':6s}  {name:34s}  {detail}")
     return ok, rel
 
 
@@ -161,31 +257,33 @@ def crosscheck(d, perturb_name=None, overrides=None):
     B, T = idx.shape
     print(f"batch:  B={B} T={T}, {S} AdamW steps, {sum(p.numel() for p in model.parameters())} "
           "parameters")
-    logits, loss, grads, adamw = run_reference(model, idx, targets, optim, S)
+    logits, loss, grads = run_reference(model, idx, targets)
 
     worst = {}  # group -> largest rel
     failed = 0
 
-    def check(group, name, value, tol):
+    def check(group, name, glulab, value, tol):
         nonlocal all_ok, failed
-        ok, rel = compare(name, ref[name], value, tol)
+        ok, rel = compare(name, glulab, value, tol)
         worst[group] = max(worst.get(group, 0.0), rel)
         all_ok &= ok
         failed += not ok
 
-    check("loss", "loss", loss, TOL_FORWARD)
-    check("logits", "logits", logits, TOL_FORWARD)
+    check("loss", "loss", ref["loss"], loss, TOL_FORWARD)
+    check("logits", "logits", ref["logits"], logits, TOL_FORWARD)
     for name, g in grads.items():
         if "grad." + name not in ref:
             print(f"NOT OK  {'grad.' + name:34s}  missing from reference.safetensors")
             all_ok, failed = False, failed + 1
             continue
-        check("grads", "grad." + name, g, TOL_BACKWARD)
-    check("adamw_losses", "adamw_losses", adamw["adamw_losses"], TOL_ADAMW)
-    if "adamw_lrs" in ref:
-        check("adamw_lrs", "adamw_lrs", adamw["adamw_lrs"], TOL_LR)
-    if "adamw_grad_norms" in ref:
-        check("adamw_grad_norms", "adamw_grad_norms", adamw["adamw_grad_norms"], TOL_BACKWARD)
+        check("grads", "grad." + name, ref["grad." + name], g, TOL_BACKWARD)
+    missing = [k for k in ("adamw_lrs", "adamw_grad_norms") if k not in ref] + \
+        [k for n in expected for k in (f"adamw.{w}.{n}" for w in ("grad", "data", "m", "v")) if k not in ref]
+    if missing:
+        print(f"NOT OK  reference.safetensors lacks {', '.join(missing[:4])}"
+              f"{' ...' if len(missing) > 4 else ''}: made by an older glulab reference?")
+        return False
+    replay_adamw(model, ref, idx, targets, optim, S, check)
     rels = ", ".join(f"{group} {rel:.1e}" for group, rel in worst.items())
     print(f"all OK (max rel: {rels})" if all_ok else f"NOT OK: {failed} failed (max rel: {rels})")
     return all_ok
@@ -215,7 +313,9 @@ def make_fixture(d, ffn, perturb_name=None, seed=1234):
     idx, targets = data[:, :T], data[:, 1:]
     optim = dict(lr=1e-2, min_lr=1e-3, warmup=2, steps=6, weight_decay=0.1, beta1=0.9,
                  beta2=0.99, eps=1e-8, clip=1.0)
-    logits, loss, grads, adamw = run_reference(model.double(), idx, targets, optim, S=6)
+    model.double()
+    logits, loss, grads = run_reference(model, idx, targets)
+    adamw = adamw_trajectory(model, idx, targets, optim, S=6)
 
     ref = {"idx": idx.int().numpy(), "targets": targets.int().numpy(),
            "logits": logits.float().numpy(), "loss": loss.float().numpy()}
