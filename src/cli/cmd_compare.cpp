@@ -176,6 +176,10 @@ void add_compare_command(CLI::App& app) {
     add_train_flags(*cmd, args->cfg);
     cmd->add_option("--out", args->out, "directory of the runs, the tables and the plots")->capture_default_str();
     cmd->add_flag("--force", args->force, "OUT holds runs made with other settings: train everything again");
+    cmd->add_option("--stop-after", args->cfg.stop_after,
+                    "stop as if interrupted (Ctrl-C) after step N of the run in progress (each rank's): "
+                    "save its checkpoint and exit 130")
+        ->check(non_negative());
     cmd->add_option("--report", args->report, "also write the results page (Markdown) here, pictures beside it");
     cmd->add_option("--sample", args->sample, "then print this many characters from the best kind's model")
         ->check(non_negative());

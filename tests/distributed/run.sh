@@ -17,7 +17,8 @@
 #   9. --dropout 0.2 at N = 2 and 4: the losses of one process (each rank draws its rows' masks);
 #   6. kill -9 of one rank mid-run: mpirun exits non-zero within seconds, the last checkpoint
 #      loads and resumes;
-#   8. (run last but one) compare over 2 ranks, stopped and resumed, gives the summary of 1 process;
+#   8. (run last but one) compare over 2 ranks, stopped mid-run by --stop-after, resumed, stopped
+#      by a SIGTERM to mpirun, resumed: the summary of 1 process;
 #   7. two "hosts": two network namespaces joined by a veth pair (10.77.0.1, 10.77.0.2), mpirun
 #      over TCP on that subnet only, started in the other namespace by an agent instead of ssh;
 #      the losses match the 1-process run. The namespaces are removed on any exit.
@@ -146,19 +147,40 @@ if [ -z "$victim" ]; then fail "kill -9: rank 1 not found"; else
     else fail "the checkpoint left by the killed run does not load or resume"; fi
 fi
 
-# 8. a distributed sweep: 2 kinds x 2 seeds over 2 ranks, stopped (SIGTERM to mpirun) after its
-#    first run has finished and resumed; the summary (all but the speed columns) as in one process
+# 8. a distributed sweep: 2 kinds x 2 seeds over 2 ranks, stopped mid-run and resumed, twice; the
+#    summary (all but the speed columns) as in one process.
+#    a. --stop-after 100 stops each rank's first run (relu-s1337 on rank 0, swiglu-s1337 on rank 1)
+#       after step 100 of 200, through the same path as Ctrl-C: the resume always starts from two
+#       half-finished runs and two not begun.
+#    b. during that resume, SIGTERM to mpirun once relu-s1337 has logged step 140. OpenMPI passes
+#       it on a second later (SIGCONT at once, SIGTERM after 1 s, SIGKILL after another 1 s), so
+#       where it lands varies; the second resume must end the same wherever it did.
 GRID=(--ffn relu,swiglu --seeds 2 "${BASE[@]}" --steps 200 --eval-every 20)
+RUNS=(relu-s1337 swiglu-s1337 relu-s1338 swiglu-s1338)
+# "relu-s1337:100 ...": each run's last logged step, "+" if it finished, "-" if never begun
+sweep_state() {
+    local r; for r in "${RUNS[@]}"; do
+        if [ -f "$1/$r/metrics.csv" ]; then printf '%s:%s%s ' "$r" "$(tail -n 1 "$1/$r/metrics.csv" | cut -d, -f1)" \
+            "$([ -f "$1/$r/summary.json" ] && echo +)"
+        else printf '%s:- ' "$r"; fi
+    done; }
+same_summary() { diff <(cut -d, -f1-12 "$1/summary.csv") <(cut -d, -f1-12 "$2/summary.csv"); }
 "$BIN" compare "${GRID[@]}" --out "$work/grid1" >/dev/null || fail "single-process compare"
-"${MPIRUN[@]}" -np 2 "$BIN" compare "${GRID[@]}" --out "$work/grid2" >/dev/null 2>&1 &
+"${MPIRUN[@]}" -np 2 "$BIN" compare "${GRID[@]}" --out "$work/grid2" --stop-after 100 >/dev/null 2>&1; rc=$?
+state=$(sweep_state "$work/grid2")
+if [ "$rc" -eq 130 ] && [ "$state" = "relu-s1337:100 swiglu-s1337:100 relu-s1338:- swiglu-s1338:- " ]; then
+    ok "2-rank compare --stop-after 100: exit 130, stopped mid-run: $state"
+else fail "2-rank compare --stop-after 100: exit $rc, expected 130 and both first runs at step 100: $state"; fi
+"${MPIRUN[@]}" -np 2 "$BIN" compare "${GRID[@]}" --out "$work/grid2" >"$work/grid2.log" 2>&1 &
 mpirun_pid=$!
-for _ in $(seq 600); do compgen -G "$work/grid2/*/summary.json" >/dev/null && break; sleep 0.1; done
-kill -TERM "$mpirun_pid"; wait "$mpirun_pid"
-finished=$(compgen -G "$work/grid2/*/summary.json" | wc -l)
+for _ in $(seq 600); do
+    [ "$(tail -n 1 "$work/grid2/relu-s1337/metrics.csv" | cut -d, -f1)" -ge 140 ] 2>/dev/null && break; sleep 0.1
+done
+kill -TERM "$mpirun_pid"; wait "$mpirun_pid"; rc=$?
+state=$(sweep_state "$work/grid2")
 "${MPIRUN[@]}" -np 2 "$BIN" compare "${GRID[@]}" --out "$work/grid2" >"$work/grid2.log" 2>&1 ||
     fail "resuming the distributed compare: $(tail -n 5 "$work/grid2.log")"
-same_summary() { diff <(cut -d, -f1-12 "$1/summary.csv") <(cut -d, -f1-12 "$2/summary.csv"); }
-check "2-rank compare stopped with $finished of 4 runs finished, resumed: summary.csv as in 1 process" \
+check "2-rank compare resumed from step 100, SIGTERM (mpirun exit $rc at $state), resumed: summary.csv as in 1 process" \
     same_summary "$work/grid1" "$work/grid2"
 
 # 7. two hosts: two network namespaces and a veth pair between them
