@@ -10,25 +10,38 @@ DIR holds two files written by `glulab reference` (src/cli/cmd_reference.cpp):
                            grad.<name> for every parameter (of the mean loss on that batch),
                            adamw_losses (S): the losses of S AdamW steps on the same batch from
                            the saved weights, the loss of step s taken before update s;
-                           optionally adamw_lrs (S), the learning rate of each step, and
+                           adamw_lrs (S), the learning rate of each step, and
                            adamw_grad_norms (S), the gradient norm before clipping;
+                           per parameter, glulab's state along those steps:
+                           adamw.grad.<name> (S, ...) the gradient of step s before clipping,
+                           adamw.data.<name>, adamw.m.<name>, adamw.v.<name> (S + 1, ...) the
+                           weights and AdamW's moments before update s, and after the last;
                            __metadata__: optim (JSON object: lr, min_lr, warmup, steps,
                            weight_decay, beta1, beta2, eps, clip)
 
 The weights are loaded into tests/torch/model.py's Transformer (float32), which recomputes
-everything. One line per compared tensor, e.g.
+everything. The AdamW steps are replayed one at a time (replay_adamw): before step s PyTorch
+takes glulab's weights, moments and gradient of that step, makes the one update, and compares
+where it lands with glulab's next state. Replaying the whole trajectory instead let rounding
+near a ReLU kink (a gate value whose sign flips) move reglu's losses by 1.3e-4, the size of a
+real optimizer bug. One line per compared tensor, or per step and group of tensors, e.g.
 
     OK      logits                              max abs diff 2.6e-06  rel 6.3e-07
+    OK      adamw step 1: weights after         max abs diff 1.2e-07  rel 1.7e-07  (worst: ...)
 
-rel = max|glulab - torch| / max(max|torch|, 1e-12). It must be below
+rel = max|glulab - torch| / max(max|torch|, 1e-12), for a group the largest rel of its tensors,
+each by its own scale. It must be below
 
     1e-4  loss, logits
     1e-3  gradients, and adamw_grad_norms (gradients of the later steps: AdamW's first updates
           are about lr * sign(g), so entries whose gradient is near 0 move by the float32 noise
           of its sign, and the later gradients differ up to ~3e-5)
-    1e-4  adamw_losses (float32 noise: up to ~2e-6; 1e-3 would let real optimizer bugs
-          through: with the reference's settings, AdamW without weight decay moves the
-          losses by 3e-4 to 1e-3, depending on the FFN kind)
+    1e-3  each step's gradients at glulab's weights, as the gradients above
+    1e-5  weights, m and v after one update from glulab's state (float32 noise: ~2e-7, a
+          rounding or two of the largest weight; a real optimizer bug is far above: without
+          weight decay the weights land 1e-4 to 1e-3 off, without bias correction 3e-3 to
+          2e-2, with weight decay added to the gradient instead 3e-3 to 5e-2)
+    1e-4  adamw_losses, at glulab's weights of each step (float32 noise: ~1e-7)
     1e-6  adamw_lrs (float32 against float64 arithmetic of the same formula: ~6e-9)
 
 The last line sums it up, with the largest rel of each group. Exit status 0 when everything
@@ -41,7 +54,8 @@ Showing that the check can fail:
         reading it; that line must then be NOT OK.
     crosscheck.py DIR --optim weight_decay=0
         replays the AdamW steps in PyTorch with this hyper-parameter changed, as a glulab with
-        that optimizer bug would have run them; adamw_losses must then be NOT OK.
+        that optimizer bug would have run them; the weights after each step must then be
+        NOT OK.
 
     crosscheck.py --make-fixture DIR --ffn KIND [--perturb NAME]
 
@@ -80,13 +94,18 @@ def run_reference(model, idx, targets):
     return logits.detach(), loss.detach().reshape(1), grads
 
 
+def grad_norm(grads):
+    """sqrt of the sum of every g^2, in float64, as src/train/optim.cpp → grad_norm."""
+    return math.sqrt(sum(float((g.double() ** 2).sum()) for g in grads.values()))
+
+
 def adamw_update(model, opt, grads, s, optim):
     """Update s (from 0) of glulab's recipe from the gradients `grads` (before clipping):
     clip as src/train/optim.cpp → clip_grad_norm does (norm in float64, each gradient times
     clip / norm in float32; PyTorch's clip_grad_norm_ would divide by norm + 1e-6, a 2e-6
     change of m that one step's tolerance should not have to absorb), then torch.optim.AdamW
     with the learning rate lr_at(s). Returns (grad norm, lr)."""
-    norm = math.sqrt(sum(float((g.double() ** 2).sum()) for g in grads.values()))
+    norm = grad_norm(grads)
     scale = 1.0
     if optim["clip"] > 0 and norm > optim["clip"]:
         scale = float(np.float32(optim["clip"]) / np.float32(norm))
@@ -138,8 +157,9 @@ def replay_adamw(model, ref, idx, targets, optim, S, check):
     weights and moments it reaches are compared with glulab's adamw.data[s + 1], m[s + 1],
     v[s + 1]. No step starts from PyTorch's own previous one, so two trajectories cannot drift
     apart (a gate that changes sign near a ReLU kink moves a whole trajectory, not one step),
-    and the update is checked on its own, with a tolerance tight for one step. check(group, name, glulab, torch, tol) compares one pair,
-    or with {tensor: (glulab, torch)} each tensor by its own scale, and reports the worst."""
+    and the update is checked on its own, with a tolerance tight for one step.
+    check(group, name, glulab, torch, tol) compares one pair, or with glulab a dict
+    {tensor: (glulab, torch)} (and torch None) each tensor by its own scale."""
     named = list(model.named_parameters())
     opt = M.make_adamw(model, optim)
     losses, norms, lrs = [], [], []
@@ -149,7 +169,7 @@ def replay_adamw(model, ref, idx, targets, optim, S, check):
                 p.copy_(torch.from_numpy(ref[f"adamw.data.{n}"][s]))
         _, loss, grads = run_reference(model, idx, targets)
         losses.append(loss.item())
-        norms.append(math.sqrt(sum(float((g.double() ** 2).sum()) for g in grads.values())))
+        norms.append(grad_norm(grads))
         check("adamw grads", f"adamw step {s}: gradients",
               {n: (ref[f"adamw.grad.{n}"][s], g) for n, g in grads.items()}, None, TOL_BACKWARD)
         for n, p in named:
@@ -159,10 +179,11 @@ def replay_adamw(model, ref, idx, targets, optim, S, check):
         glulab_grads = {n: torch.from_numpy(ref[f"adamw.grad.{n}"][s].copy()) for n, _ in named}
         _, lr = adamw_update(model, opt, glulab_grads, s, optim)
         lrs.append(lr)
-        for what, key in (("weights", "data"), ("m", "exp_avg"), ("v", "exp_avg_sq")):
-            after = {n: (ref[f"adamw.{key if key == 'data' else what}.{n}"][s + 1],
-                         p.detach() if key == "data" else opt.state[p][key]) for n, p in named}
-            check(f"adamw {what}", f"adamw step {s}: {what} after", after, None, TOL_STEP)
+        torch_after = {"data": lambda p: p.detach(), "m": lambda p: opt.state[p]["exp_avg"],
+                       "v": lambda p: opt.state[p]["exp_avg_sq"]}
+        for what, label in (("data", "weights"), ("m", "m"), ("v", "v")):
+            after = {n: (ref[f"adamw.{what}.{n}"][s + 1], torch_after[what](p)) for n, p in named}
+            check(f"adamw {label}", f"adamw step {s}: {label} after", after, None, TOL_STEP)
     for name, col, tol in (("adamw_losses", losses, TOL_FORWARD), ("adamw_lrs", lrs, TOL_LR),
                            ("adamw_grad_norms", norms, TOL_BACKWARD)):
         check(name, name, ref[name], torch.tensor(col, dtype=torch.float64), tol)
