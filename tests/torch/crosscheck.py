@@ -33,13 +33,16 @@ rel = max|glulab - torch| / max(max|torch|, 1e-12), for a group the largest rel 
 each by its own scale. It must be below
 
     1e-4  loss, logits
-    1e-3  gradients, and adamw_grad_norms (gradients of the later steps: AdamW's first updates
-          are about lr * sign(g), so entries whose gradient is near 0 move by the float32 noise
-          of its sign, and the later gradients differ up to ~3e-5)
-    1e-3  each step's gradients at glulab's weights, as the gradients above
+    1e-3  gradients
+    1e-3  each step's gradients at glulab's weights, as the gradients above, except at a step
+          where a ReLU input (relu, reglu) lies within 3e-7 of its largest from 0: float32
+          noise then decides its side in each program, and the gradients differ by a whole
+          term (2e-2 relative, seen at reglu's step 2 on Prescott's kernels); that step says
+          "skip" instead, and its loss and update are still compared
+    1e-6  adamw_grad_norms, against the norm of glulab's own gradient of each step (~5e-8)
     1e-5  weights, m and v after one update from glulab's state (float32 noise: ~2e-7, a
           rounding or two of the largest weight; a real optimizer bug is far above: without
-          weight decay the weights land 1e-4 to 1e-3 off, without bias correction 3e-3 to
+          weight decay the weights land 1e-4 to 1e-3 off, without bias correction 2e-3 to
           2e-2, with weight decay added to the gradient instead 3e-3 to 5e-2)
     1e-4  adamw_losses, at glulab's weights of each step (float32 noise: ~1e-7)
     1e-6  adamw_lrs (float32 against float64 arithmetic of the same formula: ~6e-9)
@@ -70,6 +73,7 @@ import sys
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import model as M  # noqa: E402
@@ -79,6 +83,8 @@ TOL_FORWARD = 1e-4   # loss, logits
 TOL_BACKWARD = 1e-3  # gradients
 TOL_STEP = 1e-5      # weights and moments after one AdamW step from glulab's state
 TOL_LR = 1e-6        # adamw_lrs
+TOL_NORM = 1e-6      # adamw_grad_norms, of glulab's own gradient of each step
+KINK = 3e-7          # a ReLU input nearer 0 than this share of the largest: its sign is noise
 TINY = 1e-12
 
 
@@ -92,6 +98,23 @@ def run_reference(model, idx, targets):
     loss.backward()
     grads = {n: p.grad.detach().clone() for n, p in model.named_parameters()}
     return logits.detach(), loss.detach().reshape(1), grads
+
+
+def nearest_kink(model, idx):
+    """min |x| / max |x| over the inputs of the FFNs' ReLUs (relu, reglu) in a forward on idx;
+    inf for the kinds without a kink."""
+    seen = []
+    ffns = [block.ffn for block in model.blocks if block.ffn.act is F.relu]
+    for ffn in ffns:
+        ffn.act = lambda x: (seen.append(float(x.abs().min() / x.abs().max().clamp_min(TINY))),
+                             F.relu(x))[1]
+    try:
+        with torch.no_grad():
+            model(idx)
+    finally:
+        for ffn in ffns:
+            ffn.act = F.relu
+    return min(seen, default=math.inf)
 
 
 def grad_norm(grads):
@@ -169,14 +192,19 @@ def replay_adamw(model, ref, idx, targets, optim, S, check):
                 p.copy_(torch.from_numpy(ref[f"adamw.data.{n}"][s]))
         _, loss, grads = run_reference(model, idx, targets)
         losses.append(loss.item())
-        norms.append(grad_norm(grads))
-        check("adamw grads", f"adamw step {s}: gradients",
-              {n: (ref[f"adamw.grad.{n}"][s], g) for n, g in grads.items()}, None, TOL_BACKWARD)
+        kink = nearest_kink(model, idx)
+        if kink < KINK:
+            print(f"skip    adamw step {s}: gradients             a ReLU input {kink:.0e} of the "
+                  "largest from 0: its sign, and so the gradients, are float32 noise")
+        else:
+            check("adamw grads", f"adamw step {s}: gradients",
+                  {n: (ref[f"adamw.grad.{n}"][s], g) for n, g in grads.items()}, None, TOL_BACKWARD)
+        glulab_grads = {n: torch.from_numpy(ref[f"adamw.grad.{n}"][s].copy()) for n, _ in named}
+        norms.append(grad_norm(glulab_grads))
         for n, p in named:
             opt.state[p] = {"step": torch.tensor(float(s)),
                             "exp_avg": torch.from_numpy(ref[f"adamw.m.{n}"][s].copy()),
                             "exp_avg_sq": torch.from_numpy(ref[f"adamw.v.{n}"][s].copy())}
-        glulab_grads = {n: torch.from_numpy(ref[f"adamw.grad.{n}"][s].copy()) for n, _ in named}
         _, lr = adamw_update(model, opt, glulab_grads, s, optim)
         lrs.append(lr)
         torch_after = {"data": lambda p: p.detach(), "m": lambda p: opt.state[p]["exp_avg"],
@@ -185,7 +213,7 @@ def replay_adamw(model, ref, idx, targets, optim, S, check):
             after = {n: (ref[f"adamw.{what}.{n}"][s + 1], torch_after[what](p)) for n, p in named}
             check(f"adamw {label}", f"adamw step {s}: {label} after", after, None, TOL_STEP)
     for name, col, tol in (("adamw_losses", losses, TOL_FORWARD), ("adamw_lrs", lrs, TOL_LR),
-                           ("adamw_grad_norms", norms, TOL_BACKWARD)):
+                           ("adamw_grad_norms", norms, TOL_NORM)):
         check(name, name, ref[name], torch.tensor(col, dtype=torch.float64), tol)
 
 
