@@ -14,10 +14,17 @@
 // The model has random weights (the cost of a forward does not depend on their values) and a
 // vocabulary of V characters. Printing is left out: generate() is timed without its callback.
 //
+// The restarts' cost: (a) includes every prefill generate() makes when the text passes T. The
+// bench counts them (sample_context_start, from one id), times one prefill of K ids apart for
+// K = T/4, T/2 and 3T/4, and prints the share of (a)'s time that went to prefills, and what
+// (a) would make if the restart kept K ids instead: per restart, T - K characters of one
+// position each (their time: (a) less its prefills) and one prefill of K ids.
+//
 // Lesson 14 · making it fast
 #include "bench_sample.hpp"
 
 #include "glulab/inference.hpp"
+#include "glulab/kv_cache.hpp"
 #include "glulab/platform/blas.hpp"
 #include "glulab/tape.hpp"
 
@@ -71,6 +78,35 @@ double median(std::vector<double> v) {
     return v[v.size() / 2];
 }
 
+// How many times generate() restarts the context (and refills the cache) while it makes
+// `tokens` characters from one id: the rule of sample_context_start.
+int count_restarts(int tokens, int T) {
+    size_t start = 0;
+    int restarts = 0;
+    for (size_t size = 1; size <= static_cast<size_t>(tokens); size++) {  // ids before draw n
+        const size_t s = sample_context_start(start, size, T);
+        if (s != start) restarts++, start = s;
+    }
+    return restarts;
+}
+
+// The seconds of one prefill: forward_cached of n ids into an empty cache (median of 11).
+double prefill_seconds(Transformer& model, int n) {
+    KvCache cache(model.config());
+    Tape tape;
+    NoGrad off(tape);
+    const std::vector<int> ids(static_cast<size_t>(n), 0);
+    std::vector<double> s;
+    for (int r = 0; r < 11; r++) {
+        cache.clear();
+        tape.reset();
+        const auto t0 = std::chrono::steady_clock::now();
+        forward_cached(model, tape, ids.data(), n, cache);
+        s.push_back(seconds_since(t0));
+    }
+    return median(s);
+}
+
 }  // namespace
 
 void bench_sampling(const ModelConfig& cfg, const SampleBenchOptions& o) {
@@ -100,6 +136,16 @@ void bench_sampling(const ModelConfig& cfg, const SampleBenchOptions& o) {
         same_text = same_text && a == b;
     }
     const double ca = median(cached), cb = median(uncached), cc = median(window);
+    // The restarts: their share of (a), and (a) under the other rules, from one decode time.
+    const int T = cfg.ctx, restarts = count_restarts(o.tokens, T);
+    const int keep[3] = {std::max(T / 4, 1), std::max(T / 2, 1), std::max(3 * T / 4, 1)};
+    double prefill[3];
+    for (int i = 0; i < 3; i++) prefill[i] = prefill_seconds(model, keep[i]);
+    const double prefill_share = restarts * prefill[1] / (o.tokens / ca);
+    const double decode_s = (1 - prefill_share) / ca;  // one character, one position, no prefill
+    double policy[3];  // chars/s if the restart kept keep[i] ids
+    for (int i = 0; i < 3; i++)
+        policy[i] = (T - keep[i]) / ((T - keep[i]) * decode_s + prefill[i]);
     const int threads = omp_get_max_threads();
     const BlasInfo blas = blas_info();
     if (o.json) {
@@ -111,6 +157,10 @@ void bench_sampling(const ModelConfig& cfg, const SampleBenchOptions& o) {
                             {"cached_chars_per_s", ca}, {"no_cache_chars_per_s", cb},
                             {"full_window_chars_per_s", cc}, {"cached_over_full_window", ca / cc},
                             {"cached_over_no_cache", ca / cb}, {"same_text", same_text},
+                            {"restarts", restarts},     {"prefill_ms", prefill[1] * 1e3},
+                            {"prefill_share", prefill_share},
+                            {"keep_quarter_chars_per_s", policy[0]},
+                            {"keep_three_quarters_chars_per_s", policy[2]},
                             {"blas_core", blas.core}};
         fmt::print("{}\n", j.dump());
         return;
@@ -123,6 +173,10 @@ void bench_sampling(const ModelConfig& cfg, const SampleBenchOptions& o) {
     fmt::print("  (c) full window  {:>9.0f} chars/s   a forward over the last T ids per character (before the cache)\n", cc);
     fmt::print("  a/c {:.1f}x   a/b {:.1f}x   same text cached and --no-cache: {}\n", ca / cc, ca / cb,
                same_text ? "yes" : "NO");
+    fmt::print("  restarts: (a) made {} prefills of T/2 = {} ids, {:.3f} ms each: {:.0f}% of its time\n", restarts,
+               keep[1], prefill[1] * 1e3, 100 * prefill_share);
+    fmt::print("  (a) if a restart kept K ids:  K {} {:.0f} chars/s   K {} {:.0f} (the rule)   K {} {:.0f}\n", keep[0],
+               policy[0], keep[1], policy[1], keep[2], policy[2]);
 }
 
 }  // namespace glulab
