@@ -4,6 +4,8 @@
 
 #include "alloc_counter.hpp"
 #include "glulab/data.hpp"
+#include "glulab/inference.hpp"
+#include "glulab/kv_cache.hpp"
 #include "glulab/model.hpp"
 #include "glulab/optim.hpp"
 
@@ -98,6 +100,35 @@ TEST_CASE("allocations: training steps 2..6 and repeated evaluation allocate not
         run.train_step();  // training again after evaluation
         CHECK(glulab_test::heap_allocations() - before_more == 0);
     }
+}
+
+// The loop of inference.cpp → generate with the cache, character by character: a restart
+// (clear, prefill of T/2 ids), then one position per character up to T, three times over.
+TEST_CASE("allocations: the cached sampler's characters and restarts allocate nothing") {
+    const Corpus corpus = tiny_corpus();
+    const int V = corpus.vocab.size(), T = 16;
+    Transformer model(ModelConfig{.vocab_size = V, .ctx = T, .layers = 2, .d_model = 32, .heads = 2});
+    model.init(3);
+    KvCache cache(model.config());
+    TokenSampler sampler(V, SampleOptions{.seed = 5});
+    std::vector<int> ids(static_cast<size_t>(T), 0);
+    Tape tape;
+    NoGrad off(tape);
+    auto restart_and_fill = [&] {
+        cache.clear();
+        tape.reset();
+        forward_cached(model, tape, ids.data(), T / 2, cache);  // the prefill
+        for (int t = T / 2; t < T; t++) {                       // one position per character
+            tape.reset();
+            Tensor logits = forward_cached(model, tape, ids.data() + t, 1, cache);
+            const int next = sampler.next(logits.data, t);
+            if (t + 1 < T) ids[static_cast<size_t>(t + 1)] = next;
+        }
+    };
+    restart_and_fill();  // the first pass grows the arena
+    const long before = glulab_test::heap_allocations();
+    for (int r = 0; r < 3; r++) restart_and_fill();
+    CHECK(glulab_test::heap_allocations() - before == 0);
 }
 
 TEST_CASE("training: a tiny model overfits a tiny text in 100 steps") {

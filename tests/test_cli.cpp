@@ -156,7 +156,8 @@ TEST_CASE("cli: --help of the program and of every command exits 0 and lists the
                    "--lr", "--seed", "--eval-every", "--threads", "--out", "--force", "--resume",
                    "--stop-after"}},
         {"eval", {"--ckpt", "--text", "--json"}},
-        {"sample", {"--ckpt", "--prompt", "--tokens", "--temperature", "--top-k", "--seed"}},
+        {"sample", {"--ckpt", "--prompt", "--tokens", "--temperature", "--top-k", "--seed", "--no-cache",
+                    "--threads"}},
         {"params", {"--ffn", "--vocab", "--layers", "--d-model", "--heads", "--ctx", "--d-ff"}},
         {"bench", {"--ffn", "--batch", "--steps", "--threads", "--json", "--profile"}},
         {"gradcheck", {}},
@@ -371,6 +372,15 @@ TEST_CASE("cli: sample with the same seed gives the same text") {
     CHECK(a.out.size() >= std::string("the ").size() + 60);
     CHECK(a.out == b.out);
     CHECK(a.out != c.out);
+    // Neither the thread count nor the cache changes the text (past T = 8: restarts included).
+    for (const char* more : {" --threads 1", " --threads 2", " --threads 2 --no-cache"}) {
+        CAPTURE(more);
+        const Run d = run_glulab(args + " --seed 5" + more);
+        INFO(d.describe());
+        REQUIRE(d.code == 0);
+        CHECK(d.out == a.out);
+    }
+    check_usage_error(run_glulab(args + " --threads -1"), {"--threads"});
 }
 
 TEST_CASE("cli: eval shows its progress as plain lines when stdout is not a terminal") {

@@ -3,7 +3,8 @@
 //
 // Three ways to generate the same number of characters from the same model and seed, timed in
 // one process, one after the other, in rounds (the median of each is printed), so that their
-// ratios hold on a machine busy with other work:
+// ratios hold on a machine busy with other work (each path is also timed in CPU seconds of the
+// process, std::clock: on one thread those leave out the time other programs held the core):
 //
 //   (a) cached       generate() with the KvCache (kv_cache.hpp): one new position per
 //                    character, plus the prefill of T/2 ids after every restart past T
@@ -14,10 +15,17 @@
 // The model has random weights (the cost of a forward does not depend on their values) and a
 // vocabulary of V characters. Printing is left out: generate() is timed without its callback.
 //
+// The restarts' cost: (a) includes every prefill generate() makes when the text passes T. The
+// bench counts them (sample_context_start, from one id), times prefills of K ids in every round
+// right after (a), for K = T/4, T/2 and 3T/4 (the median over rounds), and prints the share of (a)'s time that went to prefills, and what
+// (a) would make if the restart kept K ids instead: per restart, T - K characters of one
+// position each (their time: (a) less its prefills) and one prefill of K ids.
+//
 // Lesson 14 · making it fast
 #include "bench_sample.hpp"
 
 #include "glulab/inference.hpp"
+#include "glulab/kv_cache.hpp"
 #include "glulab/platform/blas.hpp"
 #include "glulab/tape.hpp"
 
@@ -27,6 +35,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -66,9 +75,40 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
+double cpu_seconds_since(std::clock_t c0) { return static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC; }
+
 double median(std::vector<double> v) {
     std::sort(v.begin(), v.end());
     return v[v.size() / 2];
+}
+
+// How many times generate() restarts the context (and refills the cache) while it makes
+// `tokens` characters from one id: the rule of sample_context_start.
+int count_restarts(int tokens, int T) {
+    size_t start = 0;
+    int restarts = 0;
+    for (size_t size = 1; size <= static_cast<size_t>(tokens); size++) {  // ids before draw n
+        const size_t s = sample_context_start(start, size, T);
+        if (s != start) restarts++, start = s;
+    }
+    return restarts;
+}
+
+// The seconds of one prefill: forward_cached of n ids into an empty cache (median of 5).
+double prefill_seconds(Transformer& model, int n) {
+    KvCache cache(model.config());
+    Tape tape;
+    NoGrad off(tape);
+    const std::vector<int> ids(static_cast<size_t>(n), 0);
+    std::vector<double> s;
+    for (int r = 0; r < 5; r++) {
+        cache.clear();
+        tape.reset();
+        const auto t0 = std::chrono::steady_clock::now();
+        forward_cached(model, tape, ids.data(), n, cache);
+        s.push_back(seconds_since(t0));
+    }
+    return median(s);
 }
 
 }  // namespace
@@ -84,22 +124,42 @@ void bench_sampling(const ModelConfig& cfg, const SampleBenchOptions& o) {
     const int newline = vocab.encode("\n").front();  // where generate() starts without a prompt
     SampleOptions opt{.tokens = o.tokens, .seed = o.seed};
     std::vector<double> cached, uncached, window;  // chars/s of each round
+    std::vector<double> cpu_cached, cpu_uncached, cpu_window;  // chars per CPU second
+    const int T = cfg.ctx, restarts = count_restarts(o.tokens, T);
+    const int keep[3] = {std::max(T / 4, 1), std::max(T / 2, 1), std::max(3 * T / 4, 1)};
+    std::vector<double> prefills[3];  // seconds of one prefill of keep[i] ids, each round
     bool same_text = true;
     for (int r = 0; r < o.rounds; r++) {
         auto t0 = std::chrono::steady_clock::now();
+        std::clock_t c0 = std::clock();
         opt.cache = true;
         const std::string a = generate(model, vocab, "", opt);
         cached.push_back(o.tokens / seconds_since(t0));
+        cpu_cached.push_back(o.tokens / cpu_seconds_since(c0));
+        for (int i = 0; i < 3; i++) prefills[i].push_back(prefill_seconds(model, keep[i]));
         t0 = std::chrono::steady_clock::now();
+        c0 = std::clock();
         opt.cache = false;
         const std::string b = generate(model, vocab, "", opt);
         uncached.push_back(o.tokens / seconds_since(t0));
+        cpu_uncached.push_back(o.tokens / cpu_seconds_since(c0));
         t0 = std::chrono::steady_clock::now();
+        c0 = std::clock();
         sample_full_window(model, newline, opt, V);
         window.push_back(o.tokens / seconds_since(t0));
+        cpu_window.push_back(o.tokens / cpu_seconds_since(c0));
         same_text = same_text && a == b;
     }
     const double ca = median(cached), cb = median(uncached), cc = median(window);
+    const double pa = median(cpu_cached), pb = median(cpu_uncached), pc = median(cpu_window);
+    // The restarts: their share of (a), and (a) under the other rules, from one decode time.
+    double prefill[3];
+    for (int i = 0; i < 3; i++) prefill[i] = median(prefills[i]);
+    const double prefill_share = restarts * prefill[1] / (o.tokens / ca);
+    const double decode_s = (1 - prefill_share) / ca;  // one character, one position, no prefill
+    double policy[3];  // chars/s if the restart kept keep[i] ids
+    for (int i = 0; i < 3; i++)
+        policy[i] = (T - keep[i]) / ((T - keep[i]) * decode_s + prefill[i]);
     const int threads = omp_get_max_threads();
     const BlasInfo blas = blas_info();
     if (o.json) {
@@ -111,6 +171,12 @@ void bench_sampling(const ModelConfig& cfg, const SampleBenchOptions& o) {
                             {"cached_chars_per_s", ca}, {"no_cache_chars_per_s", cb},
                             {"full_window_chars_per_s", cc}, {"cached_over_full_window", ca / cc},
                             {"cached_over_no_cache", ca / cb}, {"same_text", same_text},
+                            {"cached_chars_per_cpu_s", pa}, {"no_cache_chars_per_cpu_s", pb},
+                            {"full_window_chars_per_cpu_s", pc},
+                            {"restarts", restarts},     {"prefill_ms", prefill[1] * 1e3},
+                            {"prefill_share", prefill_share},
+                            {"keep_quarter_chars_per_s", policy[0]},
+                            {"keep_three_quarters_chars_per_s", policy[2]},
                             {"blas_core", blas.core}};
         fmt::print("{}\n", j.dump());
         return;
@@ -123,6 +189,12 @@ void bench_sampling(const ModelConfig& cfg, const SampleBenchOptions& o) {
     fmt::print("  (c) full window  {:>9.0f} chars/s   a forward over the last T ids per character (before the cache)\n", cc);
     fmt::print("  a/c {:.1f}x   a/b {:.1f}x   same text cached and --no-cache: {}\n", ca / cc, ca / cb,
                same_text ? "yes" : "NO");
+    fmt::print("  per CPU second (all threads): (a) {:.0f}  (b) {:.0f}  (c) {:.0f} chars   a/c {:.1f}x   a/b {:.1f}x\n", pa,
+               pb, pc, pa / pc, pa / pb);
+    fmt::print("  restarts: (a) made {} prefills of T/2 = {} ids, {:.3f} ms each: {:.0f}% of its time\n", restarts,
+               keep[1], prefill[1] * 1e3, 100 * prefill_share);
+    fmt::print("  (a) if a restart kept K ids:  K {} {:.0f} chars/s   K {} {:.0f} (the rule)   K {} {:.0f}\n", keep[0],
+               policy[0], keep[1], policy[1], keep[2], policy[2]);
 }
 
 }  // namespace glulab

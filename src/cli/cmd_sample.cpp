@@ -6,8 +6,10 @@
 
 #include "glulab/checkpoint.hpp"
 #include "glulab/inference.hpp"
+#include "glulab/platform/threads.hpp"
 
 #include <fmt/format.h>
+#include <omp.h>
 
 #include <cstdio>
 #include <memory>
@@ -21,6 +23,7 @@ struct SampleArgs {
     std::string ckpt;
     std::string prompt;
     SampleOptions opt;
+    int threads = 0;  // 0: measured (platform/threads.hpp), as train and bench do
 };
 }  // namespace
 
@@ -38,7 +41,13 @@ void add_sample_command(CLI::App& app) {
     cmd->add_option("--seed", a->opt.seed, "same seed, same text")->capture_default_str();
     cmd->add_flag("--no-cache{false}", a->opt.cache,
                   "recompute the whole context for every character (no key-value cache; same text, slower)");
+    // The cached sampler runs one row per character and starts no OpenMP region for it; only
+    // the prefill after a restart splits its products over the threads. On a busy machine that
+    // split waits for a descheduled thread (docs/performance.md → "Sampling"): 0 measures first.
+    cmd->add_option("--threads", a->threads, "OpenMP threads (0: all cores, or 1 if that measures faster now)")
+        ->check(non_negative())->capture_default_str();
     cmd->callback([a] {
+        omp_set_num_threads(choose_threads(a->threads));
         LoadedModel m = load_model(a->ckpt);
         fmt::print("{}", a->prompt);
         // On a terminal every character shows as it comes; into a pipe or a file, stdio's

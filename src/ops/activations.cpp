@@ -38,7 +38,12 @@ const char* act_name(Act act) {
 //     forward:   out_i  = f(x_i)               backward:  dx_i += dout_i * f'(x_i)
 template <Act A>
 void map_forward(float* out, const float* x, int64_t n) {
-#pragma omp parallel for simd if (n > min_parallel)
+    if (n <= min_parallel) {  // no OpenMP region for a small array (parallel_rows.hpp: why)
+#pragma omp simd
+        for (int64_t i = 0; i < n; i++) out[i] = act_value<A>(x[i]);
+        return;
+    }
+#pragma omp parallel for simd
     for (int64_t i = 0; i < n; i++) out[i] = act_value<A>(x[i]);
 }
 

@@ -7,6 +7,8 @@
 // Lesson 03 · the tape
 #include "glulab/ops.hpp"
 
+#include "parallel_rows.hpp"
+
 namespace glulab {
 
 namespace {
@@ -19,8 +21,7 @@ constexpr int64_t min_parallel = 1 << 16;
 //     out = a + b              (n)
 //     da += dout, db += dout   (n)
 void add_forward(float* out, const float* a, const float* b, int64_t n) {
-#pragma omp parallel for if (n > min_parallel)
-    for (int64_t i = 0; i < n; i++) out[i] = a[i] + b[i];
+    parallel_rows(n, n > min_parallel, [=](int64_t i) { out[i] = a[i] + b[i]; });
 }
 
 void add_backward(float* da, float* db, const float* dout, int64_t n) {

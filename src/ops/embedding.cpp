@@ -7,6 +7,7 @@
 #include "glulab/ops.hpp"
 
 #include "glulab/check.hpp"
+#include "parallel_rows.hpp"
 
 #include <algorithm>
 
@@ -39,10 +40,9 @@ void embedding_forward(float* out, const int* ids, const float* weight, int64_t 
                      "token ids must be below the vocabulary size; was the text encoded with "
                      "another tokenizer or vocabulary?",
                      "embedding: id {} at position {} is outside [0, V={})", ids[i], i, V);
-#pragma omp parallel for if (N * C > min_parallel)
-    for (int64_t i = 0; i < N; i++) {
+    parallel_rows(N, N * C > min_parallel, [=](int64_t i) {
         std::copy_n(weight + int64_t{ids[i]} * C, C, out + i * C);  // a gather is a row copy
-    }
+    });
 }
 
 void embedding_backward(float* dweight, const float* dout, const int* ids, int64_t N, int C) {

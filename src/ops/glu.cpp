@@ -10,6 +10,7 @@
 #include "glulab/ops.hpp"
 
 #include "act_scalar.hpp"
+#include "parallel_rows.hpp"
 
 namespace glulab {
 
@@ -58,14 +59,13 @@ constexpr int64_t min_parallel = 1 << 15;
 // arguments: read through a lambda's captured references, they vectorise into slow gathers.
 template <Act A>
 void glu_forward_loop(float* out, const float* gate, const float* up, int64_t N, int H, int64_t ld) {
-#pragma omp parallel for if (N * H > min_parallel)
-    for (int64_t r = 0; r < N; r++) {
+    parallel_rows(N, N * H > min_parallel, [=](int64_t r) {
         float* o = out + r * H;
         const float* g = gate + r * ld;
         const float* u = up + r * ld;
 #pragma omp simd
         for (int i = 0; i < H; i++) o[i] = act_value<A>(g[i]) * u[i];
-    }
+    });
 }
 
 template <Act A>

@@ -6,6 +6,8 @@
 // Lesson 08 · RMSNorm
 #include "glulab/ops.hpp"
 
+#include "parallel_rows.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -42,8 +44,7 @@ namespace glulab {
 void layer_norm_forward(float* out, float* mean, float* rstd, const float* x, const float* g,
                         const float* b, int64_t N, int C, float eps) {
     const float inv_c = 1.0f / static_cast<float>(C);
-#pragma omp parallel for if (N * C > 16384)
-    for (int64_t i = 0; i < N; i++) {
+    parallel_rows(N, N * C > 16384, [=](int64_t i) {
         const float* xi = x + i * C;
         float* oi = out + i * C;
         float sum = 0.0f;
@@ -55,7 +56,7 @@ void layer_norm_forward(float* out, float* mean, float* rstd, const float* x, co
         for (int c = 0; c < C; c++) oi[c] = (xi[c] - m) * r * g[c] + b[c];
         mean[i] = m;
         rstd[i] = r;
-    }
+    });
 }
 
 void layer_norm_backward(float* dx, float* dg, float* db, const float* dout, const float* x,

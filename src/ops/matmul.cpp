@@ -48,8 +48,13 @@ void gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const fl
     if (M == 1 && !trans_a) {
         // One row of A (a sampler's new position): c (N) = alpha a (K) op(B) + beta c is a
         // matrix-vector product. sgemm would copy ("pack") all of B first, which for one row
-        // costs more than the product itself; sgemv reads B once, in place.
-        if (beta == 0.0f) std::fill_n(C, N, 0.0f);  // sgemv multiplies c by beta: NaN * 0 = NaN
+        // costs more than the product itself; sgemv reads B once, in place. beta = 0 becomes a
+        // zero fill and beta = 1: c may hold NaN (which sgemv's own scaling by 0 may keep, by
+        // BLAS version), and with beta = 1 sgemv skips that pass over c instead of repeating it.
+        if (beta == 0.0f) {
+            std::fill_n(C, N, 0.0f);
+            beta = 1.0f;
+        }
         if (trans_b) cblas_sgemv(CblasRowMajor, CblasNoTrans, N, K, alpha, B, ldb, A, 1, beta, C, 1);
         else cblas_sgemv(CblasRowMajor, CblasTrans, K, N, alpha, B, ldb, A, 1, beta, C, 1);
         return;

@@ -6,6 +6,8 @@
 // Lesson 08 · RMSNorm
 #include "glulab/ops.hpp"
 
+#include "parallel_rows.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -29,8 +31,7 @@ namespace glulab {
 // element in backward and saves C times the memory.
 void rms_norm_forward(float* out, float* rstd, const float* x, const float* g, int64_t N, int C,
                       float eps) {
-#pragma omp parallel for if (N * C > 16384)
-    for (int64_t i = 0; i < N; i++) {
+    parallel_rows(N, N * C > 16384, [=](int64_t i) {
         const float* xi = x + i * C;
         float* oi = out + i * C;
         float ss = 0.0f;
@@ -39,7 +40,7 @@ void rms_norm_forward(float* out, float* rstd, const float* x, const float* g, i
         float r = 1.0f / std::sqrt(ss / static_cast<float>(C) + eps);
         for (int c = 0; c < C; c++) oi[c] = xi[c] * r * g[c];
         rstd[i] = r;
-    }
+    });
 }
 
 void rms_norm_backward(float* dx, float* dg, const float* dout, const float* x, const float* g,
