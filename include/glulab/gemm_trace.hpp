@@ -12,7 +12,8 @@
 namespace glulab {
 
 // One call of gemm (src/ops/matmul.cpp), its shape only. in_parallel: made inside a parallel
-// region (attention's loop over heads), where gemm does not split the rows over threads.
+// region (attention's loop over heads), even one of a single thread; there gemm never splits
+// the rows over threads.
 struct GemmCall {
     bool trans_a, trans_b;
     int M, N, K;

@@ -91,11 +91,16 @@ double step_flops(const ModelConfig& m, int B, int V) {
 // the step made outside a parallel region goes through gemm again, which splits its rows as it
 // did; a run of calls made inside one (attention's loop over heads) becomes one parallel loop
 // over those calls, each thread with its own output array, each call on one thread, as there.
-// The replay repeats for `seconds` (at least 3 times); the median replay is the result.
+// The replay repeats for `seconds` (at least 3 times); the median replay is the result, and
+// the median time of each of its two parts: the products made outside parallel regions (the
+// linear layers, split over the threads) and those made inside (attention's, one per call).
 struct ProductTiming {
     double ms = 0;     // median time of one step's products
     double flops = 0;  // 2 M N K summed over the calls
     size_t calls = 0;
+    double split_ms = 0, heads_ms = 0;        // the two parts' median times
+    double split_flops = 0, heads_flops = 0;  // and their FLOPs
+    size_t heads_calls = 0;
 };
 
 ProductTiming time_products(const std::vector<GemmCall>& calls, double seconds) {
@@ -104,6 +109,8 @@ ProductTiming time_products(const std::vector<GemmCall>& calls, double seconds) 
     int64_t a_n = 0, b_n = 0, c_n = 0;  // floats each call reads from A and B and writes in C
     for (const GemmCall& g : calls) {
         t.flops += 2.0 * g.M * g.N * g.K;
+        (g.in_parallel ? t.heads_flops : t.split_flops) += 2.0 * g.M * g.N * g.K;
+        t.heads_calls += g.in_parallel;
         const int64_t a_rows = g.trans_a ? g.K : g.M, a_cols = g.trans_a ? g.M : g.K;
         const int64_t b_rows = g.trans_b ? g.N : g.K, b_cols = g.trans_b ? g.K : g.N;
         a_n = std::max(a_n, (a_rows - 1) * g.lda + a_cols);
@@ -116,10 +123,18 @@ ProductTiming time_products(const std::vector<GemmCall>& calls, double seconds) 
     auto run = [&](const GemmCall& g, float* c) {
         gemm(g.trans_a, g.trans_b, g.M, g.N, g.K, g.alpha, A.data(), g.lda, B.data(), g.ldb, g.beta, c, g.ldc);
     };
+    using clock = std::chrono::steady_clock;
+    auto ms_since = [](clock::time_point t0) {
+        return std::chrono::duration<double, std::milli>(clock::now() - t0).count();
+    };
+    double split_ms = 0, heads_ms = 0;  // of the replay in progress
     auto replay = [&] {
+        split_ms = heads_ms = 0;
         for (size_t i = 0; i < calls.size();) {
+            const auto t0 = clock::now();
             if (!calls[i].in_parallel) {
                 run(calls[i++], C[0].data());
+                split_ms += ms_since(t0);
                 continue;
             }
             size_t end = i;
@@ -127,19 +142,27 @@ ProductTiming time_products(const std::vector<GemmCall>& calls, double seconds) 
 #pragma omp parallel for schedule(static)
             for (size_t j = i; j < end; j++) run(calls[j], C[static_cast<size_t>(omp_get_thread_num())].data());
             i = end;
+            heads_ms += ms_since(t0);
         }
     };
     replay();  // warm-up: page faults, OpenBLAS's buffers
-    std::vector<double> ms;
+    std::vector<double> ms, split, heads;
     double total = 0;
     while (ms.size() < 3 || total < 1e3 * seconds) {
-        const auto t0 = std::chrono::steady_clock::now();
+        const auto t0 = clock::now();
         replay();
-        ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+        ms.push_back(ms_since(t0));
+        split.push_back(split_ms);
+        heads.push_back(heads_ms);
         total += ms.back();
     }
-    std::sort(ms.begin(), ms.end());
-    t.ms = ms[ms.size() / 2];
+    auto median = [](std::vector<double> v) {
+        std::sort(v.begin(), v.end());
+        return v[v.size() / 2];
+    };
+    t.ms = median(ms);
+    t.split_ms = median(split);
+    t.heads_ms = median(heads);
     return t;
 }
 
@@ -256,10 +279,17 @@ void add_bench_command(CLI::App& app) {
                    ms.front(), tokens_per_s);
         fmt::print("  {:.1f} GFLOP/s in matrix products = {:.0f}% of the {:.1f} GFLOP/s sgemm peak measured now\n",
                    gflops, 100 * gflops / peak, peak);
-        if (a->products)
+        if (a->products) {
+            auto share = [&](double f, double t_ms) { return 100 * f / (t_ms / 1e3) / 1e9 / peak; };
             fmt::print("  products alone: {} gemm calls in {:.2f} ms of the {:.2f} ms step, {:.1f} GFLOP/s = {:.0f}% of "
                        "the peak: the step's ceiling\n",
                        products.calls, products.ms, median, products_gflops, 100 * products_gflops / peak);
+            fmt::print("    {:>5} calls outside parallel regions (split over the threads) {:8.2f} ms  {:3.0f}% of the peak\n",
+                       products.calls - products.heads_calls, products.split_ms,
+                       share(products.split_flops, products.split_ms));
+            fmt::print("    {:>5} calls inside a parallel loop (attention's heads)    {:8.2f} ms  {:3.0f}% of the peak\n", products.heads_calls,
+                       products.heads_ms, share(products.heads_flops, products.heads_ms));
+        }
         if (dist_size() > 1)
             fmt::print("  {} ranks x {} rows: allreduce {:.1f}% of the step, {:.2f} MB per step per rank\n",
                        dist_size(), rows.count, 100 * comm_share, comm_bytes / 1e6);

@@ -50,7 +50,7 @@ void gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const fl
     if (M == 0 || N == 0) return;
     if (trace) {
 #pragma omp critical(gemm_trace)
-        trace->push_back({trans_a, trans_b, M, N, K, alpha, lda, ldb, beta, ldc, omp_in_parallel() != 0});
+        trace->push_back({trans_a, trans_b, M, N, K, alpha, lda, ldb, beta, ldc, omp_get_level() > 0});
     }
     const CBLAS_TRANSPOSE ta = trans_a ? CblasTrans : CblasNoTrans;
     const CBLAS_TRANSPOSE tb = trans_b ? CblasTrans : CblasNoTrans;
