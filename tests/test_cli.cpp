@@ -159,7 +159,7 @@ TEST_CASE("cli: --help of the program and of every command exits 0 and lists the
         {"sample", {"--ckpt", "--prompt", "--tokens", "--temperature", "--top-k", "--seed", "--no-cache",
                     "--threads"}},
         {"params", {"--ffn", "--vocab", "--layers", "--d-model", "--heads", "--ctx", "--d-ff"}},
-        {"bench", {"--ffn", "--batch", "--steps", "--threads", "--json", "--profile"}},
+        {"bench", {"--ffn", "--batch", "--steps", "--threads", "--json", "--profile", "--products"}},
         {"gradcheck", {}},
         {"info", {}},
         {"reference", {"--ffn", "--out", "--steps", "--seed"}},
@@ -412,6 +412,18 @@ TEST_CASE("cli: eval --json prints one JSON object with loss, bits_per_char, win
     CHECK(loss > 0);
     CHECK(bits == doctest::Approx(loss / std::log(2.0)));
     CHECK(j["tokens"].get<long>() == j["windows"].get<long>() * 8);  // T = 8 per window
+}
+
+TEST_CASE("cli: bench --products times the step's gemm calls alone, and they make the FLOPs it counts") {
+    // bench checks that the traced calls' 2 M N K add up to step_flops, and exits 1 if not.
+    const Run r = run_glulab("bench --layers 2 --d-model 32 --heads 2 --ctx 40 --batch 3 --steps 2 "
+                             "--warmup 1 --threads 2 --products --json");
+    INFO(r.describe());
+    REQUIRE(r.code == 0);
+    const nlohmann::json j = nlohmann::json::parse(r.out, nullptr, false);
+    REQUIRE(j.is_object());
+    CHECK(j["products_ms_per_step"].get<double>() > 0);
+    CHECK(j["products_gflops"].get<double>() > 0);
 }
 
 TEST_CASE("cli: train --stop-after exits 130 with a checkpoint; --resume finishes the same run") {

@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 
 #include "glulab/check.hpp"
+#include "glulab/gemm_trace.hpp"
 #include "glulab/ops.hpp"
 
 #include "test_util.hpp"
@@ -100,6 +101,31 @@ TEST_CASE("gemm inside a parallel region (no split) agrees with gemm outside") {
         gemm(false, true, M, N, K, 1.0f, A.data(), K, B.data(), K, 0.0f, inside.data(), N);
     }
     CHECK(max_abs_diff(outside, inside) < 1e-5f);
+}
+
+TEST_CASE("gemm_trace records every call's shape while on, from any thread, and nothing after") {
+    const auto A = random_vector(size_t(8) * 6, 4), B = random_vector(size_t(6) * 5, 5);
+    std::vector<float> C(size_t(8) * 5 * 2);
+    std::vector<GemmCall> calls;
+    gemm_trace(&calls);
+    gemm(true, false, 6, 5, 8, 0.5f, A.data(), 6, B.data(), 5, 0.0f, C.data(), 5);
+    int threads = 0;
+#pragma omp parallel num_threads(2)
+    {
+        gemm(false, false, 8, 5, 6, 1.0f, A.data(), 6, B.data(), 5, 1.0f,
+             C.data() + 40 * omp_get_thread_num(), 5);
+#pragma omp single
+        threads = omp_get_num_threads();
+    }
+    gemm_trace(nullptr);
+    gemm(false, false, 8, 5, 6, 1.0f, A.data(), 6, B.data(), 5, 0.0f, C.data(), 5);
+    REQUIRE(calls.size() == size_t(1 + threads));
+    const GemmCall& first = calls[0];
+    CHECK((first.trans_a && !first.trans_b && first.M == 6 && first.N == 5 && first.K == 8));
+    CHECK((first.alpha == 0.5f && first.beta == 0.0f && first.lda == 6 && first.ldb == 5 && first.ldc == 5));
+    CHECK_FALSE(first.in_parallel);
+    for (size_t i = 1; i < calls.size(); i++)
+        CHECK((calls[i].M == 8 && calls[i].beta == 1.0f && calls[i].in_parallel));
 }
 
 // matmul

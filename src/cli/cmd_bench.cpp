@@ -7,14 +7,18 @@
 // at the same thread count. `make bench` runs the PyTorch reference at the same configuration
 // in the same command and prints the ratio. Under mpirun (a `make MPI=1` build) B is the global
 // batch, each rank computes B/N rows, and the allreduce's share of the step and its bytes are
-// reported too (its time includes waiting for the slowest rank).
+// reported too (its time includes waiting for the slowest rank). `--products` also times the
+// step's matrix products alone, at their real shapes: the share of the peak the whole step
+// could reach if every other op took no time.
 //
 // Lesson 14 · making it fast
 #include "bench_sample.hpp"
 #include "commands.hpp"
 #include "flags.hpp"
 
+#include "glulab/check.hpp"
 #include "glulab/data_parallel.hpp"
+#include "glulab/gemm_trace.hpp"
 #include "glulab/ops.hpp"
 #include "glulab/platform/blas.hpp"
 #include "glulab/platform/threads.hpp"
@@ -27,6 +31,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <memory>
 #include <vector>
 
@@ -41,6 +46,7 @@ struct BenchArgs {
     int warmup = 5;
     bool json = false;
     bool profile = false;
+    bool products = false;       // --products: time the step's matrix products alone
     bool sample = false;         // --sample: time the sampler instead (bench_sample.hpp)
     SampleBenchOptions sampling;
 };
@@ -77,6 +83,89 @@ double step_flops(const ModelConfig& m, int B, int V) {
     return 3.0 * 2.0 * (linear + attention);
 }
 
+// --products
+// ----------
+// The ceiling for the step's share of the peak: its matrix products with nothing between them.
+// One step runs with gemm_trace on (src/ops/matmul.cpp → gemm), and its calls are replayed in
+// the same order on scratch arrays large enough for every call, with the same threads: a call
+// the step made outside a parallel region goes through gemm again, which splits its rows as it
+// did; a run of calls made inside one (attention's loop over heads) becomes one parallel loop
+// over those calls, each thread with its own output array, each call on one thread, as there.
+// The replay repeats for `seconds` (at least 3 times); the median replay is the result, and
+// the median time of each of its two parts: the products made outside parallel regions (the
+// linear layers, split over the threads) and those made inside (attention's, one per call).
+struct ProductTiming {
+    double ms = 0;     // median time of one step's products
+    double flops = 0;  // 2 M N K summed over the calls
+    size_t calls = 0;
+    double split_ms = 0, heads_ms = 0;        // the two parts' median times
+    double split_flops = 0, heads_flops = 0;  // and their FLOPs
+    size_t heads_calls = 0;
+};
+
+ProductTiming time_products(const std::vector<GemmCall>& calls, double seconds) {
+    ProductTiming t;
+    t.calls = calls.size();
+    int64_t a_n = 0, b_n = 0, c_n = 0;  // floats each call reads from A and B and writes in C
+    for (const GemmCall& g : calls) {
+        t.flops += 2.0 * g.M * g.N * g.K;
+        (g.in_parallel ? t.heads_flops : t.split_flops) += 2.0 * g.M * g.N * g.K;
+        t.heads_calls += g.in_parallel;
+        const int64_t a_rows = g.trans_a ? g.K : g.M, a_cols = g.trans_a ? g.M : g.K;
+        const int64_t b_rows = g.trans_b ? g.N : g.K, b_cols = g.trans_b ? g.K : g.N;
+        a_n = std::max(a_n, (a_rows - 1) * g.lda + a_cols);
+        b_n = std::max(b_n, (b_rows - 1) * g.ldb + b_cols);
+        c_n = std::max(c_n, int64_t{g.M - 1} * g.ldc + g.N);
+    }
+    const int threads = omp_get_max_threads();
+    const std::vector<float> A(static_cast<size_t>(a_n), 0.01f), B(static_cast<size_t>(b_n), 0.01f);
+    std::vector<std::vector<float>> C(static_cast<size_t>(threads), std::vector<float>(static_cast<size_t>(c_n)));
+    auto run = [&](const GemmCall& g, float* c) {
+        gemm(g.trans_a, g.trans_b, g.M, g.N, g.K, g.alpha, A.data(), g.lda, B.data(), g.ldb, g.beta, c, g.ldc);
+    };
+    using clock = std::chrono::steady_clock;
+    auto ms_since = [](clock::time_point t0) {
+        return std::chrono::duration<double, std::milli>(clock::now() - t0).count();
+    };
+    double split_ms = 0, heads_ms = 0;  // of the replay in progress
+    auto replay = [&] {
+        split_ms = heads_ms = 0;
+        for (size_t i = 0; i < calls.size();) {
+            const auto t0 = clock::now();
+            if (!calls[i].in_parallel) {
+                run(calls[i++], C[0].data());
+                split_ms += ms_since(t0);
+                continue;
+            }
+            size_t end = i;
+            while (end < calls.size() && calls[end].in_parallel) end++;
+#pragma omp parallel for schedule(static)
+            for (size_t j = i; j < end; j++) run(calls[j], C[static_cast<size_t>(omp_get_thread_num())].data());
+            i = end;
+            heads_ms += ms_since(t0);
+        }
+    };
+    replay();  // warm-up: page faults, OpenBLAS's buffers
+    std::vector<double> ms, split, heads;
+    double total = 0;
+    while (ms.size() < 3 || total < 1e3 * seconds) {
+        const auto t0 = clock::now();
+        replay();
+        ms.push_back(ms_since(t0));
+        split.push_back(split_ms);
+        heads.push_back(heads_ms);
+        total += ms.back();
+    }
+    auto median = [](std::vector<double> v) {
+        std::sort(v.begin(), v.end());
+        return v[v.size() / 2];
+    };
+    t.ms = median(ms);
+    t.split_ms = median(split);
+    t.heads_ms = median(heads);
+    return t;
+}
+
 }  // namespace
 
 void add_bench_command(CLI::App& app) {
@@ -91,6 +180,8 @@ void add_bench_command(CLI::App& app) {
     cmd->add_option("--warmup", a->warmup, "untimed steps first")->check(non_negative())->capture_default_str();
     cmd->add_flag("--json", a->json, "print one JSON object");
     cmd->add_flag("--profile", a->profile, "also print the time spent in each op, forward and backward");
+    cmd->add_flag("--products", a->products,
+                  "also time the step's matrix products alone at their real shapes: the share of the peak the step could reach");
     cmd->add_flag("--sample", a->sample,
                   "time sampling instead: chars/s cached, --no-cache and the full-window recompute per character");
     cmd->add_option("--tokens", a->sampling.tokens, "with --sample: characters per path and round")
@@ -145,7 +236,24 @@ void add_bench_command(CLI::App& app) {
         std::sort(ms.begin(), ms.end());
         const double median = ms[ms.size() / 2];
         const double tokens_per_s = B * T / (median / 1e3);
-        const double gflops = step_flops(c.model, B, V) / (median / 1e3) / 1e9;
+        const double flops = step_flops(c.model, B, V);
+        const double gflops = flops / (median / 1e3) / 1e9;
+        ProductTiming products;
+        if (a->products) {
+            std::vector<GemmCall> calls;
+            gemm_trace(&calls);  // one more step, recording its products
+            tape.reset();
+            ps.zero_grad();
+            tape.backward(model.loss(tape, idx.data() + first, tgt.data() + first, rows.count, T));
+            gemm_trace(nullptr);
+            products = time_products(calls, 0.3);
+            const double rank_flops = step_flops(c.model, rows.count, V);  // this rank's rows
+            GLULAB_CHECK(std::abs(products.flops - rank_flops) <= 1e-9 * rank_flops,
+                         "step_flops must count the products the step makes",
+                         "bench: the step's {} gemm calls make {:.6g} FLOPs, step_flops counts {:.6g}",
+                         products.calls, products.flops, rank_flops);
+        }
+        const double products_gflops = a->products ? products.flops / (products.ms / 1e3) / 1e9 : 0.0;
         // The peak: one large sgemm split over the same threads, timed right now.
         const double peak = measure_sgemm_gflops(1024, 1024, 256, 0.3);
         const BlasInfo blas = blas_info();
@@ -158,6 +266,10 @@ void add_bench_command(CLI::App& app) {
                                 {"sgemm_peak_gflops", peak}, {"blas_core", blas.core},
                                 {"ranks", dist_size()},    {"allreduce_share", comm_share},
                                 {"allreduce_bytes", comm_bytes}};
+            if (a->products) {
+                j["products_ms_per_step"] = products.ms;
+                j["products_gflops"] = products_gflops;
+            }
             fmt::print("{}\n", j.dump());
             return;
         }
@@ -167,6 +279,17 @@ void add_bench_command(CLI::App& app) {
                    ms.front(), tokens_per_s);
         fmt::print("  {:.1f} GFLOP/s in matrix products = {:.0f}% of the {:.1f} GFLOP/s sgemm peak measured now\n",
                    gflops, 100 * gflops / peak, peak);
+        if (a->products) {
+            auto share = [&](double f, double t_ms) { return 100 * f / (t_ms / 1e3) / 1e9 / peak; };
+            fmt::print("  products alone: {} gemm calls in {:.2f} ms of the {:.2f} ms step, {:.1f} GFLOP/s = {:.0f}% of "
+                       "the peak: the step's ceiling\n",
+                       products.calls, products.ms, median, products_gflops, 100 * products_gflops / peak);
+            fmt::print("    {:>5} calls outside parallel regions (split over the threads) {:8.2f} ms  {:3.0f}% of the peak\n",
+                       products.calls - products.heads_calls, products.split_ms,
+                       share(products.split_flops, products.split_ms));
+            fmt::print("    {:>5} calls inside a parallel loop (attention's heads)    {:8.2f} ms  {:3.0f}% of the peak\n", products.heads_calls,
+                       products.heads_ms, share(products.heads_flops, products.heads_ms));
+        }
         if (dist_size() > 1)
             fmt::print("  {} ranks x {} rows: allreduce {:.1f}% of the step, {:.2f} MB per step per rank\n",
                        dist_size(), rows.count, 100 * comm_share, comm_bytes / 1e6);

@@ -80,7 +80,8 @@ void causal_softmax_row(float* row, int seen, int width) {
 // dS = P * (dP - rowsum(dP * P)) for one row, in place over dP; 0 beyond `seen`, like P.
 void causal_softmax_backward_row(float* d, const float* p, int seen, int width) {
     float dot = 0.0f;
-    for (int j = 0; j < seen; j++) dot += d[j] * p[j];
+    for (int j = 0; j < seen; j++) dot += d[j] * p[j];  // in order: a vector sum would round differently
+#pragma omp simd
     for (int j = 0; j < seen; j++) d[j] = p[j] * (d[j] - dot);
     std::fill(d + seen, d + width, 0.0f);
 }

@@ -53,6 +53,7 @@ void embedding_backward(float* dweight, const float* dout, const int* ids, int64
         for (int64_t i = 0; i < N; i++) {
             const float* di = dout + i * C;
             float* dw = dweight + int64_t{ids[i]} * C;
+#pragma omp simd  // dw and di never overlap: one is the table's gradient, one the output's
             for (int c = c0; c < c1; c++) dw[c] += di[c];
         }
     }

@@ -53,6 +53,7 @@ void layer_norm_forward(float* out, float* mean, float* rstd, const float* x, co
         float ss = 0.0f;  // two passes: sum (x - m)^2 does not cancel as mean(x^2) - m^2 can
         for (int c = 0; c < C; c++) ss += (xi[c] - m) * (xi[c] - m);
         const float r = 1.0f / std::sqrt(ss * inv_c + eps);
+#pragma omp simd  // elementwise, so the same bits as the scalar loop (see elementwise.cpp)
         for (int c = 0; c < C; c++) oi[c] = (xi[c] - m) * r * g[c] + b[c];
         mean[i] = m;
         rstd[i] = r;
@@ -79,6 +80,7 @@ void layer_norm_backward(float* dx, float* dg, float* db, const float* dout, con
                 }
                 const float mean_dxhat = sum * inv_c, mean_dot = dot * inv_c;
                 float* dxi = dx + i * C;
+#pragma omp simd
                 for (int c = 0; c < C; c++) {
                     const float xhat = (xi[c] - m) * r;
                     dxi[c] += r * (di[c] * g[c] - mean_dxhat - xhat * mean_dot);
@@ -94,8 +96,10 @@ void layer_norm_backward(float* dx, float* dg, float* db, const float* dout, con
                     const float* di = dout + i * C;
                     const float m = mean[i], r = rstd[i];
                     if (dg)
+#pragma omp simd
                         for (int c = c0; c < c1; c++) dg[c] += di[c] * (xi[c] - m) * r;
                     if (db)
+#pragma omp simd
                         for (int c = c0; c < c1; c++) db[c] += di[c];
                 }
             }

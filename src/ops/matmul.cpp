@@ -1,7 +1,7 @@
 // matmul.cpp — matrix products: gemm on OpenBLAS, its naive reference, and the matmul op.
 //
 // Contains: gemm (cblas_sgemm, rows of C split over OpenMP threads when that pays, cblas_sgemv
-// for a single row), gemm_naive
+// for a single row), gemm_trace (a record of gemm's calls for `glulab bench --products`), gemm_naive
 // (the triple loop that tests hold gemm to), matmul_forward and matmul_backward. Leaves out:
 // batched products (attention.cpp loops over heads itself) and writing a fast gemm by hand
 // (lesson 04 shows why blocking for the cache matters, then leaves it to OpenBLAS).
@@ -11,6 +11,7 @@
 //
 // Lesson 04 · matrix multiplication
 #include "glulab/ops.hpp"
+#include "glulab/gemm_trace.hpp"
 
 #include <cblas.h>
 #include <omp.h>
@@ -38,11 +39,19 @@ namespace {
 // M*N*K below this runs on one thread. Measured on two cores: at 2^18 (64^3) starting the
 // threads costs more than they save, at 2^19 it breaks even, at 2^20 the split is 1.5x faster.
 constexpr int64_t gemm_split_min = int64_t{1} << 19;
+
+std::vector<GemmCall>* trace = nullptr;  // gemm_trace: null unless `glulab bench --products` is on
 }  // namespace
+
+void gemm_trace(std::vector<GemmCall>* calls) { trace = calls; }
 
 void gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda,
           const float* B, int ldb, float beta, float* C, int ldc) {
     if (M == 0 || N == 0) return;
+    if (trace) {
+#pragma omp critical(gemm_trace)
+        trace->push_back({trans_a, trans_b, M, N, K, alpha, lda, ldb, beta, ldc, omp_get_level() > 0});
+    }
     const CBLAS_TRANSPOSE ta = trans_a ? CblasTrans : CblasNoTrans;
     const CBLAS_TRANSPOSE tb = trans_b ? CblasTrans : CblasNoTrans;
     if (M == 1 && !trans_a) {

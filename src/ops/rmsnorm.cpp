@@ -38,6 +38,7 @@ void rms_norm_forward(float* out, float* rstd, const float* x, const float* g, i
 #pragma omp simd reduction(+ : ss)  // 8 partial sums at once: the order of a sum of squares is free
         for (int c = 0; c < C; c++) ss += xi[c] * xi[c];
         float r = 1.0f / std::sqrt(ss / static_cast<float>(C) + eps);
+#pragma omp simd  // elementwise, so the same bits as the scalar loop (see elementwise.cpp)
         for (int c = 0; c < C; c++) oi[c] = xi[c] * r * g[c];
         rstd[i] = r;
     });
@@ -61,6 +62,7 @@ void rms_norm_backward(float* dx, float* dg, const float* dout, const float* x, 
                 for (int c = 0; c < C; c++) dot += di[c] * g[c] * xi[c] * r;
                 const float m = dot / static_cast<float>(C);
                 float* dxi = dx + i * C;
+#pragma omp simd
                 for (int c = 0; c < C; c++) {
                     float xhat = xi[c] * r;
                     dxi[c] += r * (di[c] * g[c] - xhat * m);
@@ -75,6 +77,7 @@ void rms_norm_backward(float* dx, float* dg, const float* dout, const float* x, 
                     const float* xi = x + i * C;
                     const float* di = dout + i * C;
                     const float r = rstd[i];
+#pragma omp simd
                     for (int c = c0; c < c1; c++) dg[c] += di[c] * xi[c] * r;
                 }
             }

@@ -96,7 +96,7 @@ float clip_grad_norm(ParamStore& ps, float clip) {
         const float s = clip / norm;
         const int64_t n = static_cast<int64_t>(ps.size());
         float* g = ps.grad();
-#pragma omp parallel for if (n > min_parallel)
+#pragma omp parallel for simd if (n > min_parallel)
         for (int64_t i = 0; i < n; i++) g[i] *= s;
     }
     return norm;
@@ -123,7 +123,9 @@ void adamw_update(float* param, float* m, float* v, const float* grad, int64_t n
     const float bc2_sqrt =
         static_cast<float>(std::sqrt(1.0 - std::pow(static_cast<double>(b2), t)));
     const float step_size = lr / bc1;  // lr * mhat = (lr / bc1) * m
-#pragma omp parallel for if (n > min_parallel)
+    // simd: each value is updated alone, so vector lanes give the same bits as the scalar loop,
+    // which GCC at -O2 keeps (the four arrays might overlap, as far as it can tell).
+#pragma omp parallel for simd if (n > min_parallel)
     for (int64_t i = 0; i < n; i++) {
         const float g = grad[i];
         param[i] -= decay * param[i];
