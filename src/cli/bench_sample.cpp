@@ -18,11 +18,11 @@
 #include "bench_sample.hpp"
 
 #include "glulab/inference.hpp"
+#include "glulab/json_io.hpp"
 #include "glulab/platform/blas.hpp"
 #include "glulab/tape.hpp"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <omp.h>
 
 #include <algorithm>
@@ -103,7 +103,7 @@ void bench_sampling(const ModelConfig& cfg, const SampleBenchOptions& o) {
     const int threads = omp_get_max_threads();
     const BlasInfo blas = blas_info();
     if (o.json) {
-        nlohmann::json j = {{"mode", "sample"},         {"ffn", ffn_kind_name(cfg.ffn)},
+        const std::string j = json_object({{"mode", "sample"},         {"ffn", ffn_kind_name(cfg.ffn)},
                             {"layers", cfg.layers},     {"d_model", cfg.d_model},
                             {"heads", cfg.heads},       {"ctx", cfg.ctx},
                             {"vocab", V},               {"threads", threads},
@@ -111,8 +111,8 @@ void bench_sampling(const ModelConfig& cfg, const SampleBenchOptions& o) {
                             {"cached_chars_per_s", ca}, {"no_cache_chars_per_s", cb},
                             {"full_window_chars_per_s", cc}, {"cached_over_full_window", ca / cc},
                             {"cached_over_no_cache", ca / cb}, {"same_text", same_text},
-                            {"blas_core", blas.core}};
-        fmt::print("{}\n", j.dump());
+                            {"blas_core", blas.core}});
+        fmt::print("{}\n", j);
         return;
     }
     fmt::print("glulab bench --sample  ffn {}  L {}  C {}  NH {}  T {}  V {}  threads {}  OpenBLAS {}\n",

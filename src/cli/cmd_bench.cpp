@@ -15,6 +15,7 @@
 #include "flags.hpp"
 
 #include "glulab/data_parallel.hpp"
+#include "glulab/json_io.hpp"
 #include "glulab/ops.hpp"
 #include "glulab/platform/blas.hpp"
 #include "glulab/platform/threads.hpp"
@@ -22,7 +23,6 @@
 #include "glulab/tape.hpp"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <omp.h>
 
 #include <algorithm>
@@ -150,15 +150,15 @@ void add_bench_command(CLI::App& app) {
         const double peak = measure_sgemm_gflops(1024, 1024, 256, 0.3);
         const BlasInfo blas = blas_info();
         if (a->json) {
-            nlohmann::json j = {{"ffn", a->ffn},           {"layers", c.model.layers},
+            const std::string j = json_object({{"ffn", a->ffn},           {"layers", c.model.layers},
                                 {"d_model", c.model.d_model}, {"heads", c.model.heads},
                                 {"ctx", T},                {"batch", B},
                                 {"threads", threads},      {"ms_per_step", median},
                                 {"tokens_per_s", tokens_per_s}, {"gflops", gflops},
                                 {"sgemm_peak_gflops", peak}, {"blas_core", blas.core},
                                 {"ranks", dist_size()},    {"allreduce_share", comm_share},
-                                {"allreduce_bytes", comm_bytes}};
-            fmt::print("{}\n", j.dump());
+                                {"allreduce_bytes", comm_bytes}});
+            fmt::print("{}\n", j);
             return;
         }
         fmt::print("glulab bench  ffn {}  L {}  C {}  NH {}  T {}  B {}  threads {}  OpenBLAS {}\n", a->ffn,
