@@ -124,4 +124,22 @@ Command* add_command(CLI::App& app, const std::string& name, const std::string& 
     return &commands.emplace_back(app.add_subcommand(name, description));
 }
 
+// The command line
+// ----------------
+int run_command_line(int argc, char** argv, const std::string& description, bool& verbose,
+                     void (*add_commands)(CLI::App& app)) {
+    CLI::App app{description, "glulab"};
+    app.require_subcommand(1);
+    app.fallthrough();  // --verbose is accepted after the subcommand too
+    app.add_flag("--verbose", verbose, "Print what glulab chose and why (OpenBLAS kernel, threads, ...)");
+    add_commands(app);
+    try {
+        app.parse(argc, argv);  // also runs the chosen command's callback
+    } catch (const CLI::ParseError& e) {
+        if (e.get_exit_code() == 0) return app.exit(e);  // --help
+        throw UsageError(e.what());
+    }
+    return 0;
+}
+
 }  // namespace glulab
