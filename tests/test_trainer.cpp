@@ -21,6 +21,7 @@
 #include "glulab/stop.hpp"
 #include "glulab/trainer.hpp"
 
+#include <fmt/format.h>  // fmt::join
 #include <omp.h>
 #include <fcntl.h>
 #include <sys/file.h>

@@ -4,7 +4,7 @@
 #include "glulab/check.hpp"
 #include "glulab/data.hpp"
 
-#include <fmt/format.h>
+#include <fmt/core.h>
 #include <unistd.h>
 
 #include <filesystem>

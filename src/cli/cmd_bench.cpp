@@ -22,7 +22,7 @@
 #include "glulab/platform/dist.hpp"
 #include "glulab/tape.hpp"
 
-#include <fmt/format.h>
+#include <fmt/core.h>
 #include <omp.h>
 
 #include <algorithm>

@@ -9,7 +9,7 @@
 #include "glulab/inference.hpp"
 #include "glulab/json_io.hpp"
 
-#include <fmt/format.h>
+#include <fmt/core.h>
 
 #include <chrono>
 #include <functional>

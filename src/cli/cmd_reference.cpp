@@ -31,7 +31,7 @@
 #include "glulab/safetensors.hpp"
 #include "glulab/tape.hpp"
 
-#include <fmt/format.h>
+#include <fmt/core.h>
 
 #include <algorithm>
 #include <cmath>

@@ -7,7 +7,7 @@
 #include "glulab/checkpoint.hpp"
 #include "glulab/inference.hpp"
 
-#include <fmt/format.h>
+#include <fmt/core.h>
 
 #include <cstdio>
 #include <memory>

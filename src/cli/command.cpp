@@ -4,7 +4,7 @@
 #include "command.hpp"
 
 #include <CLI/CLI.hpp>
-#include <fmt/format.h>
+#include <fmt/core.h>
 
 #include <cstdlib>
 

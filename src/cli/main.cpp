@@ -18,7 +18,7 @@
 #include "glulab/platform/dist.hpp"
 #include "glulab/check.hpp"
 
-#include <fmt/format.h>
+#include <fmt/core.h>
 
 #include <chrono>
 #include <cstdio>

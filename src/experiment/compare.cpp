@@ -10,7 +10,7 @@
 #include "glulab/platform/dist.hpp"
 #include "glulab/stop.hpp"
 
-#include <fmt/format.h>
+#include <fmt/core.h>
 
 #include <algorithm>
 #include <cmath>

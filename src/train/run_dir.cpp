@@ -9,7 +9,7 @@
 #include "glulab/json_io.hpp"
 #include "glulab/trainer.hpp"
 
-#include <fmt/format.h>
+#include <fmt/core.h>
 
 #include <algorithm>
 #include <charconv>
