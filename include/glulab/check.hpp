@@ -9,7 +9,8 @@
 #pragma once
 
 // <fmt/core.h> holds all of fmt that glulab uses but fmt::join, and parses in half the time of
-// <fmt/format.h> (docs/build.md); a file that calls fmt::join includes <fmt/format.h> itself.
+// <fmt/format.h> (docs/build.md); a file that calls fmt::join, or tensor.hpp's Shape formatter,
+// includes <fmt/format.h>.
 #include <fmt/core.h>
 
 #include <stdexcept>

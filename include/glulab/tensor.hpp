@@ -16,7 +16,7 @@
 
 #include "glulab/check.hpp"
 
-#include <fmt/core.h>
+#include <fmt/format.h>  // the Shape formatter below takes widths ("{:<7}"), as fmt's string formatter
 
 #include <array>
 #include <cstdint>
@@ -91,12 +91,10 @@ struct Tensor {
 
 }  // namespace glulab
 
-// fmt prints a Shape as "(4, 64, 128)" (plain "{}": a width or other spec is a compile error).
-// Written with <fmt/core.h> alone: inheriting fmt's string formatter would need <fmt/format.h>.
+// fmt prints a Shape as "(4, 64, 128)".
 template <>
-struct fmt::formatter<glulab::Shape> {
-    constexpr auto parse(fmt::format_parse_context& ctx) { return ctx.begin(); }
+struct fmt::formatter<glulab::Shape> : fmt::formatter<std::string> {
     auto format(const glulab::Shape& s, fmt::format_context& ctx) const {
-        return fmt::format_to(ctx.out(), "{}", s.str());
+        return fmt::formatter<std::string>::format(s.str(), ctx);
     }
 };
