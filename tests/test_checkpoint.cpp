@@ -14,7 +14,6 @@
 #include "glulab/tape.hpp"
 #include "glulab/trainer.hpp"
 
-#include <nlohmann/json.hpp>
 #include <unistd.h>  // getpid
 
 #include <algorithm>
@@ -27,6 +26,11 @@
 #include "test_util.hpp"
 
 using namespace glulab;
+using glulab_test::json_at;
+using glulab_test::json_size;
+using glulab_test::json_type;
+using glulab_test::json_with;
+using glulab_test::json_without;
 using glulab_test::TempDir;
 namespace fs = std::filesystem;
 
@@ -119,10 +123,10 @@ TEST_CASE("checkpoint: a vocabulary with non-ASCII characters survives, in id or
     CHECK(loaded.vocab.decode(loaded.vocab.encode("é€😀 abc")) == "é€😀 abc");
     CHECK(loaded.vocab.id(U'😀') == vocab.id(U'😀'));
     // The metadata is readable JSON of UTF-8 strings (what the PyTorch side parses).
-    nlohmann::json chars = nlohmann::json::parse(safetensors_read(tmp / "model.safetensors").meta("vocab"));
-    REQUIRE(chars.is_array());
-    CHECK(chars.size() == static_cast<size_t>(vocab.size()));
-    CHECK(chars.back() == "😀");  // the largest code point is the last id
+    const std::string chars = safetensors_read(tmp / "model.safetensors").meta("vocab");
+    REQUIRE(json_type(chars) == "array");
+    CHECK(json_size(chars) == static_cast<size_t>(vocab.size()));
+    CHECK(json_at(chars, std::to_string(vocab.size() - 1)) == "\"😀\"");  // the largest code point is the last id
 }
 
 TEST_CASE("checkpoint: save_optimizer then load_optimizer restores m, v and the step") {
@@ -213,9 +217,7 @@ TEST_CASE("checkpoint: a file whose tensors disagree with its config is rejected
                              Error);
     }
     SUBCASE("a config that says one layer while the file holds two") {
-        nlohmann::json cfg = nlohmann::json::parse(file.meta.at("config"));
-        cfg["layers"] = 1;
-        file.meta["config"] = cfg.dump();
+        file.meta["config"] = json_with(file.meta.at("config"), "layers", "1");
         file.write(tmp / "layers.safetensors");
         CHECK_THROWS_WITH_AS(load_model(tmp / "layers.safetensors"), doctest::Contains("unexpected tensor"),
                              Error);
@@ -226,9 +228,7 @@ TEST_CASE("checkpoint: a file whose tensors disagree with its config is rejected
         CHECK_THROWS_WITH_AS(load_model(tmp / "vocab.safetensors"), doctest::Contains("vocab"), Error);
     }
     SUBCASE("a vocabulary entry of two characters") {
-        nlohmann::json chars = nlohmann::json::parse(file.meta.at("vocab"));
-        chars[0] = "ab";
-        file.meta["vocab"] = chars.dump();
+        file.meta["vocab"] = json_with(file.meta.at("vocab"), "0", "\"ab\"");
         file.write(tmp / "vocab2.safetensors");
         CHECK_THROWS_WITH_AS(load_model(tmp / "vocab2.safetensors"), doctest::Contains("not one character"),
                              Error);
@@ -259,31 +259,25 @@ TEST_CASE("checkpoint: model_config_from_json reads what model_config_to_json wr
     CHECK(back.multiple_of == 16);
     CHECK(back.dropout == 0.25f);
 
-    const nlohmann::json good = nlohmann::json::parse(model_config_to_json(cfg));
-    auto with = [&](const char* key, const nlohmann::json& value) {
-        nlohmann::json j = good;
-        j[key] = value;
-        return j.dump();
-    };
+    const std::string good = model_config_to_json(cfg);
+    auto with = [&](const char* key, const char* value) { return json_with(good, key, value); };
     SUBCASE("a missing key is named") {
-        nlohmann::json j = good;
-        j.erase("heads");
-        CHECK_THROWS_WITH_AS(model_config_from_json(j.dump()), doctest::Contains("'heads' is missing"), Error);
+        CHECK_THROWS_WITH_AS(model_config_from_json(json_without(good, "heads")), doctest::Contains("'heads' is missing"), Error);
     }
     SUBCASE("a bad ffn name lists the valid ones") {
-        CHECK_THROWS_WITH_AS(model_config_from_json(with("ffn", "swigloo")),
+        CHECK_THROWS_WITH_AS(model_config_from_json(with("ffn", "\"swigloo\"")),
                              doctest::Contains("relu, gelu, swish, glu, bilinear, reglu, geglu, swiglu"), Error);
     }
     SUBCASE("an ffn that is not a string") {
-        CHECK_THROWS_WITH_AS(model_config_from_json(with("ffn", 3)), doctest::Contains("'ffn'"), Error);
+        CHECK_THROWS_WITH_AS(model_config_from_json(with("ffn", "3")), doctest::Contains("'ffn'"), Error);
     }
     SUBCASE("a size that is not an integer") {
-        CHECK_THROWS_WITH_AS(model_config_from_json(with("layers", "2")), doctest::Contains("'layers'"), Error);
-        CHECK_THROWS_WITH_AS(model_config_from_json(with("d_model", 4.5)), doctest::Contains("'d_model'"), Error);
+        CHECK_THROWS_WITH_AS(model_config_from_json(with("layers", "\"2\"")), doctest::Contains("'layers'"), Error);
+        CHECK_THROWS_WITH_AS(model_config_from_json(with("d_model", "4.5")), doctest::Contains("'d_model'"), Error);
     }
     SUBCASE("values that fail validation") {
-        CHECK_THROWS_AS(model_config_from_json(with("heads", 5)), Error);  // 48 % 5 != 0
-        CHECK_THROWS_AS(model_config_from_json(with("layers", 0)), Error);
+        CHECK_THROWS_AS(model_config_from_json(with("heads", "5")), Error);  // 48 % 5 != 0
+        CHECK_THROWS_AS(model_config_from_json(with("layers", "0")), Error);
     }
     SUBCASE("text that is not a JSON object") {
         CHECK_THROWS_WITH_AS(model_config_from_json("[1, 2]"), doctest::Contains("not a JSON object"), Error);
@@ -332,14 +326,10 @@ TEST_CASE("checkpoint: train_config_to_json and train_config_from_json round-tri
                              doctest::Contains("not a glulab run config"), Error);
     }
     SUBCASE("a missing field") {
-        nlohmann::json j = nlohmann::json::parse(json);
-        j.erase("batch");
-        CHECK_THROWS_WITH_AS(train_config_from_json(j.dump()), doctest::Contains("config.json"), Error);
+        CHECK_THROWS_WITH_AS(train_config_from_json(json_without(json, "batch")), doctest::Contains("config.json"), Error);
     }
     SUBCASE("a value out of range") {
-        nlohmann::json j = nlohmann::json::parse(json);
-        j["eval_every"] = 0;
-        CHECK_THROWS_WITH_AS(train_config_from_json(j.dump()), doctest::Contains("--eval-every"), Error);
+        CHECK_THROWS_WITH_AS(train_config_from_json(json_with(json, "eval_every", "0")), doctest::Contains("--eval-every"), Error);
     }
 }
 
@@ -355,24 +345,20 @@ TEST_CASE("checkpoint: a config beyond the limits is refused before a model is b
     for (const auto& [key, value] : std::vector<std::pair<std::string, int64_t>>{
              {"ctx", 100000}, {"layers", 1000000}, {"d_model", 1 << 20}, {"vocab_size", 1 << 24}}) {
         CAPTURE(key);
-        nlohmann::json cfg = nlohmann::json::parse(file.meta.at("config"));
-        cfg[key] = value;
         ModelFile bad = file;
-        bad.meta["config"] = cfg.dump();
+        bad.meta["config"] = json_with(file.meta.at("config"), key, std::to_string(value));
         bad.write(tmp.path("big.safetensors"));
         CHECK_THROWS_WITH_AS(load_model(tmp / "big.safetensors"), doctest::Contains("limit"), Error);
     }
 }
 
 TEST_CASE("checkpoint: integers that would wrap around in a config are refused") {
-    const nlohmann::json good = nlohmann::json::parse(model_config_to_json(tiny_config(11)));
-    for (const auto& [key, value] : std::vector<std::pair<std::string, nlohmann::json>>{
-             {"ctx", 4294967298LL}, {"layers", 4294967297LL}, {"d_model", -4294967294LL},
-             {"heads", 18446744073709551615ULL}}) {
+    const std::string good = model_config_to_json(tiny_config(11));
+    for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
+             {"ctx", "4294967298"}, {"layers", "4294967297"}, {"d_model", "-4294967294"},
+             {"heads", "18446744073709551615"}}) {
         CAPTURE(key);
-        nlohmann::json j = good;
-        j[key] = value;
-        CHECK_THROWS_WITH_AS(model_config_from_json(j.dump(), "cfg.json"), doctest::Contains("outside"), Error);
+        CHECK_THROWS_WITH_AS(model_config_from_json(json_with(good, key.c_str(), value), "cfg.json"), doctest::Contains("outside"), Error);
     }
 }
 
@@ -405,10 +391,8 @@ TEST_CASE("checkpoint: a wrong format string, trailing bytes and a huge step are
                              doctest::Contains("opt.safetensors: step"), Error);
     }
     SUBCASE("a string where a number belongs") {
-        nlohmann::json cfg = nlohmann::json::parse(file.meta.at("config"));
-        cfg["dropout"] = "lots";
         ModelFile bad = file;
-        bad.meta["config"] = cfg.dump();
+        bad.meta["config"] = json_with(file.meta.at("config"), "dropout", "\"lots\"");
         bad.write(tmp.path("str.safetensors"));
         CHECK_THROWS_WITH_AS(load_model(tmp / "str.safetensors"), doctest::Contains("str.safetensors"), Error);
     }

@@ -21,7 +21,6 @@
 #include "glulab/check.hpp"
 #include "glulab/rng.hpp"
 
-#include <nlohmann/json.hpp>
 #include <sys/wait.h>
 #include <unistd.h>  // getpid
 
@@ -38,6 +37,9 @@
 namespace fs = std::filesystem;
 using glulab_test::contains;
 using glulab_test::DirSnapshot;
+using glulab_test::json_at;
+using glulab_test::json_size;
+using glulab_test::json_type;
 using glulab_test::quoted;
 using glulab_test::read_file;
 using glulab_test::TempDir;
@@ -248,7 +250,7 @@ TEST_CASE("cli: a short run works with the default warmup; an explicit one longe
     const Run train = run_glulab(fmt::format("train --data {} --out {} {}", quoted(t.text), quoted(tmp / "run"),
                                              tiny_flags_except("--warmup ")));
     CHECK_MESSAGE(train.code == 0, train.describe());
-    CHECK(nlohmann::json::parse(read_file(tmp / "run" / "config.json"))["optim"]["warmup"] == 2);  // 20 / 10
+    CHECK(json_at(read_file(tmp / "run" / "config.json"), "optim.warmup") == "2");  // 20 / 10
     const Run compare = run_glulab(fmt::format("compare --data {} --out {} --ffn relu --seeds 1 {}", quoted(t.text),
                                                quoted(tmp / "compare"), tiny_flags_except("--warmup ")));
     CHECK_MESSAGE(compare.code == 0, compare.describe());
@@ -400,18 +402,17 @@ TEST_CASE("cli: eval --json prints one JSON object with loss, bits_per_char, win
     const Run r = run_glulab(eval_args(t.ckpt, t.text) + " --json");
     INFO(r.describe());
     REQUIRE(r.code == 0);
-    const nlohmann::json j = nlohmann::json::parse(r.out, nullptr, false);
-    REQUIRE(j.is_object());
-    CHECK(j.size() == 4);
+    REQUIRE(json_type(r.out) == "object");
+    CHECK(json_size(r.out) == 4);
     for (const char* key : {"loss", "bits_per_char", "windows", "tokens"}) {
         CAPTURE(key);
-        REQUIRE(j.contains(key));
-        CHECK(j[key].is_number());
+        REQUIRE(json_type(r.out, key) != "absent");
+        CHECK(json_type(r.out, key) == "number");
     }
-    const double loss = j["loss"], bits = j["bits_per_char"];
+    const double loss = std::stod(json_at(r.out, "loss")), bits = std::stod(json_at(r.out, "bits_per_char"));
     CHECK(loss > 0);
     CHECK(bits == doctest::Approx(loss / std::log(2.0)));
-    CHECK(j["tokens"].get<long>() == j["windows"].get<long>() * 8);  // T = 8 per window
+    CHECK(std::stol(json_at(r.out, "tokens")) == std::stol(json_at(r.out, "windows")) * 8);  // T = 8 per window
 }
 
 TEST_CASE("cli: bench --products times the step's gemm calls alone, and they make the FLOPs it counts") {
@@ -420,10 +421,9 @@ TEST_CASE("cli: bench --products times the step's gemm calls alone, and they mak
                              "--warmup 1 --threads 2 --products --json");
     INFO(r.describe());
     REQUIRE(r.code == 0);
-    const nlohmann::json j = nlohmann::json::parse(r.out, nullptr, false);
-    REQUIRE(j.is_object());
-    CHECK(j["products_ms_per_step"].get<double>() > 0);
-    CHECK(j["products_gflops"].get<double>() > 0);
+    REQUIRE(json_type(r.out) == "object");
+    CHECK(std::stod(json_at(r.out, "products_ms_per_step")) > 0);
+    CHECK(std::stod(json_at(r.out, "products_gflops")) > 0);
 }
 
 TEST_CASE("cli: train --stop-after exits 130 with a checkpoint; --resume finishes the same run") {
@@ -522,7 +522,7 @@ TEST_CASE("cli: a run whose loss becomes NaN stops with exit 3 and says it diver
     CHECK(r.code == 3);
     CHECK(contains(r.err, "diverged at step"));
     CHECK_FALSE(contains(r.out, "nan"));
-    CHECK(nlohmann::json::parse(read_file(tmp / "run" / "summary.json"))["diverged"] == true);
+    CHECK(json_at(read_file(tmp / "run" / "summary.json"), "diverged") == "true");
 }
 
 TEST_SUITE_END();

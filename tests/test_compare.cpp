@@ -12,7 +12,6 @@
 #include "glulab/experiment/compare.hpp"
 #include "glulab/experiment/plot.hpp"
 
-#include <nlohmann/json.hpp>
 #include <unistd.h>  // getpid
 
 #include <csignal>
@@ -23,6 +22,7 @@
 
 using namespace glulab;
 using glulab_test::contains;
+using glulab_test::json_with;
 using glulab_test::read_file;
 using glulab_test::TempDir;
 using glulab_test::write_file;
@@ -244,9 +244,7 @@ TEST_CASE("compare: a run's config.json with an integer that wraps is refused, n
     cfg.seeds = 1;
     run_compare(cfg);
     const std::string path = t.path("cmp/relu-s7/config.json");
-    nlohmann::json j = nlohmann::json::parse(read_file(path));
-    j["model"]["ctx"] = 4294967304;  // 8 once wrapped: the settings would look the same
-    write_file(path, j.dump(2));
+    write_file(path, json_with(read_file(path), "model.ctx", "4294967304"));  // 8 once wrapped: the settings would look the same
     std::string message;
     try {
         run_compare(cfg);

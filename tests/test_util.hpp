@@ -1,10 +1,10 @@
-// test_util.hpp — small helpers shared by the test files.
+// test_util.hpp — small helpers shared by the test files (the JSON ones are in test_util.cpp).
 #pragma once
 
 #include "glulab/check.hpp"
 #include "glulab/data.hpp"
 
-#include <fmt/format.h>
+#include <fmt/core.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -12,6 +12,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <cstddef>
 
 namespace glulab_test {
 
@@ -79,5 +80,18 @@ struct DirSnapshot {
     }
     bool operator==(const DirSnapshot&) const = default;
 };
+
+// JSON, as text
+// -------------
+// For the tests that read or alter the JSON glulab wrote. nlohmann-json is compiled in
+// test_util.cpp alone: it costs a file 8 to 10 seconds of CPU to compile (docs/build.md).
+// `key` is a key of the top object, or keys joined by '.' ("model.ctx"; "0" is an array's
+// first entry); "" is the whole text. Values go in and come out as JSON text: "5", "\"swigloo\"".
+std::string json_at(const std::string& json, const std::string& key);    // "" when absent
+// "object", "array", "string", "number", "boolean", "null"; "absent"; "discarded": not JSON.
+std::string json_type(const std::string& json, const std::string& key = "");
+size_t json_size(const std::string& json, const std::string& key = "");  // entries of an object or array
+std::string json_with(const std::string& json, const std::string& key, const std::string& value);
+std::string json_without(const std::string& json, const std::string& key);
 
 }  // namespace glulab_test

@@ -20,8 +20,6 @@
 #include "glulab/data.hpp"
 #include "glulab/model.hpp"
 
-#include <nlohmann/json_fwd.hpp>
-
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -32,14 +30,9 @@ namespace glulab {
 // d_ff is written resolved (the H the model really has), so a reader needs no rounding rule.
 std::string model_config_to_json(const ModelConfig& cfg);
 // Validates: every size an integer within ModelLimits (no wrapping), then cfg.validate();
-// throws glulab::Error naming `where` (the file) and the field.
+// throws glulab::Error naming `where` (the file) and the field. Both are defined in json_io.cpp
+// (json_io.hpp), with every other JSON glulab reads or writes.
 ModelConfig model_config_from_json(const std::string& json, const std::string& where = "config");
-
-// The integer at `key` of the JSON object `j`, in [lo, hi], read without wrapping (nlohmann's
-// get<int>() would turn 4294967298 into 2). Throws glulab::Error naming `where` (the file) and
-// the key when it is missing, not an integer (a string, 4.5) or out of range. Every JSON file
-// glulab reads back checks its integers with it (also run_dir.hpp's config.json).
-int64_t json_bounded_int(const nlohmann::json& j, const char* key, int64_t lo, int64_t hi, const std::string& where);
 
 // `step`: the training step the weights belong to (metadata `step`; 0 for an untrained model).
 void save_model(const std::string& path, const Transformer& model, const Vocab& vocab, int step = 0);

@@ -115,7 +115,7 @@ struct TrainSummary {
     int d_ff = 0;
     int64_t ffn_params = 0, total_params = 0;
 };
-// Every field under its own name (one field list, run_dir.cpp). No number in it is NaN (JSON
+// Every field under its own name (one field list, json_io.cpp). No number in it is NaN (JSON
 // has none): a diverged run's losses are its last finite ones, a non-finite one is written 0.
 void write_run_summary(const std::string& dir, const TrainSummary& summary);
 // The summary.json of a finished run in `dir` (what train_run returned when it finished).

@@ -16,7 +16,7 @@
 
 #include "glulab/check.hpp"
 
-#include <fmt/format.h>
+#include <fmt/format.h>  // the Shape formatter below takes widths ("{:<7}"), as fmt's string formatter
 
 #include <array>
 #include <cstdint>

@@ -47,6 +47,7 @@ struct TrainConfig {
     static constexpr int kMaxBatch = 4096;                 // B
     static constexpr int64_t kMaxTokensPerStep = 1 << 20;  // B * T
 };
+// config.json's text (both defined in json_io.cpp).
 std::string train_config_to_json(const TrainConfig& cfg);
 // Refuses an integer that wraps, a negative size or a string where a number belongs, naming
 // `where` (the file) and the key; then cfg.validate().

@@ -26,11 +26,11 @@
 
 #include "glulab/inference.hpp"
 #include "glulab/kv_cache.hpp"
+#include "glulab/json_io.hpp"
 #include "glulab/platform/blas.hpp"
 #include "glulab/tape.hpp"
 
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
+#include <fmt/core.h>
 #include <omp.h>
 
 #include <algorithm>
@@ -163,7 +163,7 @@ void bench_sampling(const ModelConfig& cfg, const SampleBenchOptions& o) {
     const int threads = omp_get_max_threads();
     const BlasInfo blas = blas_info();
     if (o.json) {
-        nlohmann::json j = {{"mode", "sample"},         {"ffn", ffn_kind_name(cfg.ffn)},
+        const std::string j = json_object({{"mode", "sample"},         {"ffn", ffn_kind_name(cfg.ffn)},
                             {"layers", cfg.layers},     {"d_model", cfg.d_model},
                             {"heads", cfg.heads},       {"ctx", cfg.ctx},
                             {"vocab", V},               {"threads", threads},
@@ -177,8 +177,8 @@ void bench_sampling(const ModelConfig& cfg, const SampleBenchOptions& o) {
                             {"prefill_share", prefill_share},
                             {"keep_quarter_chars_per_s", policy[0]},
                             {"keep_three_quarters_chars_per_s", policy[2]},
-                            {"blas_core", blas.core}};
-        fmt::print("{}\n", j.dump());
+                            {"blas_core", blas.core}});
+        fmt::print("{}\n", j);
         return;
     }
     fmt::print("glulab bench --sample  ffn {}  L {}  C {}  NH {}  T {}  V {}  threads {}  OpenBLAS {}\n",

@@ -19,14 +19,14 @@
 #include "glulab/check.hpp"
 #include "glulab/data_parallel.hpp"
 #include "glulab/gemm_trace.hpp"
+#include "glulab/json_io.hpp"
 #include "glulab/ops.hpp"
 #include "glulab/platform/blas.hpp"
 #include "glulab/platform/threads.hpp"
 #include "glulab/platform/dist.hpp"
 #include "glulab/tape.hpp"
 
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
+#include <fmt/core.h>
 #include <omp.h>
 
 #include <algorithm>
@@ -258,19 +258,19 @@ void add_bench_command(CLI::App& app) {
         const double peak = measure_sgemm_gflops(1024, 1024, 256, 0.3);
         const BlasInfo blas = blas_info();
         if (a->json) {
-            nlohmann::json j = {{"ffn", a->ffn},           {"layers", c.model.layers},
-                                {"d_model", c.model.d_model}, {"heads", c.model.heads},
-                                {"ctx", T},                {"batch", B},
-                                {"threads", threads},      {"ms_per_step", median},
-                                {"tokens_per_s", tokens_per_s}, {"gflops", gflops},
-                                {"sgemm_peak_gflops", peak}, {"blas_core", blas.core},
-                                {"ranks", dist_size()},    {"allreduce_share", comm_share},
-                                {"allreduce_bytes", comm_bytes}};
+            JsonFields j = {{"ffn", a->ffn},           {"layers", c.model.layers},
+                            {"d_model", c.model.d_model}, {"heads", c.model.heads},
+                            {"ctx", T},                {"batch", B},
+                            {"threads", threads},      {"ms_per_step", median},
+                            {"tokens_per_s", tokens_per_s}, {"gflops", gflops},
+                            {"sgemm_peak_gflops", peak}, {"blas_core", blas.core},
+                            {"ranks", dist_size()},    {"allreduce_share", comm_share},
+                            {"allreduce_bytes", comm_bytes}};
             if (a->products) {
-                j["products_ms_per_step"] = products.ms;
-                j["products_gflops"] = products_gflops;
+                j.emplace_back("products_ms_per_step", products.ms);
+                j.emplace_back("products_gflops", products_gflops);
             }
-            fmt::print("{}\n", j.dump());
+            fmt::print("{}\n", json_object(j));
             return;
         }
         fmt::print("glulab bench  ffn {}  L {}  C {}  NH {}  T {}  B {}  threads {}  OpenBLAS {}\n", a->ffn,

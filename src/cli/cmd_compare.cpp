@@ -16,7 +16,7 @@
 #include "glulab/experiment/report.hpp"
 #include "glulab/platform/dist.hpp"
 
-#include <fmt/format.h>
+#include <fmt/core.h>
 
 #include <chrono>
 #include <cstdio>

@@ -7,9 +7,9 @@
 
 #include "glulab/checkpoint.hpp"
 #include "glulab/inference.hpp"
+#include "glulab/json_io.hpp"
 
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
+#include <fmt/core.h>
 
 #include <chrono>
 #include <functional>
@@ -44,9 +44,8 @@ void add_eval_command(CLI::App& app) {
                                    a->json ? std::function<void(int64_t, int64_t)>{} : on_progress);
         progress.finish();
         if (a->json) {
-            nlohmann::json j = {{"loss", r.loss}, {"bits_per_char", r.bits_per_char},
-                                {"windows", r.windows}, {"tokens", r.tokens}};
-            fmt::print("{}\n", j.dump());
+            fmt::print("{}\n", json_object({{"loss", r.loss}, {"bits_per_char", r.bits_per_char},
+                                             {"windows", r.windows}, {"tokens", r.tokens}}));
         } else {
             fmt::print("loss {:.4f} nats  {:.4f} bits/char  ({} windows, {} tokens)\n", r.loss,
                        r.bits_per_char, r.windows, r.tokens);

@@ -14,7 +14,7 @@
 
 #include "glulab/gradcheck.hpp"
 
-#include <fmt/format.h>
+#include <fmt/core.h>
 
 namespace glulab {
 

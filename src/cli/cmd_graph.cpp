@@ -22,7 +22,7 @@
 #include "glulab/platform/files.hpp"
 #include "glulab/tape.hpp"
 
-#include <fmt/format.h>
+#include <fmt/core.h>
 
 #include <cmath>
 #include <fstream>

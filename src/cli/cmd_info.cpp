@@ -10,7 +10,7 @@
 #include "glulab/platform/blas.hpp"
 #include "glulab/platform/dist.hpp"
 
-#include <fmt/format.h>
+#include <fmt/core.h>
 #include <omp.h>
 
 #include <cstdio>

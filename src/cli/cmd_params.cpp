@@ -4,7 +4,7 @@
 #include "commands.hpp"
 #include "flags.hpp"
 
-#include <fmt/format.h>
+#include <fmt/core.h>
 
 #include <memory>
 

@@ -9,7 +9,7 @@
 
 #include "glulab/experiment/plot.hpp"
 
-#include <fmt/format.h>
+#include <fmt/core.h>
 
 #include <memory>
 

@@ -33,11 +33,11 @@
 #include "flags.hpp"
 
 #include "glulab/checkpoint.hpp"
+#include "glulab/json_io.hpp"
 #include "glulab/safetensors.hpp"
 #include "glulab/tape.hpp"
 
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
+#include <fmt/core.h>
 
 #include <algorithm>
 #include <cmath>
@@ -68,16 +68,6 @@ OptimConfig reference_optim(int steps) {
     return OptimConfig{.lr = 1e-2f, .min_lr = 1e-3f, .warmup = std::min(2, steps), .steps = steps,
                        .beta1 = 0.9f, .beta2 = 0.99f, .eps = 1e-8f, .weight_decay = 0.1f,
                        .clip = 0.5f};
-}
-
-std::string optim_to_json(const OptimConfig& o) {
-    // Floats go out as the doubles they are exactly (0.01f -> 0.009999999776482582), so
-    // PyTorch computes with the very values glulab used.
-    nlohmann::json j = {{"lr", o.lr},          {"min_lr", o.min_lr}, {"warmup", o.warmup},
-                        {"steps", o.steps},     {"weight_decay", o.weight_decay},
-                        {"beta1", o.beta1},     {"beta2", o.beta2},   {"eps", o.eps},
-                        {"clip", o.clip}};
-    return j.dump();
 }
 
 // V characters: newline, space, a..z, '.', ... then, past the end of the list, code points
@@ -198,7 +188,7 @@ void write_reference(const std::string& path, const Reference& r, const ParamSto
             for (int i = 0; i < e.shape.rank; i++) shape.dims[static_cast<size_t>(i + 1)] = e.shape[i];
             tensors.emplace_back(fmt::format("adamw.{}.{}", what, e.name), shape, rows.data());
         }
-    safetensors_write(path, tensors, {{"optim", optim_to_json(opt)}});
+    safetensors_write(path, tensors, {{"optim", optim_config_to_json(opt)}});
 }
 
 void run(ReferenceArgs& a) {

@@ -8,7 +8,7 @@
 #include "glulab/inference.hpp"
 #include "glulab/platform/threads.hpp"
 
-#include <fmt/format.h>
+#include <fmt/core.h>
 #include <omp.h>
 
 #include <cstdio>

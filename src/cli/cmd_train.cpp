@@ -10,7 +10,7 @@
 #include "glulab/experiment/gates.hpp"
 #include "glulab/trainer.hpp"
 
-#include <fmt/format.h>
+#include <fmt/format.h>  // fmt::join
 
 #include <algorithm>
 #include <filesystem>

@@ -4,7 +4,7 @@
 #include "command.hpp"
 
 #include <CLI/CLI.hpp>
-#include <fmt/format.h>
+#include <fmt/core.h>
 
 #include <cstdlib>
 
@@ -122,6 +122,24 @@ std::vector<std::string> Command::given_options() const {
 Command* add_command(CLI::App& app, const std::string& name, const std::string& description) {
     static std::deque<Command> commands;  // one per subcommand, for the life of the program
     return &commands.emplace_back(app.add_subcommand(name, description));
+}
+
+// The command line
+// ----------------
+int run_command_line(int argc, char** argv, const std::string& description, bool& verbose,
+                     void (*add_commands)(CLI::App& app)) {
+    CLI::App app{description, "glulab"};
+    app.require_subcommand(1);
+    app.fallthrough();  // --verbose is accepted after the subcommand too
+    app.add_flag("--verbose", verbose, "Print what glulab chose and why (OpenBLAS kernel, threads, ...)");
+    add_commands(app);
+    try {
+        app.parse(argc, argv);  // also runs the chosen command's callback
+    } catch (const CLI::ParseError& e) {
+        if (e.get_exit_code() == 0) return app.exit(e);  // --help
+        throw UsageError(e.what());
+    }
+    return 0;
 }
 
 }  // namespace glulab

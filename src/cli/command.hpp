@@ -1,10 +1,10 @@
 // command.hpp — how a command declares its flags, without seeing CLI11.
 //
 // The command files (cmd_*.cpp) and flags.cpp describe their options through the two small
-// classes below; command.cpp turns them into CLI11 calls, and main.cpp parses. CLI11 is
+// classes below; command.cpp turns them into CLI11 calls and parses (run_command_line). CLI11 is
 // header-only and made of inline functions, so every file that calls it compiles a large part
 // of it again (over ten seconds of CPU per command file, docs/build.md); behind this interface
-// only command.cpp and main.cpp do. The names are CLI11's, so a command reads as it would with
+// only command.cpp does. The names are CLI11's, so a command reads as it would with
 // CLI11 itself:
 //
 //   Command* cmd = add_command(app, "eval", "Mean cross-entropy of a checkpoint on a text");
@@ -19,6 +19,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -95,5 +96,18 @@ private:
 
 // A new subcommand of `app`; it lives as long as the program.
 Command* add_command(CLI::App& app, const std::string& name, const std::string& description);
+
+// The command line
+// ----------------
+// A bad command line (an unknown flag, a bad value, no command), with CLI11's message.
+struct UsageError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+// Builds the program's command line (`description`, a global --verbose flag that sets
+// `verbose`, after the subcommand too, and the subcommands `add_commands` adds), parses argv
+// and runs the chosen command. Returns the exit code of --help (0), printed; otherwise 0 once the
+// command has run. Throws UsageError for a bad command line; what the command throws goes through.
+int run_command_line(int argc, char** argv, const std::string& description, bool& verbose,
+                     void (*add_commands)(CLI::App& app));
 
 }  // namespace glulab

@@ -18,8 +18,7 @@
 #include "glulab/platform/dist.hpp"
 #include "glulab/check.hpp"
 
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
+#include <fmt/core.h>
 
 #include <chrono>
 #include <cstdio>
@@ -61,22 +60,8 @@ int finish(int code, const char* message = nullptr) {
 
 int fail(const char* message) { return finish(2, message); }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-    glulab::blas_startup(argc, argv, has_verbose_flag(argc, argv));
-    glulab::dist_init(argc, argv);
-    if (glulab::dist_rank() != 0 && std::freopen("/dev/null", "w", stdout) == nullptr) return 2;
-
-    CLI::App app{"glulab: tape-based autograd in C++20; trains a character-level transformer\n"
-                 "and compares its FFN variants (ReLU, GELU, SwiGLU and the GLU family).",
-                 "glulab"};
-    app.require_subcommand(1);
-    app.fallthrough();  // --verbose is accepted after the subcommand too
-    app.add_flag("--verbose", glulab::g_options.verbose,
-                 "Print what glulab chose and why (OpenBLAS kernel, threads, ...)");
-
-    // The commands (declared in commands.hpp). New ones go here, in the order `--help` lists them.
+// The commands (declared in commands.hpp). New ones go here, in the order `--help` lists them.
+void add_commands(CLI::App& app) {
     glulab::add_train_command(app);
     glulab::add_eval_command(app);
     glulab::add_sample_command(app);
@@ -88,16 +73,27 @@ int main(int argc, char** argv) {
     glulab::add_compare_command(app);
     glulab::add_plot_command(app);
     glulab::add_graph_command(app);
+}
 
+}  // namespace
+
+int main(int argc, char** argv) {
+    glulab::blas_startup(argc, argv, has_verbose_flag(argc, argv));
+    glulab::dist_init(argc, argv);
+    if (glulab::dist_rank() != 0 && std::freopen("/dev/null", "w", stdout) == nullptr) return 2;
+
+    int code = 0;
     try {
-        app.parse(argc, argv);  // also runs the chosen command's callback
+        code = glulab::run_command_line(argc, argv,
+                                        "glulab: tape-based autograd in C++20; trains a character-level transformer\n"
+                                        "and compares its FFN variants (ReLU, GELU, SwiGLU and the GLU family).",
+                                        glulab::g_options.verbose, add_commands);
     } catch (const glulab::ExitCode& e) {
         // The command has said everything already; under mpirun every rank gets here together
         // (a run stopped by --stop-after), so MPI ends normally.
         glulab::dist_finalize();
         return e.code;
-    } catch (const CLI::ParseError& e) {
-        if (e.get_exit_code() == 0) return finish(app.exit(e));  // --help
+    } catch (const glulab::UsageError& e) {
         if (glulab::dist_rank() == 0)
             fmt::print(stderr, "glulab: run `glulab --help` for the commands and their options\n");
         return fail(e.what());
@@ -106,5 +102,5 @@ int main(int argc, char** argv) {
     } catch (const std::exception& e) {
         return fail(e.what());
     }
-    return finish(0);
+    return finish(code);  // 0, also after --help
 }

@@ -3,7 +3,7 @@
 // Lesson 12 · training
 #include "progress.hpp"
 
-#include <fmt/format.h>
+#include <fmt/core.h>
 
 #include <unistd.h>
 

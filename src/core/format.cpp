@@ -1,7 +1,7 @@
 // format.cpp — numbers as people read them (see format.hpp).
 #include "glulab/format.hpp"
 
-#include <fmt/format.h>
+#include <fmt/core.h>
 
 namespace glulab {
 

@@ -6,11 +6,11 @@
 #include "glulab/check.hpp"
 #include "glulab/experiment/gates.hpp"
 #include "glulab/format.hpp"
+#include "glulab/json_io.hpp"
 #include "glulab/platform/dist.hpp"
 #include "glulab/stop.hpp"
 
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
+#include <fmt/core.h>
 
 #include <algorithm>
 #include <cmath>
@@ -22,7 +22,6 @@
 namespace glulab {
 
 namespace fs = std::filesystem;
-using nlohmann::json;
 
 // CompareConfig
 // -------------
@@ -102,19 +101,10 @@ namespace {
 // A run's config.json against the config asked for, field by field ("optim.steps"). The
 // vocabulary size comes from the data, so the saved one is taken as asked for.
 
-void flatten(const json& j, const std::string& prefix, std::map<std::string, std::string>& out) {
-    if (j.is_object()) {
-        for (const auto& [key, value] : j.items()) flatten(value, prefix.empty() ? key : prefix + "." + key, out);
-    } else {
-        out[prefix] = j.dump();
-    }
-}
-
 std::vector<std::string> config_differences(const TrainConfig& saved, TrainConfig want) {
     want.model.vocab_size = saved.model.vocab_size;
-    std::map<std::string, std::string> have, asked;
-    flatten(json::parse(train_config_to_json(saved)), "", have);
-    flatten(json::parse(train_config_to_json(want)), "", asked);
+    const std::map<std::string, std::string> have = json_leaves(train_config_to_json(saved));
+    const std::map<std::string, std::string> asked = json_leaves(train_config_to_json(want));
     std::vector<std::string> diffs;
     for (const auto& [key, value] : asked) {
         auto it = have.find(key);

@@ -13,6 +13,8 @@
 #include "glulab/data.hpp"
 #include "glulab/templates.hpp"  // generated from docs/templates/*.md (Makefile)
 
+#include <fmt/format.h>  // fmt::join; everywhere else <fmt/core.h> is enough (docs/build.md)
+
 #include <algorithm>
 #include <cctype>
 #include <cstdio>

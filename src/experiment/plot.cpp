@@ -7,7 +7,7 @@
 #include "glulab/check.hpp"
 #include "glulab/platform/files.hpp"
 
-#include <fmt/format.h>
+#include <fmt/core.h>
 
 #include <fcntl.h>
 #include <spawn.h>

@@ -6,7 +6,7 @@
 #include "glulab/ops.hpp"
 
 #include <cblas.h>
-#include <fmt/format.h>
+#include <fmt/core.h>
 #include <omp.h>
 #include <unistd.h>
 

@@ -3,11 +3,10 @@
 // Lesson 12 · training
 #include "glulab/checkpoint.hpp"
 
+#include "glulab/json_io.hpp"
 #include "glulab/platform/files.hpp"
 #include "glulab/run_dir.hpp"
 #include "glulab/safetensors.hpp"
-
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -17,92 +16,7 @@
 
 namespace glulab {
 
-using nlohmann::json;
-
-std::string model_config_to_json(const ModelConfig& cfg) {
-    json j = {{"vocab_size", cfg.vocab_size},   {"ctx", cfg.ctx},
-              {"layers", cfg.layers},           {"d_model", cfg.d_model},
-              {"heads", cfg.heads},             {"ffn", std::string(ffn_kind_name(cfg.ffn))},
-              {"d_ff", cfg.ffn_hidden()},       {"multiple_of", cfg.multiple_of},
-              {"dropout", cfg.dropout},         {"norm", std::string(norm_kind_name(cfg.norm))}};
-    return j.dump();
-}
-
-int64_t json_bounded_int(const json& j, const char* key, int64_t lo, int64_t hi, const std::string& where) {
-    GLULAB_CHECK(j.contains(key) && j[key].is_number_integer(), "see docs/checkpoint-format.md",
-                 "{}: '{}' is missing or not an integer ({})", where, key, j.contains(key) ? j[key].dump() : "absent");
-    const json& v = j[key];
-    const bool fits = v.is_number_unsigned() ? v.get<uint64_t>() <= static_cast<uint64_t>(hi)
-                                             : v.get<int64_t>() >= lo && v.get<int64_t>() <= hi;
-    GLULAB_CHECK(fits, "see the limits in docs/checkpoint-format.md", "{}: '{}' = {} is outside [{}, {}]", where,
-                 key, v.dump(), lo, hi);
-    return v.get<int64_t>();
-}
-
 namespace {
-
-// A size of the model config: an int in [lo, hi].
-int bounded_int(const json& j, const char* key, int64_t lo, int64_t hi, const std::string& where) {
-    return static_cast<int>(json_bounded_int(j, key, lo, hi, where + ": model config"));
-}
-
-}  // namespace
-
-ModelConfig model_config_from_json(const std::string& text, const std::string& where) {
-    json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-    GLULAB_CHECK(j.is_object(), "the checkpoint's `config` metadata must be a JSON object",
-                 "{}: model config is not a JSON object: {}", where, text.substr(0, 80));
-    using L = ModelLimits;
-    ModelConfig cfg;
-    cfg.vocab_size = bounded_int(j, "vocab_size", 1, L::vocab_size, where);
-    cfg.ctx = bounded_int(j, "ctx", 1, L::ctx, where);
-    cfg.layers = bounded_int(j, "layers", 1, L::layers, where);
-    cfg.d_model = bounded_int(j, "d_model", 1, L::d_model, where);
-    cfg.heads = bounded_int(j, "heads", 1, L::heads, where);
-    cfg.d_ff = bounded_int(j, "d_ff", 0, L::d_ff, where);
-    cfg.multiple_of = bounded_int(j, "multiple_of", 1, L::multiple_of, where);
-    GLULAB_CHECK(j.contains("ffn") && j["ffn"].is_string(), "see docs/checkpoint-format.md",
-                 "{}: model config 'ffn' is missing or not a string", where);
-    cfg.ffn = parse_ffn_kind(j["ffn"].get<std::string>());
-    if (j.contains("dropout")) {
-        GLULAB_CHECK(j["dropout"].is_number(), "see docs/checkpoint-format.md",
-                     "{}: model config 'dropout' is {}, not a number", where, j["dropout"].dump());
-        cfg.dropout = j["dropout"].get<float>();
-    }
-    // Checkpoints from before `--norm` have no "norm" and were all rmsnorm.
-    GLULAB_CHECK(!j.contains("norm") || j["norm"].is_string(), "see docs/checkpoint-format.md",
-                 "{}: model config 'norm' is not a string", where);
-    cfg.norm = parse_norm_kind(j.value("norm", std::string("rmsnorm")));
-    cfg.validate();
-    return cfg;
-}
-
-namespace {
-
-std::string vocab_to_json(const Vocab& vocab) {
-    json chars = json::array();
-    for (char32_t cp : vocab.code_points()) {
-        std::string s;
-        append_utf8(s, cp);
-        chars.push_back(s);
-    }
-    return chars.dump();
-}
-
-Vocab vocab_from_json(const std::string& text) {
-    json j = json::parse(text, nullptr, false);
-    GLULAB_CHECK(j.is_array(), "the checkpoint's `vocab` metadata is a JSON array of characters",
-                 "vocab metadata is not a JSON array");
-    std::vector<char32_t> cps;
-    for (const json& c : j) {
-        GLULAB_CHECK(c.is_string(), "", "vocab entry {} is not a string", c.dump());
-        std::vector<char32_t> one = decode_utf8(c.get<std::string>());
-        GLULAB_CHECK(one.size() == 1, "each vocab entry is one character",
-                     "vocab entry {} is not one character", c.dump());
-        cps.push_back(one[0]);
-    }
-    return Vocab(std::move(cps));
-}
 
 // The tensors of `file` are exactly those of `params` (with each prefix: "" for a model file,
 // "m." and "v." for an optimizer file): the same count, each name present as F32 of the

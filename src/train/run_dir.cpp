@@ -6,10 +6,10 @@
 #include "glulab/check.hpp"
 #include "glulab/checkpoint.hpp"
 #include "glulab/data.hpp"
+#include "glulab/json_io.hpp"
 #include "glulab/trainer.hpp"
 
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
+#include <fmt/core.h>
 
 #include <algorithm>
 #include <charconv>
@@ -20,7 +20,6 @@
 namespace glulab {
 
 namespace fs = std::filesystem;
-using nlohmann::json;
 
 bool holds_run(const std::string& dir) { return fs::exists(run_file(dir, run_files::config)); }
 
@@ -164,43 +163,23 @@ std::vector<GateRow> read_run_gates(const std::string& dir) {
 // summary.json
 // ------------
 
-// Every field of TrainSummary, by its own name, from this one list.
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TrainSummary, steps_done, interrupted, diverged, final_train_loss,
-                                   final_val_loss, best_val_loss, best_val_step, ms_per_step, tokens_per_s,
-                                   d_ff, ffn_params, total_params)
-
 void write_run_summary(const std::string& dir, const TrainSummary& summary) {
     TrainSummary s = summary;
     for (float* loss : {&s.final_train_loss, &s.final_val_loss, &s.best_val_loss})
         if (!std::isfinite(*loss)) *loss = 0;
-    write_text_file(run_file(dir, run_files::summary), json(s).dump(2) + "\n");
+    write_text_file(run_file(dir, run_files::summary), train_summary_to_json(s));
 }
 
 TrainSummary read_run_summary(const std::string& dir) {
     const std::string path = run_file(dir, run_files::summary);
     GLULAB_CHECK(fs::exists(path), "train the run again (--force)", "{} has no summary.json", dir);
-    json j = json::parse(read_text_file(path), nullptr, false);
-    GLULAB_CHECK(j.is_object(), "train the run again (--force)", "{} is not a JSON object", path);
-    // What older versions wrote: "steps" for steps_done, no best_val_step, "diverged" only
-    // when true, never "interrupted".
-    if (!j.contains("steps_done") && j.contains("steps")) j["steps_done"] = j["steps"];
-    j.erase("steps");
-    if (!j.contains("best_val_step")) j["best_val_step"] = 0;
-    for (const char* flag : {"interrupted", "diverged"})
-        if (!j.contains(flag)) j[flag] = false;
-    try {
-        return j.get<TrainSummary>();
-    } catch (const json::exception& e) {
-        GLULAB_CHECK(false, "train the run again (--force)", "{}: {}", path, e.what());
-        throw;  // not reached
-    }
+    return train_summary_from_json(read_text_file(path), path);
 }
 
 bool run_diverged(const std::string& dir) {
     const std::string path = run_file(dir, run_files::summary);
     if (!fs::exists(path)) return false;
-    const json j = json::parse(read_text_file(path), nullptr, false);
-    return j.is_object() && j.value("diverged", false) == true;
+    return json_flag(read_text_file(path), "diverged");
 }
 
 }  // namespace glulab

@@ -14,11 +14,9 @@
 #include "glulab/stop.hpp"
 #include "glulab/tape.hpp"
 
-#include <nlohmann/json.hpp>
 #include <omp.h>
 
 #include <chrono>
-#include <climits>
 #include <cmath>
 #include <filesystem>
 #include <optional>
@@ -26,10 +24,6 @@
 namespace glulab {
 
 namespace fs = std::filesystem;
-using nlohmann::json;
-
-// config.json's "optim": every field of OptimConfig, by its own name, from this one list.
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(OptimConfig, lr, min_lr, warmup, steps, beta1, beta2, eps, weight_decay, clip)
 
 // Configuration
 // -------------
@@ -48,62 +42,7 @@ void TrainConfig::validate() const {
     optim.validate();
 }
 
-std::string train_config_to_json(const TrainConfig& c) {
-    json j = {{"format", "glulab-run-1"},
-              {"data", c.data},
-              {"model", json::parse(model_config_to_json(c.model))},
-              {"optim", c.optim},
-              {"batch", c.batch},
-              {"eval_every", c.eval_every},
-              {"eval_batches", c.eval_batches},
-              {"seed", c.seed}};
-    return j.dump(2) + "\n";
-}
-
-namespace {
-
-// Before any field is read: every number of `j` is one where `shape` (a config written from
-// defaults) has one, each integer within [0, INT_MAX] (the seed: [0, 2^63)) without
-// wrapping, through the check of checkpoint.hpp → json_bounded_int. So a hand-edited
-// config.json is refused naming the file and the key, not read as 2 for 4294967298.
-void check_numbers(const json& shape, const json& j, const std::string& where) {
-    for (const auto& [key, want] : shape.items()) {
-        if (want.is_number_integer()) {
-            json_bounded_int(j, key.c_str(), 0, key == "seed" ? INT64_MAX : INT_MAX, where);  // seed: uint64_t
-        } else if (want.is_number()) {
-            GLULAB_CHECK(j.contains(key) && j[key].is_number(), "the file may have been edited by hand",
-                         "{}: '{}' is missing or not a number ({})", where, key, j.contains(key) ? j[key].dump() : "absent");
-        } else if (want.is_object() && key != "model") {  // the model config checks its own
-            GLULAB_CHECK(j.contains(key) && j[key].is_object(), "the file may have been edited by hand",
-                         "{}: '{}' is missing or not an object", where, key);
-            check_numbers(want, j[key], where + ": " + key);
-        }
-    }
-}
-
-}  // namespace
-
-TrainConfig train_config_from_json(const std::string& text, const std::string& where) {
-    json j = json::parse(text, nullptr, false);
-    GLULAB_CHECK(j.is_object() && j.value("format", "") == "glulab-run-1",
-                 "is this a directory written by `glulab train`?", "{} is not a glulab run config", where);
-    check_numbers(json::parse(train_config_to_json(TrainConfig{})), j, where);
-    try {
-        TrainConfig c;
-        c.data = j.at("data").get<std::string>();
-        c.model = model_config_from_json(j.at("model").dump(), where);
-        c.optim = j.at("optim").get<OptimConfig>();
-        c.batch = j.at("batch");
-        c.eval_every = j.at("eval_every");
-        c.eval_batches = j.at("eval_batches");
-        c.seed = j.at("seed");
-        c.validate();
-        return c;
-    } catch (const json::exception& e) {
-        GLULAB_CHECK(false, "the file may have been edited by hand", "{}: {}", where, e.what());
-        throw;  // not reached
-    }
-}
+// train_config_to_json and train_config_from_json: json_io.cpp.
 
 namespace {
 

@@ -1,0 +1,238 @@
+// json_io.cpp — every JSON text glulab writes or reads, but the safetensors header (json_io.hpp).
+//
+// Lesson 12 · training
+#include "glulab/json_io.hpp"
+
+#include "glulab/check.hpp"
+#include "glulab/checkpoint.hpp"
+#include "glulab/data.hpp"
+#include "glulab/optim.hpp"
+#include "glulab/run_dir.hpp"
+#include "glulab/trainer.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <climits>
+
+namespace glulab {
+
+using nlohmann::json;
+
+// The field lists: every field by its own name, from these lists only.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(OptimConfig, lr, min_lr, warmup, steps, beta1, beta2, eps, weight_decay, clip)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TrainSummary, steps_done, interrupted, diverged, final_train_loss,
+                                   final_val_loss, best_val_loss, best_val_step, ms_per_step, tokens_per_s,
+                                   d_ff, ffn_params, total_params)
+
+namespace {
+
+// The integer at `key` of the JSON object `j`, in [lo, hi], read without wrapping (nlohmann's
+// get<int>() would turn 4294967298 into 2). Throws glulab::Error naming `where` (the file) and
+// the key when it is missing, not an integer (a string, 4.5) or out of range. Every JSON file
+// glulab reads back checks its integers with it.
+int64_t json_bounded_int(const json& j, const char* key, int64_t lo, int64_t hi, const std::string& where) {
+    GLULAB_CHECK(j.contains(key) && j[key].is_number_integer(), "see docs/checkpoint-format.md",
+                 "{}: '{}' is missing or not an integer ({})", where, key, j.contains(key) ? j[key].dump() : "absent");
+    const json& v = j[key];
+    const bool fits = v.is_number_unsigned() ? v.get<uint64_t>() <= static_cast<uint64_t>(hi)
+                                             : v.get<int64_t>() >= lo && v.get<int64_t>() <= hi;
+    GLULAB_CHECK(fits, "see the limits in docs/checkpoint-format.md", "{}: '{}' = {} is outside [{}, {}]", where,
+                 key, v.dump(), lo, hi);
+    return v.get<int64_t>();
+}
+
+// A size of the model config: an int in [lo, hi].
+int bounded_int(const json& j, const char* key, int64_t lo, int64_t hi, const std::string& where) {
+    return static_cast<int>(json_bounded_int(j, key, lo, hi, where + ": model config"));
+}
+
+}  // namespace
+
+// The model config (checkpoint.hpp)
+// ----------------------------------
+
+std::string model_config_to_json(const ModelConfig& cfg) {
+    json j = {{"vocab_size", cfg.vocab_size},   {"ctx", cfg.ctx},
+              {"layers", cfg.layers},           {"d_model", cfg.d_model},
+              {"heads", cfg.heads},             {"ffn", std::string(ffn_kind_name(cfg.ffn))},
+              {"d_ff", cfg.ffn_hidden()},       {"multiple_of", cfg.multiple_of},
+              {"dropout", cfg.dropout},         {"norm", std::string(norm_kind_name(cfg.norm))}};
+    return j.dump();
+}
+
+ModelConfig model_config_from_json(const std::string& text, const std::string& where) {
+    json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+    GLULAB_CHECK(j.is_object(), "the checkpoint's `config` metadata must be a JSON object",
+                 "{}: model config is not a JSON object: {}", where, text.substr(0, 80));
+    using L = ModelLimits;
+    ModelConfig cfg;
+    cfg.vocab_size = bounded_int(j, "vocab_size", 1, L::vocab_size, where);
+    cfg.ctx = bounded_int(j, "ctx", 1, L::ctx, where);
+    cfg.layers = bounded_int(j, "layers", 1, L::layers, where);
+    cfg.d_model = bounded_int(j, "d_model", 1, L::d_model, where);
+    cfg.heads = bounded_int(j, "heads", 1, L::heads, where);
+    cfg.d_ff = bounded_int(j, "d_ff", 0, L::d_ff, where);
+    cfg.multiple_of = bounded_int(j, "multiple_of", 1, L::multiple_of, where);
+    GLULAB_CHECK(j.contains("ffn") && j["ffn"].is_string(), "see docs/checkpoint-format.md",
+                 "{}: model config 'ffn' is missing or not a string", where);
+    cfg.ffn = parse_ffn_kind(j["ffn"].get<std::string>());
+    if (j.contains("dropout")) {
+        GLULAB_CHECK(j["dropout"].is_number(), "see docs/checkpoint-format.md",
+                     "{}: model config 'dropout' is {}, not a number", where, j["dropout"].dump());
+        cfg.dropout = j["dropout"].get<float>();
+    }
+    // Checkpoints from before `--norm` have no "norm" and were all rmsnorm.
+    GLULAB_CHECK(!j.contains("norm") || j["norm"].is_string(), "see docs/checkpoint-format.md",
+                 "{}: model config 'norm' is not a string", where);
+    cfg.norm = parse_norm_kind(j.value("norm", std::string("rmsnorm")));
+    cfg.validate();
+    return cfg;
+}
+
+// The vocabulary
+// --------------
+
+std::string vocab_to_json(const Vocab& vocab) {
+    json chars = json::array();
+    for (char32_t cp : vocab.code_points()) {
+        std::string s;
+        append_utf8(s, cp);
+        chars.push_back(s);
+    }
+    return chars.dump();
+}
+
+Vocab vocab_from_json(const std::string& text) {
+    json j = json::parse(text, nullptr, false);
+    GLULAB_CHECK(j.is_array(), "the checkpoint's `vocab` metadata is a JSON array of characters",
+                 "vocab metadata is not a JSON array");
+    std::vector<char32_t> cps;
+    for (const json& c : j) {
+        GLULAB_CHECK(c.is_string(), "", "vocab entry {} is not a string", c.dump());
+        std::vector<char32_t> one = decode_utf8(c.get<std::string>());
+        GLULAB_CHECK(one.size() == 1, "each vocab entry is one character",
+                     "vocab entry {} is not one character", c.dump());
+        cps.push_back(one[0]);
+    }
+    return Vocab(std::move(cps));
+}
+
+// config.json (trainer.hpp)
+// -------------------------
+
+std::string optim_config_to_json(const OptimConfig& optim) { return json(optim).dump(); }
+
+std::string train_config_to_json(const TrainConfig& c) {
+    json j = {{"format", "glulab-run-1"},
+              {"data", c.data},
+              {"model", json::parse(model_config_to_json(c.model))},
+              {"optim", c.optim},
+              {"batch", c.batch},
+              {"eval_every", c.eval_every},
+              {"eval_batches", c.eval_batches},
+              {"seed", c.seed}};
+    return j.dump(2) + "\n";
+}
+
+namespace {
+
+// Before any field is read: every number of `j` is one where `shape` (a config written from
+// defaults) has one, each integer within [0, INT_MAX] (the seed: [0, 2^63)) without
+// wrapping, through json_bounded_int. So a hand-edited config.json is refused naming the file
+// and the key, not read as 2 for 4294967298.
+void check_numbers(const json& shape, const json& j, const std::string& where) {
+    for (const auto& [key, want] : shape.items()) {
+        if (want.is_number_integer()) {
+            json_bounded_int(j, key.c_str(), 0, key == "seed" ? INT64_MAX : INT_MAX, where);  // seed: uint64_t
+        } else if (want.is_number()) {
+            GLULAB_CHECK(j.contains(key) && j[key].is_number(), "the file may have been edited by hand",
+                         "{}: '{}' is missing or not a number ({})", where, key, j.contains(key) ? j[key].dump() : "absent");
+        } else if (want.is_object() && key != "model") {  // the model config checks its own
+            GLULAB_CHECK(j.contains(key) && j[key].is_object(), "the file may have been edited by hand",
+                         "{}: '{}' is missing or not an object", where, key);
+            check_numbers(want, j[key], where + ": " + key);
+        }
+    }
+}
+
+}  // namespace
+
+TrainConfig train_config_from_json(const std::string& text, const std::string& where) {
+    json j = json::parse(text, nullptr, false);
+    GLULAB_CHECK(j.is_object() && j.value("format", "") == "glulab-run-1",
+                 "is this a directory written by `glulab train`?", "{} is not a glulab run config", where);
+    check_numbers(json::parse(train_config_to_json(TrainConfig{})), j, where);
+    try {
+        TrainConfig c;
+        c.data = j.at("data").get<std::string>();
+        c.model = model_config_from_json(j.at("model").dump(), where);
+        c.optim = j.at("optim").get<OptimConfig>();
+        c.batch = j.at("batch");
+        c.eval_every = j.at("eval_every");
+        c.eval_batches = j.at("eval_batches");
+        c.seed = j.at("seed");
+        c.validate();
+        return c;
+    } catch (const json::exception& e) {
+        GLULAB_CHECK(false, "the file may have been edited by hand", "{}: {}", where, e.what());
+        throw;  // not reached
+    }
+}
+
+// summary.json (run_dir.hpp)
+// --------------------------
+
+std::string train_summary_to_json(const TrainSummary& summary) { return json(summary).dump(2) + "\n"; }
+
+TrainSummary train_summary_from_json(const std::string& text, const std::string& where) {
+    json j = json::parse(text, nullptr, false);
+    GLULAB_CHECK(j.is_object(), "train the run again (--force)", "{} is not a JSON object", where);
+    // What older versions wrote: "steps" for steps_done, no best_val_step, "diverged" only
+    // when true, never "interrupted".
+    if (!j.contains("steps_done") && j.contains("steps")) j["steps_done"] = j["steps"];
+    j.erase("steps");
+    if (!j.contains("best_val_step")) j["best_val_step"] = 0;
+    for (const char* flag : {"interrupted", "diverged"})
+        if (!j.contains(flag)) j[flag] = false;
+    try {
+        return j.get<TrainSummary>();
+    } catch (const json::exception& e) {
+        GLULAB_CHECK(false, "train the run again (--force)", "{}: {}", where, e.what());
+        throw;  // not reached
+    }
+}
+
+bool json_flag(const std::string& text, const char* key) {
+    const json j = json::parse(text, nullptr, false);
+    return j.is_object() && j.value(key, false) == true;
+}
+
+// Any JSON
+// --------
+
+namespace {
+
+void add_leaves(const json& j, const std::string& prefix, std::map<std::string, std::string>& out) {
+    if (j.is_object()) {
+        for (const auto& [key, value] : j.items()) add_leaves(value, prefix.empty() ? key : prefix + "." + key, out);
+    } else {
+        out[prefix] = j.dump();
+    }
+}
+
+}  // namespace
+
+std::map<std::string, std::string> json_leaves(const std::string& text) {
+    std::map<std::string, std::string> leaves;
+    add_leaves(json::parse(text), "", leaves);
+    return leaves;
+}
+
+std::string json_object(const JsonFields& fields) {
+    json j = json::object();
+    for (const auto& [key, scalar] : fields)
+        std::visit([&, key = key](const auto& v) { j[std::string(key)] = v; }, scalar.value);
+    return j.dump();
+}
+
+}  // namespace glulab
