@@ -101,6 +101,7 @@ help:
 	@echo "make site-check check the site's links and render it in headless Chromium"
 	@echo "make MPI=1      build build/mpi/glulab with MPI, for mpirun (docs/distributed.md)"
 	@echo "make DEBUG=1    build everything with GLULAB_DEBUG checks into build/debug/"
+	@echo "make PCH=0      build without the precompiled headers (docs/build.md)"
 	@echo "make test-distributed   data-parallel training against one process (as root)"
 	@echo "make bench-distributed  1 rank x 2 threads against 2 ranks x 1 thread"
 	@echo "make crosscheck every FFN kind against the PyTorch reference (tests/torch/)"
@@ -154,7 +155,7 @@ deps-mpi:
 
 $(PLAIN)/%.o: %.cpp | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CXX) $(ALL_CXXFLAGS) -c $< -o $@
+	$(CXX) $(ALL_CXXFLAGS) $(PCH_FLAGS) -c $< -o $@
 $(DIST_OBJ): src/platform/dist.cpp | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CXX) $(ALL_CXXFLAGS) $(MPI_CFLAGS) -c $< -o $@
@@ -177,7 +178,7 @@ $(PLAIN)/src/experiment/report.o $(PLAIN)/src/experiment/norm_report.o: $(TEMPLA
 
 $(BUILD)/test_obj/%.o: tests/%.cpp | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CXX) $(ALL_CXXFLAGS) -c $< -o $@
+	$(CXX) $(ALL_CXXFLAGS) $(PCH_FLAGS) -c $< -o $@
 
 # The cold files: the command line, checkpoints and run files, the trainer's bookkeeping (its
 # math is the kernels'), the experiment layer's tables, reports and plots. At -O1 one such file
@@ -190,6 +191,33 @@ COLD_SRC := $(CLI_SRC) $(wildcard src/train/checkpoint.cpp src/train/safetensors
 COLD_OBJ := $(COLD_SRC:%.cpp=$(PLAIN)/%.o)
 $(COLD_OBJ): OPT = $(OPT_COLD)
 $(TEST_OBJ): OPT = $(OPT_TEST)
+
+# Precompiled headers: src/pch.hpp (the standard and fmt headers most files include) compiled
+# once for each optimisation level, and put in front of every library, command and test file
+# with -include, so g++ parses those headers once per build instead of once per file. A
+# precompiled header only serves files compiled with its own flags, hence one per group: hot
+# (OPT), cold (OPT_COLD), tests (OPT_TEST). The MPI file and the debug checks, which add their
+# own -D flags, and the lessons, which learners build, compile without it. PCH=0 turns it off;
+# clang (make fuzz) cannot read g++'s precompiled headers, so it is off there.
+PCH ?= $(if $(findstring clang,$(CXX)),0,1)
+# ccache (CXX="ccache g++") caches a file compiled with a precompiled header only with these.
+export CCACHE_SLOPPINESS ?= pch_defines,time_macros
+ifeq ($(PCH),1)
+$(PLAIN)/pch/cold/pch.hpp.gch: OPT = $(OPT_COLD)
+$(PLAIN)/pch/test/pch.hpp.gch: OPT = $(OPT_TEST)
+# The header is copied beside its .gch: should g++ find the .gch unusable, it warns
+# (-Winvalid-pch) and reads the copy as a plain header instead.
+$(PLAIN)/pch/%/pch.hpp.gch: src/pch.hpp | $(DEPS_STAMP)
+	@mkdir -p $(@D) && cp $< $(@D)/pch.hpp
+	$(CXX) $(ALL_CXXFLAGS) -x c++-header $(@D)/pch.hpp -o $@
+HOT_OBJ := $(filter-out $(COLD_OBJ) $(DIST_OBJ),$(LIB_OBJ))
+$(HOT_OBJ): $(PLAIN)/pch/hot/pch.hpp.gch
+$(HOT_OBJ): PCH_FLAGS = -Winvalid-pch -include $(PLAIN)/pch/hot/pch.hpp
+$(COLD_OBJ): $(PLAIN)/pch/cold/pch.hpp.gch
+$(COLD_OBJ): PCH_FLAGS = -Winvalid-pch -include $(PLAIN)/pch/cold/pch.hpp
+$(TEST_OBJ): $(PLAIN)/pch/test/pch.hpp.gch
+$(TEST_OBJ): PCH_FLAGS = -Winvalid-pch -include $(PLAIN)/pch/test/pch.hpp
+endif
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
@@ -366,4 +394,4 @@ data/tinyshakespeare.txt:
 clean:
 	rm -rf $(BUILD)
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(DEBUG_CHECK_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(DEBUG_CHECK_OBJ:.o=.d) $(wildcard $(PLAIN)/pch/*/pch.hpp.d)

@@ -7,6 +7,8 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <map>
+#include <sstream>
 #include <string>
 #include <sys/wait.h>
 #include "test_util.hpp"
@@ -43,6 +45,24 @@ Make run_make(const TempDir& tmp, const std::string& args, const std::string& en
     return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_file(tmp / "log")};
 }
 
+// The last -O flag of a compile line (the one g++ obeys), "" if none.
+std::string last_opt(const std::string& line) {
+    std::istringstream words(line);
+    std::string word, opt;
+    while (words >> word)
+        if (word.rfind("-O", 0) == 0) opt = word;
+    return opt;
+}
+
+// The word after `flag` on a line, "" if the flag is absent.
+std::string word_after(const std::string& line, const std::string& flag) {
+    std::istringstream words(line);
+    std::string word;
+    while (words >> word)
+        if (word == flag && (words >> word)) return word;
+    return "";
+}
+
 }  // namespace
 
 TEST_SUITE_BEGIN("build");
@@ -56,6 +76,41 @@ TEST_CASE("build: CXXFLAGS and LDFLAGS from the command line add to glulab's fla
     for (const char* flag : {"-std=c++20", "-fopenmp", "-Iinclude", "-MMD", " -g "})
         CHECK_MESSAGE(contains(m.out, flag), "the compile lines should have " << flag);
     CHECK(contains(m.out, "-Wl,-O1 -fopenmp"));  // the link line keeps -fopenmp
+}
+
+TEST_CASE("build: each file gets the precompiled header made with its own flags; PCH=0 and clang build without it") {
+    TempDir tmp("build-pch");
+    const std::string targets = fmt::format("{} {}", quoted(tmp / "build" / "glulab"), quoted(tmp / "build" / "tests"));
+    const Make m = run_make(tmp, "-n -B SKIP_DEPS=1 " + targets);
+    INFO(m.out);
+    REQUIRE(m.code == 0);
+    // The -O of each precompiled header, by the header it is made from ...
+    std::map<std::string, std::string> pch_opt;
+    std::istringstream lines(m.out);
+    for (std::string line; std::getline(lines, line);)
+        if (contains(line, "-x c++-header")) pch_opt[word_after(line, "c++-header")] = last_opt(line);
+    REQUIRE(pch_opt.size() == 3);  // hot, cold, test
+    // ... must be the -O of every file that uses it; each library, command and test file uses one.
+    int files = 0;
+    std::istringstream again(m.out);
+    for (std::string line; std::getline(again, line);) {
+        const std::string source = word_after(line, "-c");
+        if (source.empty() || source == "src/platform/dist.cpp") continue;
+        INFO(line);
+        const std::string pch = word_after(line, "-include");
+        REQUIRE(pch_opt.count(pch) == 1);
+        CHECK(pch_opt[pch] == last_opt(line));
+        files++;
+    }
+    CHECK(files > 60);
+
+    for (const char* without : {"PCH=0", "CXX=clang++"}) {
+        const Make off = run_make(tmp, fmt::format("-n -B SKIP_DEPS=1 {} {}", without, targets));
+        INFO(without, off.out);
+        REQUIRE(off.code == 0);
+        CHECK_FALSE(contains(off.out, ".gch"));
+        CHECK_FALSE(contains(off.out, "-include"));
+    }
 }
 
 TEST_CASE("build: without dpkg-query the package check is skipped, not failed") {
