@@ -426,6 +426,36 @@ TEST_CASE("cli: bench --products times the step's gemm calls alone, and they mak
     CHECK(std::stod(json_at(r.out, "products_gflops")) > 0);
 }
 
+TEST_CASE("cli: bench --products prints one line per gemm shape, and the lines hold every call") {
+    const Run r = run_glulab("bench --layers 2 --d-model 32 --heads 2 --ctx 40 --batch 3 --steps 2 "
+                             "--warmup 1 --threads 2 --products");
+    INFO(r.describe());
+    REQUIRE(r.code == 0);
+    // "products alone: <calls> gemm calls in ...", then the shape table: op M N K beta calls ...
+    const size_t at = r.out.find("products alone: ");
+    REQUIRE(at != std::string::npos);
+    const long total = std::stol(r.out.substr(at + 16));
+    std::istringstream lines(r.out.substr(r.out.find("made\n", at)));
+    std::string line;
+    std::getline(lines, line);  // the header's end
+    long calls = 0;
+    int shapes = 0;
+    double last_ms = 1e30;
+    while (std::getline(lines, line)) {
+        std::istringstream cols(line);
+        std::string op;
+        int M = 0, N = 0, K = 0, count = 0;
+        double beta = 0, gflop = 0, ms = 0;
+        if (!(cols >> op >> M >> N >> K >> beta >> count >> gflop >> ms)) break;
+        CHECK(ms <= last_ms);  // largest time first
+        last_ms = ms;
+        calls += count;
+        shapes++;
+    }
+    CHECK(shapes >= 8);  // the linear layers' forward, dx and dW products, and attention's
+    CHECK(calls == total);
+}
+
 TEST_CASE("cli: train --stop-after exits 130 with a checkpoint; --resume finishes the same run") {
     const Trained& t = trained();
     TempDir tmp("cli-stop");

@@ -35,6 +35,14 @@ namespace glulab {
 // i0 of A (A + i0 * lda), or, with trans_a, at column i0 of A (A + i0). We split only when the
 // work M*N*K is worth starting threads for and when we are not already inside a parallel
 // region (attention calls gemm from one thread per head: there each call stays whole).
+//
+// Why rows: each thread packs all of op(B) again, yet at the step's shapes the two halves
+// together cost 1.03 to 1.05 times the whole call on one thread (thread CPU time), so the split
+// itself loses little. Splitting the columns instead (each thread packs all of op(A)) cost 1.06
+// to 1.28 times the rows split. OpenBLAS's own threads, asked for around each call, slowed the
+// OpenMP regions that followed (their idle workers spin on the same cores) and were not
+// measured on a quiet machine, so they are not used. What keeps the products from the peak is
+// the kernel at these sizes on each core (docs/performance.md → "The products, shape by shape").
 namespace {
 // M*N*K below this runs on one thread. Measured on two cores: at 2^18 (64^3) starting the
 // threads costs more than they save, at 2^19 it breaks even, at 2^20 the split is 1.5x faster.
