@@ -124,7 +124,7 @@ std::string generate(Transformer& model, const Vocab& vocab, const std::string& 
         start = sample_context_start(start, ids.size(), T);
         const int len = static_cast<int>(ids.size() - start);
         tape.reset();
-        Tensor logits;  // (1, rows, V): its last row predicts the next id
+        Tensor logits;  // (1, rows, V): its last row predicts the next id (cached: rows = 1)
         if (opt.cache) {
             if (cached_from != start) cache.clear(), cached_from = start;
             const int have = cache.length;
