@@ -6,6 +6,8 @@
 #include "glulab/kv_cache.hpp"
 #include "glulab/tape.hpp"
 
+#include <omp.h>
+
 #include <cmath>
 
 using namespace glulab;
@@ -54,7 +56,9 @@ TEST_CASE("kv cache: forward_cached gives the logits of the full forward, prefil
         const int V = vocab.size();
         Tensor first = forward_cached(m, tape, ids.data(), 3, cache);  // positions 0, 1, 2 at once
         CHECK(cache.length == 3);
-        for (int i = 0; i < 3 * V; i++) CHECK(first.data[i] == doctest::Approx(want[static_cast<size_t>(i)]).epsilon(1e-4));
+        CHECK(first.shape == Shape{1, 1, V});  // only the last position's logits
+        for (int v = 0; v < V; v++)
+            CHECK(first.data[v] == doctest::Approx(want[static_cast<size_t>(2 * V + v)]).epsilon(1e-4));
         for (int t = 3; t < 8; t++) {
             Tensor one = forward_cached(m, tape, ids.data() + t, 1, cache);
             for (int v = 0; v < V; v++)
@@ -105,4 +109,34 @@ TEST_CASE("sample: the cached and uncached paths give the same text for the same
         opt.seed = 12;
         CHECK(generate(m, vocab, prompt, opt) != uncached);
     }
+}
+
+TEST_CASE("sample: the same seed gives the same text on 1 and on 2 threads, cached and not") {
+    const Vocab vocab = Vocab::from_text(kText);
+    // C = 128 and H = 344 as in the default model, so the products are large enough to split.
+    Transformer m(ModelConfig{.vocab_size = vocab.size(), .ctx = 16, .layers = 2, .d_model = 128,
+                              .heads = 4, .ffn = FfnKind::swiglu});
+    m.init(5);
+    const int before = omp_get_max_threads();
+    for (bool cache : {true, false}) {
+        CAPTURE(cache);
+        SampleOptions opt{.tokens = 40, .seed = 3, .cache = cache};
+        omp_set_num_threads(1);
+        const std::string one = generate(m, vocab, "to be", opt);
+        omp_set_num_threads(2);
+        const std::string two = generate(m, vocab, "to be", opt);
+        CHECK(one == two);
+    }
+    omp_set_num_threads(before);
+}
+
+TEST_CASE("sample threads: --threads N is obeyed; 0 measures and picks 1 or all") {
+    const Vocab vocab = Vocab::from_text(kText);
+    Transformer m = small_model(vocab);
+    const SampleOptions opt{.tokens = 5};
+    CHECK(choose_sample_threads(3, m, vocab, "", opt) == 3);
+    const int all = omp_get_max_threads();
+    const int chosen = choose_sample_threads(0, m, vocab, "", opt);
+    CHECK((chosen == 1 || chosen == all));
+    CHECK(omp_get_max_threads() == all);  // the OpenMP setting as it was
 }

@@ -64,4 +64,13 @@ std::string generate(Transformer& model, const Vocab& vocab, const std::string& 
                      const SampleOptions& options,
                      const std::function<void(const std::string&)>& on_text = {});
 
+// The thread count for sampling with `options`: `requested` when > 0, OMP_NUM_THREADS when
+// set, otherwise measured (platform/threads.hpp → choose_threads). With the cache the probe is
+// the sampler's own work, T + T/2 characters of `prompt` (the context's growth, one restart
+// and its prefill), at 1 thread and at all of them: one-row products gain less from a second
+// thread than a training step does, and lose as much when a core is busy. --no-cache runs
+// forwards over up to T rows, like a training step: the step-shaped probe.
+int choose_sample_threads(int requested, Transformer& model, const Vocab& vocab, const std::string& prompt,
+                          const SampleOptions& options);
+
 }  // namespace glulab

@@ -39,7 +39,7 @@ struct KvCache {
 
 // ids (n) are the next n tokens of the cached text, at positions length .. length+n-1
 // (length + n <= T). Runs them through the model, appends their keys and values to the cache
-// and returns their logits (1, n, V), the same numbers as the last n rows of
+// and returns the logits of the last of them (1, 1, V), the same numbers as the last row of
 // model.forward(all length + n tokens). Inside NoGrad only.
 Tensor forward_cached(Transformer& model, Tape& tape, const int* ids, int n, KvCache& cache);
 

@@ -123,6 +123,8 @@ void bench_sampling(const ModelConfig& cfg, const SampleBenchOptions& o) {
     const Vocab vocab = bench_vocab(V);
     const int newline = vocab.encode("\n").front();  // where generate() starts without a prompt
     SampleOptions opt{.tokens = o.tokens, .seed = o.seed};
+    // The three paths run at the count `glulab sample` would choose for the cached sampler.
+    omp_set_num_threads(choose_sample_threads(o.threads, model, vocab, "", opt));
     std::vector<double> cached, uncached, window;  // chars/s of each round
     std::vector<double> cpu_cached, cpu_uncached, cpu_window;  // chars per CPU second
     const int T = cfg.ctx, restarts = count_restarts(o.tokens, T);
@@ -181,8 +183,9 @@ void bench_sampling(const ModelConfig& cfg, const SampleBenchOptions& o) {
         fmt::print("{}\n", j);
         return;
     }
-    fmt::print("glulab bench --sample  ffn {}  L {}  C {}  NH {}  T {}  V {}  threads {}  OpenBLAS {}\n",
-               ffn_kind_name(cfg.ffn), cfg.layers, cfg.d_model, cfg.heads, cfg.ctx, V, threads, blas.core);
+    fmt::print("glulab bench --sample  ffn {}  L {}  C {}  NH {}  T {}  V {}  threads {}{}  OpenBLAS {}\n",
+               ffn_kind_name(cfg.ffn), cfg.layers, cfg.d_model, cfg.heads, cfg.ctx, V, threads,
+               o.threads > 0 ? "" : " (as glulab sample chose it)", blas.core);
     fmt::print("  median of {} rounds of {} characters each, the three paths in turn\n", o.rounds, o.tokens);
     fmt::print("  (a) cached       {:>9.0f} chars/s   key-value cache, one new position per character\n", ca);
     fmt::print("  (b) --no-cache   {:>9.0f} chars/s   the whole context per character, same restarts\n", cb);

@@ -14,6 +14,7 @@ struct SampleBenchOptions {
     int rounds = 3;        // rounds of the three paths; the median is printed, e.g. 3
     uint64_t seed = 1337;  // the weights and the draws, e.g. 1337
     bool json = false;     // one JSON object instead of the table
+    int threads = 0;       // --threads: 0 measures, as `glulab sample` does (choose_sample_threads)
 };
 
 // Times the cached sampler, the --no-cache one and the full-window recompute per character on

@@ -252,13 +252,14 @@ void add_bench_command(CLI::App& app) {
     cmd->callback([a] {
         TrainConfig& c = a->cfg;
         c.model.ffn = parse_ffn_kind(a->ffn);
-        omp_set_num_threads(choose_threads(c.threads));  // --threads 0: measured now
-        if (a->sample) {
+        if (a->sample) {  // chooses its threads as `glulab sample` does
             a->sampling.seed = c.seed;
             a->sampling.json = a->json;
+            a->sampling.threads = c.threads;
             bench_sampling(c.model, a->sampling);
             return;
         }
+        omp_set_num_threads(choose_threads(c.threads));  // --threads 0: measured now
         const int threads = omp_get_max_threads();
         const int B = c.batch, T = c.model.ctx, V = c.model.vocab_size;
         Transformer model(c.model);

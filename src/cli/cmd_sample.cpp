@@ -6,7 +6,6 @@
 
 #include "glulab/checkpoint.hpp"
 #include "glulab/inference.hpp"
-#include "glulab/platform/threads.hpp"
 
 #include <fmt/core.h>
 #include <omp.h>
@@ -41,14 +40,14 @@ void add_sample_command(CLI::App& app) {
     cmd->add_option("--seed", a->opt.seed, "same seed, same text")->capture_default_str();
     cmd->add_flag("--no-cache{false}", a->opt.cache,
                   "recompute the whole context for every character (no key-value cache; same text, slower)");
-    // The cached sampler runs one row per character and starts no OpenMP region for it; only
-    // the prefill after a restart splits its products over the threads. On a busy machine that
-    // split waits for a descheduled thread (docs/performance.md → "Sampling"): 0 measures first.
+    // A second thread helps the cached sampler little (one row per character) and hurts it
+    // when a core is busy (every split waits for a descheduled thread: docs/performance.md →
+    // "Sampling"), so 0 measures a few characters of this very sampler at 1 and at 2 threads.
     cmd->add_option("--threads", a->threads, "OpenMP threads (0: all cores, or 1 if that measures faster now)")
         ->check(non_negative())->capture_default_str();
     cmd->callback([a] {
-        omp_set_num_threads(choose_threads(a->threads));
         LoadedModel m = load_model(a->ckpt);
+        omp_set_num_threads(choose_sample_threads(a->threads, *m.model, m.vocab, a->prompt, a->opt));
         fmt::print("{}", a->prompt);
         // On a terminal every character shows as it comes; into a pipe or a file, stdio's
         // buffer collects them (a write per character would cost more than the character).

@@ -215,9 +215,8 @@ void attention_cached_forward(float* out, float* scores, float* kv, const float*
                               int n, int C, int NH) {
     const int HS = C / NH, seen = pos + n;
     const float scale = 1.0f / std::sqrt(static_cast<float>(HS));
-    for (int i = 0; i < n; i++)
-        for (int c = 0; c < 2 * C; c++)
-            kv[int64_t{pos + i} * 2 * C + c] = qkv[int64_t{i} * 3 * C + C + c];
+    for (int i = 0; i < n; i++)  // k and v side by side in both: one copy of 2C floats per row
+        std::copy_n(qkv + int64_t{i} * 3 * C + C, 2 * C, kv + int64_t{pos + i} * 2 * C);
     for (int h = 0; h < NH; h++) {
         const float* q = qkv + h * HS;
         const float* k = kv + h * HS;

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <functional>
 #include <vector>
 
 namespace glulab {
@@ -48,18 +49,24 @@ double median(std::vector<double> v) {
 
 }  // namespace
 
-ThreadChoice measure_thread_choice() {
+ThreadChoice measure_thread_choice(const std::function<void()>& work) {
     ThreadChoice c;
     c.all = omp_get_max_threads();
     if (c.all <= 1) return c;
     Probe probe;
-    probe.run_ms();  // warm-up: page faults, the thread pool
+    auto run_ms = [&] {
+        if (!work) return probe.run_ms();
+        const auto t0 = std::chrono::steady_clock::now();
+        work();
+        return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    };
+    run_ms();  // warm-up: page faults, the thread pool
     std::vector<double> one, all;
     for (int round = 0; round < 5; round++) {  // alternating, so a burst of load falls on both
         omp_set_num_threads(1);
-        one.push_back(probe.run_ms());
+        one.push_back(run_ms());
         omp_set_num_threads(c.all);
-        all.push_back(probe.run_ms());
+        all.push_back(run_ms());
     }
     c.one_ms = median(one);
     c.all_ms = median(all);
@@ -67,11 +74,11 @@ ThreadChoice measure_thread_choice() {
     return c;
 }
 
-int choose_threads(int requested) {
+int choose_threads(int requested, const std::function<void()>& work) {
     if (requested > 0) return requested;
     const char* env = std::getenv("OMP_NUM_THREADS");
     if (env && *env) return omp_get_max_threads();
-    return measure_thread_choice().threads;
+    return measure_thread_choice(work).threads;
 }
 
 }  // namespace glulab

@@ -4,6 +4,7 @@
 #include "glulab/inference.hpp"
 
 #include "glulab/kv_cache.hpp"
+#include "glulab/platform/threads.hpp"
 #include "glulab/rng.hpp"
 #include "glulab/tape.hpp"
 
@@ -124,7 +125,7 @@ std::string generate(Transformer& model, const Vocab& vocab, const std::string& 
         start = sample_context_start(start, ids.size(), T);
         const int len = static_cast<int>(ids.size() - start);
         tape.reset();
-        Tensor logits;  // (1, rows, V): its last row predicts the next id
+        Tensor logits;  // (1, rows, V): its last row predicts the next id (cached: rows = 1)
         if (opt.cache) {
             if (cached_from != start) cache.clear(), cached_from = start;
             const int have = cache.length;
@@ -140,6 +141,14 @@ std::string generate(Transformer& model, const Vocab& vocab, const std::string& 
         if (on_text) on_text(ch);
     }
     return generated;
+}
+
+int choose_sample_threads(int requested, Transformer& model, const Vocab& vocab, const std::string& prompt,
+                          const SampleOptions& options) {
+    if (!options.cache) return choose_threads(requested);
+    SampleOptions probe = options;
+    probe.tokens = model.config().ctx + model.config().ctx / 2;
+    return choose_threads(requested, [&] { generate(model, vocab, prompt, probe); });
 }
 
 }  // namespace glulab

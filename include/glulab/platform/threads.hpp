@@ -14,21 +14,25 @@
 // Lesson 14 · making it fast
 #pragma once
 
+#include <functional>
+
 namespace glulab {
 
 // The measurement: milliseconds of the probe workload at 1 and at `threads` threads (medians
-// of alternating runs), and the count chosen.
+// of alternating runs), and the count chosen. `work`, when given, is timed instead of the
+// step-shaped probe: the sampler passes a few characters of its own (inference.hpp →
+// choose_sample_threads), whose one-row products behave unlike a training step's.
 struct ThreadChoice {
     int threads = 1;    // what to run on: `all` if all_ms < 0.9 one_ms, else 1
     int all = 1;        // the count tried against 1: omp_get_max_threads() at the call
     double one_ms = 0;  // probe at 1 thread
     double all_ms = 0;  // probe at `all` threads
 };
-ThreadChoice measure_thread_choice();
+ThreadChoice measure_thread_choice(const std::function<void()>& work = {});
 
 // The thread count for a run: `requested` when > 0 (--threads), the OMP_NUM_THREADS setting
-// when there is one, otherwise measure_thread_choice().threads. Leaves the OpenMP setting as it
-// found it.
-int choose_threads(int requested);
+// when there is one, otherwise measure_thread_choice(work).threads. Leaves the OpenMP setting
+// as it found it.
+int choose_threads(int requested, const std::function<void()>& work = {});
 
 }  // namespace glulab
