@@ -37,7 +37,7 @@ struct Node {
     std::array<Tensor, 3> in{};               // the op's tensor inputs
     int n_in = 0;
     std::array<float*, 2> saved{};            // what the forward cached, e.g. rstd
-    unsigned zero_first = 0;                  // bit j: the tape zeroes in[j].grad before backward
+    std::array<int, 3> zero_first{-1, -1, -1};  // the tape's: gradient buffers to zero first
     const int* ids = nullptr;                 // token ids (embedding, cross_entropy)
     std::array<int, 4> iarg{};                // integer attributes: heads, activation kind, ...
     float farg = 0.0f;                        // a float attribute: scale factor, eps, ...
@@ -61,6 +61,9 @@ public:
 
     // Seed d(loss) = 1 and run every node's backward, last to first.
     void backward(Tensor loss);
+    // One step of that loop: zero the gradient buffers node k is the first to add into (once
+    // per buffer and step), then call its backward.
+    void backward_node(size_t k);
     // Forget all nodes and activations (keeps the memory for the next step).
     void reset();
 
@@ -86,13 +89,16 @@ private:
     friend class NoGrad;
     OpTime& op_time(const char* op);  // tape_inspect.cpp
     static double now_s();             // steady clock, seconds
-    // The gradient buffers new_tensor made this step, and the last recorded node that reads
-    // each as an input's grad (-1: none). backward() zeroes a buffer just before that node.
+    // The gradient buffers new_tensor made this step, the last recorded node that reads each
+    // as an input's grad (-1: none), and whether it has been zeroed. backward() zeroes a buffer
+    // just before that node's backward.
     struct GradBuffer {
         float* grad;
         size_t n;
         int last_consumer = -1;
+        bool zeroed = false;
     };
+    void zero_once(GradBuffer& b);
     void note_consumer(Node& node, int index);
     Arena arena_;
     std::vector<Node> nodes_;

@@ -62,28 +62,42 @@ void Tape::record(const Node& node) {
 // node recorded that reads the tensor. Zeroing the buffer there, rather than in new_tensor,
 // writes the zeros just before they are used, while they are in cache: new_tensor zeroing
 // wrote about 40 MB a step at the default model during the forward, which the first `+=` of
-// each buffer then read back from memory. A parameter's gradient is not in grad_buffers_
-// (ParamStore::zero_grad zeroes those) and is left alone.
+// each buffer then read back from memory. Each buffer is zeroed once a step, so a second
+// backward() without reset() adds to the first, as before. A parameter's gradient is not in
+// grad_buffers_ (ParamStore::zero_grad zeroes those) and is left alone.
 void Tape::note_consumer(Node& node, int index) {
     for (int j = 0; j < node.n_in; j++) {
-        const float* g = node.in[j].grad;
+        const float* g = node.in[static_cast<size_t>(j)].grad;
         if (!g) continue;
-        for (auto b = grad_buffers_.rbegin(); b != grad_buffers_.rend(); ++b) {  // newest first
-            if (g < b->grad || g >= b->grad + b->n) continue;
-            GLULAB_CHECK(g == b->grad && static_cast<size_t>(node.in[j].numel()) == b->n,
+        for (size_t b = grad_buffers_.size(); b-- > 0;) {  // newest first
+            GradBuffer& buf = grad_buffers_[b];
+            if (g < buf.grad || g >= buf.grad + buf.n) continue;
+            GLULAB_CHECK(g == buf.grad && static_cast<size_t>(node.in[static_cast<size_t>(j)].numel()) == buf.n,
                          "pass the whole output of an op as an input",
                          "{}: input {} is a part of another op's output, which the tape cannot "
                          "zero on its own", node.op, j);
-            if (b->last_consumer >= 0) {  // a later reader: it, not the earlier one, zeroes
-                Node& earlier = nodes_[static_cast<size_t>(b->last_consumer)];
-                for (int k = 0; k < earlier.n_in; k++)
-                    if (earlier.in[k].grad == g) earlier.zero_first &= ~(1u << k);
-            }
-            b->last_consumer = index;
-            node.zero_first |= 1u << j;
+            if (buf.zeroed) break;  // already added into by a backward: the new node adds too
+            if (buf.last_consumer >= 0)  // a later reader: it, not the earlier one, zeroes
+                for (int& z : nodes_[static_cast<size_t>(buf.last_consumer)].zero_first)
+                    if (z == static_cast<int>(b)) z = -1;
+            buf.last_consumer = index;
+            node.zero_first[static_cast<size_t>(j)] = static_cast<int>(b);
             break;
         }
     }
+}
+
+void Tape::zero_once(GradBuffer& b) {
+    if (b.zeroed) return;
+    std::fill_n(b.grad, b.n, 0.0f);
+    b.zeroed = true;
+}
+
+void Tape::backward_node(size_t k) {
+    const Node& node = nodes_[k];
+    for (int b : node.zero_first)
+        if (b >= 0) zero_once(grad_buffers_[static_cast<size_t>(b)]);
+    node.backward(node);
 }
 
 // backward
@@ -97,15 +111,13 @@ void Tape::backward(Tensor loss) {
     GLULAB_CHECK(loss.requires_grad(), "was it computed inside NoGrad, or from no parameter?",
                  "the loss has no gradient buffer, so nothing was recorded");
     loss.check_live();
-    for (const GradBuffer& b : grad_buffers_)  // read by no node: the loss, or an unused output
-        if (b.last_consumer < 0) std::fill_n(b.grad, b.n, 0.0f);
+    for (GradBuffer& b : grad_buffers_)  // read by no node: the loss, or an unused output
+        if (b.last_consumer < 0) zero_once(b);
     loss.grad[0] = 1.0f;
-    for (auto node = nodes_.rbegin(); node != nodes_.rend(); ++node) {
+    for (size_t k = nodes_.size(); k-- > 0;) {
         const double t0 = profiling_ ? now_s() : 0.0;
-        for (int j = 0; j < node->n_in; j++)
-            if (node->zero_first >> j & 1u) std::fill_n(node->in[j].grad, node->in[j].numel(), 0.0f);
-        node->backward(*node);
-        if (profiling_) op_time(node->op).backward_s += now_s() - t0;
+        backward_node(k);
+        if (profiling_) op_time(nodes_[k].op).backward_s += now_s() - t0;
     }
 }
 
