@@ -199,8 +199,10 @@ TEST_CASE("fused: glu_backward's shared act and act' give the bits of each gradi
     }
     for (Act act : {Act::sigmoid, Act::identity, Act::relu, Act::gelu, Act::gelu_tanh, Act::silu}) {
         CAPTURE(act_name(act));
-        std::vector<float> dg_both(N * H, 0.5f), du_both(N * H, 0.5f), dg(N * H, 0.5f), du(N * H, 0.5f);
-        glu_backward(dg_both.data(), du_both.data(), dout.data(), gate.data(), up.data(), N, H, H, act);
+        std::vector<float> dg_both(N * H, 0.5f), du_both(N * H, 0.5f);  // pre-filled: backward adds
+        std::vector<float> dg(N * H, 0.5f), du(N * H, 0.5f);
+        glu_backward(dg_both.data(), du_both.data(), dout.data(), gate.data(), up.data(), N, H, H,
+                     act);
         glu_backward(dg.data(), nullptr, dout.data(), gate.data(), up.data(), N, H, H, act);
         glu_backward(nullptr, du.data(), dout.data(), gate.data(), up.data(), N, H, H, act);
         CHECK(dg_both == dg);

@@ -67,12 +67,13 @@ void Tape::record(const Node& node) {
 // grad_buffers_ (ParamStore::zero_grad zeroes those) and is left alone.
 void Tape::note_consumer(Node& node, int index) {
     for (int j = 0; j < node.n_in; j++) {
-        const float* g = node.in[static_cast<size_t>(j)].grad;
+        const Tensor& in = node.in[static_cast<size_t>(j)];
+        const float* g = in.grad;
         if (!g) continue;
         for (size_t b = grad_buffers_.size(); b-- > 0;) {  // newest first
             GradBuffer& buf = grad_buffers_[b];
             if (g < buf.grad || g >= buf.grad + buf.n) continue;
-            GLULAB_CHECK(g == buf.grad && static_cast<size_t>(node.in[static_cast<size_t>(j)].numel()) == buf.n,
+            GLULAB_CHECK(g == buf.grad && static_cast<size_t>(in.numel()) == buf.n,
                          "pass the whole output of an op as an input",
                          "{}: input {} is a part of another op's output, which the tape cannot "
                          "zero on its own", node.op, j);

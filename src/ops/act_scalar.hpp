@@ -59,7 +59,8 @@ inline float sigmoid_derivative(float x) { return sigmoid_derivative_given(sigmo
 // ------------
 //     silu(x) = x s(x)           silu'(x) = s(x) + x s(x) (1 - s(x)) = s(x) (1 + x (1 - s(x)))
 inline float silu_value(float x) { return x * sigmoid_value(x); }
-inline float silu_derivative_given(float x, float s) { return s * (1.0f + x * (1.0f - s)); }  // s = s(x)
+// s = s(x), computed once by a caller that needs both silu and silu' (act_value_and_derivative)
+inline float silu_derivative_given(float x, float s) { return s * (1.0f + x * (1.0f - s)); }
 inline float silu_derivative(float x) { return silu_derivative_given(x, sigmoid_value(x)); }
 
 // gelu (exact)
