@@ -67,3 +67,34 @@ TEST_CASE("param store rejects a second pass that differs from the first") {
     ps.allocate();
     CHECK_THROWS_AS(ps.add("w", Shape{4, 3}, true), Error);
 }
+
+// The tape zeroes an op output's gradient buffer in backward, just before the first backward
+// that adds into it (tape.cpp → Tape::note_consumer), not when new_tensor makes it. A reused
+// arena holds the last step's gradients in that memory, so this runs a step that fills it
+// first, then a different graph over the same memory: a tensor used twice by one op (mul(a, a)),
+// one read by two ops, and an output that nothing reads.
+TEST_CASE("tape: gradient buffers read as zero in backward on a reused arena") {
+    ParamStore ps;
+    ps.add("a", Shape{4}, false);
+    ps.allocate();
+    Tensor a = ps.add("a", Shape{4}, false);
+    ps.finish_binding();
+    for (int i = 0; i < 4; i++) a.data[i] = 0.5f + static_cast<float>(i);
+    Tape tape;
+    {  // step 1: every gradient buffer of the arena ends up non-zero
+        Tensor y = scale(tape, a, 3.0f);
+        tape.backward(sum(tape, mul(tape, y, y)));
+        tape.reset();
+    }
+    ps.zero_grad();
+    Tensor sq = mul(tape, a, a);            // a^2, its gradient first added to by add below
+    Tensor unused = scale(tape, sq, 7.0f);  // read by no node: its gradient must be 0, not old
+    Tensor loss = sum(tape, add(tape, sq, scale(tape, sq, 2.0f)));  // sum 3 a^2
+    CHECK(unused.requires_grad());
+    tape.backward(loss);
+    for (int i = 0; i < 4; i++) {
+        CHECK(sq.grad[i] == 3.0f);  // d loss / d sq: 1 from add's first input, 2 through scale
+        CHECK(unused.grad[i] == 0.0f);
+        CHECK(a.grad[i] == doctest::Approx(6.0f * a.data[i]));
+    }
+}

@@ -183,3 +183,29 @@ TEST_CASE("fused: gelu_tanh stays within 1e-3 of gelu on [-4, 4]") {
 }
 
 TEST_SUITE_END();
+
+// glu_backward computes act and act' of each gate value once for both gradients
+// (act_scalar.hpp → act_value_and_derivative: one exp for sigmoid and silu). That must not
+// change a bit: the usual call, with both gradients, against one call per gradient, whose
+// loops take act_value and act_derivative apart. H = 37 leaves a remainder after the vector
+// lanes; gate values cover both signs and the sigmoid's flat tails.
+TEST_CASE("fused: glu_backward's shared act and act' give the bits of each gradient alone") {
+    constexpr int N = 5, H = 37;
+    std::vector<float> gate(N * H), up(N * H), dout(N * H);
+    for (int i = 0; i < N * H; i++) {
+        gate[static_cast<size_t>(i)] = -12.0f + 24.0f * static_cast<float>(i) / (N * H - 1);
+        up[static_cast<size_t>(i)] = 0.25f + 0.01f * static_cast<float>(i % 17);
+        dout[static_cast<size_t>(i)] = 1.0f - 0.02f * static_cast<float>(i % 23);
+    }
+    for (Act act : {Act::sigmoid, Act::identity, Act::relu, Act::gelu, Act::gelu_tanh, Act::silu}) {
+        CAPTURE(act_name(act));
+        std::vector<float> dg_both(N * H, 0.5f), du_both(N * H, 0.5f);  // pre-filled: backward adds
+        std::vector<float> dg(N * H, 0.5f), du(N * H, 0.5f);
+        glu_backward(dg_both.data(), du_both.data(), dout.data(), gate.data(), up.data(), N, H, H,
+                     act);
+        glu_backward(dg.data(), nullptr, dout.data(), gate.data(), up.data(), N, H, H, act);
+        glu_backward(nullptr, du.data(), dout.data(), gate.data(), up.data(), N, H, H, act);
+        CHECK(dg_both == dg);
+        CHECK(du_both == du);
+    }
+}

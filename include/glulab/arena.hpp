@@ -26,8 +26,6 @@ public:
 
     // n floats, 64-byte aligned, contents undefined.
     float* alloc(size_t n);
-    // n floats, 64-byte aligned, set to zero.
-    float* alloc_zeroed(size_t n);
     // Forget every allocation (keeps the blocks for reuse), and start a new generation.
     void reset();
     // How many times reset() ran. The counter lives on the heap, so its address stays the same

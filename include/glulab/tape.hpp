@@ -7,7 +7,8 @@
 // Nodes are appended in execution order, so the list is already a topological order of the
 // graph: `backward(loss)` seeds dloss = 1 and runs one loop from the last node to the first.
 // Backward kernels add (+=) into the gradients of their inputs, so a tensor used twice
-// receives both contributions.
+// receives both contributions. An op output's gradient buffer is zeroed by the tape just
+// before the first backward that adds into it (its last consumer's), not when it is made.
 //
 // `NoGrad` switches recording off (evaluation, sampling): ops then allocate no gradient
 // buffers and append no nodes.
@@ -36,6 +37,7 @@ struct Node {
     std::array<Tensor, 3> in{};               // the op's tensor inputs
     int n_in = 0;
     std::array<float*, 2> saved{};            // what the forward cached, e.g. rstd
+    std::array<int, 3> zero_first{-1, -1, -1};  // the tape's: gradient buffers to zero first
     const int* ids = nullptr;                 // token ids (embedding, cross_entropy)
     std::array<int, 4> iarg{};                // integer attributes: heads, activation kind, ...
     float farg = 0.0f;                        // a float attribute: scale factor, eps, ...
@@ -50,7 +52,8 @@ public:
     // Should an op whose inputs are these record itself? (recording and any input needs grad)
     bool wants_grad(std::initializer_list<Tensor> inputs) const;
 
-    // A new op result from the arena; with `grad`, also a zeroed gradient buffer.
+    // A new op result from the arena; with `grad`, also a gradient buffer, which reads as zero
+    // from the start of backward() on (the tape zeroes it late, while it is about to be used).
     Tensor new_tensor(Shape shape, bool grad);
     // Scratch floats from the arena (an op's cache); lives until reset().
     float* scratch(size_t n) { return arena_.alloc(n); }
@@ -58,6 +61,9 @@ public:
 
     // Seed d(loss) = 1 and run every node's backward, last to first.
     void backward(Tensor loss);
+    // One step of that loop: zero the gradient buffers node k is the first to add into (once
+    // per buffer and step), then call its backward.
+    void backward_node(size_t k);
     // Forget all nodes and activations (keeps the memory for the next step).
     void reset();
 
@@ -83,8 +89,20 @@ private:
     friend class NoGrad;
     OpTime& op_time(const char* op);  // tape_inspect.cpp
     static double now_s();             // steady clock, seconds
+    // The gradient buffers new_tensor made this step, the last recorded node that reads each
+    // as an input's grad (-1: none), and whether it has been zeroed. backward() zeroes a buffer
+    // just before that node's backward.
+    struct GradBuffer {
+        float* grad;
+        size_t n;
+        int last_consumer = -1;
+        bool zeroed = false;
+    };
+    void zero_once(GradBuffer& b);
+    void note_consumer(Node& node, int index);
     Arena arena_;
     std::vector<Node> nodes_;
+    std::vector<GradBuffer> grad_buffers_;
     bool recording_ = true;
     bool profiling_ = false;
     double last_mark_ = 0;  // seconds, for forward times

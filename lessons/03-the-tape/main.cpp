@@ -100,7 +100,7 @@ int main() {
     const std::vector<Node>& nodes = tape.nodes();
     for (size_t k = nodes.size(); k-- > 0;) {
         const Node& node = nodes[k];
-        node.backward(node);  // exactly what Tape::backward does
+        tape.backward_node(k);  // exactly what Tape::backward does: zero what k adds to first, run k
         fmt::print("  {} {:<4}", k, node.op);
         for (int j = 0; j < node.n_in; j++) {
             const Tensor& in = node.in[static_cast<size_t>(j)];

@@ -4,7 +4,6 @@
 #include "glulab/arena.hpp"
 
 #include <algorithm>
-#include <cstring>
 #include <new>
 
 namespace glulab {
@@ -39,12 +38,6 @@ float* Arena::alloc(size_t n) {
     }
     float* p = blocks_[current_].memory.get() + cursor_;
     cursor_ += n;
-    return p;
-}
-
-float* Arena::alloc_zeroed(size_t n) {
-    float* p = alloc(n);
-    std::memset(p, 0, n * sizeof(float));
     return p;
 }
 

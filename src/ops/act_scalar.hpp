@@ -52,19 +52,16 @@ inline float sigmoid_value(float x) {
     const float numerator = x >= 0.0f ? 1.0f : z;
     return numerator / (1.0f + z);
 }
-inline float sigmoid_derivative(float x) {
-    const float s = sigmoid_value(x);
-    return s * (1.0f - s);
-}
+inline float sigmoid_derivative_given(float s) { return s * (1.0f - s); }  // s = s(x)
+inline float sigmoid_derivative(float x) { return sigmoid_derivative_given(sigmoid_value(x)); }
 
 // silu (swish)
 // ------------
 //     silu(x) = x s(x)           silu'(x) = s(x) + x s(x) (1 - s(x)) = s(x) (1 + x (1 - s(x)))
 inline float silu_value(float x) { return x * sigmoid_value(x); }
-inline float silu_derivative(float x) {
-    const float s = sigmoid_value(x);
-    return s * (1.0f + x * (1.0f - s));
-}
+// s = s(x), computed once by a caller that needs both silu and silu' (act_value_and_derivative)
+inline float silu_derivative_given(float x, float s) { return s * (1.0f + x * (1.0f - s)); }
+inline float silu_derivative(float x) { return silu_derivative_given(x, sigmoid_value(x)); }
 
 // gelu (exact)
 // ------------
@@ -137,6 +134,29 @@ inline float act_derivative(float x) {
     if constexpr (A == Act::gelu_tanh) return gelu_tanh_derivative(x);
     if constexpr (A == Act::sigmoid) return sigmoid_derivative(x);
     if constexpr (A == Act::silu) return silu_derivative(x);
+}
+
+// act_value_and_derivative
+// ------------------------
+// Both at once, for a backward that needs f(x) and f'(x) of the same x (glu_backward_loop):
+// sigmoid and silu compute s(x), so one exp, once for the two. The values are those of
+// act_value and act_derivative to the bit. Written apart, the two calls stay two: GCC does
+// not merge two calls of the vector expf, so glu's backward made two per 8 elements.
+// The other activations return the two functions as they are.
+struct ActPair {
+    float value, derivative;
+};
+template <Act A>
+inline ActPair act_value_and_derivative(float x) {
+    if constexpr (A == Act::sigmoid) {
+        const float s = sigmoid_value(x);
+        return {s, sigmoid_derivative_given(s)};
+    } else if constexpr (A == Act::silu) {
+        const float s = sigmoid_value(x);
+        return {x * s, silu_derivative_given(x, s)};
+    } else {
+        return {act_value<A>(x), act_derivative<A>(x)};
+    }
 }
 
 // The same with `act` known only at run time (one switch per call: for single values).

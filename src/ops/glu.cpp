@@ -81,8 +81,9 @@ void glu_backward_loop(float* dgate, float* dup, const float* dout, const float*
             float* du = dup + r * ld;
 #pragma omp simd
             for (int i = 0; i < H; i++) {
-                dg[i] += d[i] * u[i] * act_derivative<A>(g[i]);
-                du[i] += d[i] * act_value<A>(g[i]);
+                const ActPair a = act_value_and_derivative<A>(g[i]);  // one exp for silu
+                dg[i] += d[i] * u[i] * a.derivative;
+                du[i] += d[i] * a.value;
             }
         } else if (dgate) {
             float* dg = dgate + r * ld;

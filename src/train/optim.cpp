@@ -59,8 +59,9 @@ float learning_rate(const OptimConfig& cfg, int step) {
 // ---------
 //     norm = sqrt(sum_i g_i^2)      over all parameters, as if they were one vector
 //
-// Summed in double, in 64 fixed chunks added in order: the result does not depend on the
-// number of threads, so runs reproduce on any machine. grad_norm_chunks sums the part of each
+// Summed in double, in 64 fixed chunks added in order, each chunk in vector lanes of partial
+// sums that are then added in a fixed order: the result does not depend on the number of
+// threads, so runs reproduce on any machine. grad_norm_chunks sums the part of each
 // chunk that lies in [begin, end), so that ranks holding slices of g (data_parallel.cpp) can
 // add their chunk sums and get the same chunks.
 void grad_norm_chunks(const float* g, size_t n, size_t begin, size_t end, GradNormChunks& partial) {
@@ -68,8 +69,9 @@ void grad_norm_chunks(const float* g, size_t n, size_t begin, size_t end, GradNo
 #pragma omp parallel for if (static_cast<int64_t>(end - begin) > min_parallel)
     for (size_t c = 0; c < chunks; c++) {
         double s = 0.0;
-        for (size_t i = std::max(begin, n * c / chunks); i < std::min(end, n * (c + 1) / chunks); i++)
-            s += static_cast<double>(g[i]) * g[i];
+        const size_t lo = std::max(begin, n * c / chunks), hi = std::min(end, n * (c + 1) / chunks);
+#pragma omp simd reduction(+ : s)  // lanes of partial sums: a fixed order, whatever the threads
+        for (size_t i = lo; i < hi; i++) s += static_cast<double>(g[i]) * g[i];
         partial[c] = s;
     }
 }

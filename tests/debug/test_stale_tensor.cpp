@@ -19,6 +19,7 @@
 
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <string>
 
 using namespace glulab;
@@ -88,5 +89,22 @@ TEST_CASE("debug: parameters outlive every reset") {
         tape.backward(loss);
         tape.reset();
         CHECK_NOTHROW(w.at({0}));
+    }
+}
+
+// The tape zeroes an op output's gradient buffer in backward, just before its first use
+// (tape.cpp → Tape::note_consumer). Until then a debug build fills it with NaN, so a kernel
+// that read a gradient too early would spread NaN through the step instead of reading zeros.
+TEST_CASE("debug: an op's gradient buffer is NaN until backward zeroes it") {
+    ParamStore ps;
+    Tensor w = one_parameter(ps);
+    Tape tape;
+    for (int i = 0; i < 4; i++) w.data[i] = static_cast<float>(i);
+    Tensor y = mul(tape, w, w);
+    for (int i = 0; i < 4; i++) CHECK(std::isnan(y.grad[i]));
+    tape.backward(sum(tape, y));
+    for (int i = 0; i < 4; i++) {
+        CHECK(y.grad[i] == 1.0f);
+        CHECK(w.grad[i] == 2.0f * w.data[i]);
     }
 }
