@@ -28,6 +28,7 @@
 #include "glulab/kv_cache.hpp"
 #include "glulab/json_io.hpp"
 #include "glulab/platform/blas.hpp"
+#include "glulab/platform/threads.hpp"
 #include "glulab/tape.hpp"
 
 #include <fmt/core.h>
@@ -76,11 +77,6 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 }
 
 double cpu_seconds_since(std::clock_t c0) { return static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC; }
-
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-}
 
 // How many times generate() restarts the context (and refills the cache) while it makes
 // `tokens` characters from one id: the rule of sample_context_start.

@@ -124,18 +124,17 @@ ProductTiming time_products(const std::vector<GemmCall>& calls, double seconds) 
     ProductTiming t;
     t.calls = calls.size();
     std::vector<size_t> shape_of;  // calls[i] is of shape t.shapes[shape_of[i]]
+    int64_t a_n = 0, b_n = 0, c_n = 0;  // floats each call reads from A and B and writes in C
     for (const GemmCall& g : calls) {
+        const double flops = 2.0 * g.M * g.N * g.K;
         size_t k = 0;
         while (k < t.shapes.size() && !same_shape(t.shapes[k].shape, g)) k++;
         if (k == t.shapes.size()) t.shapes.push_back({g});
         t.shapes[k].calls++;
-        t.shapes[k].flops += 2.0 * g.M * g.N * g.K;
+        t.shapes[k].flops += flops;
         shape_of.push_back(k);
-    }
-    int64_t a_n = 0, b_n = 0, c_n = 0;  // floats each call reads from A and B and writes in C
-    for (const GemmCall& g : calls) {
-        t.flops += 2.0 * g.M * g.N * g.K;
-        (g.in_parallel ? t.heads_flops : t.split_flops) += 2.0 * g.M * g.N * g.K;
+        t.flops += flops;
+        (g.in_parallel ? t.heads_flops : t.split_flops) += flops;
         t.heads_calls += g.in_parallel;
         const int64_t a_rows = g.trans_a ? g.K : g.M, a_cols = g.trans_a ? g.M : g.K;
         const int64_t b_rows = g.trans_b ? g.N : g.K, b_cols = g.trans_b ? g.K : g.N;
@@ -202,10 +201,6 @@ ProductTiming time_products(const std::vector<GemmCall>& calls, double seconds) 
         for (size_t k = 0; k < t.shapes.size(); k++) per_shape[k].push_back(shape_ms[k]);
         total += ms.back();
     }
-    auto median = [](std::vector<double> v) {
-        std::sort(v.begin(), v.end());
-        return v[v.size() / 2];
-    };
     t.ms = median(ms);
     t.split_ms = median(split);
     t.heads_ms = median(heads);

@@ -42,12 +42,12 @@ struct Probe {
     }
 };
 
+}  // namespace
+
 double median(std::vector<double> v) {
     std::sort(v.begin(), v.end());
     return v[v.size() / 2];
 }
-
-}  // namespace
 
 ThreadChoice measure_thread_choice(const std::function<void()>& work) {
     ThreadChoice c;

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <functional>
+#include <vector>
 
 namespace glulab {
 
@@ -34,5 +35,9 @@ ThreadChoice measure_thread_choice(const std::function<void()>& work = {});
 // when there is one, otherwise measure_thread_choice(work).threads. Leaves the OpenMP setting
 // as it found it.
 int choose_threads(int requested, const std::function<void()>& work = {});
+
+// The median of timings: the middle value once sorted (of an even count, the upper middle).
+// Every benchmark of glulab reports it, since one disturbed run moves it least.
+double median(std::vector<double> v);
 
 }  // namespace glulab
