@@ -82,6 +82,7 @@ TEST_OBJ  := $(TEST_SRC:tests/%.cpp=$(BUILD)/test_obj/%.o)
 LIB       := $(BUILD)/libglulab.a
 DEPS_STAMP := $(BUILD)/.deps-ok
 
+.PHONY: results-lr results-warmup results-long results-dff
 .PHONY: all deps deps-torch deps-plot deps-figures figures deps-site deps-mpi test-distributed bench-distributed sanitize fuzz crash-test site site-check demo results results-norm crosscheck bench test data clean help lessons exercise solutions docs-check
 all: $(BUILD)/glulab
 
@@ -111,6 +112,10 @@ help:
 	@echo "make fuzz       fuzz the checkpoint loader with libFuzzer (FUZZ_SECONDS=$(FUZZ_SECONDS))"
 	@echo "make crash-test kill -9 a training run again and again; the resumed run must match"
 	@echo "make results-norm  relu, gelu, swiglu under LayerNorm: the norm section of docs/results.md"
+	@echo "make results-lr     every kind at 4 learning rates (56 runs; RUNS=DIR for the runs' place)"
+	@echo "make results-warmup warmup 0 against 100 at the two highest rates (24 runs)"
+	@echo "make results-long   relu, gelu, swiglu for 10,000 steps at their chosen rates (9 runs)"
+	@echo "make results-dff    the gated kinds at H = 4C (15 runs)"
 	@echo "make clean      remove build/"
 
 # install_deps: the missing ones of these Debian packages are installed with apt-get as root;
@@ -348,6 +353,31 @@ results: deps deps-plot data $(BUILD)/glulab
 results-norm: deps deps-plot data $(BUILD)/glulab
 	$(BUILD)/glulab compare --ffn relu,gelu,swiglu --seeds 3 --steps 2000 --norm layernorm \
 	    --out runs/layernorm --report docs/results.md
+
+# The learning-rate experiments behind docs/results.md's "Is it the FFN or the learning rate?"
+# (docs/experiments.md says what each answers and how long it takes on 2 cores). Each is a
+# `glulab compare` grid with a 5% test split, run niced; stopped, the same command continues it.
+# RUNS=DIR puts the runs elsewhere (e.g. on a disk that outlives the work tree).
+RUNS ?= runs
+SWEEP_LRS := 0.0003,0.001,0.003,0.01
+SWEEP := $(BUILD)/glulab compare --steps 2000 --test-split 0.05
+# Every kind at four peak rates: relu, gelu, swiglu with 3 seeds, the other five with 1.
+results-lr: deps deps-plot data $(BUILD)/glulab
+	nice $(SWEEP) --ffn relu,gelu,swiglu --seeds 3 --lr $(SWEEP_LRS) --out $(RUNS)/results-lr
+	nice $(SWEEP) --ffn swish,glu,bilinear,reglu,geglu --seeds 1 --lr $(SWEEP_LRS) --out $(RUNS)/results-lr-more
+# Warmup 0 against the default 100 at the two highest rates, relu, gelu, swiglu, 2 seeds.
+results-warmup: deps deps-plot data $(BUILD)/glulab
+	nice $(SWEEP) --ffn relu,gelu,swiglu --seeds 2 --lr 0.003,0.01 --warmup 0,100 --out $(RUNS)/results-warmup
+# relu, gelu, swiglu for 10,000 steps, 3 seeds, each at the rate results-lr chose for it.
+results-long: deps deps-plot data $(BUILD)/glulab
+	@test -f $(RUNS)/results-lr/sweep.csv || { echo "run 'make results-lr' first: it chooses each kind's rate"; exit 2; }
+	for k in relu gelu swiglu; do \
+	  lr=$$(awk -F, -v k=$$k '$$1 == k { print $$3 }' $(RUNS)/results-lr/sweep.csv); \
+	  nice $(BUILD)/glulab compare --steps 10000 --test-split 0.05 --ffn $$k --seeds 3 --lr $$lr \
+	    --out $(RUNS)/results-long/$$k || exit $$?; done
+# The gated kinds at H = 4C (--match dff: 1.5x the FFN weights of the plain kinds), 3 seeds.
+results-dff: deps deps-plot data $(BUILD)/glulab
+	nice $(SWEEP) --ffn glu,bilinear,reglu,geglu,swiglu --seeds 3 --match dff --out $(RUNS)/results-dff
 
 # Sanitizers, fuzzing, crashes
 # ----------------------------

@@ -102,18 +102,7 @@ std::string eval_args(const fs::path& ckpt, const fs::path& text) {
 // The trained run the eval and sample tests read
 // ----------------------------------------------
 
-// A few thousand characters of a small grammar: lower-case letters, space, '.', newline.
-std::string grammar_text() {
-    const char* subjects[] = {"the cat", "a dog", "my sister", "the baker"};
-    const char* verbs[] = {"sees", "likes", "finds"};
-    const char* objects[] = {"the moon", "a red ball", "some bread"};
-    glulab::Rng rng(5);
-    std::string text;
-    for (int i = 0; i < 150; i++)
-        text += fmt::format("{} {} {}.{}", subjects[rng.below(4)], verbs[rng.below(3)], objects[rng.below(3)],
-                            i % 4 == 3 ? "\n" : " ");
-    return text;
-}
+std::string grammar_text() { return glulab_test::grammar_text(5); }
 
 // The flags of every tiny training run here (20 steps, an evaluation every 10).
 const std::vector<std::pair<std::string, std::string>> kTinyFlags = {
@@ -259,6 +248,36 @@ TEST_CASE("cli: a short run works with the default warmup; an explicit one longe
                                              quoted(tmp / "long"), tiny_flags_except("--warmup "))),
                       {"warmup = 50", "steps = 20"});
     CHECK_FALSE(fs::exists(tmp / "long"));
+}
+
+TEST_CASE("cli: compare --lr 0.001,0.003 is a sweep: 4 runs, a learning-rate column, and it resumes") {
+    const Trained& t = trained();
+    TempDir tmp("cli-sweep");
+    const std::string args = fmt::format("compare --data {} --ffn relu,swiglu --lr 0.001,0.003 --seeds 1 --test-split 0.05 {}",
+                                         quoted(t.text), kTiny);
+    const Run straight = run_glulab(fmt::format("{} --out {}", args, quoted(tmp / "straight")));
+    REQUIRE_MESSAGE(straight.code == 0, straight.describe());
+    for (const char* run : {"relu-lr0.001-s1337", "swiglu-lr0.001-s1337", "relu-lr0.003-s1337", "swiglu-lr0.003-s1337"})
+        CHECK(fs::exists(tmp / "straight" / run / "summary.json"));
+    const std::string summary = read_file(tmp / "straight" / "summary.csv");
+    CHECK(summary.starts_with("kind,lr,warmup,"));
+    CHECK(contains(summary, "\nswiglu,0.003,2,1,0,"));
+    CHECK(contains(straight.out, "chosen lr"));
+    // Stopped in the middle of the first run, then run again twice (the second run stops too).
+    const Run stopped = run_glulab(fmt::format("{} --out {} --stop-after 15", args, quoted(tmp / "stopped")));
+    CHECK_MESSAGE(stopped.code == 130, stopped.describe());
+    CHECK_FALSE(fs::exists(tmp / "stopped" / "summary.csv"));
+    const Run again = run_glulab(fmt::format("{} --out {}", args, quoted(tmp / "stopped")));
+    REQUIRE_MESSAGE(again.code == 0, again.describe());
+    CHECK(read_file(tmp / "stopped" / "runs.csv") == read_file(tmp / "straight" / "runs.csv"));
+    CHECK(read_file(tmp / "stopped" / "sweep.csv") == read_file(tmp / "straight" / "sweep.csv"));
+    // A list of rates with a fixed final rate contradicts itself.
+    check_usage_error(run_glulab(fmt::format("{} --out {} --min-lr 0.0001", args, quoted(tmp / "bad"))),
+                      {"--min-lr 0.0001 cannot go with a list of learning rates"});
+    check_usage_error(run_glulab(fmt::format("compare --data {} --lr 0.001,x {} --out {}", quoted(t.text), kTiny,
+                                             quoted(tmp / "bad"))),
+                      {"--lr: 'x' is not a number"});
+    CHECK_FALSE(fs::exists(tmp / "bad"));
 }
 
 TEST_CASE("cli: --out into a non-empty directory that is not a run is refused without --force") {

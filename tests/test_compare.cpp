@@ -11,6 +11,7 @@
 #include "glulab/check.hpp"
 #include "glulab/experiment/compare.hpp"
 #include "glulab/experiment/plot.hpp"
+#include "glulab/experiment/sweep.hpp"
 
 #include <unistd.h>  // getpid
 
@@ -138,18 +139,25 @@ TEST_CASE("compare: 2 kinds x 2 seeds write curves.csv, summary.csv, the table a
     // curves.csv: a header, then kind by kind, seed by seed, one row per evaluation (10, 20, 30).
     const std::vector<std::string> curves = lines_of(read_file(t.path("cmp/curves.csv")));
     REQUIRE(curves.size() == 1 + 2 * 2 * 3);
-    CHECK(curves[0] == "kind,seed,step,train_loss,val_loss");
-    CHECK(curves[1].starts_with("relu,7,10,"));
-    CHECK(curves[3].starts_with("relu,7,30,"));
-    CHECK(curves[4].starts_with("relu,8,10,"));
-    CHECK(curves[7].starts_with("swiglu,7,10,"));
-    CHECK(curves[12].starts_with("swiglu,8,30,"));
+    CHECK(curves[0] == "kind,lr,warmup,seed,step,train_loss,val_loss");
+    CHECK(curves[1].starts_with("relu,0.001,5,7,10,"));
+    CHECK(curves[3].starts_with("relu,0.001,5,7,30,"));
+    CHECK(curves[4].starts_with("relu,0.001,5,8,10,"));
+    CHECK(curves[7].starts_with("swiglu,0.001,5,7,10,"));
+    CHECK(curves[12].starts_with("swiglu,0.001,5,8,30,"));
 
     const std::vector<std::string> summary = lines_of(read_file(t.path("cmp/summary.csv")));
     REQUIRE(summary.size() == 3);
-    CHECK(summary[0].starts_with("kind,seeds,d_ff,ffn_params,total_params,final_train_mean"));
-    CHECK(summary[1].starts_with("relu,2,64,"));     // 4C
-    CHECK(summary[2].starts_with("swiglu,2,48,"));   // 2/3 of 4C, rounded up to a multiple of 8
+    CHECK(summary[0].starts_with("kind,lr,warmup,seeds,diverged,d_ff,ffn_params,total_params,final_train_mean"));
+    CHECK(summary[1].starts_with("relu,0.001,5,2,0,64,"));     // 4C
+    CHECK(summary[2].starts_with("swiglu,0.001,5,2,0,48,"));   // 2/3 of 4C, rounded up to a multiple of 8
+    // runs.csv: one row per run, in grid order (seed by seed), with its final numbers.
+    const std::vector<std::string> runs = lines_of(read_file(t.path("cmp/runs.csv")));
+    REQUIRE(runs.size() == 1 + 4);
+    CHECK(runs[0] == "kind,lr,warmup,seed,steps_done,diverged,final_train,final_val,best_val,test");
+    CHECK(runs[1].starts_with("relu,0.001,5,7,30,0,"));
+    CHECK(runs[2].starts_with("swiglu,0.001,5,7,30,0,"));
+    CHECK(runs[1].ends_with(","));  // no test split: an empty test loss
 
     REQUIRE(r.kinds.size() == 2);
     const KindSummary& relu = r.kinds[0];
@@ -255,6 +263,107 @@ TEST_CASE("compare: a run's config.json with an integer that wraps is refused, n
     CHECK(contains(message, "'ctx'"));
 }
 
+TEST_CASE("compare: --lr and --warmup lists, parsed and refused") {
+    CHECK(parse_lr_list("3e-4, 0.001") == std::vector<float>{3e-4f, 1e-3f});
+    CHECK(parse_warmup_list("0,100") == std::vector<int>{0, 100});
+    CHECK_THROWS_WITH_AS(parse_lr_list("0.001,0.001"), doctest::Contains("twice"), Error);
+    CHECK_THROWS_WITH_AS(parse_lr_list("0.001,,0.003"), doctest::Contains("empty"), Error);
+    CHECK_THROWS_WITH_AS(parse_lr_list("0.001,fast"), doctest::Contains("--lr: 'fast' is not a number"), Error);
+    CHECK_THROWS_WITH_AS(parse_lr_list("-0.1"), doctest::Contains("not a positive"), Error);
+    CHECK_THROWS_WITH_AS(parse_lr_list("inf"), doctest::Contains("not a positive, finite"), Error);
+    CHECK_THROWS_WITH_AS(parse_warmup_list("-5"), doctest::Contains("negative"), Error);
+    CHECK_THROWS_WITH_AS(parse_warmup_list("10.5"), doctest::Contains("not a number"), Error);
+
+    // Each point's run: its rate and warmup; with several rates the final rate follows the peak.
+    CompareConfig cfg;
+    cfg.kinds = {FfnKind::relu};
+    cfg.out = "runs/x";
+    cfg.lrs = {1e-3f, 3e-3f};
+    cfg.warmups = {0, 100};
+    REQUIRE(cfg.points().size() == 4);
+    const SweepPoint p{.lr = 3e-3f, .warmup = 0};
+    const TrainConfig c = compare_run_config(cfg, FfnKind::relu, 1, p);
+    CHECK(c.optim.lr == 3e-3f);
+    CHECK(c.optim.warmup == 0);
+    CHECK(c.optim.min_lr == doctest::Approx(3e-4));
+    CHECK(compare_run_dir(cfg, FfnKind::relu, 1, p) == (fs::path("runs/x") / "relu-lr0.003-w0-s1338").string());
+    cfg.warmups.clear();  // one axis: only it is in the name
+    CHECK(compare_run_dir(cfg, FfnKind::relu, 0, SweepPoint{.lr = 1e-3f, .warmup = 100}) ==
+          (fs::path("runs/x") / "relu-lr0.001-s1337").string());
+    cfg.min_lr_ratio = 2;
+    CHECK_THROWS_WITH_AS(cfg.validate(), doctest::Contains("--min-lr-ratio"), Error);
+}
+
+TEST_CASE("compare: a learning-rate sweep with a test split, stopped half-way, ends as a straight one") {
+    TempDir t("compare-sweep");
+    CompareConfig cfg = tiny_compare(t);
+    cfg.seeds = 1;
+    cfg.lrs = {1e-3f, 3e-3f};
+    cfg.base.test_split = 0.05;
+    // Stopped in the middle of the third run (relu at 0.003), as Ctrl-C would.
+    CompareCallbacks cb;
+    cb.on_step = [](const RunInfo& i, const StepReport& s) {
+        if (i.index == 2 && s.step == 12) std::raise(SIGINT);
+    };
+    CHECK(run_compare(cfg, cb).interrupted);
+    Heard heard;
+    const CompareResult resumed = run_compare(cfg, heard.callbacks());
+    CHECK(heard.actions == std::vector{RunAction::reuse, RunAction::reuse, RunAction::resume, RunAction::train});
+    for (const char* run : {"relu-lr0.001-s7", "swiglu-lr0.001-s7", "relu-lr0.003-s7", "swiglu-lr0.003-s7"})
+        CHECK(fs::exists(fs::path(cfg.out) / run / "summary.json"));
+    // Four groups (kind x rate), each with its test loss.
+    REQUIRE(resumed.kinds.size() == 4);
+    for (const KindSummary& k : resumed.kinds) CHECK(k.test.n == 1);
+    const std::string sweep = read_file(t.path("cmp/sweep.csv"));
+    CHECK(sweep.starts_with("kind,warmup,best_lr,"));
+    CHECK(contains(read_file(t.path("cmp/report.txt")), "Verdict, on the test loss"));
+
+    cfg.out = t.path("cmp-straight");
+    run_compare(cfg);
+    CHECK(read_file(t.path("cmp-straight/summary.csv")).size() > 0);
+    // The same summary but for the speed columns (the last two), and the same sweep.csv.
+    auto without_speed = [](const std::string& csv) {
+        std::string out;
+        for (const std::string& line : lines_of(csv)) out += line.substr(0, line.rfind(',', line.rfind(',') - 1)) + "\n";
+        return out;
+    };
+    CHECK(without_speed(read_file(t.path("cmp/summary.csv"))) ==
+          without_speed(read_file(t.path("cmp-straight/summary.csv"))));
+    CHECK(read_file(t.path("cmp/sweep.csv")) == read_file(t.path("cmp-straight/sweep.csv")));
+    CHECK(read_file(t.path("cmp/runs.csv")) == read_file(t.path("cmp-straight/runs.csv")));
+}
+
+TEST_CASE("compare: the sweep's choice is on the validation loss, its report on the test loss") {
+    auto group = [](FfnKind k, float lr, std::vector<double> val, std::vector<double> test, int diverged = 0) {
+        KindSummary s{.kind = k, .at = {.lr = lr, .warmup = 100}};
+        s.final_val = stat_of(val);
+        s.test = stat_of(test);
+        s.seeds = static_cast<int>(val.size());
+        s.diverged = diverged;
+        return s;
+    };
+    const double init = 4.0;
+    // relu is best at 1e-3 on validation (2.0 < 2.1) although its test loss is better at 3e-3: the
+    // choice never reads the test loss.
+    const std::vector<KindSummary> groups = {
+        group(FfnKind::relu, 1e-3f, {2.0, 2.0}, {2.3, 2.3}), group(FfnKind::relu, 3e-3f, {2.1, 2.1}, {2.2, 2.2}),
+        group(FfnKind::swiglu, 1e-3f, {1.9, 1.9}, {1.95, 1.95}), group(FfnKind::swiglu, 3e-3f, {}, {}, 2)};
+    const std::vector<LrChoice> choices = choose_learning_rates(groups, init);
+    REQUIRE(choices.size() == 2);
+    CHECK(choices[0].best.at.lr == 1e-3f);
+    CHECK(choices[0].best.test.mean == doctest::Approx(2.3));
+    // Sensitivity: mean over rates of min(loss, init) - best. relu: (0 + 0.1) / 2; swiglu's
+    // diverged rate counts as the loss at init: (0 + (4.0 - 1.9)) / 2.
+    CHECK(choices[0].sensitivity == doctest::Approx(0.05));
+    CHECK(choices[1].sensitivity == doctest::Approx(1.05));
+    CHECK(choices[1].diverged == 2);
+    CHECK(choices[1].runs == 4);
+    const std::string table = format_sweep_table(groups, choices);
+    CHECK(contains(table, "div 2/2"));
+    CHECK(contains(flat(table), "Verdict, on the test loss"));
+    CHECK(contains(flat(table), "Best: swiglu"));
+}
+
 TEST_CASE("compare: the verdict rule on hand-made numbers") {
     auto kind = [](FfnKind k, std::vector<double> final_val) {
         KindSummary s{.kind = k};
@@ -329,14 +438,15 @@ TEST_CASE("plot: write_plots draws PNG and SVG with gnuplot, ASCII charts withou
     const PlotReport report = write_plots(runs, cfg.out);
     if (!find_gnuplot().empty()) {
         CHECK(report.drawn);
-        for (const char* name : {"loss_val", "loss_train", "gates", "gates_hist"}) {
+        for (const char* name : {"loss_val", "loss_train", "gates", "gates_hist", "stability"}) {
             const std::string png = read_file(t.path(fmt::format("cmp/{}.png", name)));
             const std::string svg = read_file(t.path(fmt::format("cmp/{}.svg", name)));
             CHECK(png.starts_with("\x89PNG"));
             CHECK(contains(svg, "<svg"));
             CHECK(fs::exists(t.path(fmt::format("cmp/{}.gp", name))));  // the script, to redraw by hand
         }
-        CHECK(report.files.size() == 8);
+        CHECK(report.files.size() == 10);
+        CHECK_FALSE(fs::exists(t.path("cmp/lr_sweep.png")));  // one learning rate: no sweep picture
     } else {
         CHECK_FALSE(report.drawn);
         CHECK(contains(report.ascii, "Validation loss"));

@@ -17,6 +17,7 @@
 
 #include "glulab/checkpoint.hpp"
 #include "glulab/experiment/gates.hpp"
+#include "glulab/experiment/stability.hpp"
 #include "glulab/safetensors.hpp"
 #include "glulab/stop.hpp"
 #include "glulab/trainer.hpp"
@@ -54,18 +55,7 @@ struct OmpThreadsGuard {
     ~OmpThreadsGuard() { omp_set_num_threads(before); }
 };
 
-// A few thousand characters of a small grammar, the same every time.
-std::string grammar_text() {
-    const char* subjects[] = {"the cat", "a dog", "my sister", "the baker"};
-    const char* verbs[] = {"sees", "likes", "finds"};
-    const char* objects[] = {"the moon", "a red ball", "some bread"};
-    Rng rng(11);
-    std::string text;
-    for (int i = 0; i < 150; i++)
-        text += fmt::format("{} {} {}.{}", subjects[rng.below(4)], verbs[rng.below(3)], objects[rng.below(3)],
-                            i % 4 == 3 ? "\n" : " ");
-    return text;
-}
+std::string grammar_text() { return glulab_test::grammar_text(11); }
 
 // The text in `tmp` and a tiny run over it: 40 steps, an evaluation every 10.
 TrainConfig tiny_run(const TempDir& tmp, FfnKind ffn = FfnKind::swiglu) {
@@ -142,7 +132,7 @@ void check_same_tensors(const fs::path& a, const fs::path& b) {
 void check_stopped_runs_match(const TempDir& tmp, const TrainConfig& cfg,
                               const std::vector<std::vector<int>>& stops) {
     const fs::path a = tmp.dir / "a";
-    const TrainSummary sa = train_run(cfg, a.string(), false, false, with_gate_telemetry(a.string()));
+    const TrainSummary sa = train_run(cfg, a.string(), false, false, with_run_telemetry(a.string()));
     CHECK_FALSE(sa.interrupted);
     CHECK(sa.steps_done == 40);
     CHECK(metric_steps(a) == std::vector<int>{10, 20, 30, 40});
@@ -152,7 +142,7 @@ void check_stopped_runs_match(const TempDir& tmp, const TrainConfig& cfg,
         const fs::path b = tmp.dir / fmt::format("b-{}", fmt::join(stop, "-"));
         TrainConfig first = cfg;
         first.stop_after = stop[0];
-        TrainSummary sb = train_run(first, b.string(), false, false, with_gate_telemetry(b.string()));
+        TrainSummary sb = train_run(first, b.string(), false, false, with_run_telemetry(b.string()));
         CHECK(sb.interrupted);
         CHECK(sb.steps_done == stop[0]);
         // The Ctrl-C path: a checkpoint at the stopping step, the evaluations so far, no summary.
@@ -163,16 +153,19 @@ void check_stopped_runs_match(const TempDir& tmp, const TrainConfig& cfg,
         CHECK(read_file(b / "config.json") == read_file(a / "config.json"));  // stop_after is not saved
 
         for (size_t i = 1; i < stop.size(); i++) {
-            sb = train_run(resume_options(stop[i]), b.string(), true, false, with_gate_telemetry(b.string()));
+            sb = train_run(resume_options(stop[i]), b.string(), true, false, with_run_telemetry(b.string()));
             CHECK(sb.interrupted);
             CHECK(sb.steps_done == stop[i]);
         }
-        sb = train_run(resume_options(), b.string(), true, false, with_gate_telemetry(b.string()));
+        sb = train_run(resume_options(), b.string(), true, false, with_run_telemetry(b.string()));
         CHECK_FALSE(sb.interrupted);
         CHECK(sb.steps_done == 40);
 
         CHECK(metrics_without_timing(b) == metrics_without_timing(a));
         if (is_gated(cfg.model.ffn)) CHECK(read_file(b / "gates.csv") == read_file(a / "gates.csv"));
+        // The stability telemetry continues exactly: every step's row once, every evaluation's.
+        CHECK(read_file(b / "steps.csv") == read_file(a / "steps.csv"));
+        CHECK(read_file(b / "stability.csv") == read_file(a / "stability.csv"));
         check_same_tensors(a / "model.safetensors", b / "model.safetensors");
         check_same_tensors(a / "optimizer.safetensors", b / "optimizer.safetensors");
         CHECK(sb.final_val_loss == sa.final_val_loss);

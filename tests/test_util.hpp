@@ -3,6 +3,7 @@
 
 #include "glulab/check.hpp"
 #include "glulab/data.hpp"
+#include "glulab/rng.hpp"
 
 #include <fmt/core.h>
 #include <unistd.h>
@@ -26,6 +27,20 @@ inline std::string read_file(const std::filesystem::path& path) {
 
 inline void write_file(const std::filesystem::path& path, const std::string& bytes) {
     std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+}
+
+// A few thousand characters of a small grammar (lower-case letters, space, '.', newline), the
+// same for the same seed.
+inline std::string grammar_text(uint64_t seed) {
+    const char* subjects[] = {"the cat", "a dog", "my sister", "the baker"};
+    const char* verbs[] = {"sees", "likes", "finds"};
+    const char* objects[] = {"the moon", "a red ball", "some bread"};
+    glulab::Rng rng(seed);
+    std::string text;
+    for (int i = 0; i < 150; i++)
+        text += fmt::format("{} {} {}.{}", subjects[rng.below(4)], verbs[rng.below(3)], objects[rng.below(3)],
+                            i % 4 == 3 ? "\n" : " ");
+    return text;
 }
 
 inline bool contains(const std::string& text, const std::string& part) {

@@ -70,22 +70,33 @@ private:
 // -------
 // The ids of the whole text. The first 90% (n_train = floor(0.9 n)) is the train split, the
 // rest the validation split: a contiguous tail, so validation text was never seen in training.
+// With a test fraction f > 0 the last floor(f n) ids are cut off the validation split as a test
+// split, which only the final evaluation of a run reads: a sweep picks each kind's learning
+// rate on the validation loss and reports the test loss, so the selection never reads the
+// numbers it reports (experiment/compare.hpp). The train split is the same with or without it.
+//
+//     [ train: 0 .. n_train ) [ val: n_train .. n - n_test ) [ test: n - n_test .. n )
 enum class Split { train, val };
 std::string_view split_name(Split split);  // "train", "val"
 
 class Dataset {
 public:
-    explicit Dataset(std::vector<int> ids, double train_fraction = 0.9);
+    // test_fraction in [0, 1 - train_fraction), e.g. 0.05; 0 = no test split.
+    explicit Dataset(std::vector<int> ids, double train_fraction = 0.9, double test_fraction = 0.0);
 
     int64_t size() const { return static_cast<int64_t>(ids_.size()); }
     std::span<const int> ids() const { return ids_; }
     std::span<const int> train() const { return std::span<const int>(ids_).first(n_train_); }
-    std::span<const int> val() const { return std::span<const int>(ids_).subspan(n_train_); }
+    std::span<const int> val() const {
+        return std::span<const int>(ids_).subspan(n_train_, ids_.size() - n_train_ - n_test_);
+    }
+    std::span<const int> test() const { return std::span<const int>(ids_).last(n_test_); }  // empty: none
     std::span<const int> split(Split s) const { return s == Split::train ? train() : val(); }
 
 private:
     std::vector<int> ids_;
     size_t n_train_ = 0;
+    size_t n_test_ = 0;
 };
 
 // A text file ready to train on: its vocabulary and its ids.
@@ -93,7 +104,8 @@ struct Corpus {
     Vocab vocab;
     Dataset data;
 };
-Corpus load_corpus(const std::string& path);
+// test_fraction: the Dataset's test split (0: none).
+Corpus load_corpus(const std::string& path, double test_fraction = 0.0);
 
 // BatchSampler
 // ------------

@@ -165,8 +165,13 @@ struct CausalSelfAttention {
     Linear proj;    // weight (C, C), a residual output projection (smaller init)
     int heads = 0;  // NH
 
+    // qkv(x) (B, T, 3C) of the most recent forward: a view into the tape's arena, valid until
+    // that tape's reset(), like FeedForward::up_gate_out. Stability telemetry reads it right
+    // after a forward for the largest attention logit q.k / sqrt(HS).
+    Tensor qkv_out;
+
     void declare(ParamStore& ps, const std::string& name, int C, int NH);
-    Tensor operator()(Tape& tape, Tensor x) const;
+    Tensor operator()(Tape& tape, Tensor x);  // sets qkv_out
 };
 
 // The position-wise feed-forward layer, x (B, T, C) -> (B, T, C):
@@ -291,6 +296,11 @@ public:
     // the gate pre-activation in columns [H, 2H) (see FeedForward::up_gate_out: a view into the
     // tape's arena, valid until tape.reset()). Throws for plain kinds and before the first forward.
     Tensor ffn_up_gate(int layer) const;
+    // qkv(x) (B, T, 3C) of `layer`'s attention from the last forward (CausalSelfAttention::qkv_out),
+    // and that forward's logits (B, T, V): views valid until tape.reset(). Throw before the
+    // first forward.
+    Tensor attention_qkv(int layer) const;
+    Tensor last_logits() const;
 
     // The layers, by name, in the order of the diagram. Bound views: read them, write through
     // their data, but do not reassign them.
@@ -310,6 +320,7 @@ private:
     int ffn_hidden_ = 0;
     ParamStore params_;
     std::vector<int> positions_;  // ids for wpe; grows to the largest B*T seen
+    Tensor logits_out_;           // the last forward's logits (last_logits)
     uint64_t dropout_seed_ = 0;   // each forward's dropout seeds come from Rng(dropout_seed_)
     bool training_ = false;       // dropout on (train) or off (eval)
     int first_row_ = 0;           // global batch row of this process's first row (train)

@@ -6,6 +6,10 @@
 //   metrics.csv            one MetricRow per evaluation (header kMetricsColumns)
 //   gates.csv              gated FFN kinds only: one GateRow per evaluation and layer (header
 //                          kGatesColumns), measured by the experiment layer (experiment/gates.hpp)
+//   steps.csv              one StepRow per training step: its loss, rate and gradient norm
+//   stability.csv          one StabilityRow per evaluation and layer: the largest attention
+//                          logit, the output logits' size and log Z, the loss spikes so far
+//                          (both from the experiment layer, experiment/stability.hpp)
 //   summary.json           the TrainSummary of the finished (or diverged) run
 //   model.safetensors      the checkpoint pair (checkpoint.hpp → save_checkpoint)
 //   optimizer.safetensors
@@ -37,6 +41,8 @@ namespace run_files {
 inline constexpr const char* config = "config.json";
 inline constexpr const char* metrics = "metrics.csv";
 inline constexpr const char* gates = "gates.csv";
+inline constexpr const char* steps = "steps.csv";
+inline constexpr const char* stability = "stability.csv";
 inline constexpr const char* summary = "summary.json";
 inline constexpr const char* model = "model.safetensors";
 inline constexpr const char* optimizer = "optimizer.safetensors";
@@ -94,7 +100,42 @@ void write_gates(const std::string& dir, const std::vector<GateRow>& rows);
 std::vector<GateRow> read_gates_csv(const std::string& path);
 std::vector<GateRow> read_run_gates(const std::string& dir);  // none without a gates.csv
 
-// The rows of an evaluation at `step` or before (a resume keeps these, computes the rest).
+// steps.csv
+// ---------
+struct StepRow {
+    int step = 0;            // 1-based, e.g. 250
+    double loss = 0;         // the step's training loss on its batch, e.g. 2.4312
+    double lr = 0;           // the learning rate it used, e.g. 0.001
+    double grad_norm = 0;    // before clipping, e.g. 0.61
+};
+inline constexpr const char* kStepsColumns = "step,loss,lr,grad_norm";
+// The row as steps.csv holds it (what a reader gets back).
+StepRow as_written(const StepRow& row);
+void write_steps(const std::string& dir, const std::vector<StepRow>& rows);
+std::vector<StepRow> read_steps_csv(const std::string& path);
+std::vector<StepRow> read_run_steps(const std::string& dir);  // none without a steps.csv
+
+// stability.csv
+// -------------
+// The model-wide columns (logit_max, log_z_*, loss_spikes) are the same on every layer's row of
+// an evaluation, so that one row holds all a plot of one layer needs.
+struct StabilityRow {
+    int step = 0;                 // e.g. 100
+    int layer = 0;                // e.g. 0
+    double attn_logit_max = 0;    // this layer: max over heads and causal pairs of |q.k| / sqrt(HS)
+    double logit_max = 0;         // max |logit| of the output head
+    double log_z_mean = 0;        // mean over positions of log sum_v exp(logit_v)
+    double log_z_max = 0;         // its largest value
+    int loss_spikes = 0;          // steps so far whose loss was a spike (experiment/stability.hpp)
+};
+inline constexpr const char* kStabilityColumns =
+    "step,layer,attn_logit_max,logit_max,log_z_mean,log_z_max,loss_spikes";
+void write_stability(const std::string& dir, const std::vector<StabilityRow>& rows);
+std::vector<StabilityRow> read_stability_csv(const std::string& path);
+std::vector<StabilityRow> read_run_stability(const std::string& dir);  // none without the file
+
+// The rows of an evaluation (or a step) at `step` or before (a resume keeps these, computes
+// the rest).
 template <class Row>
 std::vector<Row> rows_up_to(std::vector<Row> rows, int step) {
     std::erase_if(rows, [step](const Row& r) { return r.step > step; });
@@ -110,6 +151,8 @@ struct TrainSummary {
                                 // checkpoint is the last good one; summary.json says diverged)
     float final_train_loss = 0, final_val_loss = 0, best_val_loss = 0;
     int best_val_step = 0;      // the step of the evaluation with best_val_loss
+    float test_loss = 0;        // with a test split: the final model's loss on it (read only
+                                // here, at the end); 0 without one
     double ms_per_step = 0;     // training steps only, evaluations excluded
     double tokens_per_s = 0;
     int d_ff = 0;

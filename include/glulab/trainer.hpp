@@ -34,6 +34,10 @@ struct TrainConfig {
     int eval_every = 100;                           // steps between evaluations, e.g. 100
     int eval_batches = 20;                          // batches per loss estimate, e.g. 20
     uint64_t seed = 1337;                           // weights, batches, dropout, e.g. 1337
+    double test_split = 0;                          // share of the text held out as a test
+                                                    // split, read once at the end (data.hpp),
+                                                    // e.g. 0.05; 0 = none (config.json then
+                                                    // has no "test_split" key)
     int threads = 0;                                // OpenMP threads, e.g. 2; 0 = measured (platform/threads.hpp)
     int stop_after = 0;                             // act as if Ctrl-C came after this step,
                                                     // e.g. 25; 0 = never (tests of resume)
@@ -46,6 +50,7 @@ struct TrainConfig {
     // Upper bounds, so a typo is refused at once rather than after gigabytes.
     static constexpr int kMaxBatch = 4096;                 // B
     static constexpr int64_t kMaxTokensPerStep = 1 << 20;  // B * T
+    static constexpr double kMaxTestSplit = 0.09;           // below the validation split's 0.1
 };
 // config.json's text (both defined in json_io.cpp).
 std::string train_config_to_json(const TrainConfig& cfg);
@@ -59,6 +64,7 @@ struct StepReport {
     int steps = 0;           // steps in the run
     float loss = 0;          // this step's training loss
     float lr = 0;            // the learning rate it used
+    float grad_norm = 0;     // its gradient norm before clipping
     double tokens_per_s = 0; // averaged over the steps since the last report of an evaluation
     double elapsed_s = 0;    // wall time since the run (or the resume) started
 };
@@ -76,6 +82,11 @@ struct TrainCallbacks {
     // During an evaluation, after the forward of each validation batch, before the tape is reset:
     // the model's activations of that batch can be read (the gate telemetry does).
     std::function<void(const Transformer&)> on_val_forward;
+    // Whenever the run's state is saved, with the step it is saved at: just before every
+    // checkpoint (after an evaluation, or when the run is interrupted), and when the run
+    // diverges. What a telemetry keeps per step is written here, so a resume from that
+    // checkpoint finds exactly the rows up to it (experiment/stability.hpp).
+    std::function<void(int step)> on_save;
 };
 
 // Train into `out_dir`. With `resume`, config.json and the checkpoints in out_dir are read and

@@ -29,6 +29,8 @@ namespace {
 
 struct CompareArgs {
     TrainConfig cfg;
+    SweepFlags sweep;         // --lr, --warmup: one value each, or lists (sweep axes)
+    float min_lr_ratio = 0.1f;  // --min-lr-ratio
     std::string ffn = "relu,gelu,swiglu";
     int seeds = 3;
     std::string match = "params";
@@ -46,6 +48,7 @@ struct CompareArgs {
 // so far in this session (evaluations included).
 class CompareProgress {
 public:
+    explicit CompareProgress(const CompareConfig& cfg) : sweeps_lr_(cfg.sweeps_lr()), sweeps_warmup_(cfg.sweeps_warmup()) {}
     void run_start(const RunInfo& i) {
         const char* what = i.action == RunAction::reuse    ? "finished before: results read back"
                            : i.action == RunAction::resume ? "resuming from its checkpoint"
@@ -82,22 +85,48 @@ public:
 private:
     using clock = std::chrono::steady_clock;
 
-    static std::string tag(const RunInfo& i) {
-        return fmt::format("[{}/{}] {} s{}", i.index + 1, i.count, ffn_kind_name(i.kind), i.seed);
+    std::string tag(const RunInfo& i) const {
+        const std::string lr = sweeps_lr_ ? fmt::format(" lr {:g}", i.at.lr) : "";
+        const std::string warmup = sweeps_warmup_ ? fmt::format(" w {}", i.at.warmup) : "";
+        return fmt::format("[{}/{}] {}{}{} s{}", i.index + 1, i.count, ffn_kind_name(i.kind), lr, warmup, i.seed);
     }
     void line(const std::string& text) { display_.line(text); }
 
     ProgressDisplay display_;
+    bool sweeps_lr_ = false, sweeps_warmup_ = false;  // tags name the run's place on these axes
     bool started_ = false;
     clock::time_point t0_;
     long steps_trained_ = 0;  // in this session
 };
+
+// --lr and --warmup: one value sets the base config, as in `glulab train`; a list is an axis.
+void apply_sweep_flags(const CompareArgs& a, const Command& cmd, CompareConfig& cfg) {
+    if (!a.sweep.lr.empty()) {
+        cfg.lrs = parse_lr_list(a.sweep.lr);
+        if (cfg.lrs.size() == 1) cfg.base.optim.lr = cfg.lrs.front();
+        GLULAB_CHECK(cfg.lrs.size() == 1 || cmd.count("--min-lr") == 0,
+                     "with a list of rates each run ends at its own rate times --min-lr-ratio",
+                     "--min-lr {} cannot go with a list of learning rates (--lr {})", a.cfg.optim.min_lr, a.sweep.lr);
+        if (cfg.lrs.size() == 1) cfg.lrs.clear();
+    }
+    if (!a.sweep.warmup.empty()) {
+        cfg.warmups = parse_warmup_list(a.sweep.warmup);
+        if (cfg.warmups.size() == 1) {
+            cfg.base.optim.warmup = cfg.warmups.front();
+            cfg.warmups.clear();
+        }
+    }
+    GLULAB_CHECK(cmd.count("--min-lr-ratio") == 0 || cfg.sweeps_lr(), "give --lr a list, or set --min-lr",
+                 "--min-lr-ratio applies to a list of learning rates only");
+    cfg.min_lr_ratio = a.min_lr_ratio;
+}
 
 void run(CompareArgs& a, const Command& cmd) {
     apply_train_defaults(cmd, a.cfg);
     // Check everything that can be checked before the data is read and a model is built.
     CompareConfig cfg{.base = a.cfg, .kinds = parse_ffn_list(a.ffn), .seeds = a.seeds,
                       .match = parse_match(a.match), .out = a.out, .force = a.force};
+    apply_sweep_flags(a, cmd, cfg);
     cfg.validate();
     ModelConfig probe = cfg.base.model;
     probe.vocab_size = probe.vocab_size > 0 ? probe.vocab_size : 1;
@@ -116,7 +145,7 @@ void run(CompareArgs& a, const Command& cmd) {
                               compare_run_config(cfg, k, 0).model.ffn_hidden());
     fmt::print("FFN hidden width H: {}\n", widths);
 
-    CompareProgress progress;
+    CompareProgress progress(cfg);
     CompareCallbacks cb;
     cb.on_run_start = [&](const RunInfo& i) { progress.run_start(i); };
     cb.on_step = [&](const RunInfo& i, const StepReport& r) { progress.step(i, r); };
@@ -131,7 +160,7 @@ void run(CompareArgs& a, const Command& cmd) {
     }
     if (dist_rank() != 0) return;  // under mpirun rank 0 writes the tables, plots and report
 
-    fmt::print("\n{}\n{}\n", format_compare_table(result.kinds), verdict(result.kinds));
+    fmt::print("\n{}\n", result.report);
     std::vector<std::string> dirs;
     for (const RunResult& r : result.runs) dirs.push_back(r.dir);
     const PlotReport plots = write_plots(load_runs(dirs), cfg.out);
@@ -149,7 +178,7 @@ void run(CompareArgs& a, const Command& cmd) {
         const KindSummary* best = &result.kinds.front();
         for (const KindSummary& k : result.kinds)
             if (k.final_val.mean < best->final_val.mean) best = &k;
-        const std::string ckpt = compare_run_dir(cfg, best->kind, 0) + "/model.safetensors";
+        const std::string ckpt = compare_run_dir(cfg, best->kind, 0, best->at) + "/model.safetensors";
         LoadedModel m = load_model(ckpt);
         fmt::print("\nsample from the best kind, {} ({}):\n", ffn_kind_name(best->kind), ckpt);
         generate(*m.model, m.vocab, "", SampleOptions{.tokens = a.sample, .temperature = 0.8f, .top_k = 40},
@@ -173,7 +202,10 @@ void add_compare_command(CLI::App& app) {
     cmd->add_option("--match", args->match,
                     "params: gated kinds get 2/3 of the width (same parameters); dff: every kind gets 4C")
         ->check(one_of({"params", "dff"}))->capture_default_str();
-    add_train_flags(*cmd, args->cfg);
+    add_train_flags(*cmd, args->cfg, &args->sweep);
+    cmd->add_option("--min-lr-ratio", args->min_lr_ratio,
+                    "with a list of --lr: each run's final rate is its peak rate times this")
+        ->check(in_range(0.0, 1.0))->capture_default_str();
     cmd->add_option("--out", args->out, "directory of the runs, the tables and the plots")->capture_default_str();
     cmd->add_flag("--force", args->force, "OUT holds runs made with other settings: train everything again");
     cmd->add_option("--stop-after", args->cfg.stop_after,

@@ -7,7 +7,7 @@
 
 #include "glulab/data_parallel.hpp"
 #include "glulab/platform/dist.hpp"
-#include "glulab/experiment/gates.hpp"
+#include "glulab/experiment/stability.hpp"
 #include "glulab/trainer.hpp"
 
 #include <fmt/format.h>  // fmt::join
@@ -91,7 +91,7 @@ void run(TrainArgs& a, const Command& cmd) {
     };
     cb.on_step = [&](const StepReport& r) { progress.step(r); };
     cb.on_eval = [&](const EvalReport& r) { progress.eval(r); };
-    TrainSummary s = train_run(a.cfg, dir, !a.resume.empty(), a.force, with_gate_telemetry(dir, cb));
+    TrainSummary s = train_run(a.cfg, dir, !a.resume.empty(), a.force, with_run_telemetry(dir, cb));
     progress.finish();
     if (s.interrupted) {
         fmt::print("interrupted at step {}: checkpoint saved; continue with `glulab train --resume {}`\n",

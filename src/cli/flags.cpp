@@ -3,6 +3,8 @@
 // Lesson 12 · training
 #include "flags.hpp"
 
+#include <fmt/core.h>
+
 namespace glulab {
 
 void add_model_flags(Command& cmd, ModelConfig& m) {
@@ -22,22 +24,32 @@ void add_model_flags(Command& cmd, ModelConfig& m) {
         ->default_str(std::string(norm_kind_name(m.norm)));
 }
 
-void add_train_flags(Command& cmd, TrainConfig& c) {
+void add_train_flags(Command& cmd, TrainConfig& c, SweepFlags* sweep) {
     cmd.add_option("--data", c.data, "training text, UTF-8 (`make data` fetches tiny-shakespeare)")
         ->capture_default_str();
     add_model_flags(cmd, c.model);
     cmd.add_option("--batch", c.batch, "B, sequences per step")->check(at_most(TrainConfig::kMaxBatch))->capture_default_str();
     cmd.add_option("--steps", c.optim.steps, "training steps")->check(positive())->capture_default_str();
-    cmd.add_option("--lr", c.optim.lr, "peak learning rate")->check(positive())->capture_default_str();
+    if (sweep)
+        cmd.add_option("--lr", sweep->lr, "peak learning rate, or a comma-separated list of rates to sweep")
+            ->default_str(fmt::format("{:g}", c.optim.lr));
+    else
+        cmd.add_option("--lr", c.optim.lr, "peak learning rate")->check(positive())->capture_default_str();
     cmd.add_option("--min-lr", c.optim.min_lr, "learning rate at the last step")
         ->check(non_negative())->capture_default_str();
-    cmd.add_option("--warmup", c.optim.warmup, "steps of linear warmup (default: 100, or a tenth of a shorter run)")
-        ->check(non_negative());
+    const std::string warmup_help = "steps of linear warmup (default: 100, or a tenth of a shorter run)";
+    if (sweep)
+        cmd.add_option("--warmup", sweep->warmup, warmup_help + ", or a comma-separated list to sweep");
+    else
+        cmd.add_option("--warmup", c.optim.warmup, warmup_help)->check(non_negative());
     cmd.add_option("--weight-decay", c.optim.weight_decay, "AdamW decoupled weight decay (matrices only)")
         ->check(non_negative())->capture_default_str();
     cmd.add_option("--clip", c.optim.clip, "global gradient-norm clip (0: off)")
         ->check(non_negative())->capture_default_str();
     cmd.add_option("--seed", c.seed, "seed for weights, batches and dropout")->capture_default_str();
+    cmd.add_option("--test-split", c.test_split,
+                   "share of the text held out as a test split, read once at the end (0: none; e.g. 0.05)")
+        ->check(in_range(0.0, TrainConfig::kMaxTestSplit))->capture_default_str();
     cmd.add_option("--eval-every", c.eval_every, "steps between evaluations and checkpoints")
         ->check(positive())->capture_default_str();
     cmd.add_option("--eval-batches", c.eval_batches, "batches per train/val loss estimate")

@@ -3,6 +3,8 @@
 
 #include <fmt/core.h>
 
+#include <sstream>
+
 namespace glulab {
 
 std::string with_commas(int64_t n) {
@@ -12,6 +14,26 @@ std::string with_commas(int64_t n) {
         s += digits[i];
     }
     return n < 0 ? "-" + s : s;
+}
+
+std::string join(const std::vector<std::string>& parts, const std::string& sep) {
+    std::string out;
+    for (size_t i = 0; i < parts.size(); i++) out += (i ? sep : "") + parts[i];
+    return out;
+}
+
+std::string wrap(const std::string& text, size_t width, const std::string& indent) {
+    std::istringstream words(text);
+    std::string word, line, out;
+    while (words >> word) {
+        if (!line.empty() && line.size() + 1 + word.size() > width) {
+            out += indent + line + "\n";
+            line.clear();
+        }
+        line += (line.empty() ? "" : " ") + word;
+    }
+    if (!line.empty()) out += indent + line + "\n";
+    return out;
 }
 
 }  // namespace glulab

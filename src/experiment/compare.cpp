@@ -5,6 +5,8 @@
 
 #include "glulab/check.hpp"
 #include "glulab/experiment/gates.hpp"
+#include "glulab/experiment/stability.hpp"
+#include "glulab/experiment/sweep.hpp"
 #include "glulab/format.hpp"
 #include "glulab/json_io.hpp"
 #include "glulab/platform/dist.hpp"
@@ -13,6 +15,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -36,24 +39,67 @@ MatchBy parse_match(std::string_view name) {
 
 std::string_view match_name(MatchBy match) { return match == MatchBy::params ? "params" : "dff"; }
 
-std::vector<FfnKind> parse_ffn_list(std::string_view list) {
-    if (list == "all") return {all_ffn_kinds().begin(), all_ffn_kinds().end()};
-    std::vector<FfnKind> kinds;
+namespace {
+// The comma-separated names of `list`, each trimmed of spaces; an empty one throws naming `flag`.
+std::vector<std::string_view> split_list(std::string_view list, std::string_view flag, const char* hint) {
+    std::vector<std::string_view> names;
     size_t start = 0;
     while (start <= list.size()) {
         size_t end = std::min(list.find(',', start), list.size());
         std::string_view name = list.substr(start, end - start);
         while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
         while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
-        GLULAB_CHECK(!name.empty(), "e.g. --ffn relu,gelu,swiglu or --ffn all",
-                     "--ffn '{}' has an empty name", list);
-        const FfnKind kind = parse_ffn_kind(name);
-        GLULAB_CHECK(std::find(kinds.begin(), kinds.end(), kind) == kinds.end(), "name each kind once",
-                     "--ffn names {} twice", name);
-        kinds.push_back(kind);
+        GLULAB_CHECK(!name.empty(), hint, "{} '{}' has an empty value", flag, list);
+        names.push_back(name);
         start = end + 1;
     }
-    return kinds;
+    return names;
+}
+
+// `values` parsed one by one, refusing repeats, naming `flag`.
+template <class T, class Parse>
+std::vector<T> parse_list(std::string_view list, std::string_view flag, const char* hint, Parse parse) {
+    std::vector<T> out;
+    for (std::string_view name : split_list(list, flag, hint)) {
+        const T v = parse(name);
+        GLULAB_CHECK(std::find(out.begin(), out.end(), v) == out.end(), "name each value once", "{} names {} twice",
+                     flag, name);
+        out.push_back(v);
+    }
+    return out;
+}
+
+// The whole of `text` as a number of type T, or an error naming `flag`.
+template <class T>
+T parse_number(std::string_view text, std::string_view flag) {
+    T v{};
+    const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    GLULAB_CHECK(ec == std::errc() && ptr == text.data() + text.size(), "e.g. --lr 0.001,0.003 or --warmup 0,100",
+                 "{}: '{}' is not a number", flag, text);
+    return v;
+}
+}  // namespace
+
+std::vector<FfnKind> parse_ffn_list(std::string_view list) {
+    if (list == "all") return {all_ffn_kinds().begin(), all_ffn_kinds().end()};
+    return parse_list<FfnKind>(list, "--ffn", "e.g. --ffn relu,gelu,swiglu or --ffn all", parse_ffn_kind);
+}
+
+std::vector<float> parse_lr_list(std::string_view list, std::string_view flag) {
+    return parse_list<float>(list, flag, "e.g. --lr 0.0003,0.001,0.003", [flag](std::string_view text) {
+        const float lr = parse_number<float>(text, flag);
+        GLULAB_CHECK(std::isfinite(lr) && lr > 0, "a learning rate is a positive number, e.g. 0.001",
+                     "{}: {} is not a positive, finite learning rate", flag, text);
+        return lr;
+    });
+}
+
+std::vector<int> parse_warmup_list(std::string_view list, std::string_view flag) {
+    return parse_list<int>(list, flag, "e.g. --warmup 0,100", [flag](std::string_view text) {
+        const int w = parse_number<int>(text, flag);
+        GLULAB_CHECK(w >= 0, "a warmup is a number of steps, 0 or more", "{}: {} is negative", flag, text);
+        return w;
+    });
 }
 
 void CompareConfig::validate() const {
@@ -62,15 +108,34 @@ void CompareConfig::validate() const {
     GLULAB_CHECK(seeds <= kMaxSeeds, "e.g. --seeds 3", "--seeds {} is above glulab's limit of {} seeds",
                  seeds, kMaxSeeds);
     GLULAB_CHECK(!out.empty(), "e.g. --out runs/compare", "--out must not be empty");
+    GLULAB_CHECK(lrs.size() <= kMaxAxis && warmups.size() <= kMaxAxis, "sweep fewer values at a time",
+                 "--lr has {} values and --warmup {}: glulab's limit is {} per axis", lrs.size(), warmups.size(),
+                 kMaxAxis);
+    GLULAB_CHECK(min_lr_ratio >= 0 && min_lr_ratio <= 1, "e.g. --min-lr-ratio 0.1",
+                 "--min-lr-ratio {} must lie in [0, 1]", min_lr_ratio);
     base.validate();
+    for (const SweepPoint& at : points()) compare_run_config(*this, kinds.front(), 0, at).validate();
+}
+
+std::vector<SweepPoint> CompareConfig::points() const {
+    const std::vector<float> rates = lrs.empty() ? std::vector<float>{base.optim.lr} : lrs;
+    const std::vector<int> warms = warmups.empty() ? std::vector<int>{base.optim.warmup} : warmups;
+    std::vector<SweepPoint> out;
+    for (float lr : rates)
+        for (int w : warms) out.push_back({.lr = lr, .warmup = w});
+    return out;
 }
 
 // With an explicit d_ff it is every kind's; MatchBy::dff gives gated kinds the plain width 4C
 // (asked of ffn_hidden, so the rule lives in one place); MatchBy::params leaves d_ff = 0.
-TrainConfig compare_run_config(const CompareConfig& cfg, FfnKind kind, int seed_index) {
+TrainConfig compare_run_config(const CompareConfig& cfg, FfnKind kind, int seed_index, std::optional<SweepPoint> at) {
     TrainConfig c = cfg.base;
     c.model.ffn = kind;
     c.seed = cfg.base.seed + static_cast<uint64_t>(seed_index);
+    const SweepPoint p = at.value_or(cfg.points().front());
+    c.optim.lr = p.lr;
+    c.optim.warmup = p.warmup;
+    if (cfg.sweeps_lr()) c.optim.min_lr = p.lr * cfg.min_lr_ratio;  // the final rate follows the peak
     if (cfg.base.model.d_ff == 0 && cfg.match == MatchBy::dff && is_gated(kind)) {
         ModelConfig plain = cfg.base.model;
         plain.ffn = FfnKind::relu;
@@ -79,8 +144,11 @@ TrainConfig compare_run_config(const CompareConfig& cfg, FfnKind kind, int seed_
     return c;
 }
 
-std::string compare_run_dir(const CompareConfig& cfg, FfnKind kind, int seed_index) {
-    return (fs::path(cfg.out) / fmt::format("{}-s{}", ffn_kind_name(kind),
+std::string compare_run_dir(const CompareConfig& cfg, FfnKind kind, int seed_index, std::optional<SweepPoint> at) {
+    const SweepPoint p = at.value_or(cfg.points().front());
+    const std::string lr = cfg.sweeps_lr() ? fmt::format("-lr{:g}", p.lr) : "";
+    const std::string warmup = cfg.sweeps_warmup() ? fmt::format("-w{}", p.warmup) : "";
+    return (fs::path(cfg.out) / fmt::format("{}{}{}-s{}", ffn_kind_name(kind), lr, warmup,
                                             cfg.base.seed + static_cast<uint64_t>(seed_index)))
         .string();
 }
@@ -116,28 +184,6 @@ std::vector<std::string> config_differences(const TrainConfig& saved, TrainConfi
     return diffs;
 }
 
-std::string join(const std::vector<std::string>& parts, const std::string& sep) {
-    std::string out;
-    for (size_t i = 0; i < parts.size(); i++) out += (i ? sep : "") + parts[i];
-    return out;
-}
-
-// `text` broken into lines of at most `width` characters, each after `indent`.
-std::string wrap(const std::string& text, size_t width, const std::string& indent) {
-    std::istringstream words(text);
-    std::string word, line, out;
-    while (words >> word) {
-        if (!line.empty() && line.size() + 1 + word.size() > width) {
-            out += indent + line + "\n";
-            line.clear();
-        }
-        line += (line.empty() ? "" : " ") + word;
-    }
-    if (!line.empty()) out += indent + line + "\n";
-    return out;
-}
-
-
 // The losses of a run come from its metrics.csv (the last evaluation, and the lowest val
 // loss), the same whether the run was trained now or read back.
 void losses_from_metrics(RunResult& r) {
@@ -158,11 +204,21 @@ std::string format_compare_setup(const CompareConfig& cfg) {
     const std::string kinds = join(names, ",");
     const std::string width = cfg.base.model.d_ff > 0 ? fmt::format("d_ff {} for every kind", cfg.base.model.d_ff)
                                                       : fmt::format("match {}", match_name(cfg.match));
-    return fmt::format("glulab compare: {}; seeds {}..{}; {} steps; L {} C {} NH {} T {} B {}; {}; {}; data {}\n",
+    std::vector<std::string> rates, warmups;
+    for (const SweepPoint& p : cfg.points()) {
+        const std::string lr = fmt::format("{:g}", p.lr), w = fmt::format("{}", p.warmup);
+        if (std::find(rates.begin(), rates.end(), lr) == rates.end()) rates.push_back(lr);
+        if (std::find(warmups.begin(), warmups.end(), w) == warmups.end()) warmups.push_back(w);
+    }
+    const std::string final_lr = cfg.sweeps_lr() ? fmt::format("min_lr {:g} x lr", cfg.min_lr_ratio)
+                                                 : fmt::format("min_lr {:g}", cfg.base.optim.min_lr);
+    const std::string test = cfg.base.test_split > 0 ? fmt::format("; test split {:g}", cfg.base.test_split) : "";
+    return fmt::format("glulab compare: {}; seeds {}..{}; {} steps; lr {} ({}); warmup {}; L {} C {} NH {} T {} B {}; "
+                       "{}; {}; data {}{}\n",
                        kinds, cfg.base.seed, cfg.base.seed + static_cast<uint64_t>(cfg.seeds) - 1,
-                       cfg.base.optim.steps, cfg.base.model.layers, cfg.base.model.d_model,
-                       cfg.base.model.heads, cfg.base.model.ctx, cfg.base.batch,
-                       norm_kind_name(cfg.base.model.norm), width, cfg.base.data);
+                       cfg.base.optim.steps, join(rates, ","), final_lr, join(warmups, ","), cfg.base.model.layers,
+                       cfg.base.model.d_model, cfg.base.model.heads, cfg.base.model.ctx, cfg.base.batch,
+                       norm_kind_name(cfg.base.model.norm), width, cfg.base.data, test);
 }
 
 namespace {
@@ -178,7 +234,7 @@ bool gather_runs(const std::vector<RunInfo>& plan, CompareResult& result) {
     if (result.interrupted) return false;
     result.runs.clear();
     for (const RunInfo& info : plan)
-        result.runs.push_back(RunResult{.kind = info.kind, .seed = info.seed, .dir = info.dir,
+        result.runs.push_back(RunResult{.kind = info.kind, .seed = info.seed, .at = info.at, .dir = info.dir,
                                         .action = info.action, .summary = read_run_summary(info.dir)});
     return false;
 }
@@ -193,14 +249,16 @@ bool gather_runs(const std::vector<RunInfo>& plan, CompareResult& result) {
 // Under mpirun the runs of step 2 are spread over the ranks and rank 0 does step 3.
 CompareResult run_compare(const CompareConfig& cfg, const CompareCallbacks& callbacks) {
     cfg.validate();
-    const int count = static_cast<int>(cfg.kinds.size()) * cfg.seeds;
+    const std::vector<SweepPoint> points = cfg.points();
+    const int count = static_cast<int>(cfg.kinds.size() * points.size()) * cfg.seeds;
     std::vector<RunInfo> plan;
     for (int s = 0; s < cfg.seeds; s++)
-        for (FfnKind kind : cfg.kinds) {
-            const TrainConfig run_cfg = compare_run_config(cfg, kind, s);
-            const fs::path dir = compare_run_dir(cfg, kind, s);
+        for (const SweepPoint& at : points)
+          for (FfnKind kind : cfg.kinds) {
+            const TrainConfig run_cfg = compare_run_config(cfg, kind, s, at);
+            const fs::path dir = compare_run_dir(cfg, kind, s, at);
             RunInfo info{.index = static_cast<int>(plan.size()), .count = count, .kind = kind,
-                         .seed = run_cfg.seed, .steps = run_cfg.optim.steps, .dir = dir.string()};
+                         .seed = run_cfg.seed, .at = at, .steps = run_cfg.optim.steps, .dir = dir.string()};
             if (!cfg.force && holds_run(info.dir)) {
                 const std::string config = run_file(info.dir, run_files::config);
                 const std::vector<std::string> diffs = config_differences(load_train_config(info.dir), run_cfg);
@@ -222,9 +280,10 @@ CompareResult run_compare(const CompareConfig& cfg, const CompareCallbacks& call
             result.interrupted = true;
             break;
         }
-        const TrainConfig run_cfg = compare_run_config(cfg, info.kind, static_cast<int>(info.seed - cfg.base.seed));
+        const TrainConfig run_cfg =
+            compare_run_config(cfg, info.kind, static_cast<int>(info.seed - cfg.base.seed), info.at);
         if (callbacks.on_run_start) callbacks.on_run_start(info);
-        RunResult r{.kind = info.kind, .seed = info.seed, .dir = info.dir, .action = info.action};
+        RunResult r{.kind = info.kind, .seed = info.seed, .at = info.at, .dir = info.dir, .action = info.action};
         if (info.action == RunAction::reuse) {
             r.summary = read_run_summary(info.dir);
         } else {
@@ -240,7 +299,7 @@ CompareResult run_compare(const CompareConfig& cfg, const CompareCallbacks& call
             };
             DistSolo alone;  // each rank trains its runs by itself, with its share of the cores
             r.summary = train_run(run_cfg, info.dir, info.action == RunAction::resume, false,
-                                  with_gate_telemetry(info.dir, tc));
+                                  with_run_telemetry(info.dir, tc));
             result.runs_trained++;
             if (r.summary.interrupted) {
                 result.interrupted = true;
@@ -260,11 +319,24 @@ CompareResult run_compare(const CompareConfig& cfg, const CompareCallbacks& call
     }
     result.kinds = summarize_kinds(result.runs);
     const fs::path out(cfg.out);
-    write_text_file(out / "curves.csv", curves_csv(result.runs));
-    write_text_file(out / "summary.csv", summary_csv(result.kinds));
-    write_text_file(out / "report.txt", format_compare_setup(cfg) + "\n" + format_compare_table(result.kinds) + "\n" +
-                                       verdict(result.kinds));
-    for (const char* name : {"curves.csv", "summary.csv", "report.txt"}) result.files.push_back((out / name).string());
+    std::string report = format_compare_table(result.kinds) + "\n";
+    std::vector<std::pair<std::string, std::string>> files = {{"curves.csv", curves_csv(result.runs)},
+                                                              {"summary.csv", summary_csv(result.kinds)},
+                                                              {"runs.csv", runs_csv(result.runs)}};
+    if (cfg.sweeps_lr()) {
+        const double loss_init = std::log(load_train_config(result.runs.front().dir).model.vocab_size);
+        const std::vector<LrChoice> choices = choose_learning_rates(result.kinds, loss_init);
+        report += format_sweep_table(result.kinds, choices);
+        files.emplace_back("sweep.csv", sweep_csv(choices));
+    } else {
+        report += verdict(result.kinds);
+    }
+    result.report = report;
+    files.emplace_back("report.txt", format_compare_setup(cfg) + "\n" + report);
+    for (const auto& [name, text] : files) {
+        write_text_file(out / name, text);
+        result.files.push_back((out / name).string());
+    }
     return result;
 }
 
@@ -288,22 +360,33 @@ Stat stat_of(std::span<const double> values) {
 }
 
 namespace {
-// The kinds of `runs` in the order they first appear.
-std::vector<FfnKind> kinds_in_order(const std::vector<RunResult>& runs) {
-    std::vector<FfnKind> kinds;
+// A run's group: its kind at its sweep point.
+bool same_group(const RunResult& r, FfnKind kind, SweepPoint at) {
+    return r.kind == kind && r.at.lr == at.lr && r.at.warmup == at.warmup;
+}
+// The groups of `runs` (kind and sweep point) in the order they first appear.
+std::vector<std::pair<FfnKind, SweepPoint>> groups_in_order(const std::vector<RunResult>& runs) {
+    std::vector<std::pair<FfnKind, SweepPoint>> groups;
     for (const RunResult& r : runs)
-        if (std::find(kinds.begin(), kinds.end(), r.kind) == kinds.end()) kinds.push_back(r.kind);
-    return kinds;
+        if (std::none_of(groups.begin(), groups.end(), [&](const auto& g) { return same_group(r, g.first, g.second); }))
+            groups.emplace_back(r.kind, r.at);
+    return groups;
+}
+// Whether the rows differ in learning rate, or in warmup (then the tables show that column).
+bool rows_differ(const std::vector<KindSummary>& kinds, bool in_lr) {
+    for (const KindSummary& k : kinds)
+        if (in_lr ? k.at.lr != kinds.front().at.lr : k.at.warmup != kinds.front().at.warmup) return true;
+    return false;
 }
 }  // namespace
 
 std::vector<KindSummary> summarize_kinds(const std::vector<RunResult>& runs) {
     std::vector<KindSummary> out;
-    for (FfnKind kind : kinds_in_order(runs)) {
-        KindSummary k{.kind = kind};
-        std::vector<double> train, val, best;
+    for (const auto& [kind, at] : groups_in_order(runs)) {
+        KindSummary k{.kind = kind, .at = at};
+        std::vector<double> train, val, best, test;
         for (const RunResult& r : runs) {
-            if (r.kind != kind) continue;
+            if (!same_group(r, kind, at)) continue;
             if (r.summary.diverged) {  // its losses are not numbers to average
                 k.diverged++;
                 continue;
@@ -315,6 +398,7 @@ std::vector<KindSummary> summarize_kinds(const std::vector<RunResult>& runs) {
             train.push_back(s.final_train_loss);
             val.push_back(s.final_val_loss);
             best.push_back(s.best_val_loss);
+            if (s.test_loss > 0) test.push_back(s.test_loss);
             k.ms_per_step += s.ms_per_step;
             k.tokens_per_s += s.tokens_per_s;
             k.seeds++;
@@ -322,6 +406,7 @@ std::vector<KindSummary> summarize_kinds(const std::vector<RunResult>& runs) {
         k.final_train = stat_of(train);
         k.final_val = stat_of(val);
         k.best_val = stat_of(best);
+        k.test = stat_of(test);
         if (k.seeds > 0) {
             k.ms_per_step /= k.seeds;
             k.tokens_per_s /= k.seeds;
@@ -332,26 +417,49 @@ std::vector<KindSummary> summarize_kinds(const std::vector<RunResult>& runs) {
 }
 
 std::string curves_csv(const std::vector<RunResult>& runs) {
-    std::string csv = "kind,seed,step,train_loss,val_loss\n";
-    for (FfnKind kind : kinds_in_order(runs))
+    std::string csv = "kind,lr,warmup,seed,step,train_loss,val_loss\n";
+    for (const auto& [kind, at] : groups_in_order(runs))
         for (const RunResult& r : runs)
-            if (r.kind == kind)
+            if (same_group(r, kind, at))
                 for (const MetricRow& m : r.metrics)
-                    csv += fmt::format("{},{},{},{:.6f},{:.6f}\n", ffn_kind_name(kind), r.seed, m.step,
-                                       m.train_loss, m.val_loss);
+                    csv += fmt::format("{},{:g},{},{},{},{:.6f},{:.6f}\n", ffn_kind_name(kind), at.lr, at.warmup,
+                                       r.seed, m.step, m.train_loss, m.val_loss);
     return csv;
 }
 
 std::string summary_csv(const std::vector<KindSummary>& kinds) {
-    std::string csv = "kind,seeds,d_ff,ffn_params,total_params,final_train_mean,final_train_std,"
-                      "final_val_mean,final_val_std,final_val_min,final_val_max,best_val_mean,"
+    std::string csv = "kind,lr,warmup,seeds,diverged,d_ff,ffn_params,total_params,final_train_mean,final_train_std,"
+                      "final_val_mean,final_val_std,final_val_min,final_val_max,best_val_mean,test_mean,test_std,"
                       "ms_per_step,tokens_per_s\n";
     for (const KindSummary& k : kinds)
-        csv += fmt::format("{},{},{},{},{},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.3f},{:.1f}\n",
-                           ffn_kind_name(k.kind), k.seeds, k.d_ff, k.ffn_params, k.total_params,
-                           k.final_train.mean, k.final_train.std, k.final_val.mean, k.final_val.std,
-                           k.final_val.min, k.final_val.max, k.best_val.mean, k.ms_per_step, k.tokens_per_s);
+        csv += fmt::format("{},{:g},{},{},{},{},{},{},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},"
+                           "{:.3f},{:.1f}\n",
+                           ffn_kind_name(k.kind), k.at.lr, k.at.warmup, k.seeds, k.diverged, k.d_ff, k.ffn_params,
+                           k.total_params, k.final_train.mean, k.final_train.std, k.final_val.mean, k.final_val.std,
+                           k.final_val.min, k.final_val.max, k.best_val.mean, k.test.mean, k.test.std,
+                           k.ms_per_step, k.tokens_per_s);
     return csv;
+}
+
+std::string runs_csv(const std::vector<RunResult>& runs) {
+    std::string csv = "kind,lr,warmup,seed,steps_done,diverged,final_train,final_val,best_val,test\n";
+    for (const RunResult& r : runs) {
+        const TrainSummary& s = r.summary;
+        const std::string losses =
+            s.diverged ? ",,," : fmt::format("{:.6f},{:.6f},{:.6f},{}", s.final_train_loss, s.final_val_loss,
+                                             s.best_val_loss, s.test_loss > 0 ? fmt::format("{:.6f}", s.test_loss) : "");
+        csv += fmt::format("{},{:g},{},{},{},{},{}\n", ffn_kind_name(r.kind), r.at.lr, r.at.warmup, r.seed,
+                           s.steps_done, s.diverged ? 1 : 0, losses);
+    }
+    return csv;
+}
+
+// A row's name in the tables: the kind, and its rate and warmup where the rows differ in them.
+std::string group_label(const KindSummary& k, const std::vector<KindSummary>& all) {
+    std::string label(ffn_kind_name(k.kind));
+    if (rows_differ(all, true)) label += fmt::format(" lr {:g}", k.at.lr);
+    if (rows_differ(all, false)) label += fmt::format(" w {}", k.at.warmup);
+    return label;
 }
 
 // "1.2345 ± 0.0123" ("1.2345 ± -" for one seed) right-aligned in `width` columns ("±" is two
@@ -364,17 +472,21 @@ std::string mean_pm_std(const Stat& s, size_t width) {
 
 std::string format_compare_table(const std::vector<KindSummary>& kinds) {
     int seeds = 0;
-    for (const KindSummary& k : kinds) seeds = std::max(seeds, k.seeds);
-    std::string t = fmt::format("{:<9} {:>5} {:>11} {:>13} {:>17} {:>17} {:>9} {:>8} {:>9}\n", "kind", "d_ff",
+    size_t w = 9;  // the first column's width
+    for (const KindSummary& k : kinds) {
+        seeds = std::max(seeds, k.seeds);
+        w = std::max(w, group_label(k, kinds).size());
+    }
+    std::string t = fmt::format("{:<{}} {:>5} {:>11} {:>13} {:>17} {:>17} {:>9} {:>8} {:>9}\n", "kind", w, "d_ff",
                                 "FFN params", "total params", "final train", "final val", "best val",
                                 "ms/step", "tokens/s");
     for (const KindSummary& k : kinds) {
         if (k.seeds == 0) {  // every seed diverged
-            t += fmt::format("{:<9} diverged ({} of {} seeds): no losses to compare\n", ffn_kind_name(k.kind),
+            t += fmt::format("{:<{}} diverged ({} of {} seeds): no losses to compare\n", group_label(k, kinds), w,
                              k.diverged, k.diverged);
             continue;
         }
-        t += fmt::format("{:<9} {:>5} {:>11} {:>13} {} {} {:>9.4f} {:>8.1f} {:>9}\n", ffn_kind_name(k.kind), k.d_ff,
+        t += fmt::format("{:<{}} {:>5} {:>11} {:>13} {} {} {:>9.4f} {:>8.1f} {:>9}\n", group_label(k, kinds), w, k.d_ff,
                          with_commas(k.ffn_params), with_commas(k.total_params), mean_pm_std(k.final_train, 17),
                          mean_pm_std(k.final_val, 17), k.best_val.mean, k.ms_per_step,
                          with_commas(std::llround(k.tokens_per_s)));
@@ -382,7 +494,7 @@ std::string format_compare_table(const std::vector<KindSummary>& kinds) {
     for (const KindSummary& k : kinds)
         if (k.diverged > 0 && k.seeds > 0)
             t += fmt::format("{}: {} of {} seeds diverged (loss not finite); the row is over the other {}\n",
-                             ffn_kind_name(k.kind), k.diverged, k.diverged + k.seeds, k.seeds);
+                             group_label(k, kinds), k.diverged, k.diverged + k.seeds, k.seeds);
     t += seeds > 1 ? fmt::format("losses: mean ± std over {} seeds (sample std); best val: each run's lowest "
                                  "val loss, mean over seeds\n", seeds)
                    : "losses of one seed (no spread: run with --seeds 3 for mean ± std); best val: the lowest val "
@@ -393,51 +505,53 @@ std::string format_compare_table(const std::vector<KindSummary>& kinds) {
 // The verdict
 // -----------
 
-bool kinds_differ(const KindSummary& a, const KindSummary& b) {
-    if (a.final_val.n < 2 || b.final_val.n < 2) return false;  // no spread to judge against
-    return std::fabs(a.final_val.mean - b.final_val.mean) > std::max(a.final_val.range(), b.final_val.range());
+bool kinds_differ(const KindSummary& a, const KindSummary& b, LossOf metric) {
+    const Stat &x = a.*metric, &y = b.*metric;
+    if (x.n < 2 || y.n < 2) return false;  // no spread to judge against
+    return std::fabs(x.mean - y.mean) > std::max(x.range(), y.range());
 }
 
-std::string verdict(const std::vector<KindSummary>& kinds_in) {
+std::string verdict(const std::vector<KindSummary>& kinds_in, LossOf metric, std::string_view metric_name) {
     std::vector<KindSummary> kinds;
     for (const KindSummary& k : kinds_in)
-        if (k.seeds > 0) kinds.push_back(k);  // a kind whose every seed diverged has no mean
+        if ((k.*metric).n > 0) kinds.push_back(k);  // a kind whose every seed diverged has no mean
     if (kinds.empty()) return kinds_in.empty() ? "Verdict: no runs.\n" : "Verdict: every run diverged.\n";
-    std::stable_sort(kinds.begin(), kinds.end(), [](const KindSummary& a, const KindSummary& b) {
-        return a.final_val.mean < b.final_val.mean;
+    std::stable_sort(kinds.begin(), kinds.end(), [metric](const KindSummary& a, const KindSummary& b) {
+        return (a.*metric).mean < (b.*metric).mean;
     });
     const KindSummary& best = kinds.front();
     auto name = [](const KindSummary& k) { return std::string(ffn_kind_name(k.kind)); };
     const size_t width = 92;
 
-    std::string out = wrap("Verdict, on the final validation loss. Rule: two kinds differ when their means are "
-                           "further apart than the larger of their two seed ranges (max - min over seeds).",
+    std::string out = wrap(fmt::format("Verdict, on the {}. Rule: two kinds differ when their means are further "
+                                       "apart than the larger of their two seed ranges (max - min over seeds).",
+                                       metric_name),
                            width, "");
     std::string ranking = "Ranking by mean:";
     for (size_t i = 0; i < kinds.size(); i++)
-        ranking += fmt::format("{} {} {:.4f}", i ? " <" : "", name(kinds[i]), kinds[i].final_val.mean);
+        ranking += fmt::format("{} {} {:.4f}", i ? " <" : "", name(kinds[i]), (kinds[i].*metric).mean);
     ranking += ".";
     bool one_seed = false;
-    for (const KindSummary& k : kinds) one_seed = one_seed || k.final_val.n < 2;
+    for (const KindSummary& k : kinds) one_seed = one_seed || (k.*metric).n < 2;
     if (one_seed)
         return out + wrap(fmt::format("Best: {} ({:.4f}). With a single seed there is no seed spread to judge "
                                       "differences by, so this ranking is not evidence yet: run again with "
-                                      "--seeds 3.", name(best), best.final_val.mean), width, "  ") +
+                                      "--seeds 3.", name(best), (best.*metric).mean), width, "  ") +
                wrap(ranking, width, "  ");
 
     std::vector<std::string> differ, ties;
     size_t pairs = 0;
     for (size_t i = 0; i < kinds.size(); i++)
         for (size_t j = i + 1; j < kinds.size(); j++, pairs++)
-            if (kinds_differ(kinds[i], kinds[j]))
+            if (kinds_differ(kinds[i], kinds[j], metric))
                 differ.push_back(fmt::format("{} < {} by {:.4f}", name(kinds[i]), name(kinds[j]),
-                                             kinds[j].final_val.mean - kinds[i].final_val.mean));
+                                             (kinds[j].*metric).mean - (kinds[i].*metric).mean));
             else if (i == 0)
                 ties.push_back(fmt::format("{} (+{:.4f}; ranges {:.4f}, {:.4f})", name(kinds[j]),
-                                           kinds[j].final_val.mean - best.final_val.mean, best.final_val.range(),
-                                           kinds[j].final_val.range()));
+                                           (kinds[j].*metric).mean - (best.*metric).mean, (best.*metric).range(),
+                                           (kinds[j].*metric).range()));
     std::string best_line = fmt::format("Best: {} ({:.4f} ± {:.4f} over {} seeds).", name(best),
-                                        best.final_val.mean, best.final_val.std, best.final_val.n);
+                                        (best.*metric).mean, (best.*metric).std, (best.*metric).n);
     if (kinds.size() > 1)
         best_line += ties.empty() ? " It beats every other kind beyond the seed spread."
                                   : fmt::format(" Not told apart from it (within the seed spread): {}.",

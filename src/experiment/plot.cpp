@@ -5,6 +5,7 @@
 #include "glulab/experiment/plot.hpp"
 
 #include "glulab/check.hpp"
+#include "glulab/experiment/stability.hpp"
 #include "glulab/platform/files.hpp"
 
 #include <fmt/core.h>
@@ -45,8 +46,11 @@ RunData load_run(const std::string& dir) {
         run.has_config = true;
         run.label = std::string(ffn_kind_name(run.config.model.ffn));
     }
-    if (run_diverged(dir)) run.label += " (diverged)";  // its own curve, up to its last finite loss
+    run.diverged = run_diverged(dir);
+    if (run.diverged) run.label += " (diverged)";  // its own curve, up to its last finite loss
     run.gates = read_run_gates(dir);
+    run.steps = read_run_steps(dir);
+    run.stability = read_run_stability(dir);
     return run;
 }
 
@@ -89,11 +93,21 @@ std::vector<RunGroup> group_runs(const std::vector<RunData>& runs) {
         }
         groups[static_cast<size_t>(it - keys.begin())].runs.push_back(&run);
     }
-    // Two groups with one label (same kind, other settings): name each by its first run.
+    // Two groups with one label (same kind, other settings): name each by the learning rate or
+    // warmup it differs in (a sweep), else by its first run.
     for (RunGroup& g : groups) {
-        const auto same = std::count_if(groups.begin(), groups.end(),
-                                        [&](const RunGroup& o) { return o.runs[0]->label == g.runs[0]->label; });
-        if (same > 1) g.label = fmt::format("{} ({})", g.runs[0]->label, g.runs[0]->dir);
+        const RunData& a = *g.runs[0];
+        bool same = false, lr = false, warmup = false;
+        for (const RunGroup& o : groups) {
+            const RunData& b = *o.runs[0];
+            if (&o == &g || b.label != a.label) continue;
+            same = true;
+            lr = lr || (a.has_config && b.has_config && a.config.optim.lr != b.config.optim.lr);
+            warmup = warmup || (a.has_config && b.has_config && a.config.optim.warmup != b.config.optim.warmup);
+        }
+        if (lr) g.label += fmt::format(" lr {:g}", a.config.optim.lr);
+        if (warmup) g.label += fmt::format(" w {}", a.config.optim.warmup);
+        if (same && !lr && !warmup) g.label = fmt::format("{} ({})", a.label, a.dir);
     }
     return groups;
 }
@@ -207,6 +221,7 @@ std::string gnuplot_body(const std::vector<Chart>& panels) {
         body += fmt::format("set title {}\nset xlabel {}\nset ylabel {}\n", quoted(c.title),
                             quoted(c.xlabel), quoted(c.ylabel));
         body += c.yrange.empty() ? "set autoscale y\n" : fmt::format("set yrange {}\n", c.yrange);
+        body += c.log_x ? "set logscale x\n" : "unset logscale x\n";
         body += c.series.size() > 6 ? "set key outside right top\n" : "set key inside right top\n";
         std::vector<std::string> items;
         for (size_t k = 0; k < c.series.size(); k++) {
@@ -323,41 +338,159 @@ std::string kind_color(const std::string& label, size_t fallback) {
     const auto kinds = all_ffn_kinds();
     for (size_t i = 0; i < kinds.size(); i++) {
         const std::string_view name = ffn_kind_name(kinds[i]);
-        if (label == name || label.starts_with(std::string(name) + " (")) return kPalette[i];
+        if (label == name || label.starts_with(std::string(name) + " ")) return kPalette[i];
     }
     return kPalette[(8 + fallback) % std::size(kPalette)];
 }
 
-// Per group: mean over its runs at each step, with the lowest and highest run as the band.
-Chart loss_chart(const std::vector<RunGroup>& groups, bool val) {
-    bool seeds = false;
-    for (const RunGroup& g : groups) seeds = seeds || g.runs.size() > 1;
-    Chart c{.title = std::string(val ? "Validation" : "Training") + " loss" +
-                     (seeds ? ", mean over seeds (band: lowest to highest seed)" : ""),
-            .xlabel = "step",
-            .ylabel = "loss (nats per character)"};
+// One group's line: at each x, the mean over its runs of the values `values(run)` gives there
+// (pairs of x and y), with the lowest and highest run as the band when there are several.
+template <class Values>
+Series mean_series(const RunGroup& g, std::string name, std::string color, Values values) {
+    std::map<double, std::vector<double>> at;
+    for (const RunData* r : g.runs)
+        for (const auto& [x, y] : values(*r)) at[x].push_back(y);
+    Series s{.name = std::move(name), .color = std::move(color)};
+    for (const auto& [x, v] : at) {
+        double sum = 0;
+        for (double y : v) sum += y;
+        s.x.push_back(x);
+        s.y.push_back(sum / static_cast<double>(v.size()));
+        if (g.runs.size() > 1) {
+            s.lo.push_back(*std::min_element(v.begin(), v.end()));
+            s.hi.push_back(*std::max_element(v.begin(), v.end()));
+        }
+    }
+    return s;
+}
+
+// A group's name in a legend: "swiglu (3 seeds)" for several runs.
+std::string legend_name(const RunGroup& g) {
+    return g.runs.size() > 1 ? fmt::format("{} ({} seeds)", g.label, g.runs.size()) : g.label;
+}
+
+// One line per group (a colour per kind), mean over seeds with their band, of `values(run)`.
+template <class Values>
+Chart per_group_chart(Chart c, const std::vector<RunGroup>& groups, Values values) {
     std::vector<std::string> used;
     for (size_t gi = 0; gi < groups.size(); gi++) {
         const RunGroup& g = groups[gi];
-        std::map<int, std::vector<double>> at;
-        for (const RunData* r : g.runs)
-            for (const MetricRow& m : r->metrics) at[m.step].push_back(val ? m.val_loss : m.train_loss);
-        if (at.empty()) continue;  // a run that diverged before its first evaluation: no curve
         std::string color = kind_color(g.label, gi);
         if (std::find(used.begin(), used.end(), color) != used.end()) color = kPalette[(8 + gi) % std::size(kPalette)];
+        Series s = mean_series(g, legend_name(g), color, values);
+        if (s.x.empty()) continue;  // e.g. a run that diverged before its first evaluation: no curve
         used.push_back(color);
-        Series s{.name = g.runs.size() > 1 ? fmt::format("{} ({} seeds)", g.label, g.runs.size()) : g.label,
-                 .color = color};
-        for (const auto& [step, v] : at) {
-            double sum = 0;
-            for (double x : v) sum += x;
-            s.x.push_back(step);
-            s.y.push_back(sum / static_cast<double>(v.size()));
-            if (g.runs.size() > 1) {
-                s.lo.push_back(*std::min_element(v.begin(), v.end()));
-                s.hi.push_back(*std::max_element(v.begin(), v.end()));
-            }
+        c.series.push_back(std::move(s));
+    }
+    return c;
+}
+
+bool any_seeds(const std::vector<RunGroup>& groups) {
+    return std::any_of(groups.begin(), groups.end(), [](const RunGroup& g) { return g.runs.size() > 1; });
+}
+
+// Per group: mean over its runs at each step, with the lowest and highest run as the band.
+Chart loss_chart(const std::vector<RunGroup>& groups, bool val) {
+    Chart c{.title = std::string(val ? "Validation" : "Training") + " loss" +
+                     (any_seeds(groups) ? ", mean over seeds (band: lowest to highest seed)" : ""),
+            .xlabel = "step",
+            .ylabel = "loss (nats per character)"};
+    return per_group_chart(c, groups, [val](const RunData& r) {
+        std::vector<std::pair<double, double>> xy;
+        for (const MetricRow& m : r.metrics) xy.emplace_back(m.step, val ? m.val_loss : m.train_loss);
+        return xy;
+    });
+}
+
+// The four panels of stability.png (plot.hpp), from stability.csv and steps.csv.
+std::vector<Chart> stability_panels(const std::vector<RunGroup>& groups) {
+    const std::string seeds = any_seeds(groups) ? ", mean over seeds" : "";
+    // stability.csv's rows of one evaluation: the largest of its layers' values, and the
+    // model-wide column (the same on each of its rows).
+    auto per_eval = [](const RunData& r, double StabilityRow::*field, bool max_over_layers) {
+        std::map<int, double> at;
+        for (const StabilityRow& row : r.stability)
+            at[row.step] = max_over_layers && at.contains(row.step) ? std::max(at[row.step], row.*field) : row.*field;
+        return std::vector<std::pair<double, double>>(at.begin(), at.end());
+    };
+    std::vector<Chart> panels;
+    panels.push_back(per_group_chart(
+        Chart{.title = "Largest attention logit |q.k|/sqrt(HS), max over layers and heads" + seeds,
+              .xlabel = "step", .ylabel = "logit"},
+        groups, [&](const RunData& r) { return per_eval(r, &StabilityRow::attn_logit_max, true); }));
+    Chart head = per_group_chart(Chart{.title = "Output head: mean log Z (solid) and largest |logit| (dashed)" + seeds,
+                                       .xlabel = "step", .ylabel = "nats / logit"},
+                                 groups, [&](const RunData& r) { return per_eval(r, &StabilityRow::log_z_mean, false); });
+    Chart logit = per_group_chart(Chart{}, groups, [&](const RunData& r) { return per_eval(r, &StabilityRow::logit_max, false); });
+    for (Series& s : logit.series) {
+        s.name += " max |logit|";
+        s.dash = 2;
+        head.series.push_back(std::move(s));
+    }
+    panels.push_back(std::move(head));
+    panels.push_back(per_group_chart(
+        Chart{.title = "Gradient norm before clipping, every 10th step" + seeds, .xlabel = "step", .ylabel = "norm"},
+        groups, [](const RunData& r) {
+            std::vector<std::pair<double, double>> xy;
+            for (const StepRow& s : r.steps)
+                if (s.step % 10 == 0) xy.emplace_back(s.step, s.grad_norm);
+            return xy;
+        }));
+    panels.push_back(per_group_chart(
+        Chart{.title = fmt::format("Loss spikes so far (a step's loss above {}x the running minimum of the smoothed "
+                                   "loss, after warmup)", kSpikeFactor) + seeds,
+              .xlabel = "step", .ylabel = "spikes"},
+        groups, [&](const RunData& r) {
+            std::map<int, double> at;
+            for (const StabilityRow& row : r.stability) at[row.step] = row.loss_spikes;
+            return std::vector<std::pair<double, double>>(at.begin(), at.end());
+        }));
+    return panels;
+}
+
+// Whether the runs differ in learning rate (a sweep).
+bool runs_differ_in_lr(const std::vector<RunData>& runs) {
+    for (const RunData& r : runs)
+        if (r.has_config && runs.front().has_config && r.config.optim.lr != runs.front().config.optim.lr) return true;
+    return false;
+}
+
+// lr_sweep.png: per kind (and warmup), the final validation loss against the rate, mean over
+// seeds with their band; a diverged run counts at ln V and is named in the legend.
+Chart lr_sweep_chart(const std::vector<RunData>& runs) {
+    Chart c{.title = "Final validation loss against the peak rate (band: seeds; a diverged run counts as ln V)",
+            .xlabel = "peak learning rate (log scale)",
+            .ylabel = "final validation loss",
+            .log_x = true};
+    // A group per kind and warmup: the runs of a sweep that differ only in rate and seed.
+    std::vector<RunGroup> lines;
+    for (const RunData& r : runs) {
+        if (!r.has_config) continue;
+        const std::string label = fmt::format("{} w {}", ffn_kind_name(r.config.model.ffn), r.config.optim.warmup);
+        auto it = std::find_if(lines.begin(), lines.end(), [&](const RunGroup& g) { return g.label == label; });
+        if (it == lines.end()) {
+            lines.push_back({label, {}});
+            it = lines.end() - 1;
         }
+        it->runs.push_back(&r);
+    }
+    bool warmups_differ = false;
+    for (const RunData& r : runs)
+        warmups_differ = warmups_differ || (r.has_config && r.config.optim.warmup != runs.front().config.optim.warmup);
+    for (size_t gi = 0; gi < lines.size(); gi++) {
+        RunGroup& g = lines[gi];
+        int diverged = 0;
+        for (const RunData* r : g.runs) diverged += r->diverged;
+        const std::string kind(ffn_kind_name(g.runs[0]->config.model.ffn));
+        std::string name = warmups_differ ? g.label : kind;
+        if (diverged > 0) name += fmt::format(" ({} diverged)", diverged);
+        Series s = mean_series(g, name, kind_color(kind, gi), [](const RunData& r) {
+            const double loss = r.diverged || r.metrics.empty() ? std::log(r.config.model.vocab_size)
+                                                                : r.metrics.back().val_loss;
+            return std::vector<std::pair<double, double>>{{r.config.optim.lr, loss}};
+        });
+        // The band of mean_series is over all runs at a rate: several seeds of one kind.
+        if (warmups_differ && g.runs[0]->config.optim.warmup == 0) s.dash = 2;
         c.series.push_back(std::move(s));
     }
     return c;
@@ -450,10 +583,15 @@ PlotReport write_plots(const std::vector<RunData>& runs, const std::string& out_
 
     PlotReport report;
     const std::string gnuplot = options.use_gnuplot ? find_gnuplot() : "";
+    const bool sweep = runs_differ_in_lr(runs);
+    const bool telemetry = std::any_of(runs.begin(), runs.end(), [](const RunData& r) { return !r.stability.empty(); });
     if (gnuplot.empty()) {
         report.ascii = ascii_chart(loss_chart(groups, true), options.ascii_width, options.ascii_height);
         if (!gated.empty())
             report.ascii += "\n" + ascii_chart(gates_chart(gated), options.ascii_width, options.ascii_height);
+        if (telemetry)  // the first panel of stability.png: the largest attention logit
+            report.ascii += "\n" + ascii_chart(stability_panels(groups).front(), options.ascii_width, options.ascii_height);
+        if (sweep) report.ascii += "\n" + ascii_chart(lr_sweep_chart(runs), options.ascii_width, options.ascii_height);
         return report;
     }
     const fs::path dir(out_dir);
@@ -469,6 +607,8 @@ PlotReport write_plots(const std::vector<RunData>& runs, const std::string& out_
         draw({gates_chart(gated)}, "gates");
         draw(gates_hist_panels(gated), "gates_hist");
     }
+    if (telemetry) draw(stability_panels(groups), "stability");
+    if (sweep) draw({lr_sweep_chart(runs)}, "lr_sweep");
     report.drawn = true;
     return report;
 }

@@ -33,10 +33,10 @@ void CausalSelfAttention::declare(ParamStore& ps, const std::string& name, int C
 //
 // The attention op takes the fused (B, T, 3C) tensor directly, so q, k and v are never copied
 // out of it.
-Tensor CausalSelfAttention::operator()(Tape& tape, Tensor x) const {
-    Tensor q_k_v = qkv(tape, x);              // (B, T, 3C)
-    Tensor y = attention(tape, q_k_v, heads);  // (B, T, C)
-    return proj(tape, y);                      // (B, T, C)
+Tensor CausalSelfAttention::operator()(Tape& tape, Tensor x) {
+    qkv_out = qkv(tape, x);                      // (B, T, 3C), kept for stability telemetry
+    Tensor y = attention(tape, qkv_out, heads);  // (B, T, C)
+    return proj(tape, y);                        // (B, T, C)
 }
 
 }  // namespace glulab

@@ -145,7 +145,8 @@ Tensor Transformer::forward(Tape& tape, const int* idx, int B, int T) {
     Tensor x = add(tape, wte(tape, idx, Shape{B, T}),               // (B, T, C) token
                    wpe(tape, positions(tape, B, T), Shape{B, T}));  //         + position
     for (Block& block : blocks) x = block(tape, x, p, dropout_seeds, first);
-    return lm_head(tape, norm_f(tape, x));  // (B, T, V)
+    logits_out_ = lm_head(tape, norm_f(tape, x));  // (B, T, V)
+    return logits_out_;
 }
 
 // loss
@@ -155,6 +156,19 @@ Tensor Transformer::forward(Tape& tape, const int* idx, int B, int T) {
 Tensor Transformer::loss(Tape& tape, const int* idx, const int* targets, int B, int T) {
     GLULAB_CHECK(targets != nullptr, "pass a (B, T) block of target ids", "loss: targets is null");
     return cross_entropy(tape, forward(tape, idx, B, T), targets);
+}
+
+Tensor Transformer::attention_qkv(int layer) const {
+    GLULAB_CHECK(layer >= 0 && layer < cfg_.layers, "layers count from 0", "attention_qkv: layer {} of {}", layer,
+                 cfg_.layers);
+    const Tensor& q_k_v = blocks[static_cast<size_t>(layer)].attn.qkv_out;
+    GLULAB_CHECK(q_k_v.data != nullptr, "run forward first", "attention_qkv: no forward yet");
+    return q_k_v;
+}
+
+Tensor Transformer::last_logits() const {
+    GLULAB_CHECK(logits_out_.data != nullptr, "run forward first", "last_logits: no forward yet");
+    return logits_out_;
 }
 
 Tensor Transformer::ffn_up_gate(int layer) const {

@@ -168,16 +168,20 @@ std::string Vocab::decode(std::span<const int> ids) const {
 // -------
 std::string_view split_name(Split split) { return split == Split::train ? "train" : "val"; }
 
-Dataset::Dataset(std::vector<int> ids, double train_fraction) : ids_(std::move(ids)) {
+Dataset::Dataset(std::vector<int> ids, double train_fraction, double test_fraction) : ids_(std::move(ids)) {
     GLULAB_CHECK(train_fraction > 0.0 && train_fraction < 1.0, "e.g. 0.9",
                  "dataset: train fraction {} must lie in (0, 1)", train_fraction);
+    GLULAB_CHECK(test_fraction >= 0.0 && test_fraction < 1.0 - train_fraction, "e.g. --test-split 0.05",
+                 "dataset: test fraction {} must lie in [0, {}), below the validation split's share", test_fraction,
+                 1.0 - train_fraction);
     n_train_ = static_cast<size_t>(train_fraction * static_cast<double>(ids_.size()));
+    n_test_ = static_cast<size_t>(test_fraction * static_cast<double>(ids_.size()));
 }
 
 // The largest training text glulab reads (tiny Shakespeare is 1.1 MB).
 constexpr uintmax_t kMaxCorpusBytes = uintmax_t{1} << 30;
 
-Corpus load_corpus(const std::string& path) {
+Corpus load_corpus(const std::string& path, double test_fraction) {
     std::error_code ec;
     const auto status = std::filesystem::status(path, ec);
     if (!ec && std::filesystem::exists(status) && !std::filesystem::is_directory(status)) {
@@ -191,7 +195,7 @@ Corpus load_corpus(const std::string& path) {
     GLULAB_CHECK(!text.empty(), "train on a text file with some text in it", "'{}' is empty", path);
     Vocab vocab = Vocab::from_text(text);
     std::vector<int> ids = vocab.encode(text);
-    return Corpus{std::move(vocab), Dataset(std::move(ids))};
+    return Corpus{std::move(vocab), Dataset(std::move(ids), 0.9, test_fraction)};
 }
 
 // BatchSampler

@@ -21,7 +21,7 @@ using nlohmann::json;
 // The field lists: every field by its own name, from these lists only.
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(OptimConfig, lr, min_lr, warmup, steps, beta1, beta2, eps, weight_decay, clip)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TrainSummary, steps_done, interrupted, diverged, final_train_loss,
-                                   final_val_loss, best_val_loss, best_val_step, ms_per_step, tokens_per_s,
+                                   final_val_loss, best_val_loss, best_val_step, test_loss, ms_per_step, tokens_per_s,
                                    d_ff, ffn_params, total_params)
 
 namespace {
@@ -131,6 +131,7 @@ std::string train_config_to_json(const TrainConfig& c) {
               {"eval_every", c.eval_every},
               {"eval_batches", c.eval_batches},
               {"seed", c.seed}};
+    if (c.test_split > 0) j["test_split"] = c.test_split;  // absent: none (as every older run)
     return j.dump(2) + "\n";
 }
 
@@ -171,6 +172,11 @@ TrainConfig train_config_from_json(const std::string& text, const std::string& w
         c.eval_every = j.at("eval_every");
         c.eval_batches = j.at("eval_batches");
         c.seed = j.at("seed");
+        if (j.contains("test_split")) {
+            GLULAB_CHECK(j["test_split"].is_number(), "the file may have been edited by hand",
+                         "{}: 'test_split' is {}, not a number", where, j["test_split"].dump());
+            c.test_split = j["test_split"].get<double>();
+        }
         c.validate();
         return c;
     } catch (const json::exception& e) {
@@ -192,6 +198,7 @@ TrainSummary train_summary_from_json(const std::string& text, const std::string&
     if (!j.contains("steps_done") && j.contains("steps")) j["steps_done"] = j["steps"];
     j.erase("steps");
     if (!j.contains("best_val_step")) j["best_val_step"] = 0;
+    if (!j.contains("test_loss")) j["test_loss"] = 0;
     for (const char* flag : {"interrupted", "diverged"})
         if (!j.contains(flag)) j[flag] = false;
     try {

@@ -160,6 +160,67 @@ std::vector<GateRow> read_run_gates(const std::string& dir) {
     return fs::exists(path) ? read_gates_csv(path) : std::vector<GateRow>{};
 }
 
+// steps.csv
+// ---------
+
+namespace {
+std::string steps_line(const StepRow& r) {
+    return fmt::format("{},{:.6f},{:.6g},{:.6g}\n", r.step, r.loss, r.lr, r.grad_norm);
+}
+StepRow step_row(const std::vector<double>& v) {
+    return {.step = static_cast<int>(v[0]), .loss = v[1], .lr = v[2], .grad_norm = v[3]};
+}
+}  // namespace
+
+StepRow as_written(const StepRow& row) {
+    std::string line = steps_line(row);
+    line.pop_back();  // the newline
+    return step_row(csv_numbers(line, 4, run_files::steps, 0));
+}
+
+void write_steps(const std::string& dir, const std::vector<StepRow>& rows) {
+    std::string csv = std::string(kStepsColumns) + "\n";
+    for (const StepRow& r : rows) csv += steps_line(r);
+    write_text_file(run_file(dir, run_files::steps), csv);
+}
+
+std::vector<StepRow> read_steps_csv(const std::string& path) {
+    std::vector<StepRow> rows;
+    read_csv(path, kStepsColumns, [&](const std::vector<double>& v) { rows.push_back(step_row(v)); });
+    return rows;
+}
+
+std::vector<StepRow> read_run_steps(const std::string& dir) {
+    const std::string path = run_file(dir, run_files::steps);
+    return fs::exists(path) ? read_steps_csv(path) : std::vector<StepRow>{};
+}
+
+// stability.csv
+// -------------
+
+void write_stability(const std::string& dir, const std::vector<StabilityRow>& rows) {
+    std::string csv = std::string(kStabilityColumns) + "\n";
+    for (const StabilityRow& r : rows)
+        csv += fmt::format("{},{},{:.5f},{:.5f},{:.5f},{:.5f},{}\n", r.step, r.layer, r.attn_logit_max, r.logit_max,
+                           r.log_z_mean, r.log_z_max, r.loss_spikes);
+    write_text_file(run_file(dir, run_files::stability), csv);
+}
+
+std::vector<StabilityRow> read_stability_csv(const std::string& path) {
+    std::vector<StabilityRow> rows;
+    read_csv(path, kStabilityColumns, [&](const std::vector<double>& v) {
+        rows.push_back({.step = static_cast<int>(v[0]), .layer = static_cast<int>(v[1]), .attn_logit_max = v[2],
+                        .logit_max = v[3], .log_z_mean = v[4], .log_z_max = v[5],
+                        .loss_spikes = static_cast<int>(v[6])});
+    });
+    return rows;
+}
+
+std::vector<StabilityRow> read_run_stability(const std::string& dir) {
+    const std::string path = run_file(dir, run_files::stability);
+    return fs::exists(path) ? read_stability_csv(path) : std::vector<StabilityRow>{};
+}
+
 // summary.json
 // ------------
 

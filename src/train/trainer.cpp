@@ -39,6 +39,9 @@ void TrainConfig::validate() const {
                  eval_batches);
     GLULAB_CHECK(threads >= 0, "0 means all cores", "--threads must be >= 0, got {}", threads);
     GLULAB_CHECK(stop_after >= 0, "0 means never", "--stop-after must be >= 0, got {}", stop_after);
+    GLULAB_CHECK(test_split >= 0 && test_split <= kMaxTestSplit, "e.g. --test-split 0.05",
+                 "--test-split {} is outside [0, {}]: the test split is cut from the validation split's 10%",
+                 test_split, kMaxTestSplit);
     optim.validate();
 }
 
@@ -74,8 +77,8 @@ void summarize_metrics(const std::vector<MetricRow>& rows, int tokens_per_step, 
 
 // A run with its last checkpoint but no summary.json (stopped between the two): its summary
 // from an evaluation of that checkpoint and its metrics.csv (speed unknown: 0).
-TrainSummary finish_run_summary(Transformer& model, const EvalBatches& train_eval,
-                                const EvalBatches& val_eval, const fs::path& dir, int steps) {
+TrainSummary finish_run_summary(Transformer& model, const EvalBatches& train_eval, const EvalBatches& val_eval,
+                                const std::optional<EvalBatches>& test_eval, const fs::path& dir, int steps) {
     Tape tape;
     const ParamTable table = model.param_table();
     TrainSummary sum;
@@ -83,6 +86,7 @@ TrainSummary finish_run_summary(Transformer& model, const EvalBatches& train_eva
     sum.final_train_loss = evaluate(model, tape, train_eval);
     sum.final_val_loss = evaluate(model, tape, val_eval);
     sum.best_val_loss = sum.final_val_loss;
+    if (test_eval) sum.test_loss = evaluate(model, tape, *test_eval);
     for (const MetricRow& r : read_run_metrics(dir.string()))
         sum.best_val_loss = std::min(sum.best_val_loss, static_cast<float>(r.val_loss));
     sum.d_ff = model.d_ff();
@@ -142,7 +146,7 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
     }
     ThreadsScope threads(cfg.threads);
 
-    Corpus corpus = load_corpus(cfg.data);
+    Corpus corpus = load_corpus(cfg.data, cfg.test_split);
     cfg.model.vocab_size = corpus.vocab.size();
     cfg.model.validate();
     const int B = cfg.batch, T = cfg.model.ctx;
@@ -151,6 +155,8 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
     BatchSampler sampler(corpus.data.train(), B, T, cfg.seed);
     EvalBatches train_eval(corpus.data.train(), B, T, cfg.eval_batches, cfg.seed + 1);
     EvalBatches val_eval(corpus.data.val(), B, T, cfg.eval_batches, cfg.seed + 2);
+    std::optional<EvalBatches> test_eval;  // read once, by the finished run's last evaluation
+    if (cfg.test_split > 0) test_eval.emplace(corpus.data.test(), B, T, cfg.eval_batches, cfg.seed + 3);
 
     Transformer model(cfg.model);
     model.init(cfg.seed);
@@ -171,13 +177,15 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
         if (start >= cfg.optim.steps && fs::exists(run_file(out_dir, run_files::summary)))
             return read_run_summary(out_dir);  // nothing to train or write
         if (start >= cfg.optim.steps)  // finished, but stopped before its summary was written
-            return finish_run_summary(model, train_eval, val_eval, dir, start);
+            return finish_run_summary(model, train_eval, val_eval, test_eval, dir, start);
         GLULAB_CHECK(cfg.stop_after == 0 || cfg.stop_after > start, "give a later step, or leave it out",
                      "--stop-after {}: the run is already at step {}", cfg.stop_after, start);
         for (int s = 0; s < start; s++) sampler.next();  // the batches the run already used
     } else if (writer) {
         fs::create_directories(dir);
-        for (const char* old : {run_files::metrics, run_files::gates, run_files::summary}) fs::remove(run_file(out_dir, old));
+        for (const char* old : {run_files::metrics, run_files::gates, run_files::steps, run_files::stability,
+                                run_files::summary})
+            fs::remove(run_file(out_dir, old));
         write_run_config(out_dir, cfg);
     }
     // On resume, the rows of the evaluations the checkpoint contains: a kill between an
@@ -192,6 +200,7 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
     sum.best_val_loss = 1e30f;
 
     auto save_checkpoint = [&](int step) {
+        if (callbacks.on_save) callbacks.on_save(step);  // its rows first, as metrics.csv's
         dp.gather_moments(params);  // sharded: rank 0 collects every rank's AdamW moments
         if (writer) glulab::save_checkpoint(out_dir, model, corpus.vocab, step);
         dp.release_moments(params);  // and gives the others' back
@@ -230,7 +239,7 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
         window_steps++;
         const double elapsed = std::chrono::duration<double>(clock::now() - t0).count();
         const double tok_s = window_steps * B * T / window_seconds;
-        if (callbacks.on_step) callbacks.on_step({step + 1, cfg.optim.steps, step_loss, lr, tok_s, elapsed});
+        if (callbacks.on_step) callbacks.on_step({step + 1, cfg.optim.steps, step_loss, lr, norm, tok_s, elapsed});
         sum.final_train_loss = step_loss;
         sum.steps_done = step + 1;
 
@@ -270,8 +279,10 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
         sum.tokens_per_s = train_seconds > 0 ? ran * B * T / train_seconds : 0;
     } else {
         summarize_metrics(metrics, B * T, sum);  // every rank: the caller's summary is the run's
+        if (test_eval) sum.test_loss = evaluate(model, tape, *test_eval);  // the one read of the test split
     }
     if (sum.diverged && writer) write_metrics(out_dir, metrics);  // the finite rows so far
+    if (sum.diverged && callbacks.on_save) callbacks.on_save(sum.steps_done);
     if (!sum.interrupted && writer) write_run_summary(out_dir, sum);
     return sum;
 }

@@ -16,6 +16,12 @@
 //   loss_train   the same for the training loss (estimated at each evaluation)
 //   gates        gated kinds: per layer, the fraction of act(gate) near zero against step
 //   gates_hist   gated kinds: per layer, the histogram of act(gate) at the last evaluation
+//   stability    four panels against step: the largest attention logit (max over layers), the
+//                output head's largest logit and mean log Z, the gradient norm before clipping
+//                (steps.csv), and the loss spikes so far (experiment/stability.hpp)
+//   lr_sweep     when the runs differ in learning rate: the final validation loss against the
+//                rate (log axis), one line per kind, band over seeds; a diverged run is drawn at
+//                the loss of the untrained model, ln V, and named in the legend
 // gnuplot is looked up on PATH (Debian: gnuplot-nox, `make deps-plot`). Leaves out: any
 // plotting of our own beyond the ASCII fallback.
 //
@@ -44,6 +50,9 @@ struct RunData {
     TrainConfig config;             // the run's config.json, when has_config
     std::vector<MetricRow> metrics; // metrics.csv, one row per evaluation (run_dir.hpp)
     std::vector<GateRow> gates;     // gates.csv; empty for plain kinds (run_dir.hpp)
+    std::vector<StepRow> steps;     // steps.csv; empty for runs written before it existed
+    std::vector<StabilityRow> stability;  // stability.csv; likewise
+    bool diverged = false;          // its summary.json says so
 };
 
 // `dir` must hold metrics.csv; config.json and gates.csv are read when present.
@@ -76,6 +85,7 @@ struct Chart {
     std::vector<Series> series{};
     std::string yrange{};        // gnuplot range, e.g. "[0:1]"; empty: fit the data
     bool steps = false;          // draw as a histogram (steps around each x) instead of lines
+    bool log_x = false;          // a logarithmic x axis (learning rates)
 };
 
 // The chart as text, `width` x `height` characters of plot area: a title, a y axis with three

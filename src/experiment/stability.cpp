@@ -1,0 +1,182 @@
+// stability.cpp — stability telemetry: loss spikes, attention logits, the head's log Z
+// (stability.hpp).
+//
+// Lesson 13 · the FFN ablation
+#include "glulab/experiment/stability.hpp"
+
+#include "glulab/experiment/gates.hpp"
+#include "glulab/ops.hpp"
+#include "glulab/platform/dist.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+
+namespace glulab {
+
+// Loss spikes
+// -----------
+// ema_s = loss_1 for s = 1, else (1 - a) ema_{s-1} + a loss_s   (a = kSpikeSmoothing)
+// step s > warmup is a spike when loss_s > kSpikeFactor * min over warmup < t < s of ema_t.
+std::vector<int> loss_spike_steps(std::span<const StepRow> steps, int warmup) {
+    std::vector<int> spikes;
+    double ema = 0, floor = 0;
+    bool have_floor = false;
+    for (size_t i = 0; i < steps.size(); i++) {
+        const StepRow& r = steps[i];
+        if (r.step > warmup && have_floor && r.loss > kSpikeFactor * floor) spikes.push_back(r.step);
+        ema = i == 0 ? r.loss : (1 - kSpikeSmoothing) * ema + kSpikeSmoothing * r.loss;
+        if (r.step > warmup) {
+            floor = have_floor ? std::min(floor, ema) : ema;
+            have_floor = true;
+        }
+    }
+    return spikes;
+}
+
+// StabilityStats
+// --------------
+
+void StabilityStats::reset() {
+    std::fill(attn_max_.begin(), attn_max_.end(), 0.0);
+    logit_max_ = log_z_sum_ = log_z_max_ = positions_ = 0;
+}
+
+// Per layer and head h, the scores S = q_h k_h^T / sqrt(HS) (T, T) of each sequence: one gemm
+// reading q and k in place inside qkv (row stride 3C), then the largest |S_ij| over j <= i (the
+// pairs the causal mask keeps). Per position of the logits (V): max |logit_v| and
+// log Z = m + log sum_v exp(logit_v - m), m = max_v logit_v.
+void StabilityStats::observe(const Transformer& model) {
+    const ModelConfig& cfg = model.config();
+    const int C = cfg.d_model, NH = cfg.heads, HS = C / NH;
+    const float scale = 1.0f / std::sqrt(static_cast<float>(HS));
+    for (size_t l = 0; l < attn_max_.size(); l++) {
+        const Tensor qkv = model.attention_qkv(static_cast<int>(l));  // (B, T, 3C)
+        const int B = qkv.shape[0], T = qkv.shape[1];
+        scores_.resize(static_cast<size_t>(T) * static_cast<size_t>(T));  // grows once
+        for (int b = 0; b < B; b++)
+            for (int h = 0; h < NH; h++) {
+                const float* q = qkv.data + static_cast<int64_t>(b) * T * 3 * C + h * HS;
+                gemm(false, true, T, T, HS, scale, q, 3 * C, q + C, 3 * C, 0.0f, scores_.data(), T);
+                double mx = attn_max_[l];
+                for (int i = 0; i < T; i++)
+                    for (int j = 0; j <= i; j++)
+                        mx = std::max(mx, static_cast<double>(std::fabs(scores_[static_cast<size_t>(i * T + j)])));
+                attn_max_[l] = mx;
+            }
+    }
+    const Tensor logits = model.last_logits();  // (B, T, V)
+    const int V = logits.cols();
+    for (int64_t r = 0; r < logits.rows(); r++) {
+        const float* x = logits.data + r * V;
+        const float m = row_max(x, V);
+        double z = 0, absmax = 0;
+        for (int v = 0; v < V; v++) {
+            z += std::exp(static_cast<double>(x[v] - m));
+            absmax = std::max(absmax, static_cast<double>(std::fabs(x[v])));
+        }
+        const double log_z = m + std::log(z);
+        logit_max_ = std::max(logit_max_, absmax);
+        log_z_max_ = positions_ == 0 ? log_z : std::max(log_z_max_, log_z);
+        log_z_sum_ += log_z;
+        positions_ += 1;
+    }
+}
+
+// Maxima through a sum: each rank writes its values into its own slot of a zeroed (ranks, n)
+// block, the sum gives every rank every slot, and the maximum is taken over the slots.
+void StabilityStats::combine_over_ranks() {
+    const int ranks = dist_size();
+    if (ranks == 1) return;
+    std::vector<double> mine = attn_max_;
+    mine.insert(mine.end(), {logit_max_, log_z_max_});
+    const size_t n = mine.size();
+    std::vector<double> all(n * static_cast<size_t>(ranks), 0.0);
+    std::copy(mine.begin(), mine.end(), all.begin() + static_cast<std::ptrdiff_t>(n * static_cast<size_t>(dist_rank())));
+    dist_allreduce_sum(all.data(), all.size());
+    for (size_t i = 0; i < n; i++) {
+        double mx = all[i];
+        for (int r = 1; r < ranks; r++) mx = std::max(mx, all[static_cast<size_t>(r) * n + i]);
+        mine[i] = mx;
+    }
+    std::copy(mine.begin(), mine.begin() + static_cast<std::ptrdiff_t>(attn_max_.size()), attn_max_.begin());
+    logit_max_ = mine[n - 2];
+    log_z_max_ = mine[n - 1];
+    double sums[2] = {log_z_sum_, positions_};
+    dist_allreduce_sum(sums, 2);
+    log_z_sum_ = sums[0];
+    positions_ = sums[1];
+}
+
+std::vector<StabilityRow> StabilityStats::rows(int step, int loss_spikes) const {
+    std::vector<StabilityRow> out;
+    const double log_z_mean = positions_ > 0 ? log_z_sum_ / positions_ : 0;
+    for (size_t l = 0; l < attn_max_.size(); l++)
+        out.push_back({.step = step, .layer = static_cast<int>(l), .attn_logit_max = attn_max_[l],
+                       .logit_max = logit_max_, .log_z_mean = log_z_mean, .log_z_max = log_z_max_,
+                       .loss_spikes = loss_spikes});
+    return out;
+}
+
+// with_stability_telemetry
+// ------------------------
+
+namespace {
+
+// steps.csv and stability.csv of one run, kept in memory.
+struct StabilityTelemetry {
+    std::string dir;
+    StabilityStats stats;
+    int warmup = 0;
+    bool started = false;              // the rows of the sessions before this one are read back
+    std::vector<StepRow> steps;        // every step's, in order
+    std::vector<StabilityRow> rows;    // every evaluation's
+};
+
+}  // namespace
+
+TrainCallbacks with_stability_telemetry(const std::string& dir, TrainCallbacks cb) {
+    auto t = std::make_shared<StabilityTelemetry>();
+    t->dir = dir;
+    cb.on_start = [t, next = cb.on_start](const Transformer& model) {
+        t->stats = StabilityStats(model.config().layers);
+        if (next) next(model);
+    };
+    // On the first step of this session (a fresh run, or a resume from step r.step - 1): the
+    // run's warmup, and the rows up to the checkpoint this session starts from. config.json
+    // exists by now on every rank: rank 0 wrote it before the first step's collectives.
+    cb.on_step = [t, next = cb.on_step](const StepReport& r) {
+        if (!t->started) {
+            t->warmup = load_train_config(t->dir).optim.warmup;
+            t->steps = rows_up_to(read_run_steps(t->dir), r.step - 1);
+            t->rows = rows_up_to(read_run_stability(t->dir), r.step - 1);
+            t->started = true;
+        }
+        t->steps.push_back(as_written(StepRow{r.step, r.loss, r.lr, r.grad_norm}));
+        if (next) next(r);
+    };
+    cb.on_val_forward = [t, next = cb.on_val_forward](const Transformer& model) {
+        t->stats.observe(model);
+        if (next) next(model);
+    };
+    cb.on_eval = [t, next = cb.on_eval](const EvalReport& r) {
+        t->stats.combine_over_ranks();  // under mpirun each rank saw its rows
+        const int spikes = static_cast<int>(loss_spike_steps(t->steps, t->warmup).size());
+        const std::vector<StabilityRow> now = t->stats.rows(r.step, spikes);
+        t->rows.insert(t->rows.end(), now.begin(), now.end());
+        if (dist_rank() == 0) write_stability(t->dir, t->rows);  // only rank 0 writes the run directory
+        t->stats.reset();
+        if (next) next(r);
+    };
+    cb.on_save = [t, next = cb.on_save](int step) {
+        if (t->started && dist_rank() == 0) write_steps(t->dir, rows_up_to(t->steps, step));
+        if (next) next(step);
+    };
+    return cb;
+}
+
+TrainCallbacks with_run_telemetry(const std::string& dir, TrainCallbacks callbacks) {
+    return with_gate_telemetry(dir, with_stability_telemetry(dir, std::move(callbacks)));
+}
+
+}  // namespace glulab
