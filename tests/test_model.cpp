@@ -91,6 +91,28 @@ TEST_CASE("parameters: counts of the default config, relu vs swiglu FFNs nearly 
     CHECK(s.total == 816512);
 }
 
+TEST_CASE("token_cost: a matrix's multiply-adds per token are its weights; gated FFNs cost the same at matched size") {
+    // L 2, C 8, T 4, V 10, H 32 (relu) and 24 (swiglu, 2/3 of 4C rounded to 8).
+    ModelConfig m{.vocab_size = 10, .ctx = 4, .layers = 2, .d_model = 8, .heads = 2, .ffn = FfnKind::relu};
+    const TokenCost relu = token_cost(m, m.ffn_hidden());
+    CHECK(relu.ffn_macs == 2 * (2 * 8 * 32 + 32));  // up, down; act
+    // attention 2 (4 * 64 + 8 * 5), norms 5 * 8, head 8 * 10
+    CHECK(relu.total_macs == relu.ffn_macs + 2 * (4 * 64 + 8 * 5) + 5 * 8 + 80);
+    m.ffn = FfnKind::swiglu;
+    const TokenCost swiglu = token_cost(m, m.ffn_hidden());
+    CHECK(swiglu.ffn_macs == 2 * (3 * 8 * 24 + 2 * 24));  // up, gate, down; act, act * up
+    // The FFN matrices of both are the parameter counts of the FFN.
+    m.ffn = FfnKind::relu;
+    CHECK(relu.ffn_macs - 2 * 32 == Transformer(m).param_table().counts.ffn);
+    // The default model: the gated FFN's cost is within 1% of the plain one's, not 1.5x.
+    const ModelConfig d{.vocab_size = 65, .ffn = FfnKind::swiglu};
+    ModelConfig p = d;
+    p.ffn = FfnKind::gelu;
+    const double ratio = static_cast<double>(token_cost(d, d.ffn_hidden()).ffn_macs) /
+                         static_cast<double>(token_cost(p, p.ffn_hidden()).ffn_macs);
+    CHECK(ratio == doctest::Approx(1.0).epsilon(0.01));
+}
+
 TEST_CASE("parameters: PyTorch-style names, in order, decay on matrices only") {
     Transformer model(ModelConfig{.vocab_size = 11, .ctx = 8, .layers = 2, .d_model = 16,
                                   .heads = 2, .ffn = FfnKind::geglu});

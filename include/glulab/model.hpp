@@ -234,6 +234,22 @@ struct ParamTable {
     ParamCounts counts;
 };
 
+// Multiply-adds of one token's forward pass, counted from the configuration. Each weight of a
+// matrix is used once per token (one multiply-add), so a matrix's share is its parameter count:
+//     FFN        L (2 C H) plain, L (3 C H) gated           (up (and gate), down)
+//                + L H for act (and L H for act(gate) * up): elementwise, counted as one each
+//     attention  L (3 C C + C C) for qkv and proj, and L C (T + 1) for the scores q.k and the
+//                weighted sum of v (a token at position t attends to t + 1 keys, (T + 1) / 2 on
+//                average, twice)
+//     head       C V;  the embeddings are lookups (no multiply-adds); norms L (2 C) + C, one each
+// FLOPs = 2 x multiply-adds. At matched parameters (--match params) a gated FFN's H is 2/3 of a
+// plain one's, so 3 C H equals 2 C (3H/2): the same FFN multiply-adds per token, not 1.5x.
+struct TokenCost {
+    int64_t ffn_macs = 0;    // all L FFN layers, e.g. 531,136 for swiglu at the default
+    int64_t total_macs = 0;  // the whole forward, e.g. 836,032
+};
+TokenCost token_cost(const ModelConfig& cfg, int ffn_hidden);
+
 // Which component a parameter name belongs to ("blocks.3.attn.proj.weight" -> "attention").
 std::string_view param_component(std::string_view name);
 ParamTable param_table(const ParamStore& ps);

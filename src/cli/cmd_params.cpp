@@ -4,6 +4,8 @@
 #include "commands.hpp"
 #include "flags.hpp"
 
+#include "glulab/format.hpp"
+
 #include <fmt/core.h>
 
 #include <memory>
@@ -17,14 +19,17 @@ struct ParamsArgs {
 };
 
 void print_all_kinds(ModelConfig m) {
-    fmt::print("{:<10} {:>5} {:>6} {:>12} {:>12}\n", "ffn", "gated", "d_ff", "FFN params", "total params");
+    fmt::print("{:<10} {:>5} {:>6} {:>12} {:>12} {:>15} {:>15}\n", "ffn", "gated", "d_ff", "FFN params", "total params",
+               "FFN FLOPs/tok", "fwd FLOPs/tok");
     for (FfnKind kind : all_ffn_kinds()) {
         m.ffn = kind;
         Transformer model(m);
         ParamCounts c = model.param_table().counts;
-        fmt::print("{:<10} {:>5} {:>6} {:>12} {:>12}\n", ffn_kind_name(kind), is_gated(kind) ? "yes" : "no",
-                   model.d_ff(), c.ffn, c.total);
+        const TokenCost cost = token_cost(m, model.d_ff());
+        fmt::print("{:<10} {:>5} {:>6} {:>12} {:>12} {:>15} {:>15}\n", ffn_kind_name(kind), is_gated(kind) ? "yes" : "no",
+                   model.d_ff(), c.ffn, c.total, with_commas(2 * cost.ffn_macs), with_commas(2 * cost.total_macs));
     }
+    fmt::print("FLOPs/tok: 2 x the multiply-adds of one token's forward pass (model.hpp → token_cost)\n");
 }
 }  // namespace
 
@@ -40,7 +45,10 @@ void add_params_command(CLI::App& app) {
         if (a->ffn == "all") return print_all_kinds(a->model);
         a->model.ffn = parse_ffn_kind(a->ffn);
         Transformer model(a->model);
+        const TokenCost cost = token_cost(a->model, model.d_ff());
         fmt::print("{}", format_param_table(model.param_table()));
+        fmt::print("forward FLOPs per token: {} (FFN {}), 2 x the multiply-adds (model.hpp → token_cost)\n",
+                   with_commas(2 * cost.total_macs), with_commas(2 * cost.ffn_macs));
     });
 }
 

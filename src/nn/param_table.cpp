@@ -1,7 +1,7 @@
 // param_table.cpp — the parameter table: every tensor's name, shape and count, and the totals
 // per component.
 //
-// Contains: param_component, param_table, format_param_table.
+// Contains: param_component, param_table, token_cost, format_param_table.
 //
 // Lesson 11 · the transformer block and the model
 #include "glulab/model.hpp"
@@ -45,6 +45,19 @@ ParamTable param_table(const ParamStore& ps) {
         table.rows.push_back(std::move(row));
     }
     return table;
+}
+
+// token_cost
+// ----------
+TokenCost token_cost(const ModelConfig& cfg, int ffn_hidden) {
+    const int64_t L = cfg.layers, C = cfg.d_model, H = ffn_hidden, T = cfg.ctx, V = cfg.vocab_size;
+    const bool gated = is_gated(cfg.ffn);
+    TokenCost c;
+    c.ffn_macs = L * ((gated ? 3 : 2) * C * H + (gated ? 2 : 1) * H);
+    const int64_t attention = L * (4 * C * C + C * (T + 1));
+    const int64_t norms = (2 * L + 1) * C;
+    c.total_macs = c.ffn_macs + attention + norms + C * V;
+    return c;
 }
 
 // format_param_table
