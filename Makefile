@@ -82,7 +82,7 @@ TEST_OBJ  := $(TEST_SRC:tests/%.cpp=$(BUILD)/test_obj/%.o)
 LIB       := $(BUILD)/libglulab.a
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: results-lr results-warmup results-long results-dff
+.PHONY: results-lr results-warmup results-long results-dff layers loc
 .PHONY: all deps deps-torch deps-plot deps-figures figures deps-site deps-mpi test-distributed bench-distributed sanitize fuzz crash-test site site-check demo results results-norm crosscheck bench test data clean help lessons exercise solutions docs-check
 all: $(BUILD)/glulab
 
@@ -97,6 +97,8 @@ help:
 	@echo "make exercise LESSON=NN   test your lessons/NN-*/exercise.cpp"
 	@echo "make solutions  test every lesson's reference solution"
 	@echo "make docs-check check the lessons' pointers into the source and their outputs"
+	@echo "make layers     no file includes a layer above its own (docs/architecture.md)"
+	@echo "make loc        each layer's lines against its budget (tests/layers.py)"
 	@echo "make figures    draw every lesson's figures again (lessons/NN-*/figures/, a few minutes)"
 	@echo "make site       the lessons, docs and annotated source as HTML in build/site/"
 	@echo "make site-check check the site's links and render it in headless Chromium"
@@ -236,9 +238,9 @@ $(BUILD)/tests: $(TEST_OBJ) $(LIB)
 
 # build/debug_tests: the GLULAB_DEBUG checks' own tests (tests/debug/), without a debug build of
 # all of glulab. The check changes Tensor's layout, so every file that sees a Tensor is compiled
-# with -DGLULAB_DEBUG: src/core/ and the test. The kernels (src/ops/, raw float arrays only),
+# with -DGLULAB_DEBUG: src/core/, src/autograd/ and the test. The kernels (src/ops/, raw float arrays only),
 # the platform code and the doctest runner come from the plain build.
-DEBUG_CHECK_OBJ := $(patsubst %.cpp,$(BUILD)/debug_check/%.o,$(wildcard src/core/*.cpp) $(wildcard tests/debug/*.cpp))
+DEBUG_CHECK_OBJ := $(patsubst %.cpp,$(BUILD)/debug_check/%.o,$(wildcard src/core/*.cpp src/autograd/*.cpp) $(wildcard tests/debug/*.cpp))
 $(BUILD)/debug_check/%.o: %.cpp | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CXX) $(ALL_CXXFLAGS) -DGLULAB_DEBUG -c $< -o $@
@@ -302,6 +304,15 @@ exercise:
 
 solutions: $(foreach n,$(LESSON_NUMS),$(BUILD)/lessons/$(n)-solution)
 	@for n in $(LESSON_NUMS); do echo "== lesson $$n solution"; $(BUILD)/lessons/$$n-solution || exit 1; done
+
+# The map of docs/architecture.md, kept true: no file includes a layer above its own
+# (platform -> core -> ops -> autograd -> nn -> train -> experiment -> cli), and each layer's
+# lines stay within the budget tests/layers.py gives it.
+layers:
+	python3 tests/layers.py --self-test
+	python3 tests/layers.py check
+loc:
+	python3 tests/layers.py loc
 
 docs-check: lessons
 	python3 tests/docs_check.py --self-test

@@ -3,11 +3,11 @@
 #include <doctest/doctest.h>
 
 #include "alloc_counter.hpp"
-#include "glulab/data.hpp"
-#include "glulab/inference.hpp"
-#include "glulab/kv_cache.hpp"
-#include "glulab/model.hpp"
-#include "glulab/optim.hpp"
+#include "glulab/train/data.hpp"
+#include "glulab/train/inference.hpp"
+#include "glulab/nn/kv_cache.hpp"
+#include "glulab/nn/model.hpp"
+#include "glulab/train/optim.hpp"
 
 #include <cmath>
 

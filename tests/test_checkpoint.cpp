@@ -8,11 +8,11 @@
 // Lesson 12 · training
 #include <doctest/doctest.h>
 
-#include "glulab/checkpoint.hpp"
-#include "glulab/inference.hpp"
-#include "glulab/safetensors.hpp"
-#include "glulab/tape.hpp"
-#include "glulab/trainer.hpp"
+#include "glulab/train/checkpoint.hpp"
+#include "glulab/train/inference.hpp"
+#include "glulab/train/safetensors.hpp"
+#include "glulab/core/tape.hpp"
+#include "glulab/train/trainer.hpp"
 
 #include <unistd.h>  // getpid
 

@@ -18,8 +18,8 @@
 // Lesson 12 · training
 #include <doctest/doctest.h>
 
-#include "glulab/check.hpp"
-#include "glulab/rng.hpp"
+#include "glulab/platform/check.hpp"
+#include "glulab/platform/rng.hpp"
 
 #include <sys/wait.h>
 #include <unistd.h>  // getpid

@@ -8,7 +8,7 @@
 // Lesson 13 · the FFN ablation
 #include <doctest/doctest.h>
 
-#include "glulab/check.hpp"
+#include "glulab/platform/check.hpp"
 #include "glulab/experiment/compare.hpp"
 #include "glulab/experiment/plot.hpp"
 #include "glulab/experiment/sweep.hpp"

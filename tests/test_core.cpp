@@ -2,8 +2,8 @@
 #include <doctest/doctest.h>
 
 #include "alloc_counter.hpp"
-#include "glulab/autograd.hpp"
-#include "glulab/params.hpp"
+#include "glulab/autograd/autograd.hpp"
+#include "glulab/core/params.hpp"
 
 using namespace glulab;
 

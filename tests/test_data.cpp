@@ -1,8 +1,8 @@
 // test_data.cpp — UTF-8, the vocabulary, the splits and the batch samplers.
 #include <doctest/doctest.h>
 
-#include "glulab/check.hpp"
-#include "glulab/data.hpp"
+#include "glulab/platform/check.hpp"
+#include "glulab/train/data.hpp"
 
 #include <cstdio>
 #include <fstream>

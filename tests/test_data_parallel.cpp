@@ -3,10 +3,10 @@
 // grad_norm. (N > 1 ranks: tests/distributed/run.sh, `make test-distributed`.)
 #include <doctest/doctest.h>
 
-#include "glulab/data_parallel.hpp"
-#include "glulab/model.hpp"
+#include "glulab/train/data_parallel.hpp"
+#include "glulab/nn/model.hpp"
 #include "glulab/platform/dist.hpp"
-#include "glulab/rng.hpp"
+#include "glulab/platform/rng.hpp"
 
 #include <cmath>
 #include <vector>

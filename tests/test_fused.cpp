@@ -21,7 +21,7 @@
 // Lesson 05 · gradient checking
 #include <doctest/doctest.h>
 
-#include "glulab/autograd.hpp"
+#include "glulab/autograd/autograd.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -10,10 +10,10 @@
 // Lesson 05 · gradient checking
 #include <doctest/doctest.h>
 
-#include "glulab/autograd.hpp"
-#include "glulab/gradcheck.hpp"
-#include "glulab/model.hpp"
-#include "glulab/ops.hpp"
+#include "glulab/autograd/autograd.hpp"
+#include "glulab/autograd/gradcheck.hpp"
+#include "glulab/nn/model.hpp"
+#include "glulab/ops/ops.hpp"
 
 #include <string>
 #include <vector>

@@ -2,9 +2,9 @@
 // and what happens when the text grows past T.
 #include <doctest/doctest.h>
 
-#include "glulab/inference.hpp"
-#include "glulab/kv_cache.hpp"
-#include "glulab/tape.hpp"
+#include "glulab/train/inference.hpp"
+#include "glulab/nn/kv_cache.hpp"
+#include "glulab/core/tape.hpp"
 
 #include <omp.h>
 

@@ -9,12 +9,12 @@
 // Lesson 08 · RMSNorm
 #include <doctest/doctest.h>
 
-#include "glulab/checkpoint.hpp"
+#include "glulab/train/checkpoint.hpp"
 #include "glulab/experiment/report.hpp"
-#include "glulab/ops.hpp"
-#include "glulab/rng.hpp"
-#include "glulab/safetensors.hpp"
-#include "glulab/tape.hpp"
+#include "glulab/ops/ops.hpp"
+#include "glulab/platform/rng.hpp"
+#include "glulab/train/safetensors.hpp"
+#include "glulab/core/tape.hpp"
 
 
 #include <cmath>

@@ -1,7 +1,7 @@
 // test_model.cpp — FfnKind, ModelConfig, parameter counts and names, forward, loss, gradients.
 #include <doctest/doctest.h>
 
-#include "glulab/model.hpp"
+#include "glulab/nn/model.hpp"
 
 #include <cmath>
 #include <numeric>

@@ -7,9 +7,9 @@
 // finite differences in test_gradcheck.cpp, not here.
 #include <doctest/doctest.h>
 
-#include "glulab/check.hpp"
-#include "glulab/gemm_trace.hpp"
-#include "glulab/ops.hpp"
+#include "glulab/platform/check.hpp"
+#include "glulab/ops/gemm_trace.hpp"
+#include "glulab/ops/ops.hpp"
 
 #include "test_util.hpp"
 

@@ -1,8 +1,8 @@
 // test_optim.cpp — AdamW against hand-worked values, decay flags, the schedule, clipping.
 #include <doctest/doctest.h>
 
-#include "glulab/model.hpp"
-#include "glulab/optim.hpp"
+#include "glulab/nn/model.hpp"
+#include "glulab/train/optim.hpp"
 
 #include <cmath>
 

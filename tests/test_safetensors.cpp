@@ -5,7 +5,7 @@
 // in Python (and the other way round) is checked by tests/torch/crosscheck.py, not here.
 #include <doctest/doctest.h>
 
-#include "glulab/safetensors.hpp"
+#include "glulab/train/safetensors.hpp"
 
 #include <unistd.h>  // getpid
 

@@ -5,11 +5,11 @@
 // Lesson 13 · the FFN ablation
 #include <doctest/doctest.h>
 
-#include "glulab/data.hpp"
+#include "glulab/train/data.hpp"
 #include "glulab/experiment/plot.hpp"
 #include "glulab/experiment/stability.hpp"
-#include "glulab/rng.hpp"
-#include "glulab/tape.hpp"
+#include "glulab/platform/rng.hpp"
+#include "glulab/core/tape.hpp"
 
 #include <cmath>
 #include <filesystem>

@@ -15,12 +15,12 @@
 // Lesson 12 · training
 #include <doctest/doctest.h>
 
-#include "glulab/checkpoint.hpp"
+#include "glulab/train/checkpoint.hpp"
 #include "glulab/experiment/gates.hpp"
 #include "glulab/experiment/stability.hpp"
-#include "glulab/safetensors.hpp"
-#include "glulab/stop.hpp"
-#include "glulab/trainer.hpp"
+#include "glulab/train/safetensors.hpp"
+#include "glulab/train/stop.hpp"
+#include "glulab/train/trainer.hpp"
 
 #include <fmt/format.h>  // fmt::join
 #include <omp.h>

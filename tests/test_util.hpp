@@ -1,9 +1,9 @@
 // test_util.hpp — small helpers shared by the test files (the JSON ones are in test_util.cpp).
 #pragma once
 
-#include "glulab/check.hpp"
-#include "glulab/data.hpp"
-#include "glulab/rng.hpp"
+#include "glulab/platform/check.hpp"
+#include "glulab/train/data.hpp"
+#include "glulab/platform/rng.hpp"
 
 #include <fmt/core.h>
 #include <unistd.h>

@@ -2,7 +2,7 @@
 //
 // `make figures` builds it (build/figure_data, linked with libglulab.a) and runs it once per
 // figure; docs/figures/make_figures.sh turns the CSV it prints into pictures with gnuplot.
-// Nothing here recomputes an op: every value comes from a kernel of include/glulab/ops.hpp or
+// Nothing here recomputes an op: every value comes from a kernel of include/glulab/ops/ops.hpp or
 // from a forward of a glulab::Transformer.
 //
 //   figure_data act                 x, then f(x) and f'(x) of every activation  (lesson 06)
@@ -10,10 +10,10 @@
 //   figure_data rmsnorm             2-D vectors before and after RMSNorm         (lesson 08)
 //   figure_data softmax             one row of logits at several temperatures    (lesson 09)
 //   figure_data attention CKPT TEXT LAYER   per head: t s p, attention probabilities (lesson 10)
-#include "glulab/checkpoint.hpp"
-#include "glulab/ops.hpp"
-#include "glulab/model.hpp"
-#include "glulab/tape.hpp"
+#include "glulab/train/checkpoint.hpp"
+#include "glulab/ops/ops.hpp"
+#include "glulab/nn/model.hpp"
+#include "glulab/core/tape.hpp"
 
 #include <cmath>
 #include <cstdio>

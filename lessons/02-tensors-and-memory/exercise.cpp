@@ -3,7 +3,7 @@
 // 1. offset_of(shape, index): walk the axes from the first to the last, as Horner's rule does
 //    for the digits of a number: offset = offset * size_of_axis + index_on_axis. Reject a wrong
 //    number of indices and an out-of-range index with GLULAB_CHECK(cond, hint, format, args...)
-//    (include/glulab/check.hpp), which throws glulab::Error.
+//    (include/glulab/platform/check.hpp), which throws glulab::Error.
 // 2. transpose2d(out, in, rows, cols): in is (rows, cols), out is (cols, rows). Element (i, j)
 //    of `in` is in[i * cols + j]; it goes to element (j, i) of `out`.
 //

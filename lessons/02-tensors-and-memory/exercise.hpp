@@ -3,7 +3,7 @@
 // Lesson 02 · tensors, shapes and memory
 #pragma once
 
-#include "glulab/tensor.hpp"
+#include "glulab/core/tensor.hpp"
 
 #include <cstdint>
 #include <initializer_list>

@@ -6,12 +6,12 @@
 // 4. The Arena: bump allocation, reset, and the same blocks reused in the next step.
 // 5. The Tape's arena over three steps: it stops growing after the first.
 // 6. The ParamStore: every parameter a named slice of one flat array.
-#include "glulab/arena.hpp"
-#include "glulab/autograd.hpp"
-#include "glulab/check.hpp"
-#include "glulab/params.hpp"
-#include "glulab/tape.hpp"
-#include "glulab/tensor.hpp"
+#include "glulab/core/arena.hpp"
+#include "glulab/autograd/autograd.hpp"
+#include "glulab/platform/check.hpp"
+#include "glulab/core/params.hpp"
+#include "glulab/core/tape.hpp"
+#include "glulab/core/tensor.hpp"
 
 #include <fmt/format.h>
 

@@ -1,6 +1,6 @@
 // Lesson 02 · reference solution of the exercise (CI runs the lesson's tests against it).
 #include "exercise.hpp"
-#include "glulab/check.hpp"
+#include "glulab/platform/check.hpp"
 
 namespace lesson02 {
 

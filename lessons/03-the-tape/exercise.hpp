@@ -2,12 +2,12 @@
 //
 // The forward kernel and the glue are given; the backward kernel is the exercise (exercise.cpp).
 // They follow the pattern of src/ops/elementwise.cpp (kernels on raw arrays) and
-// src/core/autograd.cpp (glue: output from the tape, forward, record a Node).
+// src/autograd/autograd.cpp (glue: output from the tape, forward, record a Node).
 //
 // Lesson 03 · the tape
 #pragma once
 
-#include "glulab/tape.hpp"
+#include "glulab/core/tape.hpp"
 
 #include <cstdint>
 
@@ -25,7 +25,7 @@ inline void square_forward(float* out, const float* x, int64_t n) {
 // gradient), as every backward kernel in ops.hpp does.
 void square_backward(float* dx, const float* dout, const float* x, int64_t n);
 
-// The glue, shaped like glulab::mul in src/core/autograd.cpp.
+// The glue, shaped like glulab::mul in src/autograd/autograd.cpp.
 inline glulab::Tensor square(glulab::Tape& tape, glulab::Tensor x) {
     const bool rec = tape.wants_grad({x});
     glulab::Tensor out = tape.new_tensor(x.shape, rec);

@@ -5,8 +5,8 @@
 // 3. What was recorded: Tape::listing() and Tape::dot().
 // 4. The reverse loop, replayed node by node, printing what each backward adds.
 // 5. A tensor used twice (a * a), and NoGrad.
-#include "glulab/autograd.hpp"
-#include "glulab/tape.hpp"
+#include "glulab/autograd/autograd.hpp"
+#include "glulab/core/tape.hpp"
 
 #include <fmt/format.h>
 

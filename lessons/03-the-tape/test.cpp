@@ -2,8 +2,8 @@
 #include <doctest/doctest.h>
 
 #include "exercise.hpp"
-#include "glulab/autograd.hpp"
-#include "glulab/gradcheck.hpp"
+#include "glulab/autograd/autograd.hpp"
+#include "glulab/autograd/gradcheck.hpp"
 
 #include <vector>
 

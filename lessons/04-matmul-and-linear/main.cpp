@@ -4,10 +4,11 @@
 // 2. linear(x, W, bias) is matmul with trans_b: W stays (out, in), as in PyTorch.
 // 3. The backward as shape algebra: dx, dW and db from the tape, checked against products.
 // 4. Speed: the naive triple loop, the same loops in a better order, and OpenBLAS, in GFLOP/s.
-#include "glulab/autograd.hpp"
+#include "glulab/autograd/autograd.hpp"
+#include "glulab/ops/speed.hpp"
 #include "glulab/platform/blas.hpp"
-#include "glulab/ops.hpp"
-#include "glulab/rng.hpp"
+#include "glulab/ops/ops.hpp"
+#include "glulab/platform/rng.hpp"
 
 #include <fmt/format.h>
 #include <omp.h>

@@ -3,8 +3,8 @@
 #include <doctest/doctest.h>
 
 #include "exercise.hpp"
-#include "glulab/ops.hpp"
-#include "glulab/rng.hpp"
+#include "glulab/ops/ops.hpp"
+#include "glulab/platform/rng.hpp"
 
 #include <cmath>
 #include <limits>

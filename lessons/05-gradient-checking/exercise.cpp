@@ -7,7 +7,7 @@
 //      +infinity (std::numeric_limits<double>::infinity()) when a or n is NaN.
 //   3. check_derivative(f, df, xs, h, tol, floor): for every x in xs compare df(x) with the
 //      central difference; report ok (every error <= tol), the largest error and where it was.
-// src/core/gradcheck.cpp does the same for tensors: read its steps 4 and 5.
+// src/autograd/gradcheck.cpp does the same for tensors: read its steps 4 and 5.
 // Check it with:  make exercise LESSON=05
 #include "exercise.hpp"
 

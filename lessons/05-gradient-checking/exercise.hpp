@@ -13,7 +13,7 @@ namespace lesson05 {
 // dividing by the step actually taken (in floating point (x + h) - (x - h) need not be 2h).
 double central_difference(const std::function<double(double)>& f, double x, double h);
 
-// The relative error of the harness (src/core/gradcheck.cpp):
+// The relative error of the harness (src/autograd/gradcheck.cpp):
 //     |analytic - numeric| / max(|analytic|, |numeric|, floor)
 // +infinity when either value is NaN, so that a NaN always fails a check.
 double relative_error(double analytic, double numeric, double floor);

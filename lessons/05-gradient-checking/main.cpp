@@ -4,8 +4,8 @@
 //    h shrinks: truncation error falls, rounding error grows, in double and in float.
 // 2. glulab's harness (gradcheck.hpp) on ops that are right, and on three backwards that are
 //    wrong on purpose: a wrong derivative, = instead of +=, and relu's kink left unhandled.
-#include "glulab/autograd.hpp"
-#include "glulab/gradcheck.hpp"
+#include "glulab/autograd/autograd.hpp"
+#include "glulab/autograd/gradcheck.hpp"
 
 #include <fmt/format.h>
 
@@ -16,7 +16,7 @@ using namespace glulab;
 
 namespace {
 
-// A custom op, cube(x) = x^3, recorded the way src/core/autograd.cpp records its ops, with a
+// A custom op, cube(x) = x^3, recorded the way src/autograd/autograd.cpp records its ops, with a
 // backward chosen by the caller: the right one, or a wrong one.
 void cube_backward(const Node& n) {  // right: dx += 3 x^2 dout
     for (int64_t i = 0; i < n.out.numel(); i++)

@@ -6,9 +6,9 @@
 // 3. Exact gelu against its tanh approximation.
 // 4. silu composite, mul(x, sigmoid(x)) on the tape, against silu fused, one node.
 // 5. The fused kernel, vectorised with glibc's vector expf, against a one-call-per-element loop.
-#include "glulab/autograd.hpp"
-#include "glulab/gradcheck.hpp"
-#include "glulab/ops.hpp"
+#include "glulab/autograd/autograd.hpp"
+#include "glulab/autograd/gradcheck.hpp"
+#include "glulab/ops/ops.hpp"
 
 #include <fmt/format.h>
 #include <omp.h>

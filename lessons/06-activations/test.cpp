@@ -3,7 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "exercise.hpp"
-#include "glulab/ops.hpp"
+#include "glulab/ops/ops.hpp"
 
 #include <algorithm>
 #include <cmath>

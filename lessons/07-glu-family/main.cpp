@@ -5,10 +5,10 @@
 //    total parameter counts of the real Transformer, and the rounding rule behind 344.
 // 3. A tiny SwiGLU feed-forward layer (C = 4, H = 6): its parameters, its tape, the numbers of
 //    one token, the composite check, and its gradients against central differences.
-#include "glulab/autograd.hpp"
-#include "glulab/gradcheck.hpp"
-#include "glulab/model.hpp"
-#include "glulab/rng.hpp"
+#include "glulab/autograd/autograd.hpp"
+#include "glulab/autograd/gradcheck.hpp"
+#include "glulab/nn/model.hpp"
+#include "glulab/platform/rng.hpp"
 
 #include <fmt/format.h>
 

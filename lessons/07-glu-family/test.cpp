@@ -3,8 +3,8 @@
 #include <doctest/doctest.h>
 
 #include "exercise.hpp"
-#include "glulab/model.hpp"
-#include "glulab/ops.hpp"
+#include "glulab/nn/model.hpp"
+#include "glulab/ops/ops.hpp"
 
 #include <cmath>
 #include <vector>

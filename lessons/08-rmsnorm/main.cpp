@@ -4,10 +4,10 @@
 // 2. The backward against central differences, and what goes wrong without the rstd path.
 // 3. The gradient is orthogonal to the row: scaling x does not change the output.
 // 4. Memory: what the forward caches (rstd) against what it could cache (xhat).
-#include "glulab/autograd.hpp"
-#include "glulab/gradcheck.hpp"
-#include "glulab/ops.hpp"
-#include "glulab/rng.hpp"
+#include "glulab/autograd/autograd.hpp"
+#include "glulab/autograd/gradcheck.hpp"
+#include "glulab/ops/ops.hpp"
+#include "glulab/platform/rng.hpp"
 
 #include <fmt/format.h>
 

@@ -4,11 +4,11 @@
 // 2. Why the loss is computed from the logits (log-softmax), not as log(softmax).
 // 3. Uniform logits give a loss of exactly log V; a freshly initialised model comes close.
 // 4. The gradient (p - onehot) / N: its rows sum to zero; central differences agree.
-#include "glulab/autograd.hpp"
-#include "glulab/gradcheck.hpp"
-#include "glulab/model.hpp"
-#include "glulab/ops.hpp"
-#include "glulab/rng.hpp"
+#include "glulab/autograd/autograd.hpp"
+#include "glulab/autograd/gradcheck.hpp"
+#include "glulab/nn/model.hpp"
+#include "glulab/ops/ops.hpp"
+#include "glulab/platform/rng.hpp"
 
 #include <fmt/format.h>
 

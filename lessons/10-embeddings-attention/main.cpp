@@ -7,9 +7,9 @@
 //    projection; attention_forward gives each head's (T, T) probabilities: lower triangular.
 // 3. Causality: changing a token changes nothing before it.
 // 4. The attention backward against central differences.
-#include "glulab/autograd.hpp"
-#include "glulab/gradcheck.hpp"
-#include "glulab/rng.hpp"
+#include "glulab/autograd/autograd.hpp"
+#include "glulab/autograd/gradcheck.hpp"
+#include "glulab/platform/rng.hpp"
 
 #include <fmt/format.h>
 

@@ -3,7 +3,7 @@
 // Lesson 11 · the transformer block and the model
 #pragma once
 
-#include "glulab/model.hpp"
+#include "glulab/nn/model.hpp"
 
 namespace lesson11 {
 

@@ -1,7 +1,7 @@
 // Lesson 11 · the transformer block and the model — a tiny Transformer: its parameter table,
 // its flat arena, its initialisation, one forward on the tape, and its loss at init.
-#include "glulab/model.hpp"
-#include "glulab/rng.hpp"
+#include "glulab/nn/model.hpp"
+#include "glulab/platform/rng.hpp"
 
 #include <fmt/format.h>
 

@@ -56,7 +56,7 @@ TEST_SUITE("lesson11") {
 }
 
 // Exercise 5: the node count of a forward, by reasoning, against real tapes.
-#include "glulab/tape.hpp"
+#include "glulab/core/tape.hpp"
 
 TEST_SUITE("lesson11") {
     TEST_CASE("forward_node_count matches the tape of real forwards") {

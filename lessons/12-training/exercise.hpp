@@ -3,7 +3,7 @@
 // Lesson 12 · training
 #pragma once
 
-#include "glulab/optim.hpp"
+#include "glulab/train/optim.hpp"
 
 #include <cstdint>
 

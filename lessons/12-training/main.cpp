@@ -5,10 +5,10 @@
 // fixed seed and written to a temporary directory, so the lesson needs no data file. The
 // validation split (the last 10%) is sentences the model never trains on, from the same grammar.
 #include "glulab/platform/blas.hpp"
-#include "glulab/checkpoint.hpp"
+#include "glulab/train/checkpoint.hpp"
 #include "glulab/experiment/gates.hpp"
-#include "glulab/inference.hpp"
-#include "glulab/trainer.hpp"
+#include "glulab/train/inference.hpp"
+#include "glulab/train/trainer.hpp"
 
 #include <fmt/format.h>
 #include <unistd.h>

@@ -2,7 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "exercise.hpp"
-#include "glulab/rng.hpp"
+#include "glulab/platform/rng.hpp"
 
 #include <cmath>
 #include <vector>

@@ -9,8 +9,8 @@
 // Check it with:  make exercise LESSON=13
 #include "exercise.hpp"
 
-#include "glulab/check.hpp"
-#include "glulab/ops.hpp"
+#include "glulab/platform/check.hpp"
+#include "glulab/ops/ops.hpp"
 
 namespace lesson13 {
 

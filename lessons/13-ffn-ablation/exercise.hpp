@@ -4,7 +4,7 @@
 // Lesson 13 · the FFN ablation
 #pragma once
 
-#include "glulab/ops.hpp"
+#include "glulab/ops/ops.hpp"
 
 #include <span>
 

@@ -12,7 +12,7 @@
 //
 // `build/glulab compare --ffn relu,gelu,swiglu --seeds 3 --steps 2000` is the full-size version.
 #include "glulab/experiment/gates.hpp"
-#include "glulab/trainer.hpp"
+#include "glulab/train/trainer.hpp"
 
 #include <fmt/format.h>
 #include <unistd.h>

@@ -1,13 +1,13 @@
 // Lesson 13 · reference solution of the exercise (CI runs the lesson's tests against it).
 #include "exercise.hpp"
 
-#include "glulab/check.hpp"
+#include "glulab/platform/check.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <vector>
 #include "glulab/experiment/gates.hpp"
-#include "glulab/ops.hpp"
+#include "glulab/ops/ops.hpp"
 
 namespace lesson13 {
 

@@ -2,7 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "exercise.hpp"
-#include "glulab/check.hpp"
+#include "glulab/platform/check.hpp"
 
 #include <cmath>
 #include <vector>
@@ -92,8 +92,8 @@ TEST_SUITE("lesson13") {
 
 // Exercise 6: the closed fraction under normal gates, against sampling glulab's activations.
 #include "glulab/experiment/gates.hpp"
-#include "glulab/ops.hpp"
-#include "glulab/rng.hpp"
+#include "glulab/ops/ops.hpp"
+#include "glulab/platform/rng.hpp"
 
 TEST_SUITE("lesson13") {
     TEST_CASE("closed_fraction agrees with 400,000 normal gates through glulab's activations") {

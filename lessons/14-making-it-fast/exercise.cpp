@@ -8,7 +8,7 @@
 // Check it with:  make exercise LESSON=14
 #include "exercise.hpp"
 
-#include "glulab/ops.hpp"
+#include "glulab/ops/ops.hpp"
 
 #include <thread>
 #include <vector>

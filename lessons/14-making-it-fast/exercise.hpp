@@ -22,7 +22,7 @@ RowBlock row_block(int M, int t, int threads);
 // ---------------
 //     C (M, N) = A (M, K) @ B (K, N)          row-major, C overwritten (its old contents ignored)
 // computed by `threads` std::threads, thread t filling rows row_block(M, t, threads) of C with
-// one call to gemm_naive (glulab/ops.hpp) on its block: A and C start at row `begin` of each,
+// one call to gemm_naive (glulab/ops/ops.hpp) on its block: A and C start at row `begin` of each,
 // B is shared. Threads never write the same row, so no locks are needed. threads >= 1.
 void gemm_split_rows(int M, int N, int K, const float* A, const float* B, float* C, int threads);
 

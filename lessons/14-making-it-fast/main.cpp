@@ -9,8 +9,8 @@
 // 5. Memory: five training steps of a small model; only the first one allocates.
 // Every time and speed depends on the machine; the README shows them as [...].
 #include "glulab/platform/blas.hpp"
-#include "glulab/model.hpp"
-#include "glulab/optim.hpp"
+#include "glulab/nn/model.hpp"
+#include "glulab/train/optim.hpp"
 
 #include <fmt/format.h>
 #include <omp.h>

@@ -1,7 +1,7 @@
 // Lesson 14 · reference solution of the exercise (CI runs the lesson's tests against it).
 #include "exercise.hpp"
 
-#include "glulab/ops.hpp"
+#include "glulab/ops/ops.hpp"
 
 #include <cstdint>
 #include <thread>

@@ -2,8 +2,8 @@
 #include <doctest/doctest.h>
 
 #include "exercise.hpp"
-#include "glulab/ops.hpp"
-#include "glulab/rng.hpp"
+#include "glulab/ops/ops.hpp"
+#include "glulab/platform/rng.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -4,8 +4,8 @@
 // Lesson 15 · data parallelism
 #pragma once
 
-#include "glulab/optim.hpp"
-#include "glulab/params.hpp"
+#include "glulab/train/optim.hpp"
+#include "glulab/core/params.hpp"
 
 #include <cstddef>
 #include <vector>

@@ -4,12 +4,12 @@
 // In a plain build it plays the N ranks one after the other in this one process. Built with
 // `make MPI=1 build/mpi/lessons/15` and started with `mpirun -np 2 build/mpi/lessons/15`, it
 // also splits one batch over the real ranks and joins their gradients with an allreduce.
-#include "glulab/data_parallel.hpp"
-#include "glulab/model.hpp"
+#include "glulab/train/data_parallel.hpp"
+#include "glulab/nn/model.hpp"
 #include "glulab/platform/blas.hpp"
 #include "glulab/platform/dist.hpp"
-#include "glulab/rng.hpp"
-#include "glulab/tape.hpp"
+#include "glulab/platform/rng.hpp"
+#include "glulab/core/tape.hpp"
 
 #include <fmt/format.h>
 

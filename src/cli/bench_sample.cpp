@@ -24,12 +24,12 @@
 // Lesson 14 · making it fast
 #include "bench_sample.hpp"
 
-#include "glulab/inference.hpp"
-#include "glulab/kv_cache.hpp"
-#include "glulab/json_io.hpp"
+#include "glulab/train/inference.hpp"
+#include "glulab/nn/kv_cache.hpp"
+#include "glulab/train/json_io.hpp"
 #include "glulab/platform/blas.hpp"
 #include "glulab/platform/threads.hpp"
-#include "glulab/tape.hpp"
+#include "glulab/core/tape.hpp"
 
 #include <fmt/core.h>
 #include <omp.h>

@@ -3,7 +3,7 @@
 // Lesson 14 · making it fast
 #pragma once
 
-#include "glulab/model.hpp"
+#include "glulab/nn/model.hpp"
 
 #include <cstdint>
 

@@ -16,15 +16,16 @@
 #include "commands.hpp"
 #include "flags.hpp"
 
-#include "glulab/check.hpp"
-#include "glulab/data_parallel.hpp"
-#include "glulab/gemm_trace.hpp"
-#include "glulab/json_io.hpp"
-#include "glulab/ops.hpp"
+#include "glulab/platform/check.hpp"
+#include "glulab/train/data_parallel.hpp"
+#include "glulab/ops/gemm_trace.hpp"
+#include "glulab/train/json_io.hpp"
+#include "glulab/ops/ops.hpp"
 #include "glulab/platform/blas.hpp"
+#include "glulab/ops/speed.hpp"
 #include "glulab/platform/threads.hpp"
 #include "glulab/platform/dist.hpp"
-#include "glulab/tape.hpp"
+#include "glulab/core/tape.hpp"
 
 #include <fmt/core.h>
 #include <omp.h>
@@ -254,7 +255,7 @@ void add_bench_command(CLI::App& app) {
             bench_sampling(c.model, a->sampling);
             return;
         }
-        omp_set_num_threads(choose_threads(c.threads));  // --threads 0: measured now
+        omp_set_num_threads(choose_threads(c.threads, step_probe));  // --threads 0: measured now
         const int threads = omp_get_max_threads();
         const int B = c.batch, T = c.model.ctx, V = c.model.vocab_size;
         Transformer model(c.model);

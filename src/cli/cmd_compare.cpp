@@ -10,8 +10,8 @@
 #include "progress.hpp"
 
 #include "glulab/experiment/compare.hpp"
-#include "glulab/checkpoint.hpp"
-#include "glulab/inference.hpp"
+#include "glulab/train/checkpoint.hpp"
+#include "glulab/train/inference.hpp"
 #include "glulab/experiment/plot.hpp"
 #include "glulab/experiment/report.hpp"
 #include "glulab/platform/dist.hpp"

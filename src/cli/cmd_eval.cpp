@@ -5,9 +5,9 @@
 #include "flags.hpp"
 #include "progress.hpp"
 
-#include "glulab/checkpoint.hpp"
-#include "glulab/inference.hpp"
-#include "glulab/json_io.hpp"
+#include "glulab/train/checkpoint.hpp"
+#include "glulab/train/inference.hpp"
+#include "glulab/train/json_io.hpp"
 
 #include <fmt/core.h>
 

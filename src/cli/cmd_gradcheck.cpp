@@ -1,6 +1,6 @@
 // cmd_gradcheck.cpp — `glulab gradcheck`: every analytic gradient against central differences.
 //
-// Runs gradcheck_all() (src/core/gradcheck.cpp: each op, then small compositions, fixed seed)
+// Runs gradcheck_all() (src/autograd/gradcheck.cpp: each op, then small compositions, fixed seed)
 // and prints one line per check:
 //
 //   OK   rms_norm         max rel err 3.1e-07
@@ -12,7 +12,7 @@
 // Lesson 05 · gradient checking
 #include "commands.hpp"
 
-#include "glulab/gradcheck.hpp"
+#include "glulab/autograd/gradcheck.hpp"
 
 #include <fmt/core.h>
 

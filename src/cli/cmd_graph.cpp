@@ -17,10 +17,10 @@
 #include "commands.hpp"
 #include "flags.hpp"
 
-#include "glulab/model.hpp"
-#include "glulab/optim.hpp"
+#include "glulab/nn/model.hpp"
+#include "glulab/train/optim.hpp"
 #include "glulab/platform/files.hpp"
-#include "glulab/tape.hpp"
+#include "glulab/core/tape.hpp"
 
 #include <fmt/core.h>
 

@@ -7,6 +7,7 @@
 // Lesson 14 · making it fast
 #include "commands.hpp"
 
+#include "glulab/ops/speed.hpp"
 #include "glulab/platform/blas.hpp"
 #include "glulab/platform/dist.hpp"
 

@@ -4,7 +4,7 @@
 #include "commands.hpp"
 #include "flags.hpp"
 
-#include "glulab/format.hpp"
+#include "glulab/platform/format.hpp"
 
 #include <fmt/core.h>
 

@@ -32,10 +32,10 @@
 #include "commands.hpp"
 #include "flags.hpp"
 
-#include "glulab/checkpoint.hpp"
-#include "glulab/json_io.hpp"
-#include "glulab/safetensors.hpp"
-#include "glulab/tape.hpp"
+#include "glulab/train/checkpoint.hpp"
+#include "glulab/train/json_io.hpp"
+#include "glulab/train/safetensors.hpp"
+#include "glulab/core/tape.hpp"
 
 #include <fmt/core.h>
 

@@ -4,8 +4,8 @@
 #include "commands.hpp"
 #include "flags.hpp"
 
-#include "glulab/checkpoint.hpp"
-#include "glulab/inference.hpp"
+#include "glulab/train/checkpoint.hpp"
+#include "glulab/train/inference.hpp"
 
 #include <fmt/core.h>
 #include <omp.h>

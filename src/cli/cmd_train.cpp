@@ -5,10 +5,10 @@
 #include "flags.hpp"
 #include "progress.hpp"
 
-#include "glulab/data_parallel.hpp"
+#include "glulab/train/data_parallel.hpp"
 #include "glulab/platform/dist.hpp"
 #include "glulab/experiment/stability.hpp"
-#include "glulab/trainer.hpp"
+#include "glulab/train/trainer.hpp"
 
 #include <fmt/format.h>  // fmt::join
 

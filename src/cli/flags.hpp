@@ -5,7 +5,7 @@
 
 #include "command.hpp"
 
-#include "glulab/trainer.hpp"
+#include "glulab/train/trainer.hpp"
 
 #include <string>
 #include <vector>

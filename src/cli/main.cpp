@@ -16,7 +16,7 @@
 
 #include "glulab/platform/blas.hpp"
 #include "glulab/platform/dist.hpp"
-#include "glulab/check.hpp"
+#include "glulab/platform/check.hpp"
 
 #include <fmt/core.h>
 

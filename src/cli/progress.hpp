@@ -7,7 +7,7 @@
 // Lesson 12 · training
 #pragma once
 
-#include "glulab/trainer.hpp"
+#include "glulab/train/trainer.hpp"
 
 #include <cstdint>
 #include <string>

@@ -1,7 +1,7 @@
 // arena.cpp — the activation arena (see arena.hpp).
 //
 // Lesson 02 · tensors, shapes and memory
-#include "glulab/arena.hpp"
+#include "glulab/core/arena.hpp"
 
 #include <algorithm>
 #include <new>

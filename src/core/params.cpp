@@ -1,7 +1,7 @@
 // params.cpp — the flat parameter arena (see params.hpp).
 //
 // Lesson 11 · the transformer block and the model
-#include "glulab/params.hpp"
+#include "glulab/core/params.hpp"
 
 #include <algorithm>
 

@@ -2,7 +2,7 @@
 // tape_inspect.cpp.
 //
 // Lesson 03 · the tape
-#include "glulab/tape.hpp"
+#include "glulab/core/tape.hpp"
 
 #include <algorithm>
 #include <chrono>

@@ -2,7 +2,7 @@
 // (see tape.hpp). The recording and the reverse loop are tape.cpp.
 //
 // Lesson 03 · the tape
-#include "glulab/tape.hpp"
+#include "glulab/core/tape.hpp"
 
 #include <cstring>
 

@@ -1,7 +1,7 @@
 // tensor.cpp — Shape arithmetic and Tensor views (see tensor.hpp).
 //
 // Lesson 02 · tensors, shapes and memory
-#include "glulab/tensor.hpp"
+#include "glulab/core/tensor.hpp"
 
 namespace glulab {
 

@@ -3,14 +3,14 @@
 // Lesson 13 · the FFN ablation
 #include "glulab/experiment/compare.hpp"
 
-#include "glulab/check.hpp"
+#include "glulab/platform/check.hpp"
 #include "glulab/experiment/gates.hpp"
 #include "glulab/experiment/stability.hpp"
 #include "glulab/experiment/sweep.hpp"
-#include "glulab/format.hpp"
-#include "glulab/json_io.hpp"
+#include "glulab/platform/format.hpp"
+#include "glulab/train/json_io.hpp"
 #include "glulab/platform/dist.hpp"
-#include "glulab/stop.hpp"
+#include "glulab/train/stop.hpp"
 
 #include <fmt/core.h>
 

@@ -3,7 +3,7 @@
 // Lesson 13 · the FFN ablation
 #include "glulab/experiment/gates.hpp"
 
-#include "glulab/ops.hpp"
+#include "glulab/ops/ops.hpp"
 #include "glulab/platform/dist.hpp"
 
 #include <cmath>

@@ -8,9 +8,9 @@
 //
 // Lesson 13 · the FFN ablation
 #include "glulab/experiment/report.hpp"
-#include "glulab/format.hpp"
+#include "glulab/platform/format.hpp"
 
-#include "glulab/data.hpp"
+#include "glulab/train/data.hpp"
 #include "glulab/templates.hpp"  // generated from docs/templates/*.md (Makefile)
 
 #include <fmt/format.h>  // fmt::join; everywhere else <fmt/core.h> is enough (docs/build.md)

@@ -4,7 +4,7 @@
 // Lesson 13 · the FFN ablation
 #include "glulab/experiment/plot.hpp"
 
-#include "glulab/check.hpp"
+#include "glulab/platform/check.hpp"
 #include "glulab/experiment/stability.hpp"
 #include "glulab/platform/files.hpp"
 

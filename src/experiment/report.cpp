@@ -3,7 +3,7 @@
 //
 // Lesson 13 · the FFN ablation
 #include "glulab/experiment/report.hpp"
-#include "glulab/format.hpp"
+#include "glulab/platform/format.hpp"
 #include "glulab/platform/files.hpp"
 #include "glulab/templates.hpp"  // generated from docs/templates/*.md (Makefile)
 

@@ -5,7 +5,7 @@
 #include "glulab/experiment/stability.hpp"
 
 #include "glulab/experiment/gates.hpp"
-#include "glulab/ops.hpp"
+#include "glulab/ops/ops.hpp"
 #include "glulab/platform/dist.hpp"
 
 #include <algorithm>

@@ -4,7 +4,7 @@
 // Lesson 13 · the FFN ablation
 #include "glulab/experiment/sweep.hpp"
 
-#include "glulab/format.hpp"
+#include "glulab/platform/format.hpp"
 
 #include <fmt/core.h>
 

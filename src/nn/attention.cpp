@@ -5,7 +5,7 @@
 // itself (src/ops/attention.cpp → attention_forward: scores, causal mask, softmax, weighted sum).
 //
 // Lesson 10 · embeddings and attention
-#include "glulab/model.hpp"
+#include "glulab/nn/model.hpp"
 
 namespace glulab {
 

@@ -3,7 +3,7 @@
 // Contains: ModelConfig::validate, ModelConfig::ffn_hidden.
 //
 // Lesson 11 · the transformer block and the model
-#include "glulab/model.hpp"
+#include "glulab/nn/model.hpp"
 
 namespace glulab {
 

@@ -6,7 +6,7 @@
 // (src/ops/glu.cpp) and the hidden-width rule (ModelConfig::ffn_hidden in src/nn/config.cpp).
 //
 // Lesson 07 · the GLU family
-#include "glulab/model.hpp"
+#include "glulab/nn/model.hpp"
 
 #include <array>
 

@@ -1,9 +1,9 @@
 // kv_cache.cpp — the cached forward of a sampler (see kv_cache.hpp).
 //
 // Lesson 12 · training
-#include "glulab/kv_cache.hpp"
+#include "glulab/nn/kv_cache.hpp"
 
-#include "glulab/autograd.hpp"
+#include "glulab/autograd/autograd.hpp"
 
 #include <numeric>
 

@@ -6,7 +6,7 @@
 // Leaves out: initialisation (Transformer::init draws every weight in one place).
 //
 // Lesson 11 · the transformer block and the model
-#include "glulab/model.hpp"
+#include "glulab/nn/model.hpp"
 
 #include <array>
 #include <utility>

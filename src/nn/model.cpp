@@ -5,7 +5,7 @@
 // parameter table (param_table.cpp), training (optim.hpp, data.hpp).
 //
 // Lesson 11 · the transformer block and the model
-#include "glulab/model.hpp"
+#include "glulab/nn/model.hpp"
 
 #include <algorithm>
 #include <cmath>

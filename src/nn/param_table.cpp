@@ -4,8 +4,8 @@
 // Contains: param_component, param_table, token_cost, format_param_table.
 //
 // Lesson 11 · the transformer block and the model
-#include "glulab/model.hpp"
-#include "glulab/format.hpp"
+#include "glulab/nn/model.hpp"
+#include "glulab/platform/format.hpp"
 
 #include <algorithm>
 

@@ -7,7 +7,7 @@
 // Lesson 06 · activations
 #pragma once
 
-#include "glulab/ops.hpp"
+#include "glulab/ops/ops.hpp"
 
 #include <cmath>
 #include <type_traits>

@@ -11,7 +11,7 @@
 // Leaves out: the GLU family (glu.cpp), softmax (softmax.cpp).
 //
 // Lesson 06 · activations
-#include "glulab/ops.hpp"
+#include "glulab/ops/ops.hpp"
 
 #include "act_scalar.hpp"
 

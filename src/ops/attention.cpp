@@ -8,7 +8,7 @@
 // keep the probabilities below the diagonal), rotary position embeddings.
 //
 // Lesson 10 · embeddings and attention
-#include "glulab/ops.hpp"
+#include "glulab/ops/ops.hpp"
 
 #include <algorithm>
 #include <cmath>

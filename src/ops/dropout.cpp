@@ -5,10 +5,10 @@
 // or does not call it: see the model).
 //
 // Lesson 12 · training
-#include "glulab/ops.hpp"
+#include "glulab/ops/ops.hpp"
 
-#include "glulab/check.hpp"
-#include "glulab/rng.hpp"
+#include "glulab/platform/check.hpp"
+#include "glulab/platform/rng.hpp"
 
 namespace glulab {
 

@@ -5,7 +5,7 @@
 // null. Leaves out: broadcasting beyond a bias over rows (the model needs no more).
 //
 // Lesson 03 · the tape
-#include "glulab/ops.hpp"
+#include "glulab/ops/ops.hpp"
 
 namespace glulab {
 

@@ -4,9 +4,9 @@
 // adds them as a second table lookup with ids 0..T-1, or uses none) and weight tying.
 //
 // Lesson 10 · embeddings and attention
-#include "glulab/ops.hpp"
+#include "glulab/ops/ops.hpp"
 
-#include "glulab/check.hpp"
+#include "glulab/platform/check.hpp"
 #include "parallel_rows.hpp"
 
 #include <algorithm>

@@ -7,7 +7,7 @@
 // mul(activation(gate), up), which tests/test_fused.cpp compares with this kernel.
 //
 // Lesson 07 · the GLU family
-#include "glulab/ops.hpp"
+#include "glulab/ops/ops.hpp"
 
 #include "act_scalar.hpp"
 #include "parallel_rows.hpp"

@@ -4,7 +4,7 @@
 // default norm of the model; LayerNorm is the other one (`--norm layernorm`, model.hpp → Norm).
 //
 // Lesson 08 · RMSNorm
-#include "glulab/ops.hpp"
+#include "glulab/ops/ops.hpp"
 
 #include "parallel_rows.hpp"
 

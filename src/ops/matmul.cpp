@@ -10,8 +10,8 @@
 // start); all of glulab's parallelism is OpenMP, so threads never nest.
 //
 // Lesson 04 · matrix multiplication
-#include "glulab/ops.hpp"
-#include "glulab/gemm_trace.hpp"
+#include "glulab/ops/ops.hpp"
+#include "glulab/ops/gemm_trace.hpp"
 
 #include <cblas.h>
 #include <omp.h>

@@ -4,7 +4,7 @@
 // for contrast; the model does not use it).
 //
 // Lesson 08 · RMSNorm
-#include "glulab/ops.hpp"
+#include "glulab/ops/ops.hpp"
 
 #include "parallel_rows.hpp"
 

@@ -5,9 +5,9 @@
 // which lives in attention.cpp; label smoothing.
 //
 // Lesson 09 · softmax and cross-entropy
-#include "glulab/ops.hpp"
+#include "glulab/ops/ops.hpp"
 
-#include "glulab/check.hpp"
+#include "glulab/platform/check.hpp"
 #include "act_scalar.hpp"
 
 #include <cmath>

@@ -3,7 +3,7 @@
 // Lesson 15 · data parallelism
 #include "glulab/platform/dist.hpp"
 
-#include "glulab/check.hpp"
+#include "glulab/platform/check.hpp"
 
 #include <omp.h>
 

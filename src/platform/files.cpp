@@ -1,7 +1,7 @@
 // files.cpp — atomic file writes (see files.hpp).
 #include "glulab/platform/files.hpp"
 
-#include "glulab/check.hpp"
+#include "glulab/platform/check.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>  // fsync

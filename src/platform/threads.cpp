@@ -3,8 +3,6 @@
 // Lesson 14 · making it fast
 #include "glulab/platform/threads.hpp"
 
-#include "glulab/ops.hpp"
-
 #include <omp.h>
 
 #include <algorithm>
@@ -15,34 +13,6 @@
 
 namespace glulab {
 
-namespace {
-
-// The probe: what a step of the default model does most, a (1024, 128) x (128, 128) gemm split
-// over the threads, and two elementwise passes over 128K floats in their own parallel regions;
-// five times. About 10 ms at one thread.
-struct Probe {
-    static constexpr int N = 1024, C = 128;
-    std::vector<float> a = std::vector<float>(size_t{N} * C, 0.5f);
-    std::vector<float> w = std::vector<float>(size_t{C} * C, 0.01f);
-    std::vector<float> y = std::vector<float>(size_t{N} * C);
-
-    double run_ms() {
-        const auto t0 = std::chrono::steady_clock::now();
-        for (int rep = 0; rep < 5; rep++) {
-            gemm(false, true, N, C, C, 1.0f, a.data(), C, w.data(), C, 0.0f, y.data(), C);
-            const int64_t n = int64_t{N} * C;
-            float* yp = y.data();
-            const float* ap = a.data();
-#pragma omp parallel for
-            for (int64_t i = 0; i < n; i++) yp[i] += ap[i];
-#pragma omp parallel for
-            for (int64_t i = 0; i < n; i++) yp[i] *= 0.5f;
-        }
-        return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    }
-};
-
-}  // namespace
 
 double median(std::vector<double> v) {
     std::sort(v.begin(), v.end());
@@ -53,9 +23,7 @@ ThreadChoice measure_thread_choice(const std::function<void()>& work) {
     ThreadChoice c;
     c.all = omp_get_max_threads();
     if (c.all <= 1) return c;
-    Probe probe;
     auto run_ms = [&] {
-        if (!work) return probe.run_ms();
         const auto t0 = std::chrono::steady_clock::now();
         work();
         return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();

@@ -1,12 +1,12 @@
 // checkpoint.cpp — model and optimizer checkpoints on top of safetensors (see checkpoint.hpp).
 //
 // Lesson 12 · training
-#include "glulab/checkpoint.hpp"
+#include "glulab/train/checkpoint.hpp"
 
-#include "glulab/json_io.hpp"
+#include "glulab/train/json_io.hpp"
 #include "glulab/platform/files.hpp"
-#include "glulab/run_dir.hpp"
-#include "glulab/safetensors.hpp"
+#include "glulab/train/run_dir.hpp"
+#include "glulab/train/safetensors.hpp"
 
 #include <algorithm>
 #include <charconv>

@@ -4,10 +4,10 @@
 // load_corpus, BatchSampler, EvalBatches.
 //
 // Lesson 12 · training
-#include "glulab/data.hpp"
+#include "glulab/train/data.hpp"
 #include "glulab/platform/files.hpp"
 
-#include "glulab/check.hpp"
+#include "glulab/platform/check.hpp"
 
 #include <algorithm>
 #include <filesystem>

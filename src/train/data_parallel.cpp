@@ -3,9 +3,9 @@
 // Contains: batch_rows, mean_over_ranks, DataParallel. The collectives are dist.hpp's.
 //
 // Lesson 15 · data parallelism
-#include "glulab/data_parallel.hpp"
+#include "glulab/train/data_parallel.hpp"
 
-#include "glulab/check.hpp"
+#include "glulab/platform/check.hpp"
 #include "glulab/platform/dist.hpp"
 
 #include <algorithm>

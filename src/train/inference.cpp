@@ -1,12 +1,13 @@
 // inference.cpp — evaluating a text and sampling from a model (see inference.hpp).
 //
 // Lesson 12 · training
-#include "glulab/inference.hpp"
+#include "glulab/train/inference.hpp"
 
-#include "glulab/kv_cache.hpp"
+#include "glulab/nn/kv_cache.hpp"
+#include "glulab/ops/speed.hpp"
 #include "glulab/platform/threads.hpp"
-#include "glulab/rng.hpp"
-#include "glulab/tape.hpp"
+#include "glulab/platform/rng.hpp"
+#include "glulab/core/tape.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -145,7 +146,7 @@ std::string generate(Transformer& model, const Vocab& vocab, const std::string& 
 
 int choose_sample_threads(int requested, Transformer& model, const Vocab& vocab, const std::string& prompt,
                           const SampleOptions& options) {
-    if (!options.cache) return choose_threads(requested);
+    if (!options.cache) return choose_threads(requested, step_probe);
     SampleOptions probe = options;
     probe.tokens = model.config().ctx + model.config().ctx / 2;
     return choose_threads(requested, [&] { generate(model, vocab, prompt, probe); });

@@ -1,14 +1,14 @@
 // json_io.cpp — every JSON text glulab writes or reads, but the safetensors header (json_io.hpp).
 //
 // Lesson 12 · training
-#include "glulab/json_io.hpp"
+#include "glulab/train/json_io.hpp"
 
-#include "glulab/check.hpp"
-#include "glulab/checkpoint.hpp"
-#include "glulab/data.hpp"
-#include "glulab/optim.hpp"
-#include "glulab/run_dir.hpp"
-#include "glulab/trainer.hpp"
+#include "glulab/platform/check.hpp"
+#include "glulab/train/checkpoint.hpp"
+#include "glulab/train/data.hpp"
+#include "glulab/train/optim.hpp"
+#include "glulab/train/run_dir.hpp"
+#include "glulab/train/trainer.hpp"
 
 #include <nlohmann/json.hpp>
 

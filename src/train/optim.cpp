@@ -4,7 +4,7 @@
 // adamw_step.
 //
 // Lesson 12 · training
-#include "glulab/optim.hpp"
+#include "glulab/train/optim.hpp"
 
 #include <algorithm>
 #include <array>

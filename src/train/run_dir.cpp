@@ -1,13 +1,13 @@
 // run_dir.cpp — a run directory's files, written and read in one place (run_dir.hpp).
 //
 // Lesson 12 · training
-#include "glulab/run_dir.hpp"
+#include "glulab/train/run_dir.hpp"
 
-#include "glulab/check.hpp"
-#include "glulab/checkpoint.hpp"
-#include "glulab/data.hpp"
-#include "glulab/json_io.hpp"
-#include "glulab/trainer.hpp"
+#include "glulab/platform/check.hpp"
+#include "glulab/train/checkpoint.hpp"
+#include "glulab/train/data.hpp"
+#include "glulab/train/json_io.hpp"
+#include "glulab/train/trainer.hpp"
 
 #include <fmt/core.h>
 

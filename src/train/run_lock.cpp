@@ -1,9 +1,9 @@
 // run_lock.cpp — the advisory lock on a run directory (see run_lock.hpp).
 //
 // Lesson 12 · training
-#include "glulab/run_lock.hpp"
+#include "glulab/train/run_lock.hpp"
 
-#include "glulab/check.hpp"
+#include "glulab/platform/check.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>

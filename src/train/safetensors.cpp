@@ -9,7 +9,7 @@
 // glulab::Error naming the file and the problem, never a crash or a huge allocation.
 //
 // Lesson 12 · training
-#include "glulab/safetensors.hpp"
+#include "glulab/train/safetensors.hpp"
 
 #include "glulab/platform/files.hpp"
 

@@ -1,7 +1,7 @@
 // stop.cpp — the stop request and its signal handlers (see stop.hpp).
 //
 // Lesson 12 · training
-#include "glulab/stop.hpp"
+#include "glulab/train/stop.hpp"
 
 #include <atomic>
 #include <csignal>

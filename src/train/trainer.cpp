@@ -1,18 +1,19 @@
 // trainer.cpp — one training run: data, model, AdamW, evaluations, checkpoints (trainer.hpp).
 //
 // Lesson 12 · training
-#include "glulab/trainer.hpp"
+#include "glulab/train/trainer.hpp"
 
-#include "glulab/checkpoint.hpp"
-#include "glulab/run_dir.hpp"
-#include "glulab/data.hpp"
-#include "glulab/data_parallel.hpp"
+#include "glulab/train/checkpoint.hpp"
+#include "glulab/train/run_dir.hpp"
+#include "glulab/train/data.hpp"
+#include "glulab/train/data_parallel.hpp"
 #include "glulab/platform/dist.hpp"
+#include "glulab/ops/speed.hpp"
 #include "glulab/platform/threads.hpp"
-#include "glulab/rng.hpp"
-#include "glulab/run_lock.hpp"
-#include "glulab/stop.hpp"
-#include "glulab/tape.hpp"
+#include "glulab/platform/rng.hpp"
+#include "glulab/train/run_lock.hpp"
+#include "glulab/train/stop.hpp"
+#include "glulab/core/tape.hpp"
 
 #include <omp.h>
 
@@ -53,7 +54,7 @@ namespace {
 // 0 measures what is faster on the machine as it is now (platform/threads.hpp).
 struct ThreadsScope {
     int before = omp_get_max_threads();
-    explicit ThreadsScope(int threads) { omp_set_num_threads(choose_threads(threads)); }
+    explicit ThreadsScope(int threads) { omp_set_num_threads(choose_threads(threads, step_probe)); }
     ~ThreadsScope() { omp_set_num_threads(before); }
 };
 

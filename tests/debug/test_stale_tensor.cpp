@@ -11,9 +11,9 @@
 #error "test_stale_tensor.cpp tests the GLULAB_DEBUG checks: build it with -DGLULAB_DEBUG"
 #endif
 
-#include "glulab/autograd.hpp"
-#include "glulab/params.hpp"
-#include "glulab/tape.hpp"
+#include "glulab/autograd/autograd.hpp"
+#include "glulab/core/params.hpp"
+#include "glulab/core/tape.hpp"
 
 #include "../test_util.hpp"
 

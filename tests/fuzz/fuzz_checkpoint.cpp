@@ -7,8 +7,8 @@
 // crash, a sanitizer report, another exception, a huge allocation: -rss_limit_mb) is a finding.
 //
 // Lesson 12 · training
-#include "glulab/checkpoint.hpp"
-#include "glulab/safetensors.hpp"
+#include "glulab/train/checkpoint.hpp"
+#include "glulab/train/safetensors.hpp"
 
 #include <unistd.h>
 

@@ -1,6 +1,6 @@
 """model.py — glulab's transformer and its AdamW recipe, in PyTorch, as the reference.
 
-Written from the specification (include/glulab/model.hpp, docs/model.md), not from glulab's
+Written from the specification (include/glulab/nn/model.hpp, docs/model.md), not from glulab's
 C++, so that agreeing numbers mean something. The network:
 
     x = wte[idx] + wpe[t]                          (B, T, C)

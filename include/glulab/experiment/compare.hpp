@@ -37,7 +37,7 @@
 #pragma once
 
 #include "glulab/experiment/plot.hpp"
-#include "glulab/trainer.hpp"
+#include "glulab/train/trainer.hpp"
 
 #include <cstdint>
 #include <functional>

@@ -29,7 +29,7 @@
 #pragma once
 
 #include "glulab/experiment/gates.hpp"
-#include "glulab/trainer.hpp"
+#include "glulab/train/trainer.hpp"
 
 #include <array>
 #include <string>

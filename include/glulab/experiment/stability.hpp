@@ -26,9 +26,9 @@
 // Lesson 13 · the FFN ablation
 #pragma once
 
-#include "glulab/model.hpp"
-#include "glulab/run_dir.hpp"
-#include "glulab/trainer.hpp"
+#include "glulab/nn/model.hpp"
+#include "glulab/train/run_dir.hpp"
+#include "glulab/train/trainer.hpp"
 
 #include <span>
 #include <string>

@@ -13,7 +13,7 @@
 //   - Unset, and OpenBLAS picked a kernel for an older instruction set than the CPU has
 //     (`preferred_coretype`): glulab sets OPENBLAS_CORETYPE and restarts itself once (execv of
 //     /proc/self/exe with the same arguments), because the kernel is chosen only at load
-//     time. The restarted process checks one sgemm against `gemm_naive`.
+//     time. The restarted process checks one sgemm against a naive triple loop.
 //     GLULAB_NO_BLAS_REEXEC=1 turns the restart off.
 //
 // What it leaves out: the gemm itself (src/ops/matmul.cpp) and the benchmarks (`glulab bench`).
@@ -69,14 +69,10 @@ std::string preferred_coretype(std::string_view current_core, bool avx512, bool 
 // and OpenMP threads to stderr, plus a one-line note when a faster kernel exists.
 void blas_startup(int argc, char** argv, bool verbose);
 
-// Does cblas_sgemm agree with gemm_naive on a small random product? Stores the max relative
-// error in `*max_rel_err` when given.
+// Does cblas_sgemm agree with the naive triple loop (summed in double) on a small random
+// product? Stores the max relative error in `*max_rel_err` when given.
 bool sgemm_agrees_with_naive(double* max_rel_err = nullptr);
 
-// Measuring
-// ---------
-// GFLOP/s of gemm (ops.hpp, with its OpenMP split) on C (M, N) = A (M, K) B (K, N): repeats the
-// product for about `seconds` and reports the fastest run (the peak), 2 M N K flops per run.
-double measure_sgemm_gflops(int M, int N, int K, double seconds);
+// How fast gemm runs: ops/speed.hpp → measure_sgemm_gflops (it times the kernel layer's gemm).
 
 }  // namespace glulab

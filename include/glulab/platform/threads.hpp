@@ -19,22 +19,23 @@
 
 namespace glulab {
 
-// The measurement: milliseconds of the probe workload at 1 and at `threads` threads (medians
-// of alternating runs), and the count chosen. `work`, when given, is timed instead of the
-// step-shaped probe: the sampler passes a few characters of its own (inference.hpp →
-// choose_sample_threads), whose one-row products behave unlike a training step's.
+// The measurement: milliseconds of `work` at 1 and at `threads` threads (medians of
+// alternating runs), and the count chosen. The work is the caller's: a training run times a
+// workload shaped like its step (ops/speed.hpp → step_probe), the sampler a few characters of
+// its own (inference.hpp → choose_sample_threads), whose one-row products behave unlike a
+// training step's. This layer knows no kernels, so it is handed them.
 struct ThreadChoice {
     int threads = 1;    // what to run on: `all` if all_ms < 0.9 one_ms, else 1
     int all = 1;        // the count tried against 1: omp_get_max_threads() at the call
     double one_ms = 0;  // probe at 1 thread
     double all_ms = 0;  // probe at `all` threads
 };
-ThreadChoice measure_thread_choice(const std::function<void()>& work = {});
+ThreadChoice measure_thread_choice(const std::function<void()>& work);
 
 // The thread count for a run: `requested` when > 0 (--threads), the OMP_NUM_THREADS setting
 // when there is one, otherwise measure_thread_choice(work).threads. Leaves the OpenMP setting
 // as it found it.
-int choose_threads(int requested, const std::function<void()>& work = {});
+int choose_threads(int requested, const std::function<void()>& work);
 
 // The median of timings: the middle value once sorted (of an even count, the upper middle).
 // Every benchmark of glulab reports it, since one disturbed run moves it least.

@@ -18,7 +18,7 @@
 // Lesson 12 · training
 #pragma once
 
-#include "glulab/model.hpp"
+#include "glulab/nn/model.hpp"
 
 #include <cstddef>
 #include <vector>

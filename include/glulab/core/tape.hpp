@@ -16,8 +16,8 @@
 // Lesson 03 · the tape
 #pragma once
 
-#include "glulab/arena.hpp"
-#include "glulab/tensor.hpp"
+#include "glulab/core/arena.hpp"
+#include "glulab/core/tensor.hpp"
 
 #include <array>
 #include <string>

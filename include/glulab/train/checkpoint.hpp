@@ -17,8 +17,8 @@
 // Lesson 12 · training
 #pragma once
 
-#include "glulab/data.hpp"
-#include "glulab/model.hpp"
+#include "glulab/train/data.hpp"
+#include "glulab/nn/model.hpp"
 
 #include <cstdint>
 #include <memory>

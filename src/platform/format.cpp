@@ -1,5 +1,5 @@
 // format.cpp — numbers as people read them (see format.hpp).
-#include "glulab/format.hpp"
+#include "glulab/platform/format.hpp"
 
 #include <fmt/core.h>
 

@@ -29,9 +29,9 @@
 // Lesson 11 · the transformer block and the model
 #pragma once
 
-#include "glulab/autograd.hpp"
-#include "glulab/params.hpp"
-#include "glulab/rng.hpp"
+#include "glulab/autograd/autograd.hpp"
+#include "glulab/core/params.hpp"
+#include "glulab/platform/rng.hpp"
 
 #include <cstdint>
 #include <span>

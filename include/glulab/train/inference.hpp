@@ -7,9 +7,9 @@
 // Lesson 12 · training
 #pragma once
 
-#include "glulab/data.hpp"
-#include "glulab/model.hpp"
-#include "glulab/rng.hpp"
+#include "glulab/train/data.hpp"
+#include "glulab/nn/model.hpp"
+#include "glulab/platform/rng.hpp"
 
 #include <cstdint>
 #include <functional>

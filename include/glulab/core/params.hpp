@@ -18,7 +18,7 @@
 // Lesson 11 · the transformer block and the model
 #pragma once
 
-#include "glulab/tensor.hpp"
+#include "glulab/core/tensor.hpp"
 
 #include <memory>
 #include <string>

@@ -1,5 +1,5 @@
 // check.cpp — formats and throws glulab::Error for GLULAB_CHECK (see check.hpp).
-#include "glulab/check.hpp"
+#include "glulab/platform/check.hpp"
 
 #include <cstring>
 

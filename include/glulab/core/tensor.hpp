@@ -14,7 +14,7 @@
 // Lesson 02 · tensors, shapes and memory
 #pragma once
 
-#include "glulab/check.hpp"
+#include "glulab/platform/check.hpp"
 
 #include <fmt/format.h>  // the Shape formatter below takes widths ("{:<7}"), as fmt's string formatter
 

@@ -19,7 +19,7 @@
 // Lesson 12 · training
 #pragma once
 
-#include "glulab/params.hpp"
+#include "glulab/core/params.hpp"
 
 #include <array>
 #include <cstddef>

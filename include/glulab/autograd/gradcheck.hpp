@@ -4,7 +4,7 @@
 // computation from them with the ops of autograd.hpp, and a step size and tolerances. The
 // harness differentiates L = sum_i out_i * w_i (fixed random weights w) twice: by the tape
 // (analytic) and by central differences (numeric), and compares them element by element.
-// How, and why the numbers are what they are, is documented in src/core/gradcheck.cpp.
+// How, and why the numbers are what they are, is documented in src/autograd/gradcheck.cpp.
 //
 //   GradcheckSpec spec{.name = "square", .inputs = {{.shape = {3, 4}}},
 //                      .f = [](Tape& t, std::span<Tensor> x) { return mul(t, x[0], x[0]); }};
@@ -13,7 +13,7 @@
 // Lesson 05 · gradient checking
 #pragma once
 
-#include "glulab/tape.hpp"
+#include "glulab/core/tape.hpp"
 
 #include <cstdint>
 #include <functional>

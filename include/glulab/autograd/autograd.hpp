@@ -1,6 +1,6 @@
 // autograd.hpp — differentiable ops on Tensors, recorded on a Tape.
 //
-// Each function here is a few lines of glue (src/core/autograd.cpp): check shapes, allocate the
+// Each function here is a few lines of glue (src/autograd/autograd.cpp): check shapes, allocate the
 // output from the tape, call the op's forward kernel (ops.hpp), and record a Node whose backward
 // calls the op's backward kernel. Inputs of mismatched shapes are rejected at entry with a
 // message naming both shapes.
@@ -11,8 +11,8 @@
 // Lesson 03 · the tape
 #pragma once
 
-#include "glulab/ops.hpp"
-#include "glulab/tape.hpp"
+#include "glulab/ops/ops.hpp"
+#include "glulab/core/tape.hpp"
 
 namespace glulab {
 

@@ -15,10 +15,10 @@
 // Lesson 12 · training
 #pragma once
 
-#include "glulab/data.hpp"
-#include "glulab/model.hpp"
-#include "glulab/optim.hpp"
-#include "glulab/run_dir.hpp"
+#include "glulab/train/data.hpp"
+#include "glulab/nn/model.hpp"
+#include "glulab/train/optim.hpp"
+#include "glulab/train/run_dir.hpp"
 
 #include <cstdint>
 #include <functional>

@@ -14,7 +14,7 @@
 // Lesson 12 · training
 #pragma once
 
-#include "glulab/rng.hpp"
+#include "glulab/platform/rng.hpp"
 
 #include <cstdint>
 #include <span>

@@ -22,7 +22,7 @@
 // Lesson 12 · training
 #pragma once
 
-#include "glulab/tensor.hpp"
+#include "glulab/core/tensor.hpp"
 
 #include <cstdint>
 #include <cstdio>

@@ -89,11 +89,11 @@
 // the harness re-draws every checked input value within 2h of 0, so no difference straddles it.
 // That protects input values only: a relu deep inside a composition sees computed values, which
 // is why the compositions below use the smooth activations (gelu, silu).
-#include "glulab/gradcheck.hpp"
+#include "glulab/autograd/gradcheck.hpp"
 
-#include "glulab/rng.hpp"
+#include "glulab/platform/rng.hpp"
 
-#include "glulab/autograd.hpp"
+#include "glulab/autograd/autograd.hpp"
 
 #include <algorithm>
 #include <array>

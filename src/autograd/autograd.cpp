@@ -6,7 +6,7 @@
 // lives with the kernels; nothing here differentiates anything.
 //
 // Lesson 03 · the tape
-#include "glulab/autograd.hpp"
+#include "glulab/autograd/autograd.hpp"
 
 namespace glulab {
 
