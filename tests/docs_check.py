@@ -359,9 +359,9 @@ def main():
     for p in problems:
         print("docs-check:", p)
     print(f"docs-check: {len(lessons)} lessons (parts, pointers, outputs, images, tags);"
-          f" {counts['figures']} figures with recipes, {counts['sources']} sources against a fresh"
-          f" rendering, {counts['timings']} timing table against its README;"
-          f" {counts['files']} lesson files free of development-log words: {len(problems)} problems")
+          f" {counts['figures']} figures checked for a recipe, {counts['sources']} figure sources against"
+          f" a fresh rendering, {counts['timings']} timing data file against its README table;"
+          f" {counts['files']} lesson files scanned for development-log words: {len(problems)} problems")
     return 1 if problems else 0
 
 
