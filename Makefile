@@ -314,7 +314,10 @@ layers:
 loc:
 	python3 tests/layers.py loc
 
-docs-check: lessons
+# docs-check also renders the figures' deterministic sources afresh (make_figures.sh --sources,
+# which runs glulab graph, build/figure_data and the lesson programs) to compare with the
+# committed ones; it needs no gnuplot or Graphviz.
+docs-check: lessons $(BUILD)/glulab $(BUILD)/figure_data
 	python3 tests/docs_check.py --self-test
 	python3 tests/docs_check.py
 
@@ -322,7 +325,7 @@ docs-check: lessons
 # build/figure_data, which calls glulab's kernels) for the numbers, then gnuplot and Graphviz.
 $(BUILD)/figure_data: docs/figures/figure_data.cpp $(LIB)
 	$(CXX) $(ALL_CXXFLAGS) $< $(LIB) -o $@ $(ALL_LDFLAGS) $(PKG_LIBS)
-figures: deps-figures data $(BUILD)/glulab $(BUILD)/figure_data $(BUILD)/lessons/03
+figures: deps-figures data $(BUILD)/glulab $(BUILD)/figure_data $(BUILD)/lessons/03 $(BUILD)/lessons/07
 	sh docs/figures/make_figures.sh
 
 # The site: lessons and docs as HTML (math as MathML) beside the annotated source.

@@ -10,7 +10,8 @@ Over build/site/ (made by `make site`) it checks that:
      probe page (made here; the site itself has no script) opens each in a frame and reports
      its text length, the height of every <math> element and the letters of upright words
      (`\\mathrm{RMS}`) that come out italic; a page with no text, a math element of zero height,
-     an italic letter that the TeX sets upright, or an image (<img>) that did not load fails.
+     an italic letter that the TeX sets upright, a `+=` drawn as "+ =" with a gap, a `\\Big(`
+     bracket drawn smaller than its size, or an image (<img>) that did not load fails.
      Screenshots of three pages go to build/site/screenshots/ for a person to look at.
 It prints one line per problem and exits 1 if there is any.
 """
@@ -54,6 +55,16 @@ for (const p of pages) {
                        italic_tex: [...new Set(italic.map(m => {
                            const t = m.closest('math').querySelector('annotation');
                            return (t ? t.textContent : m.textContent).slice(0, 60); }))].slice(0, 2),
+                       // "+" and "=" drawn as two operators with a gap between them (\\mathrel{+}=)
+                       gaps: d ? [...d.querySelectorAll('mo')].filter(m => {
+                           const n = m.nextElementSibling;
+                           return m.textContent === '+' && n && n.localName === 'mo' && n.textContent === '=' &&
+                               n.getBoundingClientRect().left - m.getBoundingClientRect().right > 1; }).length : 0,
+                       // \\big( and \\Big(: a bracket with a minimum size drawn smaller than it
+                       small: d ? [...d.querySelectorAll('mo[minsize]')].filter(m => {
+                           const em = parseFloat(d.defaultView.getComputedStyle(m).fontSize);
+                           return m.getBoundingClientRect().height < 0.9 * parseFloat(m.getAttribute('minsize')) * em;
+                       }).length : 0,
                        images: d.images.length,
                        unloaded: [...d.images].filter(i => !(i.naturalWidth > 0)).length } : null;
     if (--left === 0) document.body.setAttribute('data-check', JSON.stringify(results));
@@ -155,6 +166,10 @@ def check_render(problems):
         elif r["italic"]:
             problems.append(f"{page}: {r['italic']} letters of upright words (\\mathrm) render italic,"
                             f" e.g. in {' | '.join(r['italic_tex'])}")
+        if r is not None and r.get("gaps"):
+            problems.append(f"{page}: {r['gaps']} '+=' (\\mathrel{{+}}=) drawn as '+ =', with a gap")
+        if r is not None and r.get("small"):
+            problems.append(f"{page}: {r['small']} sized brackets (\\big, \\Big) drawn smaller than their size")
         if r is not None and r.get("unloaded"):
             problems.append(f"{page}: {r['unloaded']} of {r['images']} images did not load")
     return len(pages)

@@ -411,6 +411,7 @@ TEST_CASE("cli: eval shows its progress as plain lines when stdout is not a term
     REQUIRE(r.code == 0);
     CHECK(contains(r.out, "eval: windows "));
     CHECK(contains(r.out, "(100%)"));
+    CHECK(contains(r.out, "  ETA "));  // the time left, estimated from the windows done so far
     CHECK_FALSE(contains(r.out, "\r"));  // no bar redrawn into a file
     CHECK(r.out.rfind("loss ") != std::string::npos);
     CHECK(r.out.rfind("loss ") > r.out.rfind("(100%)"));  // the result comes last

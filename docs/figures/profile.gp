@@ -1,6 +1,6 @@
 # profile.gp — lesson 14: milliseconds per step in each op, forward and backward, from
-# build/figures/profile.dat (glulab bench --profile of the default model on the machine that
-# drew it: the numbers are one machine's, under whatever else it was running).
+# lessons/14-making-it-fast/figures/op_time.dat (op calls fwd_ms bwd_ms: the `glulab bench
+# --profile` table that lesson 14's README quotes; `make docs-check` keeps the two equal).
 set terminal svg size 640,400 font "sans,11" background "white"
 set output out
 set termoption noenhanced
@@ -12,4 +12,4 @@ set grid ytics
 set ylabel "ms per training step (summed over calls)"
 set xtics rotate by -30
 set title "Where a training step goes (glulab bench --profile, default model, one machine)"
-plot data . "/profile.dat" using 2:xtic(1) title "forward", "" using 3 title "backward"
+plot src using 3:xtic(1) title "forward", "" using 4 title "backward"

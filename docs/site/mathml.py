@@ -11,7 +11,15 @@ pandoc (texmath) writes MathML that Chromium's MathML Core renders differently f
   3. `\\overline{x^2}` puts a short macron (U+00AF) over the exponent, where it reads like part
      of the exponent, and Chromium stretches no accent: fix_overline() draws the line as the top
      border of the whole base instead (`<mrow class="overline">`, style.css).
-fix_mathml() applies all three to a page of HTML.
+  4. `\\mathrel{+}=` (TeX's "+=" set as one relation) becomes two operators, `<mo>+</mo><mo>=</mo>`,
+     and Chromium spaces each as an operator of its own: "+ =". fix_compound_ops() makes them
+     one `<mo>+=</mo>`, which MathML's operator dictionary spaces as one relation.
+  5. `\\big(`, `\\Big(`, ... become `<mo minsize="1.8" maxsize="1.8" stretchy="false">`: a bare
+     number, which MathML Core does not read as a size, on an operator that may not stretch, so
+     Chromium draws a bracket of normal height. fix_sized_brackets() writes the size in em and
+     lets the bracket stretch, to exactly that size (minsize = maxsize). A bracket that is the
+     base of a script (`\\Big)^{1/3}`) stretches only inside an <mrow> of its own.
+fix_mathml() applies all five to a page of HTML.
 """
 import re
 
@@ -19,6 +27,9 @@ MATH = re.compile(r"<math\b.*?</math>", re.S)
 UPRIGHT = re.compile(r'<mstyle mathvariant="normal">((?:<mi>[^<]*</mi>)+)</mstyle>')
 STRETCHY_BRACKET = re.compile(r'<mo stretchy="true" form="(prefix|postfix)">')
 MACRON = '<mo accent="true">\u00af</mo>'
+COMPOUND_OP = re.compile(r"<mo>([-+*/])</mo>\s*<mo>=</mo>")
+SIZED_BRACKET = re.compile(r'<mo minsize="([\d.]+)" maxsize="([\d.]+)" stretchy="false"')
+SCRIPT_BASE_BRACKET = re.compile(r'(<msup>|<msub>|<msubsup>)(<mo minsize="[^"]*"[^>]*>[^<]*</mo>)')
 
 
 def fix_upright(math):
@@ -55,5 +66,15 @@ def fix_overline(math):
     return math
 
 
+def fix_compound_ops(math):
+    return COMPOUND_OP.sub(r"<mo>\1=</mo>", math)
+
+
+def fix_sized_brackets(math):
+    math = SIZED_BRACKET.sub(r'<mo minsize="\1em" maxsize="\2em" stretchy="true" symmetric="true"', math)
+    return SCRIPT_BASE_BRACKET.sub(r"\1<mrow>\2</mrow>", math)
+
+
 def fix_mathml(page_html):
-    return MATH.sub(lambda m: fix_overline(fix_brackets(fix_upright(m.group(0)))), page_html)
+    return MATH.sub(lambda m: fix_sized_brackets(fix_compound_ops(fix_overline(fix_brackets(fix_upright(m.group(0)))))),
+                    page_html)

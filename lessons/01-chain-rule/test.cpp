@@ -59,6 +59,21 @@ TEST_SUITE("lesson01") {
         }
     }
 
+    TEST_CASE("power's backward adds (+=) into a and into b, each of which has other uses") {
+        // y = a^b + a * b. The tape runs mul's backward before power's, so a and b already hold
+        // a gradient when power's backward runs: writing = on either line throws it away.
+        const double cases[][2] = {{2.0, 3.0}, {0.5, -1.5}, {1.7, 2.2}};
+        for (const auto& c : cases) {
+            clear_tape();
+            Scalar a(c[0]), b(c[1]);
+            Scalar p = power(a, b);  // its own statement: recorded before the product below
+            backward(p + a * b);
+            INFO("a = " << c[0] << ", b = " << c[1]);
+            CHECK(a.grad() == doctest::Approx(c[1] * std::pow(c[0], c[1] - 1) + c[1]).epsilon(1e-9));
+            CHECK(b.grad() == doctest::Approx(std::pow(c[0], c[1]) * std::log(c[0]) + c[0]).epsilon(1e-9));
+        }
+    }
+
     TEST_CASE("x^x: one input in both places, so both gradients add up") {
         for (double x : {0.5, 1.0, 1.5, 2.5}) {
             clear_tape();

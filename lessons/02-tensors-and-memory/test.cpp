@@ -2,7 +2,9 @@
 #include <doctest/doctest.h>
 
 #include "exercise.hpp"
+#include "glulab/core/arena.hpp"
 
+#include <algorithm>
 #include <numeric>
 #include <utility>
 #include <vector>
@@ -113,5 +115,28 @@ TEST_SUITE("lesson02") {
         CHECK(index[0] == 4);
         CHECK_THROWS_AS(index_of(glulab::Shape{7, 3}, 21, index), glulab::Error);
         CHECK_THROWS_AS(index_of(glulab::Shape{7, 3}, -1, index), glulab::Error);
+    }
+
+    // Exercise 3's claims about the arena (not your code: the library's Arena).
+    TEST_CASE("arena: a new order of requests can need a new block") {
+        // Blocks made by step 1 asking for `first`, after step 2 asks for `second`.
+        auto blocks_after = [](std::vector<size_t> first, std::vector<size_t> second) {
+            glulab::Arena arena(1024);
+            for (size_t n : first) arena.alloc(n);
+            arena.reset();
+            for (size_t n : second) arena.alloc(n);
+            return arena.block_count();
+        };
+        // 100, 300, 700: two blocks in step 1, and every order of step 2 fits in them.
+        std::vector<size_t> sizes{100, 300, 700};
+        std::sort(sizes.begin(), sizes.end());
+        do {
+            INFO("step 2 asks for " << sizes[0] << ", " << sizes[1] << ", " << sizes[2]);
+            CHECK(blocks_after({100, 300, 700}, sizes) == 2);
+        } while (std::next_permutation(sizes.begin(), sizes.end()));
+        // 512, 512, 1024 fill two blocks exactly; asked for as 512, 1024, 512, the 1024 skips the
+        // half-full first block and the last 512 finds no room left in the second.
+        CHECK(blocks_after({512, 512, 1024}, {512, 512, 1024}) == 2);
+        CHECK(blocks_after({512, 512, 1024}, {512, 1024, 512}) == 3);
     }
 }

@@ -1,6 +1,7 @@
 // Lesson 04 · exercise: matmul with the trans_b option, and its backward, as plain loops.
 //
-// exercise.hpp has the two signatures and the formulas. Hints:
+// exercise.hpp has the signatures and a small case to work by hand first (matmul_by_hand):
+// the backward comes from that derivation. Hints:
 //   - Element (i, j) of a row-major (rows, cols) matrix m is m[i * cols + j]. With trans_b, b is
 //     stored (N, K): the element b^T(p, j) that the product needs is b[j * K + p].
 //   - Let the shapes write the backward for you: da has a's shape (M, K) and must come from
@@ -12,6 +13,11 @@
 #include "exercise.hpp"
 
 namespace lesson04 {
+
+MatmulByHand matmul_by_hand() {
+    // TODO: your numbers, row-major, e.g. return {{1, 2, 3, 4}, {...}, {...}};
+    return {};
+}
 
 void matmul_naive(float* out, const float* a, const float* b, int M, int N, int K, bool trans_b) {
     // TODO: your code here.

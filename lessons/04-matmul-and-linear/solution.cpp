@@ -5,6 +5,12 @@
 
 namespace lesson04 {
 
+// dL/da_ip = sum_j dout_ij b_pj, that is dout @ b^T; dL/db_pj = sum_i a_ip dout_ij, a^T @ dout.
+// With b stored (N, K), out_ij = sum_p a_ip b_jp, so dL/db_jp = sum_i dout_ij a_ip: dout^T @ a.
+MatmulByHand matmul_by_hand() {
+    return {{5, 7, 12, 16}, {1, 6, 2, 8}, {1, 2, 6, 8}};    // dout^T @ a = |1 0| |1 2|    |2 4| |0 2|    |0 2| |3 4|
+}
+
 namespace {
 // b^T(p, j) when trans_b (b stored (N, K)), else b(p, j) (b stored (K, N)).
 float b_at(const float* b, int p, int j, int N, int K, bool trans_b) {

@@ -38,6 +38,20 @@ constexpr Sizes kSizes[] = {{1, 1, 1}, {3, 5, 4}, {6, 2, 7}, {4, 4, 4}};
 }  // namespace
 
 TEST_SUITE("lesson04") {
+    TEST_CASE("matmul_by_hand: the small case of exercise.hpp, worked by hand") {
+        const float a[4] = {1, 2, 3, 4}, b[4] = {5, 6, 7, 8}, dout[4] = {1, 0, 0, 2};
+        float da[4] = {}, db[4] = {}, da_t[4] = {}, db_t[4] = {};
+        glulab::matmul_backward(da, db, dout, a, b, 2, 2, 2, false);
+        glulab::matmul_backward(da_t, db_t, dout, a, b, 2, 2, 2, true);
+        const MatmulByHand yours = matmul_by_hand();
+        for (int i = 0; i < 4; i++) {
+            INFO("element " << i << " (row " << i / 2 << ", column " << i % 2 << ")");
+            CHECK(yours.da[i] == da[i]);
+            CHECK(yours.db[i] == db[i]);
+            CHECK(yours.db_trans_b[i] == db_t[i]);
+        }
+    }
+
     TEST_CASE("matmul_naive: a small product worked by hand") {
         const float a[6] = {1, 2, 3, 4, 5, 6};   // (2, 3)
         const float b[6] = {1, 0, 0, 1, 1, 1};   // (3, 2)

@@ -4,6 +4,8 @@
 //    h shrinks: truncation error falls, rounding error grows, in double and in float.
 // 2. glulab's harness (gradcheck.hpp) on ops that are right, and on three backwards that are
 //    wrong on purpose: a wrong derivative, = instead of +=, and relu's kink left unhandled.
+// 3. Every check `glulab gradcheck` runs, split into those whose function records one node (an
+//    op) and those that record several (a composition), with the largest error of each group.
 #include "glulab/autograd/autograd.hpp"
 #include "glulab/autograd/gradcheck.hpp"
 
@@ -11,6 +13,8 @@
 
 #include <cmath>
 #include <span>
+#include <string>
+#include <vector>
 
 using namespace glulab;
 
@@ -52,6 +56,21 @@ GradcheckSpec cube_spec(const char* name, void (*backward)(const Node&), Gradche
             .inputs = {{.shape = {3, 4}}},
             .f = [name, backward](Tape& t, std::span<Tensor> x) { return cube(t, x[0], name, backward); },
             .options = opt};
+}
+
+// How many nodes a check's function records: one for a single op, more for a composition.
+size_t nodes_recorded(const GradcheckSpec& spec) {
+    std::vector<std::vector<float>> data(spec.inputs.size()), grad(spec.inputs.size());
+    std::vector<Tensor> x;
+    for (size_t i = 0; i < spec.inputs.size(); i++) {
+        const Shape& s = spec.inputs[i].shape;
+        data[i].assign(static_cast<size_t>(s.numel()), 0.5f);
+        grad[i].assign(static_cast<size_t>(s.numel()), 0.0f);
+        x.push_back(Tensor{data[i].data(), grad[i].data(), s});
+    }
+    Tape tape;
+    spec.f(tape, x);
+    return tape.nodes().size();
 }
 
 }  // namespace
@@ -102,5 +121,27 @@ int main() {
          .options = {.kink_at_zero = true}},
     };
     for (const GradcheckSpec& spec : specs) fmt::print("{}\n", format_result(gradcheck(spec)));
+
+    // 3. The checks of glulab gradcheck ---------------------------------------------------------
+    struct Group {
+        const char* what;
+        int passed = 0, failed = 0;
+        std::string names, worst;
+        double worst_err = 0;
+    };
+    Group ops{"record one node:", 0, 0, "", "", 0.0}, compositions{"record several:", 0, 0, "", "", 0.0};
+    for (const GradcheckSpec& spec : gradcheck_specs()) {
+        const GradcheckResult r = gradcheck(spec);
+        Group& g = nodes_recorded(spec) == 1 ? ops : compositions;
+        (r.ok ? g.passed : g.failed)++;
+        g.names += (g.names.empty() ? "" : ", ") + spec.name;
+        if (r.max_rel_err >= g.worst_err) g.worst_err = r.max_rel_err, g.worst = spec.name;
+    }
+    fmt::print("\n3. glulab gradcheck: {} checks, by the nodes their function records\n",
+               ops.passed + ops.failed + compositions.passed + compositions.failed);
+    for (const Group* g : {&ops, &compositions})
+        fmt::print("  {:>2} {:<16} {} passed, {} failed; largest error {:.1e} ({})\n",
+                   g->passed + g->failed, g->what, g->passed, g->failed, g->worst_err, g->worst);
+    fmt::print("  the checks that record several nodes: {}\n", compositions.names);
     return 0;
 }

@@ -3,7 +3,7 @@
 // 1. relu, gelu, gelu_tanh, sigmoid and silu at a few points: values from each op's forward
 //    kernel, derivatives from its backward kernel (fed dout = 1).
 // 2. Those derivatives against central differences, by the gradient-check harness of lesson 05.
-// 3. Exact gelu against its tanh approximation.
+// 3. Exact gelu against its tanh approximation; where gelu' and silu' exceed 1.
 // 4. silu composite, mul(x, sigmoid(x)) on the tape, against silu fused, one node.
 // 5. The fused kernel, vectorised with glibc's vector expf, against a one-call-per-element loop.
 #include "glulab/autograd/autograd.hpp"
@@ -119,6 +119,17 @@ int main() {
                "up to {:.1e}\n",
                std::fabs(g[worst] - gt[worst]), grid[worst],
                max_abs_diff(derivatives(Act::gelu, grid), derivatives(Act::gelu_tanh, grid)));
+
+    // Where gelu' and silu' rise above 1 (relu' is 1 for every x > 0): the first grid point with
+    // f' > 1, and the largest f' on the grid.
+    for (Act act : {Act::gelu, Act::silu}) {
+        const std::vector<float> d = derivatives(act, grid);
+        const size_t above = static_cast<size_t>(
+            std::find_if(d.begin(), d.end(), [](float v) { return v > 1.0f; }) - d.begin());
+        const size_t top = static_cast<size_t>(std::max_element(d.begin(), d.end()) - d.begin());
+        fmt::print("{}' > 1 from x = {:.2f} on; largest {}' = {:.3f} at x = {:.2f}\n", act_name(act),
+                   grid[above], act_name(act), d[top], grid[top]);
+    }
 
     // 4. Composite first, fused second. 80 points in [-4, 4], none exactly 0.
     std::vector<float> xs;

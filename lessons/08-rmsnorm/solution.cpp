@@ -5,6 +5,11 @@
 
 namespace lesson08 {
 
+// rstd = 1 / sqrt(mean(x^2)) = 1 / sqrt(4) = 0.5, xhat = (1, -1, 1, -1), dxhat = dout * g =
+// (1, 0, 0, 0), mean(dxhat * xhat) = 1/4: dx = rstd (dxhat - xhat / 4) = 0.5 (0.75, 0.25, -0.25,
+// 0.25); dg = dout * xhat = (1, 0, 0, 0).
+RmsNormByHand rms_norm_by_hand() { return {0.5f, {0.375f, 0.125f, -0.125f, 0.125f}, {1, 0, 0, 0}}; }
+
 void rms_norm_backward(float* dx, float* dg, const float* dout, const float* x, const float* g,
                        const float* rstd, int64_t N, int C) {
     for (int64_t i = 0; i < N; i++) {

@@ -46,6 +46,20 @@ double row_loss(const double* x, const float* g, const float* dout, int C) {
 }  // namespace
 
 TEST_SUITE("lesson08") {
+    TEST_CASE("rms_norm_by_hand: the small case of exercise.hpp, worked by hand") {
+        const float x[4] = {2, -2, 2, -2}, g[4] = {1, 1, 1, 1}, dout[4] = {1, 0, 0, 0};
+        float out[4], rstd[1], dx[4] = {}, dg[4] = {};
+        glulab::rms_norm_forward(out, rstd, x, g, 1, 4, 0.0f);
+        glulab::rms_norm_backward(dx, dg, dout, x, g, rstd, 1, 4);
+        const lesson08::RmsNormByHand yours = lesson08::rms_norm_by_hand();
+        CHECK(yours.rstd == doctest::Approx(rstd[0]));
+        for (int c = 0; c < 4; c++) {
+            INFO("c = " << c);
+            CHECK(yours.dx[c] == doctest::Approx(dx[c]));
+            CHECK(yours.dg[c] == doctest::Approx(dg[c]));
+        }
+    }
+
     TEST_CASE("matches the library's rms_norm_backward") {
         const std::pair<int, int> sizes[] = {{1, 1}, {3, 8}, {5, 17}, {64, 128}};
         for (auto [N, C] : sizes) {

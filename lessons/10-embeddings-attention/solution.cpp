@@ -6,17 +6,24 @@
 
 namespace lesson10 {
 
+// Token 3's row starts at 3 * 3C = 1152; its key at C = 128 further, 1280; head 2's channels
+// at 2 * HS = 64 further, 1344; channel 5 at 1349.
+int key_offset_by_hand() { return 1349; }
+
+// Row t of (T, 3C), then part p's block of C channels, then head h's HS of them.
+int qkv_offset(int t, int part, int h, int i, int C, int NH) { return t * 3 * C + part * C + h * (C / NH) + i; }
+
 void causal_attention_head(float* out, float* probs, const float* qkv, int T, int C, int NH,
                            int h) {
     const int HS = C / NH;
     const float scale = 1.0f / std::sqrt(static_cast<float>(HS));
     for (int i = 0; i < T; i++) {
-        const float* q = qkv + i * 3 * C + h * HS;
+        const float* q = qkv + qkv_offset(i, 0, h, 0, C, NH);
         float* P = probs + i * T;
         // Scores of the past and present, and their maximum.
         float mx = -INFINITY;
         for (int j = 0; j <= i; j++) {
-            const float* k = qkv + j * 3 * C + C + h * HS;
+            const float* k = qkv + qkv_offset(j, 1, h, 0, C, NH);
             float s = 0.0f;
             for (int d = 0; d < HS; d++) s += q[d] * k[d];
             P[j] = s * scale;
@@ -31,7 +38,7 @@ void causal_attention_head(float* out, float* probs, const float* qkv, int T, in
         float* o = out + i * HS;
         for (int d = 0; d < HS; d++) o[d] = 0.0f;
         for (int j = 0; j <= i; j++) {
-            const float* v = qkv + j * 3 * C + 2 * C + h * HS;
+            const float* v = qkv + qkv_offset(j, 2, h, 0, C, NH);
             for (int d = 0; d < HS; d++) o[d] += P[j] * v[d];
         }
     }

@@ -5,7 +5,9 @@
 #include "glulab/ops/ops.hpp"
 #include "glulab/platform/rng.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <utility>
 #include <vector>
 
 using namespace lesson10;
@@ -50,6 +52,32 @@ void check_against_library(int B, int T, int C, int NH, float std, uint64_t seed
 }  // namespace
 
 TEST_SUITE("lesson10") {
+    // The layout of qkv (T, 3C) as the README's "The idea" describes it: per token a row of 3C,
+    // query, key, value blocks of C channels each, head h's HS = C / NH channels inside each.
+    TEST_CASE("key_offset_by_hand: channel 5 of head 2's key of token 3 at C = 128, NH = 4") {
+        const int C = 128, HS = C / 4, row = 3 * C;
+        INFO("your offset " << key_offset_by_hand());
+        CHECK(key_offset_by_hand() == 3 * row + 1 * C + 2 * HS + 5);
+    }
+
+    TEST_CASE("qkv_offset: every channel of every part, head and token, once") {
+        for (auto [C, NH] : {std::pair{8, 2}, std::pair{12, 3}, std::pair{128, 4}}) {
+            const int T = 5, HS = C / NH;
+            std::vector<int> seen(static_cast<size_t>(T) * 3 * C, 0);
+            for (int t = 0; t < T; t++)
+                for (int part = 0; part < 3; part++)
+                    for (int h = 0; h < NH; h++)
+                        for (int i = 0; i < HS; i++) {
+                            const int at = qkv_offset(t, part, h, i, C, NH);
+                            INFO("C " << C << " NH " << NH << ": token " << t << " part " << part << " head " << h
+                                      << " channel " << i << " -> " << at);
+                            REQUIRE(at == t * 3 * C + part * C + h * HS + i);
+                            seen[static_cast<size_t>(at)]++;
+                        }
+            CHECK(std::count(seen.begin(), seen.end(), 1) == static_cast<long>(seen.size()));
+        }
+    }
+
     TEST_CASE("probabilities are causal: zero above the diagonal, rows sum to 1") {
         const int T = 6, C = 8, NH = 2, HS = C / NH;
         std::vector<float> qkv = random_qkv(1, T, C, 1.0f, 1);

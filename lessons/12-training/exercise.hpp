@@ -11,7 +11,9 @@ namespace lesson12 {
 
 // (a) The learning rate of 0-based step `step`: linear warmup over cfg.warmup steps up to cfg.lr,
 //     then a cosine from cfg.lr down to cfg.min_lr, reached exactly at the last step
-//     (cfg.steps - 1) and kept after it. Same contract as glulab::learning_rate.
+//     (cfg.steps - 1) and kept after it. When no step is left for the cosine
+//     (cfg.warmup >= cfg.steps - 1), the rate stays at cfg.lr once the warmup is over.
+//     Same contract as glulab::learning_rate.
 float learning_rate(const glulab::OptimConfig& cfg, int step);
 
 // (b) One AdamW update of n values, in place: param, m and v (n each) are updated with the

@@ -7,15 +7,24 @@ namespace lesson14 {
 
 // RowBlock
 // --------
-// The rows [begin, end) that thread t of `threads` computes when M rows are split into
-// `threads` contiguous blocks as evenly as possible, the way src/ops/matmul.cpp → gemm does:
-//     begin = M * t / threads,   end = M * (t + 1) / threads      (integer division)
-// The blocks cover [0, M) exactly once; their sizes differ by at most one; a block may be
-// empty when threads > M. Needs 0 <= t < threads.
+// The rows [begin, end) that thread t of `threads` computes when the M rows of C are split the
+// way src/ops/matmul.cpp → gemm splits them. Cut [0, M) into `threads` equal shares of
+// M / threads rows each (a share need not be a whole number of rows): row i belongs to the
+// thread whose share its END, i + 1, falls in, that is the t with
+//     t < (i + 1) * threads / M <= t + 1.
+// So each thread's rows are contiguous, the blocks come in thread order and cover [0, M) once,
+// and a block may be empty when threads > M. Needs 0 <= t < threads.
 struct RowBlock {
     int begin = 0;
     int end = 0;
 };
+// Derive first, on paper: the four blocks of M = 10 rows over 4 threads, in thread order.
+// Return your numbers as constants (no formula here); then turn the rule into begin and end
+// for any M, t and threads in row_block (mind int overflow for large M).
+struct FourBlocks {
+    RowBlock block[4];
+};
+FourBlocks ten_rows_four_threads();
 RowBlock row_block(int M, int t, int threads);
 
 // gemm_split_rows

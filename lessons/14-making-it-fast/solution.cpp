@@ -10,6 +10,13 @@
 
 namespace lesson14 {
 
+// Shares of 2.5 rows: the ends 1..10 fall in shares 0, 0, 1, 1, 1, 2, 2, 3, 3, 3 (row i + 1 = 5
+// ends share 1 exactly, at its boundary 5 = 2 * 2.5, so row 4 is thread 1's).
+FourBlocks ten_rows_four_threads() { return {{{0, 2}, {2, 5}, {5, 7}, {7, 10}}}; }
+
+// Row i is thread t's when t < (i + 1) threads / M <= t + 1, i.e. when t M / threads < i + 1 <=
+// (t + 1) M / threads: the first such i is floor(t M / threads), the last plus one
+// floor((t + 1) M / threads).
 RowBlock row_block(int M, int t, int threads) {
     // In 64 bits: M * (t + 1) overflows an int long before M does.
     return {static_cast<int>(int64_t{M} * t / threads),

@@ -40,6 +40,22 @@ void check_product(int M, int N, int K, int threads) {
 }  // namespace
 
 TEST_SUITE("lesson14") {
+    TEST_CASE("row_block: 10 rows over 4 threads, derived by hand") {
+        // Every row i goes to the t with t < (i + 1) threads / M <= t + 1 (exercise.hpp).
+        const int M = 10, threads = 4;
+        std::vector<int> owner(M);
+        for (int i = 0; i < M; i++) owner[static_cast<size_t>(i)] = ((i + 1) * threads + M - 1) / M - 1;
+        const FourBlocks yours = ten_rows_four_threads();
+        for (int t = 0; t < threads; t++) {
+            const int begin = static_cast<int>(std::find(owner.begin(), owner.end(), t) - owner.begin());
+            const int end = static_cast<int>(owner.rend() - std::find(owner.rbegin(), owner.rend(), t));
+            INFO("thread " << t << ": yours [" << yours.block[t].begin << ", " << yours.block[t].end
+                           << "), the rule gives [" << begin << ", " << end << ")");
+            CHECK(yours.block[t].begin == begin);
+            CHECK(yours.block[t].end == end);
+        }
+    }
+
     TEST_CASE("row_block: the formula of gemm's split") {
         CHECK(row_block(10, 0, 3).begin == 0);
         CHECK(row_block(10, 0, 3).end == 3);

@@ -1,14 +1,13 @@
 // Lesson 15 · exercise: the sharded AdamW step of ZeRO-1, and a ring allreduce's bytes.
 //
-// (a) sharded_adamw_step. For each entry e (its values are [e.offset, e.offset + numel)), the
-//     part that lies in [begin, end) is
+// (a) sharded_adamw_step. An entry's values may lie wholly inside [begin, end), wholly outside,
+//     or be cut by either end of the slice: find the part inside, and give those values one
+//     AdamW update (glulab::adamw_update does the update) with the moments at the same places
+//     of m and v. The decay flag is the entry's, as in glulab::adamw_step.
 //
-//         lo = max(e.offset, begin),   hi = min(e.offset + numel, end)     (skip it if lo >= hi)
+// (b) ring_allreduce_bytes_per_rank: from the two phases of the ring in the README.
 //
-//     and those values get one AdamW update (glulab::adamw_update does it for you) with the
-//     moments m + (lo - begin), v + (lo - begin), and decay lr * cfg.weight_decay if e.decay.
-//
-// (b) ring_allreduce_bytes_per_rank: 2 (N - 1) / N of the bytes.
+// (c) rank1_of_3 (worked out on paper first), then rank_slice.
 //
 // Check it with:  make exercise LESSON=15
 // The tests run every rank's slice for N = 1, 2, 3, 4 and compare with one glulab::adamw_step.
@@ -29,6 +28,17 @@ double ring_allreduce_bytes_per_rank(double bytes, int N) {
     // broadcast through one rank.)
     (void)N;
     return 2 * bytes;
+}
+
+RankSlice rank1_of_3() {
+    // TODO: your two numbers, e.g. return {1000, 2000};
+    return {};
+}
+
+RankSlice rank_slice(size_t n, int N, int r) {
+    // TODO: your code here. (This placeholder gives every rank everything.)
+    (void)N, (void)r;
+    return {0, n};
 }
 
 }  // namespace lesson15

@@ -20,4 +20,14 @@ void sharded_adamw_step(float* param, const float* grad, float* m, float* v,
 
 double ring_allreduce_bytes_per_rank(double bytes, int N) { return 2.0 * (N - 1) / N * bytes; }
 
+// 14432 * 1 / 3 = 4810.67 and 14432 * 2 / 3 = 9621.33, each rounded down: rank 1 owns 4811
+// values, ranks 0 and 2 own 4810 and 4811.
+RankSlice rank1_of_3() { return {4810, 9621}; }
+
+// n r / N in 64 bits, rounded down: the bounds of include/glulab/platform/dist.hpp → dist_slice.
+RankSlice rank_slice(size_t n, int N, int r) {
+    const size_t ranks = static_cast<size_t>(N), rank = static_cast<size_t>(r);
+    return {n * rank / ranks, n * (rank + 1) / ranks};
+}
+
 }  // namespace lesson15

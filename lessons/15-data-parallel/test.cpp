@@ -35,7 +35,9 @@ TEST_CASE("lesson15: the ranks' sharded AdamW steps together are one adamw_step"
         for (int t = 1; t <= 3; t++) {
             for (size_t i = 0; i < n; i++) ps.grad()[i] = 0.1f * static_cast<float>(rng.normal());
             for (int r = 0; r < N; r++) {
-                const size_t begin = n * r / N, end = n * (r + 1) / N;
+                const auto [begin, end] = lesson15::rank_slice(n, N, r);
+                REQUIRE(begin <= end);
+                REQUIRE(end <= n);
                 std::vector<float> m(m_full.begin() + begin, m_full.begin() + end);
                 std::vector<float> v(v_full.begin() + begin, v_full.begin() + end);
                 lesson15::sharded_adamw_step(param.data(), ps.grad(), m.data(), v.data(), ps.entries(),
@@ -62,4 +64,30 @@ TEST_CASE("lesson15: a ring allreduce sends 2 (N-1)/N of the bytes per rank") {
     CHECK(lesson15::ring_allreduce_bytes_per_rank(1000, 2) == doctest::Approx(1000));
     CHECK(lesson15::ring_allreduce_bytes_per_rank(1000, 4) == doctest::Approx(1500));
     CHECK(lesson15::ring_allreduce_bytes_per_rank(800, 64) == doctest::Approx(1575));
+}
+
+// The slices as the README states them: [n r / N, n (r + 1) / N), rounded down.
+TEST_CASE("lesson15: rank 1 of 3 of the lesson's 14432-parameter model, derived by hand") {
+    const size_t P = 14432;
+    const lesson15::RankSlice yours = lesson15::rank1_of_3();
+    INFO("your rank 1 of 3: [" << yours.begin << ", " << yours.end << "); [r P/N, (r+1) P/N) rounded down gives ["
+                               << P * 1 / 3 << ", " << P * 2 / 3 << ")");
+    CHECK(yours.begin == P * 1 / 3);
+    CHECK(yours.end == P * 2 / 3);
+}
+
+TEST_CASE("lesson15: rank_slice cuts [0, n) into N slices in rank order, once, rounded down") {
+    for (size_t n : {size_t{0}, size_t{1}, size_t{7}, size_t{14432}, size_t{5000000000}})
+        for (int N : {1, 2, 3, 4, 7, 64}) {
+            size_t next = 0;
+            for (int r = 0; r < N; r++) {
+                const lesson15::RankSlice s = lesson15::rank_slice(n, N, r);
+                INFO("n = " << n << ", N = " << N << ", rank " << r << ": [" << s.begin << ", " << s.end << ")");
+                CHECK(s.begin == next);
+                CHECK(s.begin == n * static_cast<size_t>(r) / static_cast<size_t>(N));
+                CHECK(s.end - s.begin <= n / static_cast<size_t>(N) + 1);
+                next = s.end;
+            }
+            CHECK(next == n);
+        }
 }
