@@ -21,8 +21,8 @@ using glulab_test::TempDir;
 
 namespace {
 
-// The source tree: build/tests -> the directory above build/.
-// The first folder above the test binary that holds the Makefile (build/tests, build/sanitize/tests).
+// The source tree: the first folder above the test binary that holds the Makefile (build/tests,
+// build/sanitize/tests).
 fs::path source_tree() {
     fs::path dir = fs::read_symlink("/proc/self/exe").parent_path();
     while (dir.has_parent_path() && dir != dir.root_path() && !fs::exists(dir / "Makefile")) dir = dir.parent_path();
