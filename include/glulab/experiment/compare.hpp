@@ -29,9 +29,10 @@
 // back, not trained again. A run with a checkpoint but no summary.json is resumed. Ctrl-C stops
 // the current run after its step (the checkpoint is saved) and then the comparison.
 //
-// After the grid: per kind, mean and spread over seeds (KindSummary), written to OUT/curves.csv
-// and OUT/summary.csv, the table and the verdict to OUT/report.txt. The pictures are
-// plot.hpp → write_plots.
+// After the grid: per kind, mean and spread over seeds (KindSummary), written to OUT/curves.csv,
+// OUT/summary.csv and OUT/runs.csv, the table and the verdict to OUT/report.txt. The pictures
+// are plot.hpp → write_plots. The grid is src/experiment/compare.cpp; the summaries, the table
+// and the verdict src/experiment/summary.cpp; a sweep's reading sweep.hpp.
 //
 // Lesson 13 · the FFN ablation
 #pragma once
