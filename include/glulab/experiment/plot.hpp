@@ -6,7 +6,7 @@
 //                  run_dir.hpp); a list of
 //                  directories, each a run or a directory of runs such as `glulab compare`
 //                  writes (load_runs); runs that differ only in their seed form one group
-//   charts         a Chart is titled series of (x, y) with an optional min-max band around y;
+//   charts         (chart.cpp) a Chart is titled series of (x, y) with an optional min-max band around y;
 //                  draw_gnuplot writes NAME.gp (a self-contained gnuplot script, data inline)
 //                  and runs it to get NAME.png and NAME.svg; ascii_chart draws it as text
 //   write_plots    the four pictures of a set of runs (below), in gnuplot or in ASCII
@@ -72,6 +72,11 @@ std::vector<RunGroup> group_runs(const std::vector<RunData>& runs);
 
 // Charts
 // ------
+// The colours of the lines: a series without its own takes the entry of its place; write_plots
+// gives each FFN kind the entry of its place in all_ffn_kinds, the same on every picture.
+inline constexpr std::array<const char*, 10> kPalette = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                                                         "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"};
+
 struct Series {
     std::string name{};          // legend entry, e.g. "swiglu"
     std::vector<double> x{}, y{};  // the line, e.g. step and mean loss
