@@ -54,7 +54,7 @@ crash-test: $(BUILD)/glulab
 # The loader needs the library of training (the checkpoint's config is read through
 # json_io.cpp, which validates a TrainConfig), not the experiment layer or the CLI: fewer
 # files to build with clang.
-FUZZ_OBJ := $(filter-out $(BUILD)/src/experiment/%,$(LIB_OBJ))
+FUZZ_OBJ := $(filter-out $(BUILD)/src/experiment/% $(BUILD)/src/platform/alloc_counter.o,$(LIB_OBJ))
 $(BUILD)/fuzz_checkpoint: tests/fuzz/fuzz_checkpoint.cpp $(FUZZ_OBJ)
 	$(CXX) $(ALL_CXXFLAGS) -fsanitize=fuzzer $< $(FUZZ_OBJ) -o $@ $(ALL_LDFLAGS) $(PKG_LIBS)
 

@@ -2,7 +2,7 @@
 // model overfits a tiny text.
 #include <doctest/doctest.h>
 
-#include "alloc_counter.hpp"
+#include "glulab/platform/alloc_counter.hpp"
 #include "glulab/train/data.hpp"
 #include "glulab/train/inference.hpp"
 #include "glulab/nn/kv_cache.hpp"
@@ -85,20 +85,20 @@ TEST_CASE("allocations: training steps 2..6 and repeated evaluation allocate not
         EvalBatches eval(run.corpus.data.ids(), 4, 16, 3, 7);
 
         run.train_step();  // step 1 grows the arena and the node list
-        const long before = glulab_test::heap_allocations();
+        const long before = glulab::heap_allocations();
         for (int s = 2; s <= 6; s++) run.train_step();
-        CHECK(glulab_test::heap_allocations() - before == 0);
+        CHECK(glulab::heap_allocations() - before == 0);
 
         run.eval_loss(eval);  // the first evaluation may still grow something
-        const long before_eval = glulab_test::heap_allocations();
+        const long before_eval = glulab::heap_allocations();
         const float a = run.eval_loss(eval);
         const float b = run.eval_loss(eval);
-        CHECK(glulab_test::heap_allocations() - before_eval == 0);
+        CHECK(glulab::heap_allocations() - before_eval == 0);
         CHECK(a == b);  // no dropout, same batches: the same estimate
 
-        const long before_more = glulab_test::heap_allocations();
+        const long before_more = glulab::heap_allocations();
         run.train_step();  // training again after evaluation
-        CHECK(glulab_test::heap_allocations() - before_more == 0);
+        CHECK(glulab::heap_allocations() - before_more == 0);
     }
 }
 
@@ -126,9 +126,9 @@ TEST_CASE("allocations: the cached sampler's characters and restarts allocate no
         }
     };
     restart_and_fill();  // the first pass grows the arena
-    const long before = glulab_test::heap_allocations();
+    const long before = glulab::heap_allocations();
     for (int r = 0; r < 3; r++) restart_and_fill();
-    CHECK(glulab_test::heap_allocations() - before == 0);
+    CHECK(glulab::heap_allocations() - before == 0);
 }
 
 TEST_CASE("training: a tiny model overfits a tiny text in 100 steps") {

@@ -1,7 +1,7 @@
 // test_core.cpp — shapes, the check macro, the arenas and the tape's bookkeeping.
 #include <doctest/doctest.h>
 
-#include "alloc_counter.hpp"
+#include "glulab/platform/alloc_counter.hpp"
 #include "glulab/autograd/autograd.hpp"
 #include "glulab/core/params.hpp"
 
@@ -37,10 +37,10 @@ TEST_CASE("arena reuses its blocks after reset, aligned to 64 bytes") {
     CHECK(reinterpret_cast<uintptr_t>(b) % 64 == 0);
     size_t blocks = arena.block_count();
     arena.reset();
-    long before = glulab_test::heap_allocations();
+    long before = glulab::heap_allocations();
     CHECK(arena.alloc(10) == a);
     CHECK(arena.alloc(5000) == b);
-    CHECK(glulab_test::heap_allocations() == before);
+    CHECK(glulab::heap_allocations() == before);
     CHECK(arena.block_count() == blocks);
 }
 

@@ -8,6 +8,7 @@
 //    silu_forward, whose loop calls glibc's vector expf (src/ops/act_scalar.hpp).
 // 5. Memory: five training steps of a small model; only the first one allocates.
 // Every time and speed depends on the machine; the README shows them as [...].
+#include "glulab/platform/alloc_counter.hpp"
 #include "glulab/platform/blas.hpp"
 #include "glulab/nn/model.hpp"
 #include "glulab/train/optim.hpp"
@@ -26,34 +27,9 @@ using namespace glulab;
 
 // Counting heap allocations
 // -------------------------
-// This program replaces the global operator new (plain and over-aligned, which the arena
-// uses) with versions that count, as tests/main.cpp does for tests/test_alloc.cpp.
-namespace {
-long g_allocations = 0;
-[[gnu::noinline]] void release(void* p) noexcept { std::free(p); }
-}  // namespace
-
-void* operator new(std::size_t n) {
-    g_allocations++;
-    if (void* p = std::malloc(n ? n : 1)) return p;
-    throw std::bad_alloc();
-}
-void* operator new[](std::size_t n) { return operator new(n); }
-void* operator new(std::size_t n, std::align_val_t a) {
-    g_allocations++;
-    const std::size_t al = static_cast<std::size_t>(a);
-    if (void* p = std::aligned_alloc(al, (n + al - 1) / al * al)) return p;
-    throw std::bad_alloc();
-}
-void* operator new[](std::size_t n, std::align_val_t a) { return operator new(n, a); }
-void operator delete(void* p) noexcept { release(p); }
-void operator delete[](void* p) noexcept { release(p); }
-void operator delete(void* p, std::size_t) noexcept { release(p); }
-void operator delete[](void* p, std::size_t) noexcept { release(p); }
-void operator delete(void* p, std::align_val_t) noexcept { release(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { release(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { release(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { release(p); }
+// heap_allocations() (include/glulab/platform/alloc_counter.hpp) counts every operator new of
+// the program: the library replaces the global operator new and delete for a program that
+// calls it, as the unit tests do for tests/test_alloc.cpp.
 
 namespace {
 
@@ -178,7 +154,7 @@ int main(int argc, char** argv) {
         const OptimConfig opt{.warmup = 1, .steps = 5};
         Tape tape;
         for (int step = 0; step < 5; step++) {
-            const long before = g_allocations;
+            const long before = heap_allocations();
             tape.reset();
             model.params().zero_grad();
             Tensor loss = model.loss(tape, idx.data(), tgt.data(), B, T);
@@ -186,7 +162,7 @@ int main(int argc, char** argv) {
             clip_grad_norm(model.params(), opt.clip);
             adamw_step(model.params(), opt, learning_rate(opt, step), step + 1);
             fmt::print("  step {}: {:3} heap allocations, {} tape nodes, arena {} floats in {} blocks\n",
-                       step + 1, g_allocations - before, tape.nodes().size(),
+                       step + 1, heap_allocations() - before, tape.nodes().size(),
                        tape.arena().used_floats(), tape.arena().block_count());
         }
     }
