@@ -8,8 +8,9 @@
 //   trainer.hpp    → train_config_to_json, train_config_from_json   (config.json)
 // The one other file that parses JSON is safetensors.cpp: a file's header is the format's own.
 //
-// Each struct is serialised from one field list (NLOHMANN_DEFINE_TYPE_* in json_io.cpp), and
-// every integer read back is checked without wrapping, naming the file and the key.
+// OptimConfig and TrainSummary are serialised from one field list each (NLOHMANN_DEFINE_TYPE_*
+// in json_io.cpp); ModelConfig and TrainConfig are written and read field by field there,
+// because reading checks each integer's range (without wrapping) and names the file and the key.
 //
 // Lesson 12 · training
 #pragma once

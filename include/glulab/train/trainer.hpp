@@ -90,7 +90,8 @@ struct TrainCallbacks {
 };
 
 // Train into `out_dir`. With `resume`, config.json and the checkpoints in out_dir are read and
-// the run continues (only cfg.threads and cfg.stop_after are taken from `cfg`); otherwise
+// the run continues (only what belongs to the invocation, cfg.threads, cfg.stop_after and
+// cfg.shard_optimizer, is taken from `cfg`); otherwise
 // out_dir must not hold a run unless `force`. Resuming a finished run trains nothing and
 // rewrites nothing: it returns the summary with steps_done = steps.
 TrainSummary train_run(const TrainConfig& cfg, const std::string& out_dir, bool resume, bool force,
