@@ -11,6 +11,7 @@
 #include "glulab/platform/check.hpp"
 #include "glulab/experiment/compare.hpp"
 #include "glulab/experiment/plot.hpp"
+#include "glulab/experiment/report.hpp"
 #include "glulab/experiment/sweep.hpp"
 
 #include <unistd.h>  // getpid
@@ -261,6 +262,24 @@ TEST_CASE("compare: a run's config.json with an integer that wraps is refused, n
     }
     CHECK(contains(message, path));
     CHECK(contains(message, "'ctx'"));
+}
+
+TEST_CASE("compare: the results page publishes every seed's final loss, paired by seed") {
+    TempDir t("compare-page");
+    const CompareConfig cfg = tiny_compare(t);
+    const CompareResult r = run_compare(cfg);
+    const std::string page = t.path("results.md");
+    write_results_page(page, cfg, r);
+    const std::string md = read_file(page);
+    INFO(md);
+    CHECK(contains(md, "| kind | seed 7 | seed 8 |\n|---|---:|---:|\n"));
+    for (const RunResult& run : r.runs) {
+        const std::string row_start = fmt::format("| {} |", ffn_kind_name(run.kind));
+        const size_t row = md.find(row_start, md.find("| kind | seed 7"));
+        REQUIRE(row != std::string::npos);
+        const std::string line = md.substr(row, md.find('\n', row) - row);
+        CHECK(contains(line, fmt::format(" {:.4f} |", run.summary.final_val_loss)));
+    }
 }
 
 TEST_CASE("compare: --lr and --warmup lists, parsed and refused") {

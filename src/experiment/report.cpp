@@ -140,6 +140,29 @@ std::vector<std::string> write_results_page(const std::string& page, const Compa
                                   pm(k->final_train), pm(k->final_val), k->final_val.min, k->final_val.max,
                                   k->best_val.mean);
 
+    // One row per kind in the order of the table above, one column per seed: each run's final
+    // validation loss ("diverged" for a run that did).
+    std::vector<uint64_t> seeds;
+    for (const RunResult& r : result.runs)
+        if (std::find(seeds.begin(), seeds.end(), r.seed) == seeds.end()) seeds.push_back(r.seed);
+    std::string seed_table = "| kind |", rule = "|---|";
+    for (uint64_t s : seeds) {
+        seed_table += fmt::format(" seed {} |", s);
+        rule += "---:|";
+    }
+    seed_table += "\n" + rule + "\n";
+    for (const KindSummary* k : sorted) {
+        seed_table += fmt::format("| {} |", ffn_kind_name(k->kind));
+        for (uint64_t s : seeds) {
+            auto it = std::find_if(result.runs.begin(), result.runs.end(),
+                                   [&](const RunResult& r) { return r.kind == k->kind && r.seed == s; });
+            seed_table += it == result.runs.end() ? " - |"
+                          : it->summary.diverged  ? " diverged |"
+                                                  : fmt::format(" {:.4f} |", it->summary.final_val_loss);
+        }
+        seed_table += "\n";
+    }
+
     std::string gate_rows;
     for (const KindSummary& k : result.kinds) {
         if (!is_gated(k.kind)) continue;
@@ -197,7 +220,7 @@ std::vector<std::string> write_results_page(const std::string& page, const Compa
         fmt::arg("runs", result.runs.size()), fmt::arg("hours", hours), fmt::arg("parameter_rows", parameter_rows),
         fmt::arg("figure_loss_val", figure("loss_val", "validation loss against step, one line per kind")),
         fmt::arg("figure_loss_train", figure("loss_train", "training loss against step, one line per kind")),
-        fmt::arg("final_rows", final_rows), fmt::arg("verdict", verdict(result.kinds)),
+        fmt::arg("final_rows", final_rows), fmt::arg("seed_table", seed_table), fmt::arg("verdict", verdict(result.kinds)),
         fmt::arg("norm_section", kept_norm_section(page)),  // `make results-norm` wrote it; not redone here
         fmt::arg("figure_gates", figure("gates", "fraction of gate values near zero against step, per layer")),
         fmt::arg("figure_gates_hist", figure("gates_hist", "final histogram of gate values, per layer")),
