@@ -282,6 +282,48 @@ TEST_CASE("compare: the results page publishes every seed's final loss, paired b
     }
 }
 
+TEST_CASE("compare: cells side by side: the rule, and the same bytes as one at a time") {
+    // One per core when the grid has that many cells left; fewer cells: one at a time on all
+    // cores; under mpirun one per rank; a given --jobs is taken, at most one per cell.
+    CHECK(compare_cell_share(0, 6, 2, 1).jobs == 2);
+    CHECK(compare_cell_share(0, 6, 2, 1).threads == 1);
+    CHECK(compare_cell_share(0, 1, 2, 1).jobs == 1);
+    CHECK(compare_cell_share(0, 1, 2, 1).threads == 2);
+    CHECK(compare_cell_share(0, 6, 2, 2).jobs == 1);
+    CHECK(compare_cell_share(3, 2, 4, 1).jobs == 2);
+    CHECK(compare_cell_share(3, 9, 4, 1).threads == 1);
+    CHECK(compare_cell_share(2, 9, 8, 1).threads == 4);
+
+    TempDir t("compare-jobs");
+    CompareConfig cfg = tiny_compare(t);
+    const CompareResult one = run_compare(cfg);
+    cfg.out = t.path("cmp-jobs");
+    cfg.jobs = 2;
+    Heard heard;
+    const CompareResult two = run_compare(cfg, heard.callbacks());
+    CHECK(two.runs_trained == 4);
+    CHECK(heard.steps == 4 * 30);
+    REQUIRE(two.runs.size() == one.runs.size());
+    for (size_t i = 0; i < one.runs.size(); i++) {
+        CAPTURE(one.runs[i].dir);
+        CHECK(fs::path(two.runs[i].dir).filename() == fs::path(one.runs[i].dir).filename());  // grid order
+        for (const char* f : {"model.safetensors", "optimizer.safetensors", "steps.csv", "stability.csv"})
+            CHECK(read_file(fs::path(two.runs[i].dir) / f) == read_file(fs::path(one.runs[i].dir) / f));
+    }
+    CHECK(read_file(t.path("cmp-jobs/runs.csv")) == read_file(t.path("cmp/runs.csv")));
+
+    // Ctrl-C with two cells in flight: both save a checkpoint; the same command finishes the grid.
+    cfg.out = t.path("cmp-stop");
+    CompareCallbacks cb;
+    cb.on_step = [](const RunInfo& i, const StepReport& s) {
+        if (i.index == 1 && s.step == 15) std::raise(SIGINT);
+    };
+    CHECK(run_compare(cfg, cb).interrupted);
+    const CompareResult resumed = run_compare(cfg);
+    CHECK_FALSE(resumed.interrupted);
+    CHECK(read_file(t.path("cmp-stop/runs.csv")) == read_file(t.path("cmp/runs.csv")));
+}
+
 TEST_CASE("compare: --lr and --warmup lists, parsed and refused") {
     CHECK(parse_lr_list("3e-4, 0.001") == std::vector<float>{3e-4f, 1e-3f});
     CHECK(parse_warmup_list("0,100") == std::vector<int>{0, 100});

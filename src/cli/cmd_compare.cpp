@@ -31,6 +31,7 @@ struct CompareArgs {
     TrainConfig cfg;
     SweepFlags sweep;         // --lr, --warmup: one value each, or lists (sweep axes)
     float min_lr_ratio = 0.1f;  // --min-lr-ratio
+    int jobs = 0;               // --jobs: cells at once; 0 = the rule of compare.cpp → compare_cell_share
     std::string ffn = "relu,gelu,swiglu";
     int seeds = 3;
     std::string match = "params";
@@ -125,7 +126,7 @@ void run(CompareArgs& a, const Command& cmd) {
     apply_train_defaults(cmd, a.cfg);
     // Check everything that can be checked before the data is read and a model is built.
     CompareConfig cfg{.base = a.cfg, .kinds = parse_ffn_list(a.ffn), .seeds = a.seeds,
-                      .match = parse_match(a.match), .out = a.out, .force = a.force};
+                      .match = parse_match(a.match), .out = a.out, .force = a.force, .jobs = a.jobs};
     apply_sweep_flags(a, cmd, cfg);
     cfg.validate();
     ModelConfig probe = cfg.base.model;
@@ -206,6 +207,10 @@ void add_compare_command(CLI::App& app) {
     cmd->add_option("--min-lr-ratio", args->min_lr_ratio,
                     "with a list of --lr: each run's final rate is its peak rate times this")
         ->check(in_range(0.0, 1.0))->capture_default_str();
+    cmd->add_option("--jobs", args->jobs,
+                    "runs trained at once, each on its share of the cores (0: one per core when the grid has "
+                    "that many runs left, else one at a time; under mpirun one per rank)")
+        ->check(non_negative())->capture_default_str();
     cmd->add_option("--out", args->out, "directory of the runs, the tables and the plots")->capture_default_str();
     cmd->add_flag("--force", args->force, "OUT holds runs made with other settings: train everything again");
     cmd->add_option("--stop-after", args->cfg.stop_after,

@@ -15,12 +15,17 @@
 
 #include <fmt/core.h>
 
+#include <omp.h>
+
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
+#include <thread>
 #include <sstream>
 
 namespace glulab {
@@ -154,6 +159,20 @@ std::string compare_run_dir(const CompareConfig& cfg, FfnKind kind, int seed_ind
         .string();
 }
 
+// The rule: under mpirun, one cell at a time per rank (the ranks already share the cores);
+// otherwise as many cells at once as there are cores, each on one thread, when at least that
+// many cells are left to train: two one-thread runs side by side do more work than one run on
+// two threads (docs/performance.md). Fewer cells than cores: one at a time, on all of them.
+CellShare compare_cell_share(int jobs, int cells_to_train, int cores, int ranks) {
+    cores = std::max(cores, 1);
+    CellShare share;
+    if (jobs > 0) share.jobs = jobs;
+    else if (ranks == 1 && cells_to_train >= cores) share.jobs = cores;
+    share.jobs = std::max(1, std::min(share.jobs, std::max(cells_to_train, 1)));
+    share.threads = std::max(1, cores / share.jobs);
+    return share;
+}
+
 std::string_view run_action_name(RunAction action) {
     switch (action) {
         case RunAction::train: return "train";
@@ -275,42 +294,71 @@ CompareResult run_compare(const CompareConfig& cfg, const CompareCallbacks& call
     CompareResult result;
     StopOnSignal stop_on_signal;  // one request for the whole grid; each train_run polls it (stop.hpp)
     const int ranks = dist_size(), rank = dist_rank();
-    for (const RunInfo& info : plan) {
-        if (info.index % ranks != rank) continue;  // under mpirun: rank r trains runs r, r + N, ...
-        if (stop_requested()) {
-            result.interrupted = true;
-            break;
+    std::vector<const RunInfo*> mine;  // under mpirun: rank r trains runs r, r + N, ...
+    int to_train = 0;
+    for (const RunInfo& info : plan)
+        if (info.index % ranks == rank) {
+            mine.push_back(&info);
+            to_train += info.action != RunAction::reuse;
         }
-        const TrainConfig run_cfg =
-            compare_run_config(cfg, info.kind, static_cast<int>(info.seed - cfg.base.seed), info.at);
-        if (callbacks.on_run_start) callbacks.on_run_start(info);
-        RunResult r{.kind = info.kind, .seed = info.seed, .at = info.at, .dir = info.dir, .action = info.action};
-        if (info.action == RunAction::reuse) {
-            r.summary = read_run_summary(info.dir);
-        } else {
-            // A run trained from scratch starts in an empty directory, so no stale checkpoint
-            // of other settings can be resumed later.
-            if (info.action == RunAction::train) fs::remove_all(info.dir);
-            TrainCallbacks tc;
-            tc.on_step = [&](const StepReport& s) {
-                if (callbacks.on_step) callbacks.on_step(info, s);
-            };
-            tc.on_eval = [&](const EvalReport& e) {
-                if (callbacks.on_eval) callbacks.on_eval(info, e);
-            };
-            DistSolo alone;  // each rank trains its runs by itself, with its share of the cores
-            r.summary = train_run(run_cfg, info.dir, info.action == RunAction::resume, false,
-                                  with_run_telemetry(info.dir, tc));
-            result.runs_trained++;
-            if (r.summary.interrupted) {
-                result.interrupted = true;
-                result.runs.push_back(std::move(r));
-                break;
+    const CellShare share = compare_cell_share(cfg.jobs, to_train, omp_get_max_threads(), ranks);
+
+    // Workers take the next cell of `mine` until none is left or a stop is requested; one cell
+    // at a time when share.jobs is 1. The callbacks and the bookkeeping run under `lock`, so the
+    // caller's progress display hears one cell at a time.
+    std::vector<std::optional<RunResult>> done(mine.size());
+    std::atomic<size_t> next{0};
+    std::mutex lock;
+    auto worker = [&] {
+        for (size_t i; (i = next++) < mine.size();) {
+            const RunInfo& info = *mine[i];
+            if (stop_requested()) break;
+            TrainConfig run_cfg =
+                compare_run_config(cfg, info.kind, static_cast<int>(info.seed - cfg.base.seed), info.at);
+            if (run_cfg.threads == 0 && share.jobs > 1) run_cfg.threads = share.threads;
+            RunResult r{.kind = info.kind, .seed = info.seed, .at = info.at, .dir = info.dir, .action = info.action};
+            {
+                std::lock_guard<std::mutex> hold(lock);
+                if (callbacks.on_run_start) callbacks.on_run_start(info);
             }
+            if (info.action == RunAction::reuse) {
+                r.summary = read_run_summary(info.dir);
+            } else {
+                // A run trained from scratch starts in an empty directory, so no stale checkpoint
+                // of other settings can be resumed later.
+                if (info.action == RunAction::train) fs::remove_all(info.dir);
+                TrainCallbacks tc;
+                tc.on_step = [&](const StepReport& s) {
+                    std::lock_guard<std::mutex> hold(lock);
+                    if (callbacks.on_step) callbacks.on_step(info, s);
+                };
+                tc.on_eval = [&](const EvalReport& e) {
+                    std::lock_guard<std::mutex> hold(lock);
+                    if (callbacks.on_eval) callbacks.on_eval(info, e);
+                };
+                DistSolo alone;  // each rank trains its runs by itself, with its share of the cores
+                r.summary = train_run(run_cfg, info.dir, info.action == RunAction::resume, false,
+                                      with_run_telemetry(info.dir, tc));
+            }
+            std::lock_guard<std::mutex> hold(lock);
+            if (info.action != RunAction::reuse) result.runs_trained++;
+            if (!r.summary.interrupted && callbacks.on_run_end) callbacks.on_run_end(info, r.summary);
+            result.interrupted = result.interrupted || r.summary.interrupted;
+            done[i] = std::move(r);
+            if (result.interrupted) break;
         }
-        if (callbacks.on_run_end) callbacks.on_run_end(info, r.summary);
-        result.runs.push_back(std::move(r));
-    }
+    };
+    if (share.jobs == 1) {
+        worker();
+    } else {
+        std::vector<std::jthread> pool;
+        for (int j = 0; j < share.jobs; j++) pool.emplace_back(worker);
+    }  // the pool's threads join here
+    // A stop that came between cells leaves cells not started: the grid is unfinished too.
+    const bool all_done = std::all_of(done.begin(), done.end(), [](const auto& d) { return d.has_value(); });
+    result.interrupted = result.interrupted || !all_done;
+    for (std::optional<RunResult>& r : done)
+        if (r) result.runs.push_back(std::move(*r));
     if (ranks > 1 && gather_runs(plan, result)) return result;
     if (result.interrupted) return result;
 

@@ -37,7 +37,7 @@ double measure_sgemm_gflops(int M, int N, int K, double seconds) {
 
 void step_probe() {
     static constexpr int N = 1024, C = 128;
-    static std::vector<float> a(size_t{N} * C, 0.5f), w(size_t{C} * C, 0.01f), y(size_t{N} * C);
+    std::vector<float> a(size_t{N} * C, 0.5f), w(size_t{C} * C, 0.01f), y(size_t{N} * C);
     for (int rep = 0; rep < 5; rep++) {
         gemm(false, true, N, C, C, 1.0f, a.data(), C, w.data(), C, 0.0f, y.data(), C);
         const int64_t n = int64_t{N} * C;

@@ -5,6 +5,7 @@
 
 #include "glulab/platform/check.hpp"
 
+#include <atomic>
 #include <omp.h>
 
 #include <algorithm>
@@ -29,7 +30,7 @@ Slice dist_slice(size_t n, int rank) {
 namespace {
 bool g_mpi = false;  // MPI_Init ran (the process was started by a launcher)
 int g_rank = 0, g_size = 1;
-int g_solo = 0;  // live DistSolo scopes
+std::atomic<int> g_solo{0};  // live DistSolo scopes (atomic: compare trains cells in threads)
 
 // Launchers announce themselves through the environment: OpenMPI's mpirun, MPICH's hydra and
 // Slurm's PMI-2, PMIx (srun --mpi=pmix).

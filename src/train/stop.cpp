@@ -11,7 +11,7 @@ namespace glulab {
 namespace {
 
 std::atomic<bool> g_stop{false};
-int g_scopes = 0;  // StopOnSignal objects alive; the outermost one owns the handlers
+std::atomic<int> g_scopes{0};  // StopOnSignal objects alive; the outermost one owns the handlers (atomic: compare trains cells in threads)
 void (*g_before_int)(int) = SIG_DFL;
 void (*g_before_term)(int) = SIG_DFL;
 

@@ -78,6 +78,7 @@ struct CompareConfig {
     std::vector<float> lrs{};     // the learning-rate axis, e.g. {3e-4f, 1e-3f}; empty: base.optim.lr
     std::vector<int> warmups{};   // the warmup axis, e.g. {0, 100}; empty: base.optim.warmup
     float min_lr_ratio = 0.1f;    // with several rates: each run's min_lr = its lr * this, e.g. 0.1
+    int jobs = 1;                 // cells trained at once, e.g. 2; 0 = compare_cell_share's rule
 
     void validate() const;  // throws glulab::Error naming the first bad field
     // The sweep's points, rates outer and warmups inner, e.g. {(3e-4, 100), (1e-3, 100)}.
@@ -104,6 +105,16 @@ std::string compare_run_dir(const CompareConfig& cfg, FfnKind kind, int seed_ind
 
 // Running the grid
 // ----------------
+// Cells side by side: `jobs` cells train at once, each in a thread of its own with `threads`
+// OpenMP threads (unless the base config fixes --threads). Each cell's run directory and bytes
+// are the same as when it trains alone at that thread count.
+struct CellShare {
+    int jobs = 1;     // cells at once, e.g. 2
+    int threads = 1;  // OpenMP threads of each, e.g. 1
+};
+// `jobs` > 0 is taken as given (at most one per cell); 0 chooses by the rule in compare.cpp.
+CellShare compare_cell_share(int jobs, int cells_to_train, int cores, int ranks);
+
 // What happens to one run of the grid.
 enum class RunAction {
     train,   // trained from scratch
