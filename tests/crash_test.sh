@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # crash_test.sh — kill -9 a training run at random moments, resume it each time, and check that
 # the finished run's checkpoint is byte-identical to that of a run never interrupted
-# (`make crash-test`), and that its metrics.csv, gates.csv, steps.csv and stability.csv hold every
-# row of the straight run.
+# (`make crash-test`), and that its metrics.csv, gates.csv, steps.csv, stability.csv and
+# activations.csv hold every row of the straight run.
 #
 # Usage: tests/crash_test.sh [GLULAB] [KILLS]    (defaults: build/glulab, 12)
 #
@@ -78,7 +78,7 @@ else
     status=1
 fi
 # The telemetry kept per step and per evaluation (experiment/stability.hpp) continues exactly.
-for f in gates.csv steps.csv stability.csv; do
+for f in gates.csv steps.csv stability.csv activations.csv; do
     if cmp -s "$work/straight/$f" "$work/run/$f"; then
         echo "crash test: $f byte-identical to the straight run's"
     else

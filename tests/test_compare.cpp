@@ -155,10 +155,12 @@ TEST_CASE("compare: 2 kinds x 2 seeds write curves.csv, summary.csv, the table a
     // runs.csv: one row per run, in grid order (seed by seed), with its final numbers.
     const std::vector<std::string> runs = lines_of(read_file(t.path("cmp/runs.csv")));
     REQUIRE(runs.size() == 1 + 4);
-    CHECK(runs[0] == "kind,lr,warmup,seed,steps_done,diverged,final_train,final_val,best_val,test");
+    CHECK(runs[0] == "kind,lr,warmup,seed,steps_done,diverged,final_train,final_val,best_val,test,"
+                     "hidden_kurtosis,hidden_max_over_median");
     CHECK(runs[1].starts_with("relu,0.001,5,7,30,0,"));
     CHECK(runs[2].starts_with("swiglu,0.001,5,7,30,0,"));
-    CHECK(runs[1].ends_with(","));  // no test split: an empty test loss
+    CHECK(contains(runs[1], ",,"));  // no test split: an empty test loss
+    CHECK_FALSE(runs[1].ends_with(","));  // the hidden vector's tails are there
 
     REQUIRE(r.kinds.size() == 2);
     const KindSummary& relu = r.kinds[0];
@@ -499,14 +501,14 @@ TEST_CASE("plot: write_plots draws PNG and SVG with gnuplot, ASCII charts withou
     const PlotReport report = write_plots(runs, cfg.out);
     if (!find_gnuplot().empty()) {
         CHECK(report.drawn);
-        for (const char* name : {"loss_val", "loss_train", "gates", "gates_hist", "stability"}) {
+        for (const char* name : {"loss_val", "loss_train", "gates", "gates_hist", "stability", "activations"}) {
             const std::string png = read_file(t.path(fmt::format("cmp/{}.png", name)));
             const std::string svg = read_file(t.path(fmt::format("cmp/{}.svg", name)));
             CHECK(png.starts_with("\x89PNG"));
             CHECK(contains(svg, "<svg"));
             CHECK(fs::exists(t.path(fmt::format("cmp/{}.gp", name))));  // the script, to redraw by hand
         }
-        CHECK(report.files.size() == 10);
+        CHECK(report.files.size() == 12);
         CHECK_FALSE(fs::exists(t.path("cmp/lr_sweep.png")));  // one learning rate: no sweep picture
     } else {
         CHECK_FALSE(report.drawn);

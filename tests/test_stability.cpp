@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include "glulab/train/data.hpp"
+#include "glulab/experiment/activations.hpp"
 #include "glulab/experiment/plot.hpp"
 #include "glulab/experiment/stability.hpp"
 #include "glulab/platform/rng.hpp"
@@ -112,6 +113,37 @@ TEST_CASE("stability: the largest attention logit and log Z against a direct com
     CHECK(rows[1].log_z_max == doctest::Approx(z_max).epsilon(1e-6));
 }
 
+TEST_CASE("activations: kurtosis, max over median and the largest value's channel against a direct computation") {
+    // 4 rows of 5 channels: mostly small values, one outlier 40 in channel 3, and zeros.
+    const std::vector<float> x = {0.5f, -1.0f, 0.0f, 1.5f, -0.5f, 1.0f, 0.5f, -1.5f, 40.0f, 0.0f,
+                                  -0.5f, 1.0f, 0.5f, -1.0f, 1.5f, 0.0f, -1.5f, 1.0f, 0.5f, -0.5f};
+    ActivationSiteStats s;
+    s.add(x.data(), 2, 5);
+    s.add(x.data() + 10, 2, 5);  // in two batches: the sums add
+    double mean = 0;
+    for (float v : x) mean += v;
+    mean /= 20;
+    double m2 = 0, m4 = 0;
+    for (float v : x) {
+        m2 += (v - mean) * (v - mean) / 20;
+        m4 += std::pow(v - mean, 4) / 20;
+    }
+    CHECK(s.kurtosis() == doctest::Approx(m4 / (m2 * m2) - 3).epsilon(1e-9));
+    CHECK(s.max_abs == 40.0);
+    CHECK(s.max_channel == 3);
+    // The 17 nonzero |x|: 0.5 x 6, 1.0 x 6, 1.5 x 4, 40; the median is 1.0, which lies in the
+    // bin [1, 1 + 1/16): its middle, 1.03125.
+    CHECK(s.median_abs() == doctest::Approx(1.03125));
+    // A Gaussian has kurtosis near 0; a far heavier tail, far more.
+    ActivationSiteStats g;
+    Rng rng(3);
+    std::vector<float> normal(20000);
+    for (float& v : normal) v = rng.normal();
+    g.add(normal.data(), 200, 100);
+    CHECK(std::fabs(g.kurtosis()) < 0.15);
+    CHECK(s.kurtosis() > 10);
+}
+
 TEST_CASE("stability: every run writes steps.csv and stability.csv, and plot draws them") {
     TempDir tmp("stability-run");
     const TrainConfig cfg = tiny(tmp);
@@ -134,6 +166,17 @@ TEST_CASE("stability: every run writes steps.csv and stability.csv, and plot dra
         CHECK(r.log_z_max >= r.log_z_mean);
     }
     CHECK(rows[0].logit_max == rows[1].logit_max);  // model-wide: the same on each layer's row
+    // activations.csv: 3 evaluations x 2 layers x 3 sites, in that order.
+    const std::vector<ActivationRow> acts = read_run_activations(dir);
+    REQUIRE(acts.size() == 3 * 2 * 3);
+    CHECK(acts[4].layer == 1);
+    CHECK(acts[4].site == static_cast<int>(ActSite::hidden));
+    for (const ActivationRow& a : acts) {
+        CHECK(a.max_abs > 0);
+        CHECK(a.max_over_median >= 1);
+        CHECK(a.max_channel >= 0);
+        CHECK(a.max_channel < (a.site == static_cast<int>(ActSite::hidden) ? 48 : 16));  // H 48, C 16
+    }
 
     const PlotReport ascii = write_plots(load_runs({dir}), dir, PlotOptions{.use_gnuplot = false});
     CHECK(contains(ascii.ascii, "Largest attention logit"));

@@ -166,6 +166,7 @@ void check_stopped_runs_match(const TempDir& tmp, const TrainConfig& cfg,
         // The stability telemetry continues exactly: every step's row once, every evaluation's.
         CHECK(read_file(b / "steps.csv") == read_file(a / "steps.csv"));
         CHECK(read_file(b / "stability.csv") == read_file(a / "stability.csv"));
+        CHECK(read_file(b / "activations.csv") == read_file(a / "activations.csv"));
         check_same_tensors(a / "model.safetensors", b / "model.safetensors");
         check_same_tensors(a / "optimizer.safetensors", b / "optimizer.safetensors");
         CHECK(sb.final_val_loss == sa.final_val_loss);

@@ -364,6 +364,7 @@ CompareResult run_compare(const CompareConfig& cfg, const CompareCallbacks& call
 
     for (RunResult& r : result.runs) {
         r.metrics = read_metrics_csv(run_file(r.dir, run_files::metrics));
+        r.activations = read_run_activations(r.dir);
         losses_from_metrics(r);
     }
     result.kinds = summarize_kinds(result.runs);

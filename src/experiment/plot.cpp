@@ -46,6 +46,7 @@ RunData load_run(const std::string& dir) {
     run.gates = read_run_gates(dir);
     run.steps = read_run_steps(dir);
     run.stability = read_run_stability(dir);
+    run.activations = read_run_activations(dir);
     return run;
 }
 
@@ -227,6 +228,46 @@ std::vector<Chart> stability_panels(const std::vector<RunGroup>& groups) {
     return panels;
 }
 
+// The four panels of activations.png (plot.hpp), from activations.csv.
+std::vector<Chart> activation_panels(const std::vector<RunGroup>& groups) {
+    const std::string seeds = any_seeds(groups) ? ", mean over seeds" : "";
+    // Per evaluation, the largest value of `field` over the layers at `site`.
+    auto largest = [](const RunData& r, ActSite site, double ActivationRow::*field) {
+        std::map<int, double> at;
+        for (const ActivationRow& a : r.activations)
+            if (a.site == static_cast<int>(site)) at[a.step] = std::max(at[a.step], a.*field);
+        return std::vector<std::pair<double, double>>(at.begin(), at.end());
+    };
+    std::vector<Chart> panels;
+    panels.push_back(per_group_chart(
+        Chart{.title = "FFN hidden vector: excess kurtosis (0 for a Gaussian), largest over layers" + seeds,
+              .xlabel = "step", .ylabel = "kurtosis"},
+        groups, [&](const RunData& r) { return largest(r, ActSite::hidden, &ActivationRow::kurtosis); }));
+    panels.push_back(per_group_chart(
+        Chart{.title = "FFN hidden vector: max |x| / median |x|, largest over layers" + seeds, .xlabel = "step",
+              .ylabel = "ratio"},
+        groups, [&](const RunData& r) { return largest(r, ActSite::hidden, &ActivationRow::max_over_median); }));
+    panels.push_back(per_group_chart(
+        Chart{.title = "Residual stream after each block: max |x| / median |x|, largest over layers" + seeds,
+              .xlabel = "step", .ylabel = "ratio"},
+        groups, [&](const RunData& r) { return largest(r, ActSite::residual, &ActivationRow::max_over_median); }));
+    std::vector<RunGroup> first_seeds;  // a channel is one run's: no mean over seeds
+    for (const RunGroup& g : groups) first_seeds.push_back({g.label, {g.runs.front()}});
+    panels.push_back(per_group_chart(
+        Chart{.title = "The channel of the residual stream's largest |x| in the last layer (each kind's first seed)",
+              .xlabel = "step", .ylabel = "channel"},
+        first_seeds, [](const RunData& r) {
+            std::vector<std::pair<double, double>> xy;
+            int last_layer = 0;
+            for (const ActivationRow& a : r.activations) last_layer = std::max(last_layer, a.layer);
+            for (const ActivationRow& a : r.activations)
+                if (a.layer == last_layer && a.site == static_cast<int>(ActSite::residual))
+                    xy.emplace_back(a.step, a.max_channel);
+            return xy;
+        }));
+    return panels;
+}
+
 // Whether the runs differ in learning rate (a sweep).
 bool runs_differ_in_lr(const std::vector<RunData>& runs) {
     for (const RunData& r : runs)
@@ -387,6 +428,8 @@ PlotReport write_plots(const std::vector<RunData>& runs, const std::string& out_
         draw(gates_hist_panels(gated), "gates_hist");
     }
     if (telemetry) draw(stability_panels(groups), "stability");
+    if (std::any_of(runs.begin(), runs.end(), [](const RunData& r) { return !r.activations.empty(); }))
+        draw(activation_panels(groups), "activations");
     if (sweep) draw({lr_sweep_chart(runs)}, "lr_sweep");
     report.drawn = true;
     return report;

@@ -4,6 +4,7 @@
 // Lesson 13 · the FFN ablation
 #include "glulab/experiment/stability.hpp"
 
+#include "glulab/experiment/activations.hpp"
 #include "glulab/experiment/gates.hpp"
 #include "glulab/ops/ops.hpp"
 #include "glulab/platform/dist.hpp"
@@ -83,25 +84,14 @@ void StabilityStats::observe(const Transformer& model) {
     }
 }
 
-// Maxima through a sum: each rank writes its values into its own slot of a zeroed (ranks, n)
-// block, the sum gives every rank every slot, and the maximum is taken over the slots.
 void StabilityStats::combine_over_ranks() {
-    const int ranks = dist_size();
-    if (ranks == 1) return;
-    std::vector<double> mine = attn_max_;
-    mine.insert(mine.end(), {logit_max_, log_z_max_});
-    const size_t n = mine.size();
-    std::vector<double> all(n * static_cast<size_t>(ranks), 0.0);
-    std::copy(mine.begin(), mine.end(), all.begin() + static_cast<std::ptrdiff_t>(n * static_cast<size_t>(dist_rank())));
-    dist_allreduce_sum(all.data(), all.size());
-    for (size_t i = 0; i < n; i++) {
-        double mx = all[i];
-        for (int r = 1; r < ranks; r++) mx = std::max(mx, all[static_cast<size_t>(r) * n + i]);
-        mine[i] = mx;
-    }
-    std::copy(mine.begin(), mine.begin() + static_cast<std::ptrdiff_t>(attn_max_.size()), attn_max_.begin());
-    logit_max_ = mine[n - 2];
-    log_z_max_ = mine[n - 1];
+    if (dist_size() == 1) return;
+    std::vector<double> maxima = attn_max_;
+    maxima.insert(maxima.end(), {logit_max_, log_z_max_});
+    dist_allreduce_max(maxima.data(), maxima.size());
+    std::copy(maxima.begin(), maxima.begin() + static_cast<std::ptrdiff_t>(attn_max_.size()), attn_max_.begin());
+    logit_max_ = maxima[maxima.size() - 2];
+    log_z_max_ = maxima[maxima.size() - 1];
     double sums[2] = {log_z_sum_, positions_};
     dist_allreduce_sum(sums, 2);
     log_z_sum_ = sums[0];
@@ -176,7 +166,7 @@ TrainCallbacks with_stability_telemetry(const std::string& dir, TrainCallbacks c
 }
 
 TrainCallbacks with_run_telemetry(const std::string& dir, TrainCallbacks callbacks) {
-    return with_gate_telemetry(dir, with_stability_telemetry(dir, std::move(callbacks)));
+    return with_gate_telemetry(dir, with_stability_telemetry(dir, with_activation_telemetry(dir, std::move(callbacks))));
 }
 
 }  // namespace glulab

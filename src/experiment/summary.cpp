@@ -115,14 +115,24 @@ std::string summary_csv(const std::vector<KindSummary>& kinds) {
 }
 
 std::string runs_csv(const std::vector<RunResult>& runs) {
-    std::string csv = "kind,lr,warmup,seed,steps_done,diverged,final_train,final_val,best_val,test\n";
+    std::string csv = "kind,lr,warmup,seed,steps_done,diverged,final_train,final_val,best_val,test,"
+                      "hidden_kurtosis,hidden_max_over_median\n";
     for (const RunResult& r : runs) {
         const TrainSummary& s = r.summary;
         const std::string losses =
             s.diverged ? ",,," : fmt::format("{:.6f},{:.6f},{:.6f},{}", s.final_train_loss, s.final_val_loss,
                                              s.best_val_loss, s.test_loss > 0 ? fmt::format("{:.6f}", s.test_loss) : "");
-        csv += fmt::format("{},{:g},{},{},{},{},{}\n", ffn_kind_name(r.kind), r.at.lr, r.at.warmup, r.seed,
-                           s.steps_done, s.diverged ? 1 : 0, losses);
+        // The hidden vector's rows of the last evaluation: the largest over the layers.
+        double kurtosis = 0, ratio = 0;
+        const int last = r.activations.empty() ? 0 : r.activations.back().step;
+        for (const ActivationRow& a : r.activations)
+            if (a.step == last && a.site == static_cast<int>(ActSite::hidden)) {
+                kurtosis = std::max(kurtosis, a.kurtosis);
+                ratio = std::max(ratio, a.max_over_median);
+            }
+        const std::string tails = r.activations.empty() ? "," : fmt::format("{:.4g},{:.4g}", kurtosis, ratio);
+        csv += fmt::format("{},{:g},{},{},{},{},{},{}\n", ffn_kind_name(r.kind), r.at.lr, r.at.warmup, r.seed,
+                           s.steps_done, s.diverged ? 1 : 0, losses, tails);
     }
     return csv;
 }

@@ -102,9 +102,14 @@ void FeedForward::declare(ParamStore& ps, const std::string& name, FfnKind k, in
 // joined product against the two separate ones.
 Tensor FeedForward::operator()(Tape& tape, Tensor x) {
     const Act act = ffn_activation(kind);
-    if (!is_gated(kind)) return down(tape, activation(tape, up(tape, x), act));
-    up_gate_out = up_gate(tape, x);  // kept for gate telemetry: act(its gate half) is what gates
-    return down(tape, glu(tape, up_gate_out, act));
+    input_out = x;  // the input, the hidden vector and the gate pre-activation are kept for telemetry
+    if (!is_gated(kind)) {
+        hidden_out = activation(tape, up(tape, x), act);
+        return down(tape, hidden_out);
+    }
+    up_gate_out = up_gate(tape, x);  // act(its gate half) is what gates
+    hidden_out = glu(tape, up_gate_out, act);
+    return down(tape, hidden_out);
 }
 
 }  // namespace glulab

@@ -30,6 +30,7 @@ Tensor Block::operator()(Tape& tape, Tensor x, float dropout_p, Rng& seeds, int6
     };
     x = add(tape, x, drop(attn(tape, attn_norm(tape, x))));  // x = x + attn(norm(x))
     x = add(tape, x, drop(ffn(tape, ffn_norm(tape, x))));    // x = x + ffn(norm(x))
+    residual_out = x;  // kept for activation telemetry
     return x;
 }
 
@@ -164,6 +165,14 @@ Tensor Transformer::attention_qkv(int layer) const {
     const Tensor& q_k_v = blocks[static_cast<size_t>(layer)].attn.qkv_out;
     GLULAB_CHECK(q_k_v.data != nullptr, "run forward first", "attention_qkv: no forward yet");
     return q_k_v;
+}
+
+Transformer::BlockTaps Transformer::block_taps(int layer) const {
+    GLULAB_CHECK(layer >= 0 && layer < cfg_.layers, "layers count from 0", "block_taps: layer {} of {}", layer,
+                 cfg_.layers);
+    const Block& b = blocks[static_cast<size_t>(layer)];
+    GLULAB_CHECK(b.residual_out.data != nullptr, "run forward first", "block_taps: no forward yet");
+    return {.ffn_input = b.ffn.input_out, .hidden = b.ffn.hidden_out, .residual = b.residual_out};
 }
 
 Tensor Transformer::last_logits() const {

@@ -103,6 +103,10 @@ void dist_allreduce_sum(double* x, size_t n) {
     if (dist_size() > 1) MPI_Allreduce(MPI_IN_PLACE, x, count_of(n), MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
 }
 
+void dist_allreduce_max(double* x, size_t n) {
+    if (dist_size() > 1) MPI_Allreduce(MPI_IN_PLACE, x, count_of(n), MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+}
+
 void dist_reduce_scatter_sum(float* x, size_t n) {
     if (dist_size() == 1) return;
     const SliceCounts c(n);
@@ -179,6 +183,7 @@ DistSolo::DistSolo() {}
 DistSolo::~DistSolo() {}
 void dist_allreduce_sum(float*, size_t) {}
 void dist_allreduce_sum(double*, size_t) {}
+void dist_allreduce_max(double*, size_t) {}
 void dist_reduce_scatter_sum(float*, size_t) {}
 void dist_allgather(float*, size_t) {}
 void dist_gather_to_root(const float* mine, float* all, size_t n) {

@@ -221,6 +221,32 @@ std::vector<StabilityRow> read_run_stability(const std::string& dir) {
     return fs::exists(path) ? read_stability_csv(path) : std::vector<StabilityRow>{};
 }
 
+// activations.csv
+// ---------------
+
+void write_activations(const std::string& dir, const std::vector<ActivationRow>& rows) {
+    std::string csv = std::string(kActivationsColumns) + "\n";
+    for (const ActivationRow& r : rows)
+        csv += fmt::format("{},{},{},{:.5g},{:.5g},{:.5g},{}\n", r.step, r.layer, r.site, r.kurtosis,
+                           r.max_over_median, r.max_abs, r.max_channel);
+    write_text_file(run_file(dir, run_files::activations), csv);
+}
+
+std::vector<ActivationRow> read_activations_csv(const std::string& path) {
+    std::vector<ActivationRow> rows;
+    read_csv(path, kActivationsColumns, [&](const std::vector<double>& v) {
+        rows.push_back({.step = static_cast<int>(v[0]), .layer = static_cast<int>(v[1]), .site = static_cast<int>(v[2]),
+                        .kurtosis = v[3], .max_over_median = v[4], .max_abs = v[5],
+                        .max_channel = static_cast<int>(v[6])});
+    });
+    return rows;
+}
+
+std::vector<ActivationRow> read_run_activations(const std::string& dir) {
+    const std::string path = run_file(dir, run_files::activations);
+    return fs::exists(path) ? read_activations_csv(path) : std::vector<ActivationRow>{};
+}
+
 // summary.json
 // ------------
 

@@ -185,7 +185,7 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
     } else if (writer) {
         fs::create_directories(dir);
         for (const char* old : {run_files::metrics, run_files::gates, run_files::steps, run_files::stability,
-                                run_files::summary})
+                                run_files::activations, run_files::summary})
             fs::remove(run_file(out_dir, old));
         write_run_config(out_dir, cfg);
     }

@@ -150,6 +150,7 @@ struct RunResult {
     RunAction action = RunAction::train;
     TrainSummary summary{};          // from train_run, or read back from summary.json
     std::vector<MetricRow> metrics{};  // the run's metrics.csv
+    std::vector<ActivationRow> activations{};  // its activations.csv (empty for older runs)
 };
 
 // The spread of one number over the seeds. std is the sample standard deviation (divides by
@@ -202,7 +203,9 @@ std::string curves_csv(const std::vector<RunResult>& runs);
 // One row per kind and sweep point with the numbers of the table.
 std::string summary_csv(const std::vector<KindSummary>& kinds);
 // One row per run: its place in the grid and its final numbers, so every statistic of the
-// page can be redone from the file (a diverged run's losses are left empty).
+// page can be redone from the file (a diverged run's losses are left empty), and the tails of
+// its FFN's hidden vector at the last evaluation: the largest kurtosis and max / median over the
+// layers (experiment/activations.hpp; empty for a run without activations.csv).
 std::string runs_csv(const std::vector<RunResult>& runs);
 // The table: kind, d_ff, FFN and total parameters, final train and val loss as mean ± std,
 // best val loss, ms/step, tokens/s.

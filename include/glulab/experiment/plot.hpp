@@ -19,6 +19,10 @@
 //   stability    four panels against step: the largest attention logit (max over layers), the
 //                output head's largest logit and mean log Z, the gradient norm before clipping
 //                (steps.csv), and the loss spikes so far (experiment/stability.hpp)
+//   activations  four panels against step (experiment/activations.hpp): the FFN hidden vector's
+//                excess kurtosis and its max |x| / median |x| (the largest over the layers), the
+//                residual stream's max / median, and the channel that holds the residual
+//                stream's largest value in the last layer (a flat line: an outlier channel)
 //   lr_sweep     when the runs differ in learning rate: the final validation loss against the
 //                rate (log axis), one line per kind, band over seeds; a diverged run is drawn at
 //                the loss of the untrained model, ln V, and named in the legend
@@ -52,6 +56,7 @@ struct RunData {
     std::vector<GateRow> gates;     // gates.csv; empty for plain kinds (run_dir.hpp)
     std::vector<StepRow> steps;     // steps.csv; empty for runs written before it existed
     std::vector<StabilityRow> stability;  // stability.csv; likewise
+    std::vector<ActivationRow> activations;  // activations.csv; likewise
     bool diverged = false;          // its summary.json says so
 };
 

@@ -63,7 +63,7 @@ private:
 
 // `callbacks` with steps.csv and stability.csv of a run into `dir` added (see the top).
 TrainCallbacks with_stability_telemetry(const std::string& dir, TrainCallbacks callbacks = {});
-// Gate and stability telemetry together: what every glulab run writes.
+// Gate, stability and activation telemetry together: what every glulab run writes.
 TrainCallbacks with_run_telemetry(const std::string& dir, TrainCallbacks callbacks = {});
 
 }  // namespace glulab

@@ -192,9 +192,13 @@ struct FeedForward {
     // (data == nullptr) before the first forward and for plain kinds. Gate telemetry reads it
     // right after a forward, e.g. a histogram of act(gate).
     Tensor up_gate_out;
+    // x (B, T, C), the layer's input (the norm's output), and h (B, T, H), its hidden vector
+    // (act(x Wup^T) plain, act(gate) * up gated), of the most recent forward: views like
+    // up_gate_out, which activation telemetry reads (experiment/activations.hpp).
+    Tensor input_out, hidden_out;
 
     void declare(ParamStore& ps, const std::string& name, FfnKind kind, int C, int H);
-    Tensor operator()(Tape& tape, Tensor x);  // sets up_gate_out
+    Tensor operator()(Tape& tape, Tensor x);  // sets input_out, hidden_out, up_gate_out
 };
 
 // One pre-norm transformer block. With dropout p > 0 (training only, see Transformer):
@@ -204,6 +208,7 @@ struct Block {
     CausalSelfAttention attn;  // qkv (3C, C), proj (C, C)
     Norm ffn_norm;             // weight (C), and bias (C) for layernorm
     FeedForward ffn;           // up (H, C), gate (H, C) if gated, down (C, H)
+    Tensor residual_out;       // x (B, T, C) after the block, of the most recent forward (a view)
 
     void declare(ParamStore& ps, const std::string& name, const ModelConfig& cfg);
     // dropout_p = 0 adds no dropout; otherwise each dropout draws its seed from `seeds`, and
@@ -317,6 +322,14 @@ public:
     // first forward.
     Tensor attention_qkv(int layer) const;
     Tensor last_logits() const;
+    // `layer`'s FFN input, its hidden vector and the residual stream after the block, from the
+    // last forward (views valid until tape.reset()); throw before the first forward.
+    struct BlockTaps {
+        Tensor ffn_input;   // (B, T, C)
+        Tensor hidden;      // (B, T, H)
+        Tensor residual;    // (B, T, C)
+    };
+    BlockTaps block_taps(int layer) const;
 
     // The layers, by name, in the order of the diagram. Bound views: read them, write through
     // their data, but do not reassign them.

@@ -9,6 +9,7 @@
 //   dist_init / dist_finalize   start and stop MPI (main() calls them)
 //   dist_rank / dist_size       who am I, how many are we (DistSolo: alone for a while)
 //   dist_allreduce_sum          x <- sum over ranks of x, on every rank
+//   dist_allreduce_max          x <- max over ranks of x, on every rank
 //   dist_reduce_scatter_sum     rank r gets the sum over ranks of its slice of x
 //   dist_allgather              every rank gets every rank's slice of x
 //   dist_gather_to_root         rank 0 gets every rank's slice of x
@@ -63,6 +64,8 @@ Slice dist_slice(size_t n, int rank);
 // x[i] <- sum over ranks of x[i], on every rank, for i < n.
 void dist_allreduce_sum(float* x, size_t n);
 void dist_allreduce_sum(double* x, size_t n);
+// x[i] <- max over ranks of x[i], on every rank, for i < n.
+void dist_allreduce_max(double* x, size_t n);
 // x[slice of this rank] <- the sum over ranks of that slice; the rest of x is left unspecified.
 void dist_reduce_scatter_sum(float* x, size_t n);
 // Every rank's slice of x is copied into x on every rank.

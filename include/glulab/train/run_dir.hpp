@@ -10,6 +10,9 @@
 //   stability.csv          one StabilityRow per evaluation and layer: the largest attention
 //                          logit, the output logits' size and log Z, the loss spikes so far
 //                          (both from the experiment layer, experiment/stability.hpp)
+//   activations.csv        one ActivationRow per evaluation, layer and site (the FFN's input, its
+//                          hidden vector, the residual stream after the block): how heavy the
+//                          tails are and where the largest value sits (experiment/activations.hpp)
 //   summary.json           the TrainSummary of the finished (or diverged) run
 //   model.safetensors      the checkpoint pair (checkpoint.hpp → save_checkpoint)
 //   optimizer.safetensors
@@ -43,6 +46,7 @@ inline constexpr const char* metrics = "metrics.csv";
 inline constexpr const char* gates = "gates.csv";
 inline constexpr const char* steps = "steps.csv";
 inline constexpr const char* stability = "stability.csv";
+inline constexpr const char* activations = "activations.csv";
 inline constexpr const char* summary = "summary.json";
 inline constexpr const char* model = "model.safetensors";
 inline constexpr const char* optimizer = "optimizer.safetensors";
@@ -133,6 +137,27 @@ inline constexpr const char* kStabilityColumns =
 void write_stability(const std::string& dir, const std::vector<StabilityRow>& rows);
 std::vector<StabilityRow> read_stability_csv(const std::string& path);
 std::vector<StabilityRow> read_run_stability(const std::string& dir);  // none without the file
+
+// activations.csv
+// ---------------
+// One row per evaluation, layer and site, over the validation batches of that evaluation.
+enum class ActSite { ffn_input = 0, hidden = 1, residual = 2 };  // the numbers in the file
+inline constexpr int kActSites = 3;
+struct ActivationRow {
+    int step = 0;                 // e.g. 100
+    int layer = 0;                // e.g. 2
+    int site = 0;                 // ActSite, e.g. 1 (hidden)
+    double kurtosis = 0;          // excess kurtosis, m4 / m2^2 - 3: 0 for a Gaussian, large for
+                                  // heavy tails, e.g. 12.5
+    double max_over_median = 0;   // max |x| / median |x|, e.g. 40.2
+    double max_abs = 0;           // max |x|, e.g. 9.81
+    int max_channel = 0;          // the channel (last index) of max |x|, e.g. 77
+};
+inline constexpr const char* kActivationsColumns =
+    "step,layer,site,kurtosis,max_over_median,max_abs,max_channel";
+void write_activations(const std::string& dir, const std::vector<ActivationRow>& rows);
+std::vector<ActivationRow> read_activations_csv(const std::string& path);
+std::vector<ActivationRow> read_run_activations(const std::string& dir);  // none without the file
 
 // The rows of an evaluation (or a step) at `step` or before (a resume keeps these, computes
 // the rest).
