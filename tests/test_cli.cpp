@@ -250,6 +250,27 @@ TEST_CASE("cli: a short run works with the default warmup; an explicit one longe
     CHECK_FALSE(fs::exists(tmp / "long"));
 }
 
+TEST_CASE("cli: eval --quantize prints the int8 loss and its change; bad schemes and names are refused") {
+    const Trained& t = trained();
+    const Run r = run_glulab(fmt::format("eval --ckpt {} --text {} --quantize w8a8-token", quoted(t.ckpt), quoted(t.text)));
+    REQUIRE_MESSAGE(r.code == 0, r.describe());
+    CHECK(contains(r.out, "int8 w8a8-token (all 6 weight matrices): loss "));
+    CHECK(contains(r.out, "against float32"));
+    const Run one = run_glulab(fmt::format("eval --ckpt {} --text {} --quantize w8 --quantize-only lm_head --json",
+                                           quoted(t.ckpt), quoted(t.text)));
+    REQUIRE_MESSAGE(one.code == 0, one.describe());
+    CHECK(contains(one.out, "\"quantized_matrices\":1"));
+    CHECK(contains(one.out, "\"loss_change\":"));
+    check_usage_error(run_glulab(fmt::format("eval --ckpt {} --text {} --quantize int4", quoted(t.ckpt), quoted(t.text))),
+                      {"unknown quantization scheme 'int4'", "w8a8-token"});
+    check_usage_error(run_glulab(fmt::format("eval --ckpt {} --text {} --quantize w8 --quantize-only ffn.down",
+                                             quoted(t.ckpt), quoted(t.text))),
+                      {"--quantize-only 'ffn.down' is not a weight matrix", "blocks.0.ffn.down"});
+    check_usage_error(run_glulab(fmt::format("eval --ckpt {} --text {} --quantize-only lm_head", quoted(t.ckpt),
+                                             quoted(t.text))),
+                      {"--quantize-only needs --quantize"});
+}
+
 TEST_CASE("cli: compare --lr 0.001,0.003 is a sweep: 4 runs, a learning-rate column, and it resumes") {
     const Trained& t = trained();
     TempDir tmp("cli-sweep");

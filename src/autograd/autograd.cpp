@@ -208,6 +208,23 @@ Tensor rms_norm(Tape& tape, Tensor x, Tensor g, float eps) {
     return out;
 }
 
+Tensor fake_quant(Tape& tape, Tensor x, bool per_row) {
+    auto [out, rec] = make_output(tape, x.shape, {x});
+    float* scales = tape.scratch(static_cast<size_t>(per_row ? x.rows() : 1));
+    quant_scales(scales, x.data, x.rows(), x.cols(), per_row);
+    fake_quant_forward(out.data, x.data, scales, x.rows(), x.cols(), per_row);
+    if (rec) {
+        Node n = node_of("fake_quant", [](const Node& n) {
+            fake_quant_backward(n.in[0].grad, n.out.grad, n.in[0].data, n.saved[0], n.out.rows(), n.out.cols(),
+                                n.iarg[0] != 0);
+        }, out, {x});
+        n.saved[0] = scales;
+        n.iarg[0] = per_row ? 1 : 0;
+        tape.record(n);
+    }
+    return out;
+}
+
 Tensor layer_norm(Tape& tape, Tensor x, Tensor g, Tensor b, float eps) {
     GLULAB_CHECK(g.shape.rank == 1 && g.shape[0] == x.cols() && b.shape == g.shape,
                  "the gain and the bias have one value per channel",

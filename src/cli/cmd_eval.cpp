@@ -5,6 +5,7 @@
 #include "flags.hpp"
 #include "progress.hpp"
 
+#include "glulab/nn/quantize.hpp"
 #include "glulab/train/checkpoint.hpp"
 #include "glulab/train/inference.hpp"
 #include "glulab/train/json_io.hpp"
@@ -14,6 +15,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 
 namespace glulab {
 
@@ -21,6 +23,8 @@ namespace {
 struct EvalArgs {
     std::string ckpt, text;
     bool json = false;
+    std::string quantize;       // --quantize: a scheme of nn/quantize.hpp, e.g. "w8a8-token"
+    std::string quantize_only;  // --quantize-only: one matrix, e.g. "blocks.2.ffn.down"
 };
 }  // namespace
 
@@ -31,8 +35,17 @@ void add_eval_command(CLI::App& app) {
     cmd->add_option("--ckpt", a->ckpt, "model.safetensors of a run")->required();
     cmd->add_option("--text", a->text, "UTF-8 text to evaluate on")->required();
     cmd->add_flag("--json", a->json, "print one JSON object (loss, bits_per_char, windows, tokens)");
+    cmd->add_option("--quantize", a->quantize,
+                    "also evaluate with int8 weights (and inputs), simulated: " + quant_scheme_names());
+    cmd->add_option("--quantize-only", a->quantize_only,
+                    "with --quantize: quantize this one weight matrix only, e.g. blocks.2.ffn.down");
     cmd->callback([a] {
+        GLULAB_CHECK(a->quantize_only.empty() || !a->quantize.empty(), "e.g. --quantize w8 --quantize-only lm_head",
+                     "--quantize-only needs --quantize");
+        const std::optional<QuantScheme> scheme =
+            a->quantize.empty() ? std::nullopt : std::optional(parse_quant_scheme(a->quantize));
         LoadedModel m = load_model(a->ckpt);
+        if (scheme && !a->quantize_only.empty()) quantize_model(*m.model, QuantScheme{}, a->quantize_only);  // checks the name
         // Progress on stdout, except with --json, whose stdout is the one object.
         ProgressDisplay progress("eval: ");
         const auto t0 = std::chrono::steady_clock::now();
@@ -40,15 +53,38 @@ void add_eval_command(CLI::App& app) {
             progress.count("windows", done, total,
                            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
         };
-        TextEval r = evaluate_text(*m.model, m.vocab, read_text_file(a->text),
-                                   a->json ? std::function<void(int64_t, int64_t)>{} : on_progress);
-        progress.finish();
+        const std::string text = read_text_file(a->text);
+        auto run = [&](const char* label) {
+            progress = ProgressDisplay(label);
+            TextEval r = evaluate_text(*m.model, m.vocab, text,
+                                       a->json ? std::function<void(int64_t, int64_t)>{} : on_progress);
+            progress.finish();
+            return r;
+        };
+        const TextEval r = run("eval: ");
+        if (!scheme) {
+            if (a->json) {
+                fmt::print("{}\n", json_object({{"loss", r.loss}, {"bits_per_char", r.bits_per_char},
+                                                 {"windows", r.windows}, {"tokens", r.tokens}}));
+            } else {
+                fmt::print("loss {:.4f} nats  {:.4f} bits/char  ({} windows, {} tokens)\n", r.loss,
+                           r.bits_per_char, r.windows, r.tokens);
+            }
+            return;
+        }
+        const std::vector<std::string> done = quantize_model(*m.model, *scheme, a->quantize_only);
+        const TextEval q = run("eval int8: ");
         if (a->json) {
             fmt::print("{}\n", json_object({{"loss", r.loss}, {"bits_per_char", r.bits_per_char},
-                                             {"windows", r.windows}, {"tokens", r.tokens}}));
+                                             {"windows", r.windows}, {"tokens", r.tokens},
+                                             {"quantize", a->quantize}, {"quantized_matrices", int64_t(done.size())},
+                                             {"loss_quantized", q.loss}, {"loss_change", q.loss - r.loss}}));
         } else {
-            fmt::print("loss {:.4f} nats  {:.4f} bits/char  ({} windows, {} tokens)\n", r.loss,
-                       r.bits_per_char, r.windows, r.tokens);
+            fmt::print("loss {:.4f} nats  {:.4f} bits/char  ({} windows, {} tokens)\n", r.loss, r.bits_per_char,
+                       r.windows, r.tokens);
+            fmt::print("int8 {} ({}): loss {:.4f} nats, {:+.4f} against float32\n", a->quantize,
+                       a->quantize_only.empty() ? fmt::format("all {} weight matrices", done.size()) : a->quantize_only,
+                       q.loss, q.loss - r.loss);
         }
     });
 }

@@ -23,7 +23,10 @@ void Linear::declare(ParamStore& ps, const std::string& name, int in, int out, b
     if (with_bias) bias = ps.add(name + ".bias", Shape{out}, /*decay=*/false);
 }
 
-Tensor Linear::operator()(Tape& tape, Tensor x) const { return linear(tape, x, weight, bias); }
+Tensor Linear::operator()(Tape& tape, Tensor x) const {
+    if (input_quant != Quant::none) x = fake_quant(tape, x, input_quant == Quant::row);  // int8 inputs, simulated
+    return linear(tape, x, weight, bias);
+}
 
 // Embedding
 // ---------

@@ -33,6 +33,9 @@ Tensor sigmoid(Tape& tape, Tensor x);
 Tensor silu(Tape& tape, Tensor x);
 Tensor glu(Tape& tape, Tensor up_gate, Act act);  // rows [up | gate] (..., 2H) -> act(gate) * up (..., H)
 Tensor rms_norm(Tape& tape, Tensor x, Tensor g, float eps = 1e-5f);
+// x (..., C) quantized to int8 and back (symmetric, absmax scale of the whole tensor, or of each
+// row when per_row); the gradient passes straight through (ops.hpp → fake_quant_forward).
+Tensor fake_quant(Tape& tape, Tensor x, bool per_row);
 Tensor layer_norm(Tape& tape, Tensor x, Tensor g, Tensor b, float eps = 1e-5f);  // g, b (C)
 Tensor softmax(Tape& tape, Tensor x);                       // over the last axis
 // Mean cross-entropy of logits (..., V) against targets (one id per row) -> (1).

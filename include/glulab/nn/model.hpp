@@ -127,9 +127,14 @@ struct ModelConfig {
 
 // y (..., out) = x (..., in) W^T (+ b), W stored (out, in) as in PyTorch's nn.Linear.
 // Weight decay: on W, not on b.
+// How finely a simulated int8 quantization picks its scales (nn/quantize.hpp): not at all, one
+// scale for the whole tensor, or one per row (a weight's output channel, an input's token).
+enum class Quant { none, tensor, row };
+
 struct Linear {
     Tensor weight;  // (out, in), e.g. (384, 128) for attn.qkv
     Tensor bias;    // (out); empty (no memory) unless declared with_bias
+    Quant input_quant = Quant::none;  // simulated int8 inputs (glulab eval --quantize w8a8); none in training
 
     void declare(ParamStore& ps, const std::string& name, int in, int out, bool with_bias = false);
     Tensor operator()(Tape& tape, Tensor x) const;

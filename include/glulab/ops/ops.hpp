@@ -17,6 +17,7 @@
 //   src/ops/attention.cpp    attention_forward/backward (causal, multi-head)    Lesson 10
 //                            and attention_naive_forward/backward
 //   src/ops/dropout.cpp      dropout_forward/backward                           Lesson 12
+//   src/ops/quantize.cpp     quant_scales, fake_quant_forward/backward          Lesson 13
 //
 // Shapes use the letters of tensor.hpp. `n` is a number of elements, N a number of rows.
 #pragma once
@@ -88,6 +89,17 @@ void glu_forward(float* out, const float* gate, const float* up, int64_t N, int 
                  Act act);
 void glu_backward(float* dgate, float* dup, const float* dout, const float* gate, const float* up,
                   int64_t N, int H, int64_t ld, Act act);
+
+// Symmetric int8 fake quantization (src/ops/quantize.cpp)
+// --------------------------------------------------------
+// Quantize, then dequantize, in float: x (N, C) -> round(x / s) s, the integer clamped to
+// [-127, 127], with s = absmax / 127 of the whole array or of each row (per_row: a weight's
+// output channel, an activation's token). backward is the straight-through estimate.
+inline constexpr float kInt8Max = 127.0f;
+void quant_scales(float* scales, const float* x, int64_t N, int C, bool per_row);  // (N) or (1)
+void fake_quant_forward(float* out, const float* x, const float* scales, int64_t N, int C, bool per_row);
+void fake_quant_backward(float* dx, const float* dout, const float* x, const float* scales, int64_t N, int C,
+                         bool per_row);
 
 // RMSNorm (src/ops/rmsnorm.cpp)
 // -----------------------------
