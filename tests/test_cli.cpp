@@ -269,6 +269,12 @@ TEST_CASE("cli: eval --quantize prints the int8 loss and its change; bad schemes
     check_usage_error(run_glulab(fmt::format("eval --ckpt {} --text {} --quantize-only lm_head", quoted(t.ckpt),
                                              quoted(t.text))),
                       {"--quantize-only needs --quantize"});
+    // sample takes the same schemes; the same seed gives the same text again.
+    const std::string sample = fmt::format("sample --ckpt {} --tokens 40 --seed 3 --quantize w8a8", quoted(t.ckpt));
+    const Run s1 = run_glulab(sample), s2 = run_glulab(sample);
+    REQUIRE_MESSAGE(s1.code == 0, s1.describe());
+    CHECK(s1.out == s2.out);
+    check_usage_error(run_glulab(fmt::format("sample --ckpt {} --quantize fp8", quoted(t.ckpt))), {"'fp8'"});
 }
 
 TEST_CASE("cli: compare --lr 0.001,0.003 is a sweep: 4 runs, a learning-rate column, and it resumes") {

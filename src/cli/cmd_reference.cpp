@@ -32,6 +32,7 @@
 #include "commands.hpp"
 #include "flags.hpp"
 
+#include "glulab/ops/ops.hpp"
 #include "glulab/train/checkpoint.hpp"
 #include "glulab/train/json_io.hpp"
 #include "glulab/train/safetensors.hpp"
@@ -167,6 +168,17 @@ void write_reference(const std::string& path, const Reference& r, const ParamSto
     tensors.emplace_back("targets", Shape{B, T}, r.targets.data());
     tensors.emplace_back("logits", Shape{B, T, V}, r.logits.data());
     tensors.emplace_back("loss", Shape{1}, &r.loss);
+    // Simulated int8 of the logits (B*T, V), a real spread of values: one scale for the whole
+    // tensor, and one per row, each against PyTorch's fake_quantize_per_tensor_affine and
+    // fake_quantize_per_channel_affine.
+    const int64_t N = int64_t{B} * T;
+    std::vector<float> scales(static_cast<size_t>(N)), q_tensor(r.logits.size()), q_row(r.logits.size());
+    quant_scales(scales.data(), r.logits.data(), N, V, false);
+    fake_quant_forward(q_tensor.data(), r.logits.data(), scales.data(), N, V, false);
+    quant_scales(scales.data(), r.logits.data(), N, V, true);
+    fake_quant_forward(q_row.data(), r.logits.data(), scales.data(), N, V, true);
+    tensors.emplace_back("quant.per_tensor", Shape{B * T, V}, q_tensor.data());
+    tensors.emplace_back("quant.per_row", Shape{B * T, V}, q_row.data());
     for (const ParamEntry& e : ps.entries())
         tensors.emplace_back("grad." + e.name, e.shape, r.grad.data() + e.offset);
     tensors.emplace_back("adamw_losses", Shape{S}, r.adamw_losses.data());

@@ -4,6 +4,7 @@
 #include "commands.hpp"
 #include "flags.hpp"
 
+#include "glulab/nn/quantize.hpp"
 #include "glulab/train/checkpoint.hpp"
 #include "glulab/train/inference.hpp"
 
@@ -12,6 +13,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <optional>
 
 #include <unistd.h>
 
@@ -20,6 +22,7 @@ namespace glulab {
 namespace {
 struct SampleArgs {
     std::string ckpt;
+    std::string quantize;  // --quantize: sample from the model with int8 weights (and inputs), simulated
     std::string prompt;
     SampleOptions opt;
     int threads = 0;  // 0: measured (platform/threads.hpp), as train and bench do
@@ -31,6 +34,8 @@ void add_sample_command(CLI::App& app) {
     Command* cmd = add_command(app, "sample", "Generate text from a checkpoint, one character at a time");
     cmd->add_option("--ckpt", a->ckpt, "model.safetensors of a run")->required();
     cmd->add_option("--prompt", a->prompt, "text to continue (default: a newline)");
+    cmd->add_option("--quantize", a->quantize,
+                    "sample with int8 weights (and inputs), simulated: " + quant_scheme_names());
     cmd->add_option("--tokens", a->opt.tokens, "characters to generate")->check(non_negative())
         ->capture_default_str();
     cmd->add_option("--temperature", a->opt.temperature, "divide the logits by this (> 0)")
@@ -46,7 +51,10 @@ void add_sample_command(CLI::App& app) {
     cmd->add_option("--threads", a->threads, "OpenMP threads (0: all cores, or 1 if that measures faster now)")
         ->check(non_negative())->capture_default_str();
     cmd->callback([a] {
+        const std::optional<QuantScheme> scheme =
+            a->quantize.empty() ? std::nullopt : std::optional(parse_quant_scheme(a->quantize));
         LoadedModel m = load_model(a->ckpt);
+        if (scheme) quantize_model(*m.model, *scheme);  // nn/quantize.hpp
         omp_set_num_threads(choose_sample_threads(a->threads, *m.model, m.vocab, a->prompt, a->opt));
         fmt::print("{}", a->prompt);
         // On a terminal every character shows as it comes; into a pipe or a file, stdio's

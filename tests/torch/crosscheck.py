@@ -16,6 +16,8 @@ DIR holds two files written by `glulab reference` (src/cli/cmd_reference.cpp):
                            adamw.grad.<name> (S, ...) the gradient of step s before clipping,
                            adamw.data.<name>, adamw.m.<name>, adamw.v.<name> (S + 1, ...) the
                            weights and AdamW's moments before update s, and after the last;
+                           quant.per_tensor, quant.per_row (B*T, V): the logits through
+                           glulab's simulated int8, one scale, and one per row;
                            __metadata__: optim (JSON object: lr, min_lr, warmup, steps,
                            weight_decay, beta1, beta2, eps, clip)
 
@@ -267,6 +269,36 @@ def compare(name, glulab, torch_value, tol):
     return ok, rel
 
 
+def check_fake_quant(ref):
+    """glulab's simulated int8 of its logits (one scale, and one per row) against PyTorch's
+    fake_quantize_per_tensor_affine and fake_quantize_per_channel_affine, symmetric: zero point
+    0, integers -127..127, scale = absmax / 127. Both round half to even; a value may still sit on
+    a rounding boundary in one and not the other, so up to 0.1% of the values may differ, by
+    exactly one step."""
+    if "quant.per_tensor" not in ref:
+        print("NOT OK  reference.safetensors lacks quant.per_tensor: made by an older glulab reference?")
+        return False
+    x = torch.from_numpy(ref["logits"]).float().reshape(ref["quant.per_row"].shape)
+    scale = float(x.abs().max()) / 127
+    want = {"per_tensor": torch.fake_quantize_per_tensor_affine(x, scale, 0, -127, 127)}
+    scales = x.abs().amax(dim=1) / 127
+    want["per_row"] = torch.fake_quantize_per_channel_affine(
+        x, scales, torch.zeros(x.shape[0], dtype=torch.int32), 0, -127, 127)
+    ok = True
+    for name, value in want.items():
+        got = torch.from_numpy(ref["quant." + name])
+        step = torch.full_like(x, scale) if name == "per_tensor" else scales.unsqueeze(1).expand_as(x)
+        diff = (got - value).abs()
+        off = diff > 1e-6 * step
+        one_step = (diff - step).abs() <= 1e-5 * step
+        share = float(off.float().mean())
+        good = share <= 1e-3 and bool((one_step | ~off).all())
+        print(f"{'OK' if good else 'NOT OK':6s}  fake_quant.{name:25s}  {int(off.sum())} of {x.numel()} values differ "
+              f"(allowed: 0.1%, each by one rounding step){'' if bool((one_step | ~off).all()) else '; some by more'}")
+        ok &= good
+    return ok
+
+
 def crosscheck(d, perturb_name=None, overrides=None):
     weights, meta = safetensors_io.read(os.path.join(d, "model.safetensors"))
     ref, ref_meta = safetensors_io.read(os.path.join(d, "reference.safetensors"))
@@ -333,6 +365,8 @@ def crosscheck(d, perturb_name=None, overrides=None):
               f"{' ...' if len(missing) > 4 else ''}: made by an older glulab reference?")
         return False
     replay_adamw(model, ref, idx, targets, optim, S, check)
+    if not check_fake_quant(ref):
+        all_ok, failed = False, failed + 1
     rels = ", ".join(f"{group} {rel:.1e}" for group, rel in worst.items())
     print(f"all OK (max rel: {rels})" if all_ok else f"NOT OK: {failed} failed (max rel: {rels})")
     return all_ok
@@ -370,6 +404,11 @@ def make_fixture(d, ffn, perturb_name=None, seed=1234):
            "logits": logits.float().numpy(), "loss": loss.float().numpy()}
     ref.update({"grad." + n: g.float().numpy() for n, g in grads.items()})
     ref.update({k: v.float().numpy() for k, v in adamw.items()})
+    x = logits.float().reshape(B * T, -1)
+    ref["quant.per_tensor"] = torch.fake_quantize_per_tensor_affine(
+        x, float(x.abs().max()) / 127, 0, -127, 127).numpy()
+    ref["quant.per_row"] = torch.fake_quantize_per_channel_affine(
+        x, x.abs().amax(dim=1) / 127, torch.zeros(B * T, dtype=torch.int32), 0, -127, 127).numpy()
     if perturb_name:
         perturb(ref, perturb_name)
     os.makedirs(d, exist_ok=True)

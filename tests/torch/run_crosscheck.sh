@@ -14,9 +14,10 @@
 #     --perturb grad.blocks.1.ffn.gate.weight   one gradient element off by 1%
 #     --optim weight_decay=0                    PyTorch replays AdamW without weight decay,
 #                                               as a glulab with that bug would have run it
-# must both be reported NOT OK.
+#     --perturb quant.per_row                   one value of the simulated int8 off by 1%
+# must each be reported NOT OK.
 #
-# Exit status 0 only if all eight kinds and the three layernorm ones pass and both broken
+# Exit status 0 only if all eight kinds and the three layernorm ones pass and all three broken
 # references are caught.
 # GLULAB and PYTHON override the two programs.
 set -u
@@ -77,10 +78,11 @@ expect_not_ok() {
 }
 
 echo
-echo "== Can the check fail? Two broken references, both must be NOT OK"
+echo "== Can the check fail? Three broken references, each must be NOT OK"
 if [ -f "$OUT/swiglu/reference.safetensors" ]; then
     expect_not_ok "one gradient element off by 1%" --perturb grad.blocks.1.ffn.gate.weight
     expect_not_ok "AdamW replayed with weight_decay=0" --optim weight_decay=0
+    expect_not_ok "one int8 value off by 1%" --perturb quant.per_row
 else
     missed="(no swiglu reference to break)"
     echo "MISSED:  no swiglu reference to break"
@@ -95,4 +97,4 @@ if [ -n "$missed" ]; then
     echo "crosscheck: all kinds OK, but the check did not catch:$missed"
     exit 1
 fi
-echo "crosscheck: all 8 FFN kinds and 3 with layernorm OK; both broken references caught"
+echo "crosscheck: all 8 FFN kinds and 3 with layernorm OK (with int8 against fake_quantize); all three broken references caught"
