@@ -2,7 +2,7 @@
 // and how one outlier stretches every other value's error, the straight-through gradient, and a
 // model's weights and inputs quantized by scheme.
 //
-// Lesson 13 · the FFN ablation
+// Lesson 16 · outliers and quantization
 #include <doctest/doctest.h>
 
 #include "glulab/autograd/autograd.hpp"

@@ -1,6 +1,6 @@
 // activations.cpp — activation telemetry: tails and outliers of each block (activations.hpp).
 //
-// Lesson 13 · the FFN ablation
+// Lesson 16 · outliers and quantization
 #include "glulab/experiment/activations.hpp"
 
 #include "glulab/platform/dist.hpp"

@@ -1,6 +1,6 @@
 // quantize.cpp — simulated int8 weights and inputs of a trained model (quantize.hpp).
 //
-// Lesson 13 · the FFN ablation
+// Lesson 16 · outliers and quantization
 #include "glulab/nn/quantize.hpp"
 
 #include "glulab/ops/ops.hpp"

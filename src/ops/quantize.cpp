@@ -5,7 +5,7 @@
 // speed), asymmetric (zero-point) schemes, and calibration over many batches (the scales are
 // the block's own absmax, "dynamic").
 //
-// Lesson 13 · the FFN ablation
+// Lesson 16 · outliers and quantization
 #include "glulab/ops/ops.hpp"
 
 #include <algorithm>

@@ -19,7 +19,7 @@
 // with_activation_telemetry hooks it into a run: activations.csv, one row per evaluation, layer
 // and site (run_dir.hpp). `glulab plot` draws it; compare's runs.csv gives each run's last value.
 //
-// Lesson 13 · the FFN ablation
+// Lesson 16 · outliers and quantization
 #pragma once
 
 #include "glulab/nn/model.hpp"

@@ -13,7 +13,7 @@
 //   w8a8         weights and inputs, a scale per tensor each
 //   w8a8-token   weights per output channel, inputs per token
 //
-// Lesson 13 · the FFN ablation
+// Lesson 16 · outliers and quantization
 #pragma once
 
 #include "glulab/nn/model.hpp"

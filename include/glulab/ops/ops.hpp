@@ -17,7 +17,7 @@
 //   src/ops/attention.cpp    attention_forward/backward (causal, multi-head)    Lesson 10
 //                            and attention_naive_forward/backward
 //   src/ops/dropout.cpp      dropout_forward/backward                           Lesson 12
-//   src/ops/quantize.cpp     quant_scales, fake_quant_forward/backward          Lesson 13
+//   src/ops/quantize.cpp     quant_scales, fake_quant_forward/backward          Lesson 16
 //
 // Shapes use the letters of tensor.hpp. `n` is a number of elements, N a number of rows.
 #pragma once
