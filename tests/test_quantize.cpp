@@ -143,4 +143,36 @@ TEST_CASE("quantize_model: schemes by name, every matrix or one, inputs flagged"
                          doctest::Contains("valid: blocks.0.attn.qkv"), Error);
 }
 
+TEST_CASE("smooth_ffn_hidden: the same model in float, a hidden vector with smaller outliers; not for gelu") {
+    std::vector<int> ids(6 * 40 + 1);
+    for (size_t i = 0; i < ids.size(); i++) ids[i] = static_cast<int>((i * 7 + i / 3) % 11);
+    for (FfnKind kind : {FfnKind::swiglu, FfnKind::relu, FfnKind::gelu}) {
+        CAPTURE(ffn_kind_name(kind));
+        Transformer model(ModelConfig{.vocab_size = 11, .ctx = 6, .layers = 2, .d_model = 8, .heads = 2, .ffn = kind});
+        model.init(5);
+        for (size_t i = 0; i < model.params().size(); i++) model.params().data()[i] *= 8;  // larger weights, larger tails
+        Tape tape;
+        NoGrad off(tape);
+        auto loss_and_hidden_max = [&] {
+            tape.reset();
+            const float loss = model.loss(tape, ids.data(), ids.data() + 1, 4, 6).data[0];
+            const Tensor h = model.block_taps(1).hidden;
+            float mx = 0;
+            for (int64_t i = 0; i < h.numel(); i++) mx = std::max(mx, std::fabs(h.data[i]));
+            return std::pair{loss, mx};
+        };
+        const auto [before, max_before] = loss_and_hidden_max();
+        const int layers = smooth_ffn_hidden(model, ids, 40);
+        const auto [after, max_after] = loss_and_hidden_max();
+        if (kind == FfnKind::gelu) {
+            CHECK(layers == 0);
+            CHECK(after == before);
+            continue;
+        }
+        CHECK(layers == 2);
+        CHECK(after == doctest::Approx(before).epsilon(1e-5));  // exact but for float rounding
+        CHECK(max_after != doctest::Approx(max_before));        // the hidden vector was rescaled
+    }
+}
+
 TEST_SUITE_END();

@@ -25,6 +25,7 @@ struct EvalArgs {
     bool json = false;
     std::string quantize;       // --quantize: a scheme of nn/quantize.hpp, e.g. "w8a8-token"
     std::string quantize_only;  // --quantize-only: one matrix, e.g. "blocks.2.ffn.down"
+    bool smooth = false;        // --smooth: also int8 after smooth_ffn_hidden (nn/quantize.hpp)
 };
 }  // namespace
 
@@ -39,9 +40,13 @@ void add_eval_command(CLI::App& app) {
                     "also evaluate with int8 weights (and inputs), simulated: " + quant_scheme_names());
     cmd->add_option("--quantize-only", a->quantize_only,
                     "with --quantize: quantize this one weight matrix only, e.g. blocks.2.ffn.down");
+    cmd->add_flag("--smooth", a->smooth,
+                  "with --quantize: also int8 after moving the FFN hidden vector's size into ffn.down "
+                  "(calibrated on the text's first 64 windows)");
     cmd->callback([a] {
         GLULAB_CHECK(a->quantize_only.empty() || !a->quantize.empty(), "e.g. --quantize w8 --quantize-only lm_head",
                      "--quantize-only needs --quantize");
+        GLULAB_CHECK(!a->smooth || !a->quantize.empty(), "e.g. --quantize w8a8 --smooth", "--smooth needs --quantize");
         const std::optional<QuantScheme> scheme =
             a->quantize.empty() ? std::nullopt : std::optional(parse_quant_scheme(a->quantize));
         LoadedModel m = load_model(a->ckpt);
@@ -74,18 +79,41 @@ void add_eval_command(CLI::App& app) {
         }
         const std::vector<std::string> done = quantize_model(*m.model, *scheme, a->quantize_only);
         const TextEval q = run("eval int8: ");
-        if (a->json) {
-            fmt::print("{}\n", json_object({{"loss", r.loss}, {"bits_per_char", r.bits_per_char},
-                                             {"windows", r.windows}, {"tokens", r.tokens},
-                                             {"quantize", a->quantize}, {"quantized_matrices", int64_t(done.size())},
-                                             {"loss_quantized", q.loss}, {"loss_change", q.loss - r.loss}}));
-        } else {
-            fmt::print("loss {:.4f} nats  {:.4f} bits/char  ({} windows, {} tokens)\n", r.loss, r.bits_per_char,
-                       r.windows, r.tokens);
-            fmt::print("int8 {} ({}): loss {:.4f} nats, {:+.4f} against float32\n", a->quantize,
-                       a->quantize_only.empty() ? fmt::format("all {} weight matrices", done.size()) : a->quantize_only,
-                       q.loss, q.loss - r.loss);
+        // The mitigation: the float model again, smoothed, then the same scheme.
+        std::optional<TextEval> smoothed;
+        int smoothed_layers = 0;
+        if (a->smooth) {
+            LoadedModel fresh = load_model(a->ckpt);
+            smoothed_layers = smooth_ffn_hidden(*fresh.model, fresh.vocab.encode(text), 64);
+            quantize_model(*fresh.model, *scheme, a->quantize_only);
+            m.model = std::move(fresh.model);
+            smoothed = run("eval smoothed int8: ");
         }
+        const std::string what = a->quantize_only.empty() ? fmt::format("all {} weight matrices", done.size())
+                                                            : a->quantize_only;
+        if (a->json) {
+            JsonFields fields = {{"loss", r.loss}, {"bits_per_char", r.bits_per_char}, {"windows", r.windows},
+                                 {"tokens", r.tokens}, {"quantize", a->quantize},
+                                 {"quantized_matrices", int64_t(done.size())}, {"loss_quantized", q.loss},
+                                 {"loss_change", q.loss - r.loss}};
+            if (smoothed) {
+                fields.push_back({"smoothed_layers", int64_t{smoothed_layers}});
+                fields.push_back({"loss_smoothed", smoothed->loss});
+                fields.push_back({"loss_change_smoothed", smoothed->loss - r.loss});
+            }
+            fmt::print("{}\n", json_object(fields));
+            return;
+        }
+        fmt::print("loss {:.4f} nats  {:.4f} bits/char  ({} windows, {} tokens)\n", r.loss, r.bits_per_char,
+                   r.windows, r.tokens);
+        fmt::print("int8 {} ({}): loss {:.4f} nats, {:+.4f} against float32\n", a->quantize, what, q.loss,
+                   q.loss - r.loss);
+        if (smoothed && smoothed_layers == 0)
+            fmt::print("--smooth: not for {} (its activation is not homogeneous, so the scaling would change the "
+                       "model)\n", ffn_kind_name(m.model->config().ffn));
+        else if (smoothed)
+            fmt::print("int8 {} after smoothing the FFN hidden vector ({} layers): loss {:.4f} nats, {:+.4f} against "
+                       "float32\n", a->quantize, smoothed_layers, smoothed->loss, smoothed->loss - r.loss);
     });
 }
 

@@ -6,8 +6,11 @@
 #include "glulab/ops/ops.hpp"
 #include "glulab/platform/check.hpp"
 #include "glulab/platform/format.hpp"
+#include "glulab/core/tape.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cmath>
 #include <type_traits>
 #include <vector>
 
@@ -91,6 +94,48 @@ std::vector<std::string> quantize_model(Transformer& model, const QuantScheme& s
                  "--quantize-only '{}' is not a weight matrix of this model; valid: {}", only,
                  join(quantizable_matrices(model), ", "));
     return done;
+}
+
+// smooth_ffn_hidden
+// -----------------
+int smooth_ffn_hidden(Transformer& model, const std::vector<int>& ids, int windows) {
+    const FfnKind kind = model.config().ffn;
+    if (!is_gated(kind) && kind != FfnKind::relu) return 0;  // not homogeneous: not exact
+    const int T = model.config().ctx, L = model.config().layers, H = model.d_ff();
+    const int64_t available = ids.empty() ? 0 : static_cast<int64_t>(ids.size() - 1) / T;
+    const int n = static_cast<int>(std::min<int64_t>(windows, available));
+    GLULAB_CHECK(n > 0, "give a longer calibration text", "smooth_ffn_hidden: the text holds no window of T + 1 = {}",
+                 T + 1);
+    // a (L, H): the largest |h_j| of each layer over the calibration windows, 16 at a time.
+    std::vector<float> a(static_cast<size_t>(L) * H, 0.0f);
+    Tape tape;
+    NoGrad off(tape);
+    for (int k0 = 0; k0 < n; k0 += 16) {
+        const int B = std::min(16, n - k0);
+        tape.reset();
+        model.forward(tape, ids.data() + static_cast<size_t>(k0) * T, B, T);  // window k: ids[k T, k T + T)
+        for (int l = 0; l < L; l++) {
+            const Tensor h = model.block_taps(l).hidden;  // (B, T, H)
+            for (int64_t r = 0; r < h.rows(); r++)
+                for (int j = 0; j < H; j++)
+                    a[static_cast<size_t>(l) * H + j] = std::max(a[static_cast<size_t>(l) * H + j], std::fabs(h.data[r * H + j]));
+        }
+    }
+    for (int l = 0; l < L; l++) {
+        FeedForward& f = model.blocks[static_cast<size_t>(l)].ffn;
+        const Tensor& up = f.up.weight;      // (H, C)
+        const Tensor& down = f.down.weight;  // (C, H)
+        for (int j = 0; j < H; j++) {
+            float w = 0;
+            for (int i = 0; i < down.rows(); i++) w = std::max(w, std::fabs(down.data[i * H + j]));
+            const float aj = a[static_cast<size_t>(l) * H + j];
+            const float m = aj > 0 && w > 0 ? std::sqrt(aj / w) : 1.0f;
+            for (int c = 0; c < up.cols(); c++) up.data[static_cast<int64_t>(j) * up.cols() + c] /= m;
+            if (f.up.bias.data) f.up.bias.data[j] /= m;
+            for (int i = 0; i < down.rows(); i++) down.data[i * H + j] *= m;
+        }
+    }
+    return L;
 }
 
 }  // namespace glulab

@@ -38,4 +38,18 @@ std::vector<std::string> quantizable_matrices(const Transformer& model);
 // quantizable_matrices; another throws, listing them). Returns the names quantized.
 std::vector<std::string> quantize_model(Transformer& model, const QuantScheme& scheme, std::string_view only = "");
 
+// One mitigation, measured by `glulab eval --quantize SCHEME --smooth`: move the size of the
+// FFN's hidden channels from the activations into the down projection before quantizing. With
+// a_j = max |h_j| over calibration text and w_j = max_i |W_down[i, j]| (SmoothQuant's rule with
+// alpha = 1/2, Xiao et al. 2023), each hidden channel is divided by m_j = sqrt(a_j / w_j) and
+// column j of W_down multiplied by it, so the product is unchanged in float:
+//     gated:  h_j = act(g_j) * u_j, and u_j is linear in row j of W_up: divide that row by m_j
+//     relu:   relu(z / m) = relu(z) / m for m > 0: divide row j of W_up by m_j
+// GELU and Swish are not homogeneous, so plain gelu and swish models are left as they are
+// (the function returns 0 for them). The hidden vector's outliers shrink, W_down's columns
+// grow, and both then share their size more evenly before int8 (the input of ffn.down, and its
+// weight, per scheme). `ids` are the calibration text's ids; the first `windows` windows of
+// T + 1 go through the model. Returns the layers smoothed.
+int smooth_ffn_hidden(Transformer& model, const std::vector<int>& ids, int windows);
+
 }  // namespace glulab
