@@ -7,11 +7,15 @@
 #include "glulab/platform/files.hpp"
 #include "glulab/run_dir.hpp"
 #include "glulab/safetensors.hpp"
+#include "glulab/trainer.hpp"
+
+#include <fmt/format.h>  // fmt::join
 
 #include <algorithm>
 #include <charconv>
 #include <climits>
 #include <filesystem>
+#include <map>
 #include <set>
 
 namespace glulab {
@@ -60,6 +64,32 @@ SafetensorsMetadata model_metadata(const Transformer& model, const Vocab& vocab,
             {"vocab", vocab_to_json(vocab)},
             {"format", kModelFormat},
             {"step", std::to_string(step)}};
+}
+
+// The pair of a run directory also carries the run's config.json (metadata `run`), so that a
+// resume can tell the weights of this run from those of another run that once used the
+// directory: the same model, but another seed or learning rate, is another run.
+void add_run_config(SafetensorsMetadata& metadata, const std::string& dir) {
+    const std::string path = run_file(dir, run_files::config);
+    if (std::filesystem::exists(path)) metadata["run"] = read_text_file(path);
+}
+
+// A pair whose `run` is not the directory's config.json was saved by another run: refused,
+// naming the settings that differ. Files without `run` (written before it) are not checked.
+void check_same_run(const SafetensorsFile& file, const std::string& dir) {
+    const auto saved = file.metadata.find("run");
+    const std::string path = run_file(dir, run_files::config);
+    if (saved == file.metadata.end() || !std::filesystem::exists(path)) return;
+    const std::string now = train_config_to_json(train_config_from_json(read_text_file(path), path));
+    const std::string then = train_config_to_json(train_config_from_json(saved->second, file.path + ": run"));
+    if (now == then) return;
+    std::vector<std::string> differ;
+    const std::map<std::string, std::string> a = json_leaves(then), b = json_leaves(now);
+    for (const auto& [key, value] : b)
+        if (!a.count(key) || a.at(key) != value)
+            differ.push_back(fmt::format("{} {} there, {} in config.json", key, a.count(key) ? a.at(key) : "absent", value));
+    GLULAB_CHECK(false, "the directory mixes two runs; train it again with --force",
+                 "{} was saved by another run than {} describes: {}", file.path, path, fmt::join(differ, "; "));
 }
 
 std::vector<SafetensorsEntry> model_tensors(const Transformer& model) {
@@ -161,10 +191,13 @@ int load_optimizer(const std::string& path, ParamStore& params) {
 void save_checkpoint(const std::string& dir, const Transformer& model, const Vocab& vocab, int step) {
     const std::string model_path = run_file(dir, run_files::model);
     const std::string opt_path = run_file(dir, run_files::optimizer);
+    SafetensorsMetadata opt_meta = optimizer_metadata(step), model_meta = model_metadata(model, vocab, step);
+    add_run_config(opt_meta, dir);
+    add_run_config(model_meta, dir);
     const std::string opt_tmp =
-        write_file_temp(opt_path, safetensors_fill(opt_path, optimizer_tensors(model.params()), optimizer_metadata(step)));
+        write_file_temp(opt_path, safetensors_fill(opt_path, optimizer_tensors(model.params()), opt_meta));
     const std::string model_tmp =
-        write_file_temp(model_path, safetensors_fill(model_path, model_tensors(model), model_metadata(model, vocab, step)));
+        write_file_temp(model_path, safetensors_fill(model_path, model_tensors(model), model_meta));
     rename_into_place(opt_tmp, opt_path);
     rename_into_place(model_tmp, model_path);
     sync_directory(dir);
@@ -196,7 +229,8 @@ int load_checkpoint(const std::string& dir, Transformer& model, const Vocab& voc
     GLULAB_CHECK(model_step == step, "the two files are not one checkpoint; train the run again (--force)",
                  "{} is from step {} but {} from step {}", model_path, model_step, opt_path, step);
 
-    // The saved model must be the configured one, tensor for tensor, before anything is copied.
+    // The saved model must be the configured one, tensor for tensor, and the pair this run's,
+    // before anything is copied.
     const ModelConfig saved = model_config_from_json(file.meta("config"), model_path);
     GLULAB_CHECK(model_config_to_json(saved) == model_config_to_json(model.config()),
                  "resume with the settings in config.json, or train again (--force)",
@@ -204,6 +238,8 @@ int load_checkpoint(const std::string& dir, Transformer& model, const Vocab& voc
                  model_config_to_json(saved), model_config_to_json(model.config()));
     GLULAB_CHECK(vocab_from_json(file.meta("vocab")).code_points() == vocab.code_points(),
                  "resume with the same --data", "{} has another vocabulary than the data", model_path);
+    check_same_run(opt, dir);
+    check_same_run(file, dir);
     check_tensors_match(file, model.params().entries(), {""});
     check_tensors_match(opt, model.params().entries(), {"m.", "v."});
     copy_weights(file, model.params());

@@ -28,6 +28,14 @@ bool holds_checkpoint(const std::string& dir) {
            fs::exists(run_file(dir, run_files::optimizer));
 }
 
+void remove_run_outputs(const std::string& dir) {
+    for (const char* name : {run_files::model, run_files::optimizer, run_files::metrics, run_files::gates,
+                             run_files::summary}) {
+        fs::remove(run_file(dir, name) + ".tmp");
+        fs::remove(run_file(dir, name));
+    }
+}
+
 // config.json
 // -----------
 

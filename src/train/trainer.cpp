@@ -177,7 +177,7 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
         for (int s = 0; s < start; s++) sampler.next();  // the batches the run already used
     } else if (writer) {
         fs::create_directories(dir);
-        for (const char* old : {run_files::metrics, run_files::gates, run_files::summary}) fs::remove(run_file(out_dir, old));
+        remove_run_outputs(out_dir);  // the old pair goes before the new config arrives
         write_run_config(out_dir, cfg);
     }
     // On resume, the rows of the evaluations the checkpoint contains: a kill between an
