@@ -151,7 +151,7 @@ void save_model(const std::string& path, const Transformer& model, const Vocab& 
 static LoadedModel model_from_file(const SafetensorsFile& file) {
     check_format(file, kModelFormat);
     ModelConfig cfg = model_config_from_json(file.meta("config"), file.path);
-    Vocab vocab = vocab_from_json(file.meta("vocab"));
+    Vocab vocab = vocab_from_json(file.meta("vocab"), file.path);
     GLULAB_CHECK(vocab.size() == cfg.vocab_size, "the checkpoint is inconsistent",
                  "{}: vocab has {} characters but config.vocab_size is {}", file.path, vocab.size(),
                  cfg.vocab_size);
@@ -203,7 +203,22 @@ void save_checkpoint(const std::string& dir, const Transformer& model, const Voc
     sync_directory(dir);
 }
 
-int load_checkpoint(const std::string& dir, Transformer& model, const Vocab& vocab) {
+namespace {
+
+// The first character one vocabulary has and the other lacks, for a message.
+std::string vocab_difference(const Vocab& saved, const Vocab& now) {
+    const std::vector<char32_t>& a = saved.code_points();
+    const std::vector<char32_t>& b = now.code_points();
+    for (char32_t cp : b)
+        if (!std::binary_search(a.begin(), a.end(), cp)) return describe_code_point(cp) + " is new";
+    for (char32_t cp : a)
+        if (!std::binary_search(b.begin(), b.end(), cp)) return describe_code_point(cp) + " is gone";
+    return "the same characters";
+}
+
+}  // namespace
+
+int load_checkpoint(const std::string& dir, Transformer& model, const Vocab& vocab, const std::string& data) {
     const std::string model_path = run_file(dir, run_files::model);
     const std::string opt_path = run_file(dir, run_files::optimizer);
     const SafetensorsFile opt = safetensors_read(opt_path);
@@ -231,13 +246,18 @@ int load_checkpoint(const std::string& dir, Transformer& model, const Vocab& voc
 
     // The saved model must be the configured one, tensor for tensor, and the pair this run's,
     // before anything is copied.
+    // The vocabulary first: another alphabet also changes the config's vocab_size, and the
+    // cause is the text, not config.json.
+    const Vocab saved_vocab = vocab_from_json(file.meta("vocab"), model_path);
+    GLULAB_CHECK(saved_vocab.code_points() == vocab.code_points(),
+                 "resume with the text the run was trained on, unchanged",
+                 "{} holds {} characters, but {} was trained on {} others ({}): was the file changed?", data,
+                 vocab.size(), model_path, saved_vocab.size(), vocab_difference(saved_vocab, vocab));
     const ModelConfig saved = model_config_from_json(file.meta("config"), model_path);
     GLULAB_CHECK(model_config_to_json(saved) == model_config_to_json(model.config()),
                  "resume with the settings in config.json, or train again (--force)",
                  "{} holds the model {}, but config.json asks for {}", model_path,
                  model_config_to_json(saved), model_config_to_json(model.config()));
-    GLULAB_CHECK(vocab_from_json(file.meta("vocab")).code_points() == vocab.code_points(),
-                 "resume with the same --data", "{} has another vocabulary than the data", model_path);
     check_same_run(opt, dir);
     check_same_run(file, dir);
     check_tensors_match(file, model.params().entries(), {""});

@@ -167,7 +167,7 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
         // A run stopped before its first checkpoint (config.json, no pair yet) starts again
         // from step 0 with the same initial weights; half a pair is refused by load_checkpoint.
         if (fs::exists(run_file(out_dir, run_files::model)) || fs::exists(run_file(out_dir, run_files::optimizer)))
-            start = load_checkpoint(out_dir, model, corpus.vocab);  // checked; sharded: each rank reads its slice
+            start = load_checkpoint(out_dir, model, corpus.vocab, cfg.data);  // checked; sharded: each rank reads its slice
         if (start >= cfg.optim.steps && fs::exists(run_file(out_dir, run_files::summary)))
             return read_run_summary(out_dir);  // nothing to train or write
         if (start >= cfg.optim.steps)  // finished, but stopped before its summary was written
