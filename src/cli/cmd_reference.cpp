@@ -242,7 +242,7 @@ void add_reference_command(CLI::App& app) {
     cmd->add_option("--batch", a->batch, "B")->check(positive())->capture_default_str();
     cmd->add_option("--steps", a->steps, "S, AdamW steps whose losses are recorded")
         ->check(positive())->capture_default_str();
-    cmd->add_option("--seed", a->seed, "seed for the weights and the batch")->capture_default_str();
+    cmd->add_option("--seed", a->seed, "seed for the weights and the batch")->check(non_negative())->capture_default_str();
     cmd->add_flag("--plain-init", a->plain_init,
                   "keep glulab's init (N(0, 0.02), gains 1) instead of spreading the weights");
     cmd->callback([a] { run(*a); });

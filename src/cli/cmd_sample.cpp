@@ -6,6 +6,7 @@
 
 #include "glulab/checkpoint.hpp"
 #include "glulab/inference.hpp"
+#include "glulab/platform/threads.hpp"
 
 #include <fmt/core.h>
 #include <omp.h>
@@ -37,14 +38,14 @@ void add_sample_command(CLI::App& app) {
         ->check(positive())->capture_default_str();
     cmd->add_option("--top-k", a->opt.top_k, "sample among the k likeliest characters (0: all)")
         ->check(non_negative())->capture_default_str();
-    cmd->add_option("--seed", a->opt.seed, "same seed, same text")->capture_default_str();
+    cmd->add_option("--seed", a->opt.seed, "same seed, same text")->check(non_negative())->capture_default_str();
     cmd->add_flag("--no-cache{false}", a->opt.cache,
                   "recompute the whole context for every character (no key-value cache; same text, slower)");
     // A second thread helps the cached sampler little (one row per character) and hurts it
     // when a core is busy (every split waits for a descheduled thread: docs/performance.md →
     // "Sampling"), so 0 measures a few characters of this very sampler at 1 and at 2 threads.
     cmd->add_option("--threads", a->threads, "OpenMP threads (0: all cores, or 1 if that measures faster now)")
-        ->check(non_negative())->capture_default_str();
+        ->check(in_range(0, kMaxThreads))->capture_default_str();
     cmd->callback([a] {
         LoadedModel m = load_model(a->ckpt);
         omp_set_num_threads(choose_sample_threads(a->threads, *m.model, m.vocab, a->prompt, a->opt));

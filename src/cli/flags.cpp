@@ -3,6 +3,8 @@
 // Lesson 12 · training
 #include "flags.hpp"
 
+#include "glulab/platform/threads.hpp"
+
 namespace glulab {
 
 void add_model_flags(Command& cmd, ModelConfig& m) {
@@ -37,13 +39,13 @@ void add_train_flags(Command& cmd, TrainConfig& c) {
         ->check(non_negative())->capture_default_str();
     cmd.add_option("--clip", c.optim.clip, "global gradient-norm clip (0: off)")
         ->check(non_negative())->capture_default_str();
-    cmd.add_option("--seed", c.seed, "seed for weights, batches and dropout")->capture_default_str();
+    cmd.add_option("--seed", c.seed, "seed for weights, batches and dropout")->check(non_negative())->capture_default_str();
     cmd.add_option("--eval-every", c.eval_every, "steps between evaluations and checkpoints")
         ->check(positive())->capture_default_str();
     cmd.add_option("--eval-batches", c.eval_batches, "batches per train/val loss estimate")
         ->check(positive())->capture_default_str();
-    cmd.add_option("--threads", c.threads, "OpenMP threads (0: all cores, or 1 if that measures faster now)")->check(non_negative())
-        ->capture_default_str();
+    cmd.add_option("--threads", c.threads, "OpenMP threads (0: all cores, or 1 if that measures faster now)")
+        ->check(in_range(0, kMaxThreads))->capture_default_str();
 }
 
 void apply_train_defaults(const Command& cmd, TrainConfig& c) {

@@ -28,6 +28,15 @@ bool holds_checkpoint(const std::string& dir) {
            fs::exists(run_file(dir, run_files::optimizer));
 }
 
+bool holds_only_leftovers(const std::string& dir) {
+    std::error_code ec;
+    for (const fs::directory_entry& e : fs::directory_iterator(dir, ec)) {
+        const fs::path name = e.path().filename();
+        if (name != "run.lock" && name.extension() != ".tmp") return false;
+    }
+    return !ec;
+}
+
 void remove_run_outputs(const std::string& dir) {
     for (const char* name : {run_files::model, run_files::optimizer, run_files::metrics, run_files::gates,
                              run_files::summary}) {

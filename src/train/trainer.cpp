@@ -136,7 +136,7 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
     if (!resume && !force && fs::exists(dir)) {
         GLULAB_CHECK(!holds_run(out_dir), "pass --force to overwrite it, or --resume to continue it",
                      "{} already holds a run", out_dir);
-        GLULAB_CHECK(fs::is_directory(dir) && fs::is_empty(dir),
+        GLULAB_CHECK(fs::is_directory(dir) && holds_only_leftovers(out_dir),
                      "choose another --out, or pass --force to write the run into it anyway",
                      "{} is not empty and is not a glulab run", out_dir);
     }
