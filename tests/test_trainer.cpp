@@ -630,4 +630,28 @@ TEST_CASE("train_run: --force never pairs the new config with the old run's weig
     CHECK(DirSnapshot(dir) == before);
 }
 
+// Issue 23, item 5: an evaluation of many batches can take minutes; Ctrl-C or SIGTERM in the
+// middle of one stops the run at once, at its last checkpoint, and the resume matches.
+TEST_CASE("train_run: a stop during a long evaluation is answered at once, at the last checkpoint") {
+    OmpThreadsGuard threads;
+    TempDir tmp("trainer-eval-stop");
+    TrainConfig cfg = tiny_run(tmp);
+    cfg.eval_batches = 200;
+    const fs::path dir = tmp.dir / "run", straight = tmp.dir / "straight";
+    train_run(cfg, straight.string(), false, false);
+    int forwards = 0;
+    TrainCallbacks cb;
+    cb.on_val_forward = [&](const Transformer&) {
+        if (++forwards == 201) request_stop();  // the first batch of the second evaluation (step 20)
+    };
+    const TrainSummary s = train_run(cfg, dir.string(), false, false, cb);
+    CHECK(forwards == 201);
+    CHECK(s.interrupted);
+    CHECK(s.steps_done == 10);
+    CHECK(metric_steps(dir) == std::vector<int>{10});
+    train_run(resume_options(), dir.string(), true, false);
+    const bool same = read_file(dir / "model.safetensors") == read_file(straight / "model.safetensors");
+    CHECK_MESSAGE(same, "the resumed run should end with the straight run's weights");
+}
+
 TEST_SUITE_END();

@@ -34,6 +34,8 @@
 
 #include "glulab/checkpoint.hpp"
 #include "glulab/json_io.hpp"
+#include "glulab/run_dir.hpp"
+#include "glulab/run_lock.hpp"
 #include "glulab/safetensors.hpp"
 #include "glulab/tape.hpp"
 
@@ -58,6 +60,7 @@ struct ReferenceArgs {
     int steps = 5;             // S, AdamW steps recorded
     uint64_t seed = 1337;
     bool plain_init = false;   // keep glulab's init as it is (see spread_weights)
+    bool force = false;        // replace a trained run's model.safetensors
 };
 
 // The optimizer settings of the reference, chosen so that every term of the update shows in
@@ -201,11 +204,22 @@ void run(ReferenceArgs& a) {
     opt.validate();
     const int B = a.batch, T = a.model.ctx, V = a.model.vocab_size;
 
+    // --out is a directory of its own: a trained run, or someone else's model.safetensors,
+    // is replaced only with --force, as by train; and one process at a time writes there.
+    const std::string model_path = run_file(a.out, run_files::model);
+    const std::string ref_path = run_file(a.out, "reference.safetensors");
+    if (!a.force) {
+        GLULAB_CHECK(!holds_run(a.out), "give another --out, or pass --force to overwrite the run",
+                     "{} holds a trained run; reference would replace its model.safetensors", a.out);
+        GLULAB_CHECK(!std::filesystem::exists(model_path) || std::filesystem::exists(ref_path),
+                     "give another --out, or pass --force to overwrite it",
+                     "{} holds a model.safetensors that reference did not write", a.out);
+    }
     Transformer model(a.model);
     model.init(a.seed);
     if (!a.plain_init) spread_weights(model, a.seed);
     std::filesystem::create_directories(a.out);
-    const std::string model_path = a.out + "/model.safetensors";
+    const RunLock lock(a.out);
     save_model(model_path, model, make_vocab(V));  // before training changes the weights
 
     fmt::print("glulab reference  ffn {}  norm {}  L {}  C {}  NH {}  T {}  B {}  V {}  H {}  seed {}\n",
@@ -221,7 +235,6 @@ void run(ReferenceArgs& a) {
                    r.adamw_losses[s], norm > opt.clip ? "  (clipped)" : "");
     }
 
-    const std::string ref_path = a.out + "/reference.safetensors";
     write_reference(ref_path, r, model.params(), opt, B, T, V);
     fmt::print("wrote {} and {}\n", model_path, ref_path);
 }
@@ -243,6 +256,7 @@ void add_reference_command(CLI::App& app) {
     cmd->add_option("--steps", a->steps, "S, AdamW steps whose losses are recorded")
         ->check(positive())->capture_default_str();
     cmd->add_option("--seed", a->seed, "seed for the weights and the batch")->check(non_negative())->capture_default_str();
+    cmd->add_flag("--force", a->force, "write into a directory that holds a trained run or another model");
     cmd->add_flag("--plain-init", a->plain_init,
                   "keep glulab's init (N(0, 0.02), gains 1) instead of spreading the weights");
     cmd->callback([a] { run(*a); });

@@ -47,6 +47,7 @@ void add_sample_command(CLI::App& app) {
     cmd->add_option("--threads", a->threads, "OpenMP threads (0: all cores, or 1 if that measures faster now)")
         ->check(in_range(0, kMaxThreads))->capture_default_str();
     cmd->callback([a] {
+        decode_utf8(a->prompt, "--prompt");  // an error names the flag, not just a byte
         LoadedModel m = load_model(a->ckpt);
         omp_set_num_threads(choose_sample_threads(a->threads, *m.model, m.vocab, a->prompt, a->opt));
         fmt::print("{}", a->prompt);

@@ -251,7 +251,7 @@ int load_checkpoint(const std::string& dir, Transformer& model, const Vocab& voc
     const Vocab saved_vocab = vocab_from_json(file.meta("vocab"), model_path);
     GLULAB_CHECK(saved_vocab.code_points() == vocab.code_points(),
                  "resume with the text the run was trained on, unchanged",
-                 "{} holds {} characters, but {} was trained on {} others ({}): was the file changed?", data,
+                 "{} has {} distinct characters, but {} was trained on a text of {} ({}): was the file changed?", data,
                  vocab.size(), model_path, saved_vocab.size(), vocab_difference(saved_vocab, vocab));
     const ModelConfig saved = model_config_from_json(file.meta("config"), model_path);
     GLULAB_CHECK(model_config_to_json(saved) == model_config_to_json(model.config()),

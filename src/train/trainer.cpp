@@ -17,6 +17,7 @@
 #include <omp.h>
 
 #include <chrono>
+#include <climits>
 #include <cmath>
 #include <filesystem>
 #include <optional>
@@ -37,7 +38,24 @@ void TrainConfig::validate() const {
     GLULAB_CHECK(eval_every > 0, "try --eval-every 100", "--eval-every must be positive, got {}", eval_every);
     GLULAB_CHECK(eval_batches > 0, "try --eval-batches 20", "--eval-batches must be positive, got {}",
                  eval_batches);
-    GLULAB_CHECK(threads >= 0, "0 means all cores", "--threads must be >= 0, got {}", threads);
+    GLULAB_CHECK(threads >= 0 && threads <= kMaxThreads, "0 means all cores", "--threads {} is outside [0, {}]",
+                 threads, kMaxThreads);
+    // config.json stores the seed as a JSON integer, which resume reads back as a signed 64-bit
+    // number: a larger seed would train, then never resume.
+    GLULAB_CHECK(seed <= uint64_t{INT64_MAX}, "seeds run from 0 to 2^63 - 1",
+                 "--seed {} is above the largest seed, 2^63 - 1 = {}", seed, INT64_MAX);
+    // What a step and an evaluation allocate, checked before anything is allocated or any file
+    // written (doubles, so that no product of these sizes can wrap around).
+    const double eval_tokens = double(eval_batches) * batch * model.ctx;
+    GLULAB_CHECK(eval_tokens <= double(kMaxEvalTokens), "lower --eval-batches",
+                 "--eval-batches {} x --batch {} x --ctx {} = {:.0f} tokens per estimate are above glulab's "
+                 "limit of {}", eval_batches, batch, model.ctx, eval_tokens, kMaxEvalTokens);
+    const double scores = double(model.layers) * batch * model.heads * model.ctx * model.ctx;
+    const double logits = 2.0 * batch * model.ctx * model.vocab_size;  // logits and their probabilities
+    GLULAB_CHECK(scores + logits <= double(kMaxActivationFloats), "lower --batch or --ctx",
+                 "--batch {} x --ctx {}: a step would keep {:.1f} GB of attention probabilities (L x B x NH x T x T) "
+                 "and logits (B x T x V), above glulab's limit of {:.0f} GB", batch, model.ctx,
+                 (scores + logits) * 4 / 1e9, double(kMaxActivationFloats) * 4 / 1e9);
     GLULAB_CHECK(stop_after >= 0, "0 means never", "--stop-after must be >= 0, got {}", stop_after);
     optim.validate();
 }
@@ -94,6 +112,15 @@ TrainSummary finish_run_summary(Transformer& model, const EvalBatches& train_eva
 
 }  // namespace
 
+namespace {
+
+// Thrown by evaluate when Ctrl-C or SIGTERM arrives in the middle of an evaluation, which at
+// thousands of batches can take minutes: train_run then stops at once, without this
+// evaluation's row or checkpoint, at its last checkpoint (a resume continues from there).
+struct EvaluationStopped {};
+
+}  // namespace
+
 float evaluate(Transformer& model, Tape& tape, const EvalBatches& batches,
                const std::function<void(const Transformer&)>& after_forward) {
     NoGrad off(tape);
@@ -102,6 +129,7 @@ float evaluate(Transformer& model, Tape& tape, const EvalBatches& batches,
     const size_t first = static_cast<size_t>(rows.begin) * static_cast<size_t>(batches.T());
     double total = 0;
     for (int i = 0; i < batches.count(); i++) {
+        if (dist_size() == 1 && stop_requested()) throw EvaluationStopped{};  // ranks would disagree
         tape.reset();
         total += model.loss(tape, batches.inputs(i) + first, batches.targets(i) + first, rows.count,
                             batches.T()).data[0];
@@ -145,9 +173,15 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
     Corpus corpus = load_corpus(cfg.data);
     cfg.model.vocab_size = corpus.vocab.size();
     cfg.model.validate();
+    cfg.validate();  // again, now that V is known (the logits' memory)
     const int B = cfg.batch, T = cfg.model.ctx;
     // Sizes are checked (the text must hold a window of T + 1 in each split) before any file is
     // written.
+    GLULAB_CHECK(corpus.data.train().size() > size_t(T) && corpus.data.val().size() > size_t(T),
+                 "give a longer text, or a shorter --ctx",
+                 "'{}' has {} characters: its train split ({}) and val split ({}) must each hold a window of "
+                 "T + 1 = {} (--ctx + 1)", cfg.data, corpus.data.ids().size(), corpus.data.train().size(),
+                 corpus.data.val().size(), T + 1);
     BatchSampler sampler(corpus.data.train(), B, T, cfg.seed);
     EvalBatches train_eval(corpus.data.train(), B, T, cfg.eval_batches, cfg.seed + 1);
     EvalBatches val_eval(corpus.data.val(), B, T, cfg.eval_batches, cfg.seed + 2);
@@ -191,10 +225,12 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
     sum.total_params = table.counts.total;
     sum.best_val_loss = 1e30f;
 
+    int saved_step = start;  // the step of the checkpoint on disk
     auto save_checkpoint = [&](int step) {
         dp.gather_moments(params);  // sharded: rank 0 collects every rank's AdamW moments
         if (writer) glulab::save_checkpoint(out_dir, model, corpus.vocab, step);
         dp.release_moments(params);  // and gives the others' back
+        saved_step = step;
     };
 
     if (callbacks.on_start) callbacks.on_start(model);
@@ -236,8 +272,15 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
 
         const bool last = step + 1 == cfg.optim.steps;
         if ((step + 1) % cfg.eval_every == 0 || last) {
-            EvalReport r{step + 1, evaluate(model, tape, train_eval),
-                         evaluate(model, tape, val_eval, callbacks.on_val_forward), lr, norm, tok_s, elapsed};
+            EvalReport r;
+            try {
+                r = {step + 1, evaluate(model, tape, train_eval),
+                     evaluate(model, tape, val_eval, callbacks.on_val_forward), lr, norm, tok_s, elapsed};
+            } catch (const EvaluationStopped&) {
+                sum.interrupted = true;
+                sum.steps_done = saved_step;
+                break;
+            }
             if (!std::isfinite(r.train_loss) || !std::isfinite(r.val_loss)) {
                 sum.diverged = true;
                 break;
