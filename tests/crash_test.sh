@@ -36,18 +36,24 @@ thread_flags=("--threads 2" "--threads 3" "")
 span=$(( ($(date +%s%N) - t0) / 1000000 * 3 / 4 ))
 [ "$span" -ge 20 ] || span=20
 
+# The command of the next invocation, in `run`: --resume once the run has its config.json,
+# before that the same command again, which takes the directory (its run.lock and temporaries
+# only) without --force.
+next_command() {
+    if [ -f "$work/run/config.json" ]; then
+        run=("$glulab" train --resume "$work/run")
+    else
+        run=("$glulab" train "${flags[@]}" --out "$work/run")
+    fi
+}
+
 echo "crash test: seed $seed, $kills kill -9s of $glulab train"
 done_kills=0 tries=0
 while [ "$done_kills" -lt "$kills" ] && [ "$tries" -lt $((kills * 4)) ]; do
     tries=$((tries + 1))
-    threads=${thread_flags[$((tries % 3))]}
-    if [ -f "$work/run/config.json" ]; then
-        # shellcheck disable=SC2086  # $threads is zero or two words
-        "$glulab" train --resume "$work/run" $threads > "$work/run.log" 2>&1 &
-    else  # killed before the run had a config: the same command again
-        # shellcheck disable=SC2086
-        "$glulab" train "${flags[@]}" $threads --out "$work/run" --force > "$work/run.log" 2>&1 &
-    fi
+    next_command
+    # shellcheck disable=SC2086  # zero or two words
+    "${run[@]}" ${thread_flags[$((tries % 3))]} > "$work/run.log" 2>&1 &
     pid=$!
     ms=$(( RANDOM % span + 10 ))
     sleep "$((ms / 1000)).$(printf '%03d' $((ms % 1000)))"
@@ -64,8 +70,8 @@ while [ "$done_kills" -lt "$kills" ] && [ "$tries" -lt $((kills * 4)) ]; do
     fi
 done
 [ "$done_kills" -ge "$kills" ] || { echo "crash test: only $done_kills kills landed"; exit 1; }
-"$glulab" train --resume "$work/run" > "$work/run.log" 2>&1 \
-    || { echo "crash test: the last resume failed:"; cat "$work/run.log"; exit 1; }
+next_command
+"${run[@]}" > "$work/run.log" 2>&1 || { echo "crash test: the last resume failed:"; cat "$work/run.log"; exit 1; }
 
 status=0
 for f in model.safetensors optimizer.safetensors; do

@@ -338,6 +338,8 @@ TEST_CASE("safetensors read bounds nesting and memory, and refuses duplicate nam
         const double ratio = static_cast<double>(big - base) * 1024.0 / static_cast<double>(header.size());
         CAPTURE(ratio);
         CHECK(contains(read_error(p), "tensor 't0' is listed twice"));
+#ifndef __SANITIZE_ADDRESS__  // ASan keeps freed memory in quarantine and pads every block
         CHECK(ratio < 4.0);
+#endif
     }
 }

@@ -351,7 +351,8 @@ SafetensorsFile safetensors_read(const std::string& path) {
     ranges.reserve(entries);
     nlohmann::json header;
     try {
-        header = nlohmann::json::parse(text, HeaderReader{path, data_bytes, file, ranges});
+        header = nlohmann::json::parse(text, HeaderReader{.path = path, .data_bytes = data_bytes, .file = file,
+                                                          .ranges = ranges, .name = {}, .key = {}, .keys = {}});
     } catch (const nlohmann::json::exception& e) {  // parse_error, out_of_range (1e400), ...
         GLULAB_CHECK(false, "the file is corrupt or not a safetensors file",
                      "{}: header is not valid JSON: {}", path, e.what());
