@@ -64,6 +64,11 @@ void TrainConfig::validate() const {
 
 namespace {
 
+// Thrown by evaluate when Ctrl-C or SIGTERM arrives in the middle of an evaluation, which at
+// thousands of batches can take minutes: train_run then stops at once, without this
+// evaluation's row or checkpoint, at its last checkpoint (a resume continues from there).
+struct EvaluationStopped {};
+
 // --threads applies to this run only: the caller's OpenMP thread count comes back afterwards.
 // 0 measures what is faster on the machine as it is now (platform/threads.hpp).
 struct ThreadsScope {
@@ -109,15 +114,6 @@ TrainSummary finish_run_summary(Transformer& model, const EvalBatches& train_eva
     write_run_summary(dir.string(), sum);
     return sum;
 }
-
-}  // namespace
-
-namespace {
-
-// Thrown by evaluate when Ctrl-C or SIGTERM arrives in the middle of an evaluation, which at
-// thousands of batches can take minutes: train_run then stops at once, without this
-// evaluation's row or checkpoint, at its last checkpoint (a resume continues from there).
-struct EvaluationStopped {};
 
 }  // namespace
 
@@ -204,8 +200,13 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
             start = load_checkpoint(out_dir, model, corpus.vocab, cfg.data);  // checked; sharded: each rank reads its slice
         if (start >= cfg.optim.steps && fs::exists(run_file(out_dir, run_files::summary)))
             return read_run_summary(out_dir);  // nothing to train or write
-        if (start >= cfg.optim.steps)  // finished, but stopped before its summary was written
-            return finish_run_summary(model, train_eval, val_eval, dir, start);
+        if (start >= cfg.optim.steps) {  // finished, but stopped before its summary was written
+            try {
+                return finish_run_summary(model, train_eval, val_eval, dir, start);
+            } catch (const EvaluationStopped&) {  // a Ctrl-C already pending (compare): next time
+                return TrainSummary{.steps_done = start, .interrupted = true};
+            }
+        }
         GLULAB_CHECK(cfg.stop_after == 0 || cfg.stop_after > start, "give a later step, or leave it out",
                      "--stop-after {}: the run is already at step {}", cfg.stop_after, start);
         for (int s = 0; s < start; s++) sampler.next();  // the batches the run already used
