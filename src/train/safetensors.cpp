@@ -206,14 +206,16 @@ SafetensorsTensor parse_entry(const std::string& path, const std::string& name,
     return t;
 }
 
-SafetensorsMetadata parse_metadata(const std::string& path, const nlohmann::json& meta) {
+// The strings are moved out of `meta`, not copied: a vocabulary of every code point is
+// megabytes long.
+SafetensorsMetadata parse_metadata(const std::string& path, nlohmann::json& meta) {
     const char* hint = "__metadata__ maps strings to strings; store JSON values as strings";
     GLULAB_CHECK(meta.is_object(), hint, "{}: __metadata__ is not a JSON object", path);
     SafetensorsMetadata out;
-    for (const auto& [key, value] : meta.items()) {
+    for (auto& [key, value] : meta.items()) {
         GLULAB_CHECK(value.is_string(), hint, "{}: metadata '{}' is {}, not a string", path, key,
                      value.dump());
-        out[key] = value.get<std::string>();
+        out[key] = std::move(value.get_ref<std::string&>());
     }
     return out;
 }
