@@ -9,8 +9,11 @@
 # A kill can land anywhere: while the model is built, between two steps, in the middle of
 # writing a checkpoint's temporaries or between its two renames (checkpoint.hpp →
 # save_checkpoint). Every resume must continue from one consistent step, so the run ends with
-# exactly the bytes of the straight run. The model is tiny and the run short, so the whole
-# test takes well under a minute; the random moments come from $RANDOM, seeded by
+# exactly the bytes of the straight run, which ran at one thread: the resumes run at 2 or 3
+# threads or without --threads (all cores), since a run's bytes may not depend on the thread
+# count (docs/cli.md → "Threads and bit-exact runs"). The model is small (but its products
+# and norms are large enough to be split over threads) and the run short, so the whole test
+# takes about a minute; the random moments come from $RANDOM, seeded by
 # CRASH_SEED (printed, so a failure can be repeated).
 set -euo pipefail
 glulab=${1:-build/glulab}
@@ -22,25 +25,36 @@ trap 'rm -rf "$work"' EXIT
 
 # Text: a few thousand characters, the same every time.
 for i in $(seq 1 400); do echo "the cat $((i % 7)) sees the moon $((i % 5)) and a dog $((i % 3))."; done > "$work/text.txt"
-flags=(--data "$work/text.txt" --layers 1 --d-model 16 --heads 2 --ctx 8 --batch 4 --steps 400
-       --eval-every 10 --eval-batches 2 --warmup 5 --threads 1)
+flags=(--data "$work/text.txt" --layers 1 --d-model 64 --heads 4 --ctx 32 --batch 16 --steps 120
+       --eval-every 10 --eval-batches 2 --warmup 5)
 
 t0=$(date +%s%N)
-"$glulab" train "${flags[@]}" --out "$work/straight" > "$work/straight.log"
+"$glulab" train "${flags[@]}" --threads 1 --out "$work/straight" > "$work/straight.log"
+# Each invocation after a kill: 2 threads, 3 threads, or no --threads at all (all cores).
+thread_flags=("--threads 2" "--threads 3" "")
 # Kills land at random moments within three quarters of a straight run's time, however fast
 # this machine is.
 span=$(( ($(date +%s%N) - t0) / 1000000 * 3 / 4 ))
 [ "$span" -ge 20 ] || span=20
 
+# The command of the next invocation, in `run`: --resume once the run has its config.json,
+# before that the same command again, which takes the directory (its run.lock and temporaries
+# only) without --force.
+next_command() {
+    if [ -f "$work/run/config.json" ]; then
+        run=("$glulab" train --resume "$work/run")
+    else
+        run=("$glulab" train "${flags[@]}" --out "$work/run")
+    fi
+}
+
 echo "crash test: seed $seed, $kills kill -9s of $glulab train"
 done_kills=0 tries=0
 while [ "$done_kills" -lt "$kills" ] && [ "$tries" -lt $((kills * 4)) ]; do
     tries=$((tries + 1))
-    if [ -f "$work/run/config.json" ]; then
-        "$glulab" train --resume "$work/run" --threads 1 > "$work/run.log" 2>&1 &
-    else  # killed before the run had a config: start it again
-        "$glulab" train "${flags[@]}" --out "$work/run" --force > "$work/run.log" 2>&1 &
-    fi
+    next_command
+    # shellcheck disable=SC2086  # zero or two words
+    "${run[@]}" ${thread_flags[$((tries % 3))]} > "$work/run.log" 2>&1 &
     pid=$!
     ms=$(( RANDOM % span + 10 ))
     sleep "$((ms / 1000)).$(printf '%03d' $((ms % 1000)))"
@@ -57,8 +71,8 @@ while [ "$done_kills" -lt "$kills" ] && [ "$tries" -lt $((kills * 4)) ]; do
     fi
 done
 [ "$done_kills" -ge "$kills" ] || { echo "crash test: only $done_kills kills landed"; exit 1; }
-"$glulab" train --resume "$work/run" --threads 1 > "$work/run.log" 2>&1 \
-    || { echo "crash test: the last resume failed:"; cat "$work/run.log"; exit 1; }
+next_command
+"${run[@]}" > "$work/run.log" 2>&1 || { echo "crash test: the last resume failed:"; cat "$work/run.log"; exit 1; }
 
 status=0
 for f in model.safetensors optimizer.safetensors; do

@@ -399,6 +399,44 @@ TEST_CASE("checkpoint: a wrong format string, trailing bytes and a huge step are
 }
 
 
+// Issue 23, items 3 and 6: a vocabulary in another order is a legal-looking file that writes
+// the wrong text, so it is refused, not sorted; a malformed one (invalid UTF-8, nesting that
+// once overflowed the stack while its error message was built) is refused naming the file.
+TEST_CASE("checkpoint: a vocabulary out of order, malformed or nested deep is refused, naming the file") {
+    TempDir tmp("ckpt-vocab");
+    const Vocab vocab = mixed_vocab();
+    Transformer model(tiny_config(vocab.size()));
+    model.init(2);
+    const ModelFile file(model, vocab);
+    const std::string path = tmp.path("v.safetensors");
+    const auto load_error = [&](const std::string& vocab_json, const std::string& config_json = "") {
+        ModelFile bad = file;
+        bad.meta["vocab"] = vocab_json;
+        if (!config_json.empty()) bad.meta["config"] = config_json;
+        bad.write(path);
+        return glulab_test::error_message([&] { load_model(path); });
+    };
+    const std::string saved = file.meta.at("vocab");
+    // The first two characters swapped: "\n" and " " (both 1 byte, so sizes stay equal).
+    std::string swapped = json_with(json_with(saved, "0", json_at(saved, "1")), "1", json_at(saved, "0"));
+    std::string e = load_error(swapped);
+    CHECK(glulab_test::contains(e, path));
+    CHECK(glulab_test::contains(e, "vocab entry 1"));
+    CHECK(glulab_test::contains(e, "does not come after entry 0"));
+
+    e = load_error(json_with(saved, "0", "\"ab\""));
+    CHECK(glulab_test::contains(e, path));
+    CHECK(glulab_test::contains(e, "is not one character"));
+
+    const std::string deep = std::string(300000, '[') + std::string(300000, ']');
+    e = load_error("[" + deep + "]");
+    CHECK(glulab_test::contains(e, path));
+    CHECK(glulab_test::contains(e, "nested more than"));
+    e = load_error(saved, "{\"ctx\": " + deep + "}");
+    CHECK(glulab_test::contains(e, path));
+    CHECK(glulab_test::contains(e, "nested more than"));
+}
+
 TEST_CASE("generate: a tiny temperature is greedy decoding; non-finite logits are refused") {
     const Vocab vocab = mixed_vocab();
     Transformer model(tiny_config(vocab.size()));

@@ -20,6 +20,9 @@
 
 #include "glulab/platform/check.hpp"
 #include "glulab/platform/rng.hpp"
+#include "glulab/train/safetensors.hpp"
+
+#include <sys/stat.h>  // mkfifo
 
 #include <sys/wait.h>
 #include <unistd.h>  // getpid
@@ -600,6 +603,150 @@ TEST_CASE("cli: a run whose loss becomes NaN stops with exit 3 and says it diver
     CHECK(contains(r.err, "diverged at step"));
     CHECK_FALSE(contains(r.out, "nan"));
     CHECK(json_at(read_file(tmp / "run" / "summary.json"), "diverged") == "true");
+}
+
+// Issue 23
+// --------
+// Files overwritten, runs that could never resume, unbounded flags and messages that named
+// nothing (docs/cli.md states each bound).
+
+TEST_CASE("cli: a write refuses a FIFO or a directory in place of a file; reference --out leaves a trained run alone") {
+    const Trained& t = trained();
+    TempDir tmp("cli-targets");
+    const fs::path fifo = tmp / "fifo";
+    REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+    check_usage_error(run_glulab("graph --dot " + quoted(fifo)), {fifo.string(), "a FIFO"});
+    CHECK(fs::is_fifo(fifo));
+    CHECK_FALSE(fs::exists(tmp / "fifo.tmp"));
+    fs::create_directories(tmp / "dir.dot");
+    check_usage_error(run_glulab("graph --dot " + quoted(tmp / "dir.dot")), {"a directory"});
+    CHECK(fs::is_directory(tmp / "dir.dot"));
+
+    const DirSnapshot before(t.run);
+    check_usage_error(run_glulab("reference --out " + quoted(t.run)), {t.run.string(), "holds a trained run", "--force"});
+    CHECK(DirSnapshot(t.run) == before);
+    // A directory of its own is written, and written again.
+    for (int i = 0; i < 2; i++) {
+        const Run ref = run_glulab("reference --layers 1 --out " + quoted(tmp / "ref"));
+        CHECK_MESSAGE(ref.code == 0, ref.describe());
+    }
+}
+
+TEST_CASE("cli: seeds run from 0 to 2^63 - 1 for train and resume alike; a run killed at once starts again") {
+    const Trained& t = trained();
+    TempDir tmp("cli-seeds");
+    const std::string data = "--data " + quoted(t.text);
+    check_usage_error(run_glulab(fmt::format("train {} {} --seed -1 --out {}", data, kTiny, quoted(tmp / "neg"))),
+                      {"--seed", "must be >= 0, got -1"});
+    check_usage_error(run_glulab(fmt::format("train {} {} --seed 9223372036854775808 --out {}", data, kTiny,
+                                             quoted(tmp / "big"))),
+                      {"--seed 9223372036854775808", "2^63 - 1"});
+    CHECK_FALSE(fs::exists(tmp / "neg"));
+    CHECK_FALSE(fs::exists(tmp / "big"));
+    const Run stopped = run_glulab(fmt::format("train {} {} --seed 9223372036854775807 --stop-after 10 --out {}", data,
+                                               kTiny, quoted(tmp / "max")));
+    CHECK_MESSAGE(stopped.code == 130, stopped.describe());
+    const Run resumed = run_glulab("train --resume " + quoted(tmp / "max"));
+    CHECK_MESSAGE(resumed.code == 0, resumed.describe());
+
+    // What a kill -9 in the first milliseconds leaves: the directory, its lock, a temporary.
+    fs::create_directories(tmp / "early");
+    write_file(tmp / "early" / "run.lock", "12345\n");
+    write_file(tmp / "early" / "config.json.tmp", "{\"format\": \"glu");
+    const Run again = run_glulab(fmt::format("train {} {} --out {}", data, kTiny, quoted(tmp / "early")));
+    CHECK_MESSAGE(again.code == 0, again.describe());
+}
+
+TEST_CASE("cli: --threads, --eval-batches, --ctx x --batch, --lr and --weight-decay are bounded, before any file") {
+    const Trained& t = trained();
+    TempDir tmp("cli-flag-bounds");
+    const std::string data = "--data " + quoted(t.text);
+    const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
+        {"--threads 100000", {"--threads", "between 0 and 256"}},
+        {"--eval-batches 2000000000", {"--eval-batches 2000000000", "limit"}},
+        {"--ctx 16384 --batch 64", {"--batch 64 x --ctx 16384", "GB"}},
+        {"--lr inf", {"--lr", "'inf' is not a finite number"}},
+        {"--min-lr nan", {"--min-lr", "'nan' is not a finite number"}},
+        {"--dropout nan", {"--dropout", "'nan' is not a finite number"}},
+        {"--weight-decay 1e300", {"--weight-decay inf", "finite"}},
+    };
+    for (size_t i = 0; i < cases.size(); i++) {
+        const auto& [flags, mentions] = cases[i];
+        CAPTURE(flags);
+        const fs::path out = tmp / fmt::format("run-{}", i);
+        check_usage_error(run_glulab(fmt::format("train {} {} {} --out {}", data, tiny_flags_except(flags), flags,
+                                                 quoted(out))),
+                          mentions);
+        CHECK_FALSE(fs::exists(out));
+    }
+    check_usage_error(run_glulab("sample --threads 100000 --ckpt " + quoted(t.ckpt)), {"--threads"});
+    // A decay that flips the weights diverges with the hint to lower it, not --lr.
+    const Run decay = run_glulab(fmt::format("train {} {} --weight-decay 1e30 --out {}", data,
+                                             tiny_flags_except("--weight-decay "), quoted(tmp / "decay")));
+    CHECK_MESSAGE(decay.code == 3, decay.describe());
+    CHECK(contains(decay.err, "keep --weight-decay below 1 / --lr"));
+    check_usage_error(run_glulab("bench --threads -1"), {"--threads"});
+}
+
+TEST_CASE("cli: eval refuses /dev/zero, a FIFO, a text shorter than a window and NaN weights, naming each") {
+    const Trained& t = trained();
+    TempDir tmp("cli-eval-input");
+    check_usage_error(run_glulab(eval_args(t.ckpt, "/dev/zero")), {"/dev/zero", "not a regular file"});
+    const fs::path fifo = tmp / "fifo";
+    REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+    check_usage_error(run_glulab(eval_args(t.ckpt, fifo)), {fifo.string(), "not a regular file"});
+    write_file(tmp / "short.txt", "the cat");
+    check_usage_error(run_glulab(eval_args(t.ckpt, tmp / "short.txt")), {"--text", (tmp / "short.txt").string(), "T + 1 = 9"});
+    // T + 1 characters exactly: one window.
+    write_file(tmp / "window.txt", "the cats.");
+    const Run one = run_glulab(eval_args(t.ckpt, tmp / "window.txt") + " --json");
+    CHECK_MESSAGE(one.code == 0, one.describe());
+    CHECK(json_at(one.out, "windows") == "1");
+
+    // The trained model with every weight of lm_head NaN: sample refuses it, and so does eval.
+    glulab::SafetensorsFile f = glulab::safetensors_read(t.ckpt.string());
+    std::vector<glulab::SafetensorsEntry> entries;
+    for (glulab::SafetensorsTensor& w : f.tensors) {
+        if (w.name == "lm_head.weight") std::fill(w.f32.begin(), w.f32.end(), NAN);
+        entries.emplace_back(w.name, w.shape, w.f32.data());
+    }
+    glulab::safetensors_write((tmp / "nan.safetensors").string(), entries, f.metadata);
+    check_usage_error(run_glulab(eval_args(tmp / "nan.safetensors", t.text) + " --json"),
+                      {(tmp / "nan.safetensors").string(), "diverged"});
+    check_usage_error(run_glulab("sample --tokens 5 --ckpt " + quoted(tmp / "nan.safetensors")), {"diverged"});
+}
+
+TEST_CASE("cli: messages name the file or flag: invalid UTF-8, a changed alphabet, --resume with --out, a nan step") {
+    const Trained& t = trained();
+    TempDir tmp("cli-names");
+    write_file(tmp / "latin1.txt", grammar_text() + "caf\xe9\n");
+    check_usage_error(run_glulab(fmt::format("train --data {} {} --out {}", quoted(tmp / "latin1.txt"), kTiny,
+                                             quoted(tmp / "l1"))),
+                      {(tmp / "latin1.txt").string(), "invalid UTF-8 at byte"});
+    check_usage_error(run_glulab("sample --tokens 5 --prompt \"$(printf 'caf\\351')\" --ckpt " + quoted(t.ckpt)),
+                      {"--prompt: invalid UTF-8"});
+    write_file(tmp / "latin1-eval.txt", "the cat sees the moon\xe9.");
+    check_usage_error(run_glulab(eval_args(t.ckpt, tmp / "latin1-eval.txt")), {(tmp / "latin1-eval.txt").string()});
+
+    // A resume on a text whose alphabet changed names the text, not config.json.
+    const fs::path text = tmp / "text.txt";
+    write_file(text, grammar_text());
+    const fs::path run = tmp / "run";
+    const Run stopped = run_glulab(fmt::format("train --data {} {} --stop-after 10 --out {}", quoted(text), kTiny,
+                                               quoted(run)));
+    REQUIRE_MESSAGE(stopped.code == 130, stopped.describe());
+    write_file(text, grammar_text() + "Zebra!\n");
+    check_usage_error(run_glulab("train --resume " + quoted(run)), {text.string(), "'!' (U+0021) is new"});
+
+    check_usage_error(run_glulab(fmt::format("train --resume {} --out {}", quoted(run), quoted(tmp / "elsewhere"))),
+                      {"--resume", "--out", (tmp / "elsewhere").string()});
+    CHECK_FALSE(fs::exists(tmp / "elsewhere"));
+
+    // metrics.csv with a step that is not a number: refused, naming the file and line.
+    std::string metrics = read_file(run / "metrics.csv");
+    metrics.replace(metrics.find("\n10,") + 1, 2, "nan");
+    write_file(run / "metrics.csv", metrics);
+    check_usage_error(run_glulab("plot --ascii " + quoted(run)), {(run / "metrics.csv").string() + ":2", "'nan'"});
 }
 
 TEST_SUITE_END();

@@ -104,10 +104,17 @@ TEST_CASE("batch sampler: every window start can be drawn, including the last") 
     CHECK((seen[0] && seen[1]));
 }
 
-TEST_CASE("batch sampler: a split no longer than T + 1 is an error") {
-    const std::vector<int> ids(10);
+// Issue 23, item 6: exactly T + 1 ids are one window (it was refused with "needs 10 ids, but
+// the split has only 10").
+TEST_CASE("batch sampler: a split shorter than T + 1 is an error; exactly T + 1 is one window") {
+    const std::vector<int> ids{0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
     CHECK_NOTHROW(BatchSampler(ids, 2, 8, 1));
-    CHECK_THROWS_WITH_AS(BatchSampler(ids, 2, 9, 1), doctest::Contains("only 10"), Error);
+    BatchSampler one(ids, 2, 9, 1);
+    one.next();
+    CHECK(one.inputs()[0] == 0);
+    CHECK(one.targets()[8] == 9);
+    CHECK_THROWS_WITH_AS(BatchSampler(ids, 2, 10, 1), doctest::Contains("needs T + 1 = 11 ids, but the split has only 10"),
+                         Error);
 }
 
 TEST_CASE("eval batches: the same windows as a sampler with the same seed, kept") {

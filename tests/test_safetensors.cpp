@@ -7,7 +7,9 @@
 
 #include "glulab/train/safetensors.hpp"
 
-#include <unistd.h>  // getpid
+#include <sys/resource.h>  // wait4, rusage
+#include <sys/wait.h>
+#include <unistd.h>  // getpid, fork
 
 #include <cstdint>
 #include <filesystem>
@@ -152,7 +154,7 @@ TEST_CASE("safetensors read rejects malformed files with a clear glulab::Error")
         CHECK(contains(read_error(p), "does not fit"));
     }
     SUBCASE("header is not JSON") {
-        write_raw(p, "{\"a\": [1, 2", 0);
+        write_raw(p, "{\"a\": {\"dtype\": \"F32\", \"shape\": [1, 2", 0);
         CHECK(contains(read_error(p), "not valid JSON"));
         write_raw(p, std::string(16, '\0'), 0);
         CHECK(contains(read_error(p), "not valid JSON"));
@@ -260,4 +262,84 @@ TEST_CASE("safetensors read turns every JSON failure into a glulab::Error naming
     const std::string e = read_error(p);
     CHECK(contains(e, "overflow.safetensors"));
     CHECK(contains(e, "not valid JSON"));
+}
+
+// Issue 23, item 3: small untrusted files that crashed the reader, took many times their size
+// in memory, or were accepted though the format forbids them.
+TEST_CASE("safetensors read bounds nesting and memory, and refuses duplicate names and unowned bytes") {
+    TempDir tmp("st-trust");
+    const std::string p = tmp.path("x.safetensors");
+    const std::string ok = R"("a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]})";
+    const std::string deep = std::string(300000, '[') + std::string(300000, ']');
+
+    SUBCASE("lists nested 300,000 deep, as a dtype, a shape or a metadata value: refused, no stack overflow") {
+        write_raw(p, R"({"a": {"dtype": )" + deep + R"(, "shape": [2], "data_offsets": [0, 8]}})", 8);
+        std::string e = read_error(p);
+        CHECK(contains(e, p));
+        CHECK(contains(e, "tensor 'a' has a list as its dtype"));
+        write_raw(p, R"({"a": {"dtype": "F32", "shape": )" + deep + R"(, "data_offsets": [0, 8]}})", 8);
+        CHECK(contains(read_error(p), "tensor 'a' holds a list nested deeper than a safetensors header can"));
+        write_raw(p, R"({"__metadata__": {"k": )" + deep + "}, " + ok + "}", 8);
+        e = read_error(p);
+        CHECK(contains(e, "metadata 'k' is a list, not a string"));
+        write_raw(p, R"({"a": {"dtype": "F32", "shape": [[[2]]], "data_offsets": [0, 8]}})", 8);
+        CHECK(contains(read_error(p), "nested deeper than a safetensors header can"));
+    }
+    SUBCASE("a tensor name listed twice") {
+        write_raw(p, "{" + ok + R"(, "a": {"dtype": "F32", "shape": [2], "data_offsets": [8, 16]}})", 16);
+        CHECK(contains(read_error(p), "tensor 'a' is listed twice"));
+        write_raw(p, R"({"a": {"dtype": "F32", "dtype": "I32", "shape": [2], "data_offsets": [0, 8]}})", 8);
+        CHECK(contains(read_error(p), "tensor 'a' lists 'dtype' twice"));
+        write_raw(p, R"({"__metadata__": {"k": "1", "k": "2"}, )" + ok + "}", 8);
+        CHECK(contains(read_error(p), "metadata '__metadata__' lists 'k' twice"));
+    }
+    SUBCASE("bytes of the data section that no tensor owns") {
+        // A gap between two tensors, before the first, and an empty tensor does not fill one.
+        write_raw(p, "{" + ok + R"(, "b": {"dtype": "F32", "shape": [2], "data_offsets": [12, 20]}})", 20);
+        CHECK(contains(read_error(p), "bytes [8, 12) of the data section belong to no tensor"));
+        write_raw(p, R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}})", 12);
+        CHECK(contains(read_error(p), "bytes [0, 4) of the data section belong to no tensor"));
+        write_raw(p, R"({"e": {"dtype": "F32", "shape": [0], "data_offsets": [8, 8]}, )" + ok +
+                         R"(, "b": {"dtype": "F32", "shape": [2], "data_offsets": [12, 20]}})", 20);
+        CHECK(contains(read_error(p), "bytes [8, 12)"));
+    }
+    SUBCASE("an entry with a key of no safetensors entry, or a list longer than a shape") {
+        write_raw(p, R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8], "x": 1}})", 8);
+        CHECK(contains(read_error(p), "tensor 'a' has an unknown key 'x'"));
+        write_raw(p, R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8, 0, 0, 0, 0]}})", 8);
+        CHECK(contains(read_error(p), "tensor 'a' has a data_offsets of more than 4 values"));
+    }
+    SUBCASE("memory stays within four times the file's size, even for a header of empty tensors") {
+        // 8 MB of empty tensors, the most entries a header can hold per byte, the last name
+        // twice: the reader holds every entry before it can refuse the file. Measured in a
+        // child process, against one that reads a tiny file.
+        std::string header = "{";
+        for (int i = 0; header.size() < 8'000'000; i++)
+            header += fmt::format(R"("t{}":{{"dtype":"F32","shape":[0],"data_offsets":[0,0]}},)", i);
+        header += R"("t0":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}})";
+        write_raw(p, header, 0);
+        const std::string small = tmp.path("small.safetensors");
+        write_raw(small, "{" + ok + "}", 8);
+        const auto peak_kb = [](const std::string& path) {
+            const pid_t pid = fork();
+            if (pid == 0) {
+                try {
+                    safetensors_read(path);
+                } catch (const Error&) {
+                }
+                _exit(0);
+            }
+            int status = 0;
+            rusage usage{};
+            wait4(pid, &status, 0, &usage);
+            return usage.ru_maxrss;  // kilobytes
+        };
+        const long base = peak_kb(small), big = peak_kb(p);
+        const double ratio = static_cast<double>(big - base) * 1024.0 / static_cast<double>(header.size());
+        CAPTURE(ratio);
+        CHECK(contains(read_error(p), "tensor 't0' is listed twice"));
+#ifndef __SANITIZE_ADDRESS__  // ASan keeps freed memory in quarantine and pads every block
+        CHECK(ratio < 4.0);
+#endif
+    }
 }

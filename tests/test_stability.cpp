@@ -199,10 +199,9 @@ TEST_CASE("stability: a run forced to diverge keeps its telemetry up to the last
     REQUIRE(s.diverged);
     const std::vector<StepRow> steps = read_run_steps(dir);
     REQUIRE_FALSE(steps.empty());  // written when the run diverged, though no checkpoint was
-    // A run diverges on a step's loss (that step is not a row) or on an evaluation after a
-    // finite step (it is).
-    CHECK(steps.back().step >= s.steps_done - 1);
+    // Only steps with a finite loss and gradient norm are rows: none past the divergence.
     CHECK(steps.back().step <= s.steps_done);
+    for (const StepRow& r : steps) CHECK(std::isfinite(r.grad_norm));
     for (const StepRow& r : steps) CHECK(std::isfinite(r.loss));
     CHECK_FALSE(read_run_stability(dir).empty());
     // Drawn, never dropped: its curve is in the ASCII charts under its own name.

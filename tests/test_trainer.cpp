@@ -592,4 +592,60 @@ TEST_CASE("train_run: --resume refuses a config.json integer that wraps, a negat
     }
 }
 
+// Issue 23, item 1: `--force` into a finished run, killed right after its new config.json (here
+// an exception from on_start, which runs just after it), must not leave the old run's weights
+// beside the new config: the resume trains the new run from step 0. And a directory whose
+// checkpoint pair was saved by another run (another seed) is refused on resume.
+TEST_CASE("train_run: --force never pairs the new config with the old run's weights; resume checks the pair's run") {
+    OmpThreadsGuard threads;
+    TempDir tmp("trainer-force-kill");
+    const fs::path dir = tmp.dir / "run", straight = tmp.dir / "straight";
+    TrainConfig old_run = tiny_run(tmp), new_run = tiny_run(tmp);
+    new_run.seed = 7;
+    train_run(old_run, dir.string(), false, false);
+    train_run(new_run, straight.string(), false, false);
+
+    TrainCallbacks killed;
+    killed.on_start = [](const Transformer&) { throw std::runtime_error("killed"); };
+    CHECK_THROWS_AS(train_run(new_run, dir.string(), false, true, killed), std::runtime_error);
+    train_run(resume_options(), dir.string(), true, false);
+    const bool same_as_new = read_file(dir / "model.safetensors") == read_file(straight / "model.safetensors");
+    CHECK_MESSAGE(same_as_new, "the resumed run should be the seed-7 run, trained from step 0");
+
+    // The old run's pair copied beside the new run's config.json: refused, naming the seed.
+    TempDir old_tmp("trainer-force-old");
+    const fs::path old_dir = old_tmp.dir / "run";
+    train_run(old_run, old_dir.string(), false, false);
+    for (const char* f : {"model.safetensors", "optimizer.safetensors"})
+        fs::copy_file(old_dir / f, dir / f, fs::copy_options::overwrite_existing);
+    const DirSnapshot before(dir);
+    CHECK_THROWS_WITH_AS(train_run(resume_options(), dir.string(), true, false),
+                         doctest::Contains("seed 42 there, 7 in config.json"), Error);
+    CHECK(DirSnapshot(dir) == before);
+}
+
+// Issue 23, item 5: an evaluation of many batches can take minutes; Ctrl-C or SIGTERM in the
+// middle of one stops the run at once, at its last checkpoint, and the resume matches.
+TEST_CASE("train_run: a stop during a long evaluation is answered at once, at the last checkpoint") {
+    OmpThreadsGuard threads;
+    TempDir tmp("trainer-eval-stop");
+    TrainConfig cfg = tiny_run(tmp);
+    cfg.eval_batches = 200;
+    const fs::path dir = tmp.dir / "run", straight = tmp.dir / "straight";
+    train_run(cfg, straight.string(), false, false);
+    int forwards = 0;
+    TrainCallbacks cb;
+    cb.on_val_forward = [&](const Transformer&) {
+        if (++forwards == 201) request_stop();  // the first batch of the second evaluation (step 20)
+    };
+    const TrainSummary s = train_run(cfg, dir.string(), false, false, cb);
+    CHECK(forwards == 201);
+    CHECK(s.interrupted);
+    CHECK(s.steps_done == 10);
+    CHECK(metric_steps(dir) == std::vector<int>{10});
+    train_run(resume_options(), dir.string(), true, false);
+    const bool same = read_file(dir / "model.safetensors") == read_file(straight / "model.safetensors");
+    CHECK_MESSAGE(same, "the resumed run should end with the straight run's weights");
+}
+
 TEST_SUITE_END();

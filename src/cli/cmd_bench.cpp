@@ -231,7 +231,7 @@ void add_bench_command(CLI::App& app) {
     add_model_flags(*cmd, a->cfg.model);
     cmd->add_option("--batch", a->cfg.batch, "B")->check(positive())->capture_default_str();
     cmd->add_option("--vocab", a->cfg.model.vocab_size, "V (random tokens)")->check(positive());
-    cmd->add_option("--threads", a->cfg.threads, "OpenMP threads (0: all cores, or 1 if that measures faster now)")->capture_default_str();
+    cmd->add_option("--threads", a->cfg.threads, "OpenMP threads (0: all cores, or 1 if that measures faster now)")->check(in_range(0, kMaxThreads))->capture_default_str();
     cmd->add_option("--steps", a->steps, "timed steps")->check(positive())->capture_default_str();
     cmd->add_option("--warmup", a->warmup, "untimed steps first")->check(non_negative())->capture_default_str();
     cmd->add_flag("--json", a->json, "print one JSON object");

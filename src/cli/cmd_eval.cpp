@@ -7,12 +7,14 @@
 
 #include "glulab/nn/quantize.hpp"
 #include "glulab/train/checkpoint.hpp"
+#include "glulab/train/data.hpp"
 #include "glulab/train/inference.hpp"
 #include "glulab/train/json_io.hpp"
 
 #include <fmt/core.h>
 
 #include <chrono>
+#include <cmath>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -58,12 +60,19 @@ void add_eval_command(CLI::App& app) {
             progress.count("windows", done, total,
                            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
         };
-        const std::string text = read_text_file(a->text);
+        const std::string text = read_text_file(a->text);  // a regular file of at most 1 GiB
+        const int64_t characters = static_cast<int64_t>(decode_utf8(text, a->text).size());
+        const int T = m.model->config().ctx;
+        GLULAB_CHECK(characters > T, "give a longer text, or a model with a shorter context",
+                     "--text {} has {} characters: fewer than one window of T + 1 = {}", a->text, characters, T + 1);
         auto run = [&](const char* label) {
             progress = ProgressDisplay(label);
             TextEval r = evaluate_text(*m.model, m.vocab, text,
                                        a->json ? std::function<void(int64_t, int64_t)>{} : on_progress);
             progress.finish();
+            // As sample does: a loss that is not a number comes from weights that are not numbers.
+            GLULAB_CHECK(std::isfinite(r.loss), "the checkpoint's weights may have diverged (NaN or inf)",
+                         "{}: the loss on {} is {}", a->ckpt, a->text, r.loss);
             return r;
         };
         const TextEval r = run("eval: ");

@@ -108,7 +108,7 @@ void add_graph_command(CLI::App& app) {
         ->capture_default_str();
     cmd->add_option("--batch", a->batch, "B, sequences in the batch")->check(positive())
         ->capture_default_str();
-    cmd->add_option("--seed", a->seed, "seed for the weights and the token ids")->capture_default_str();
+    cmd->add_option("--seed", a->seed, "seed for the weights and the token ids")->check(non_negative())->capture_default_str();
     cmd->add_option("--dot", a->dot, "also write the graph in Graphviz DOT to this file");
     cmd->add_flag("--backward", a->backward, "also run backward and report the gradient norm");
     cmd->callback([a] { run(*a); });

@@ -35,6 +35,8 @@
 #include "glulab/ops/ops.hpp"
 #include "glulab/train/checkpoint.hpp"
 #include "glulab/train/json_io.hpp"
+#include "glulab/train/run_dir.hpp"
+#include "glulab/train/run_lock.hpp"
 #include "glulab/train/safetensors.hpp"
 #include "glulab/core/tape.hpp"
 
@@ -59,6 +61,7 @@ struct ReferenceArgs {
     int steps = 5;             // S, AdamW steps recorded
     uint64_t seed = 1337;
     bool plain_init = false;   // keep glulab's init as it is (see spread_weights)
+    bool force = false;        // replace a trained run's model.safetensors
 };
 
 // The optimizer settings of the reference, chosen so that every term of the update shows in
@@ -213,11 +216,22 @@ void run(ReferenceArgs& a) {
     opt.validate();
     const int B = a.batch, T = a.model.ctx, V = a.model.vocab_size;
 
+    // --out is a directory of its own: a trained run, or someone else's model.safetensors,
+    // is replaced only with --force, as by train; and one process at a time writes there.
+    const std::string model_path = run_file(a.out, run_files::model);
+    const std::string ref_path = run_file(a.out, "reference.safetensors");
+    if (!a.force) {
+        GLULAB_CHECK(!holds_run(a.out), "give another --out, or pass --force to overwrite the run",
+                     "{} holds a trained run; reference would replace its model.safetensors", a.out);
+        GLULAB_CHECK(!std::filesystem::exists(model_path) || std::filesystem::exists(ref_path),
+                     "give another --out, or pass --force to overwrite it",
+                     "{} holds a model.safetensors that reference did not write", a.out);
+    }
     Transformer model(a.model);
     model.init(a.seed);
     if (!a.plain_init) spread_weights(model, a.seed);
     std::filesystem::create_directories(a.out);
-    const std::string model_path = a.out + "/model.safetensors";
+    const RunLock lock(a.out);
     save_model(model_path, model, make_vocab(V));  // before training changes the weights
 
     fmt::print("glulab reference  ffn {}  norm {}  L {}  C {}  NH {}  T {}  B {}  V {}  H {}  seed {}\n",
@@ -233,7 +247,6 @@ void run(ReferenceArgs& a) {
                    r.adamw_losses[s], norm > opt.clip ? "  (clipped)" : "");
     }
 
-    const std::string ref_path = a.out + "/reference.safetensors";
     write_reference(ref_path, r, model.params(), opt, B, T, V);
     fmt::print("wrote {} and {}\n", model_path, ref_path);
 }
@@ -254,7 +267,8 @@ void add_reference_command(CLI::App& app) {
     cmd->add_option("--batch", a->batch, "B")->check(positive())->capture_default_str();
     cmd->add_option("--steps", a->steps, "S, AdamW steps whose losses are recorded")
         ->check(positive())->capture_default_str();
-    cmd->add_option("--seed", a->seed, "seed for the weights and the batch")->capture_default_str();
+    cmd->add_option("--seed", a->seed, "seed for the weights and the batch")->check(non_negative())->capture_default_str();
+    cmd->add_flag("--force", a->force, "write into a directory that holds a trained run or another model");
     cmd->add_flag("--plain-init", a->plain_init,
                   "keep glulab's init (N(0, 0.02), gains 1) instead of spreading the weights");
     cmd->callback([a] { run(*a); });

@@ -7,6 +7,7 @@
 #include "glulab/nn/quantize.hpp"
 #include "glulab/train/checkpoint.hpp"
 #include "glulab/train/inference.hpp"
+#include "glulab/platform/threads.hpp"
 
 #include <fmt/core.h>
 #include <omp.h>
@@ -42,15 +43,16 @@ void add_sample_command(CLI::App& app) {
         ->check(positive())->capture_default_str();
     cmd->add_option("--top-k", a->opt.top_k, "sample among the k likeliest characters (0: all)")
         ->check(non_negative())->capture_default_str();
-    cmd->add_option("--seed", a->opt.seed, "same seed, same text")->capture_default_str();
+    cmd->add_option("--seed", a->opt.seed, "same seed, same text")->check(non_negative())->capture_default_str();
     cmd->add_flag("--no-cache{false}", a->opt.cache,
                   "recompute the whole context for every character (no key-value cache; same text, slower)");
     // A second thread helps the cached sampler little (one row per character) and hurts it
     // when a core is busy (every split waits for a descheduled thread: docs/performance.md →
     // "Sampling"), so 0 measures a few characters of this very sampler at 1 and at 2 threads.
     cmd->add_option("--threads", a->threads, "OpenMP threads (0: all cores, or 1 if that measures faster now)")
-        ->check(non_negative())->capture_default_str();
+        ->check(in_range(0, kMaxThreads))->capture_default_str();
     cmd->callback([a] {
+        decode_utf8(a->prompt, "--prompt");  // an error names the flag, not just a byte
         const std::optional<QuantScheme> scheme =
             a->quantize.empty() ? std::nullopt : std::optional(parse_quant_scheme(a->quantize));
         LoadedModel m = load_model(a->ckpt);

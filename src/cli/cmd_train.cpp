@@ -58,9 +58,22 @@ std::vector<std::string> given_run_flags(const Command& cmd) {
     return given;
 }
 
+// Decoupled weight decay scales the weights by 1 - lr * weight_decay every step: at 1 or more
+// that flips or zeroes them, and the cure is a smaller decay, not a smaller learning rate.
+std::string divergence_hint(const OptimConfig& o) {
+    const double shrink = double(o.lr) * o.weight_decay;
+    if (shrink >= 1.0)
+        return fmt::format("--weight-decay {} x --lr {} = {:g} scales the weights by 1 - {:g} each step; keep "
+                           "--weight-decay below 1 / --lr", o.weight_decay, o.lr, shrink, shrink);
+    return "try a lower --lr";
+}
+
 void run(TrainArgs& a, const Command& cmd) {
     std::string dir = a.resume.empty() ? a.out : a.resume;
     if (!a.resume.empty()) {
+        GLULAB_CHECK(a.out.empty() || std::filesystem::path(a.out) == std::filesystem::path(a.resume),
+                     "a resumed run stays in its directory; leave --out out",
+                     "--resume {} continues the run in {}, so --out {} would be ignored", a.resume, a.resume, a.out);
         const std::vector<std::string> given = given_run_flags(cmd);
         GLULAB_CHECK(given.empty(),
                      "a resumed run keeps its config.json; only --threads and --stop-after may change",
@@ -100,8 +113,7 @@ void run(TrainArgs& a, const Command& cmd) {
     }
     if (s.diverged) {
         fmt::print(stderr, "glulab: error: the run diverged at step {}: the loss is not a finite number; "
-                   "the checkpoint is the last good one (hint: try a lower --lr)\n",
-                   s.steps_done);
+                   "the checkpoint is the last good one (hint: {})\n", s.steps_done, divergence_hint(a.cfg.optim));
         throw ExitCode{3};
     }
     fmt::print("done: {} steps, val loss {:.4f} (best {:.4f}), {:.1f} ms/step, {:.0f} tok/s\n",

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <cmath>
 #include <cstdlib>
 
 namespace glulab {
@@ -26,6 +27,8 @@ Check number_check(const std::string& what, std::function<bool(double)> ok) {
         [what, ok](std::string& text) -> std::string {
             double v = 0;
             if (!parse_number(text, &v)) return "'" + text + "' is not a number";
+            // strtod reads "inf" and "nan" too; no flag of glulab means either.
+            if (!std::isfinite(v)) return "'" + text + "' is not a finite number";
             return ok(v) ? "" : fmt::format("must be {}, got {}", what, text);
         },
         what)};
@@ -46,7 +49,9 @@ Check at_most(long long most) {
                         [most](double x) { return x >= 1 && x <= static_cast<double>(most); });
 }
 
-Check in_range(double lo, double hi) { return {std::make_shared<const CLI::Validator>(CLI::Range(lo, hi))}; }
+Check in_range(double lo, double hi) {
+    return number_check(fmt::format("between {} and {}", lo, hi), [lo, hi](double x) { return x >= lo && x <= hi; });
+}
 
 Check one_of(std::vector<std::string> names) {
     return {std::make_shared<const CLI::Validator>(CLI::IsMember(std::move(names)))};

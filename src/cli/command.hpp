@@ -33,7 +33,8 @@ namespace glulab {
 
 // Check
 // -----
-// A test of a flag's value. Each says what is wrong in a sentence ("must be > 0, got 0");
+// A test of a flag's value. Each says what is wrong in a sentence ("must be > 0, got 0"), and
+// each refuses what is not a finite number ("inf", "nan").
 // CLI11's PositiveNumber and NonNegativeNumber would print their upper bound, the largest
 // double, with all of its 309 digits.
 struct Check {

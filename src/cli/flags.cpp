@@ -3,6 +3,8 @@
 // Lesson 12 · training
 #include "flags.hpp"
 
+#include "glulab/platform/threads.hpp"
+
 #include <fmt/core.h>
 
 namespace glulab {
@@ -46,7 +48,7 @@ void add_train_flags(Command& cmd, TrainConfig& c, SweepFlags* sweep) {
         ->check(non_negative())->capture_default_str();
     cmd.add_option("--clip", c.optim.clip, "global gradient-norm clip (0: off)")
         ->check(non_negative())->capture_default_str();
-    cmd.add_option("--seed", c.seed, "seed for weights, batches and dropout")->capture_default_str();
+    cmd.add_option("--seed", c.seed, "seed for weights, batches and dropout")->check(non_negative())->capture_default_str();
     cmd.add_option("--test-split", c.test_split,
                    "share of the text held out as a test split, read once at the end (0: none; e.g. 0.05)")
         ->check(in_range(0.0, TrainConfig::kMaxTestSplit))->capture_default_str();
@@ -54,8 +56,8 @@ void add_train_flags(Command& cmd, TrainConfig& c, SweepFlags* sweep) {
         ->check(positive())->capture_default_str();
     cmd.add_option("--eval-batches", c.eval_batches, "batches per train/val loss estimate")
         ->check(positive())->capture_default_str();
-    cmd.add_option("--threads", c.threads, "OpenMP threads (0: all cores, or 1 if that measures faster now)")->check(non_negative())
-        ->capture_default_str();
+    cmd.add_option("--threads", c.threads, "OpenMP threads (0: all cores, or 1 if that measures faster now)")
+        ->check(in_range(0, kMaxThreads))->capture_default_str();
 }
 
 void apply_train_defaults(const Command& cmd, TrainConfig& c) {

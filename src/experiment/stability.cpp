@@ -142,7 +142,10 @@ TrainCallbacks with_stability_telemetry(const std::string& dir, TrainCallbacks c
             t->rows = rows_up_to(read_run_stability(t->dir), r.step - 1);
             t->started = true;
         }
-        t->steps.push_back(as_written(StepRow{r.step, r.loss, r.lr, r.grad_norm}));
+        // A step whose gradient norm is not finite is the start of a divergence (the next loss
+        // will not be finite either): it has no row, as files hold finite numbers only.
+        if (std::isfinite(r.loss) && std::isfinite(r.grad_norm))
+            t->steps.push_back(as_written(StepRow{r.step, r.loss, r.lr, r.grad_norm}));
         if (next) next(r);
     };
     cb.on_val_forward = [t, next = cb.on_val_forward](const Transformer& model) {

@@ -14,6 +14,9 @@
 #include "glulab/ops/ops.hpp"
 
 #include "act_scalar.hpp"
+#include "parallel_rows.hpp"
+
+#include <algorithm>
 
 namespace glulab {
 
@@ -36,22 +39,33 @@ const char* act_name(Act act) {
 
 // The two loops every activation runs, written once and compiled per activation A:
 //     forward:   out_i  = f(x_i)               backward:  dx_i += dout_i * f'(x_i)
+//
+// Vectorised, f is glibc's vector expf, erff or tanhf (libmvec); the few elements of a loop's
+// remainder take the scalar function, which may differ in the last bit. So the array is cut
+// into chunks of a fixed size, a multiple of every vector width, and threads share whole
+// chunks: the remainder is the same elements at any thread count, and so are the bits. A
+// `parallel for simd` over the whole array would cut it at each thread's share instead.
+namespace {
+constexpr int64_t act_chunk = 4096;
+}  // namespace
+
 template <Act A>
 void map_forward(float* out, const float* x, int64_t n) {
-    if (n <= min_parallel) {  // no OpenMP region for a small array (parallel_rows.hpp: why)
+    parallel_rows((n + act_chunk - 1) / act_chunk, n > min_parallel, [=](int64_t c) {
+        const int64_t hi = std::min(n, (c + 1) * act_chunk);
 #pragma omp simd
-        for (int64_t i = 0; i < n; i++) out[i] = act_value<A>(x[i]);
-        return;
-    }
-#pragma omp parallel for simd
-    for (int64_t i = 0; i < n; i++) out[i] = act_value<A>(x[i]);
+        for (int64_t i = c * act_chunk; i < hi; i++) out[i] = act_value<A>(x[i]);
+    });
 }
 
 template <Act A>
 void map_backward(float* dx, const float* dout, const float* x, int64_t n) {
     if (!dx) return;
-#pragma omp parallel for simd if (n > min_parallel)
-    for (int64_t i = 0; i < n; i++) dx[i] += dout[i] * act_derivative<A>(x[i]);
+    parallel_rows((n + act_chunk - 1) / act_chunk, n > min_parallel, [=](int64_t c) {
+        const int64_t hi = std::min(n, (c + 1) * act_chunk);
+#pragma omp simd
+        for (int64_t i = c * act_chunk; i < hi; i++) dx[i] += dout[i] * act_derivative<A>(x[i]);
+    });
 }
 
 // relu

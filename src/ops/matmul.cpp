@@ -30,13 +30,18 @@ namespace glulab {
 // columns of qkv) can be used in place without a copy. With beta = 0, C is only written, never
 // read: it may hold garbage (even NaN) on entry.
 //
-// Splitting: row i of C needs only row i of op(A) and all of op(B), so threads can each take a
-// slice [i0, i1) of the rows of C and call cblas_sgemm on it. The slice of op(A) starts at row
-// i0 of A (A + i0 * lda), or, with trans_a, at column i0 of A (A + i0). We split only when the
-// work M*N*K is worth starting threads for and when we are not already inside a parallel
-// region (attention calls gemm from one thread per head: there each call stays whole).
+// Splitting: row i of C needs only row i of op(A) and all of op(B), so the rows of C can be
+// cut into blocks [i0, i1) and each block computed by its own cblas_sgemm call. The slice of
+// op(A) starts at row i0 of A (A + i0 * lda), or, with trans_a, at column i0 of A (A + i0).
+// The blocks depend on the shape alone, never on the number of threads: OpenBLAS may sum a
+// block's products in another order than a taller or shorter block's (a small block can take
+// its small-matrix kernel), so blocks cut by thread count gave other bits at 3 threads than at
+// 1 (docs/cli.md → "Threads and bit-exact runs"). With fixed blocks every thread count makes the
+// same calls; the threads only share them out. We split only when the work M*N*K is worth it;
+// inside a parallel region (attention calls gemm from one thread per head) the same blocks run
+// one after the other on the calling thread.
 //
-// Why rows: each thread packs all of op(B) again, yet at the step's shapes the two halves
+// Why rows: each block packs all of op(B) again, yet at the step's shapes the two halves
 // together cost 1.03 to 1.05 times the whole call on one thread (thread CPU time), so the split
 // itself loses little. Splitting the columns instead (each thread packs all of op(A)) cost 1.06
 // to 1.28 times the rows split. OpenBLAS's own threads, asked for around each call, slowed the
@@ -44,9 +49,13 @@ namespace glulab {
 // measured on a quiet machine, so they are not used. What keeps the products from the peak is
 // the kernel at these sizes on each core (docs/performance.md → "The products, shape by shape").
 namespace {
-// M*N*K below this runs on one thread. Measured on two cores: at 2^18 (64^3) starting the
-// threads costs more than they save, at 2^19 it breaks even, at 2^20 the split is 1.5x faster.
+// M*N*K below this is one call. Measured on two cores: at 2^18 (64^3) starting the threads
+// costs more than they save, at 2^19 it breaks even, at 2^20 the split is 1.5x faster.
 constexpr int64_t gemm_split_min = int64_t{1} << 19;
+// At most 12 blocks (1, 2, 3, 4 and 6 threads share them evenly) of at least 16 rows (shorter
+// blocks would mostly repack op(B)).
+constexpr int gemm_max_blocks = 12;
+constexpr int gemm_min_block_rows = 16;
 
 std::vector<GemmCall>* trace = nullptr;  // gemm_trace: null unless `glulab bench --products` is on
 }  // namespace
@@ -77,21 +86,19 @@ void gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const fl
         return;
     }
     const int64_t work = int64_t{M} * N * K;
-    if (omp_in_parallel() || omp_get_max_threads() == 1 || work < gemm_split_min) {
-        cblas_sgemm(CblasRowMajor, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    const int blocks = work < gemm_split_min ? 1 : std::clamp(M / gemm_min_block_rows, 1, gemm_max_blocks);
+    const auto block = [=](int b) {  // rows [i0, i1) of C: the same cut at any thread count
+        const int i0 = static_cast<int>(int64_t{M} * b / blocks);
+        const int i1 = static_cast<int>(int64_t{M} * (b + 1) / blocks);
+        const float* A0 = trans_a ? A + i0 : A + int64_t{i0} * lda;
+        cblas_sgemm(CblasRowMajor, ta, tb, i1 - i0, N, K, alpha, A0, lda, B, ldb, beta, C + int64_t{i0} * ldc, ldc);
+    };
+    if (blocks == 1 || omp_in_parallel() || omp_get_max_threads() == 1) {
+        for (int b = 0; b < blocks; b++) block(b);
         return;
     }
-#pragma omp parallel
-    {
-        const int nt = omp_get_num_threads(), t = omp_get_thread_num();
-        const int i0 = static_cast<int>(int64_t{M} * t / nt);
-        const int i1 = static_cast<int>(int64_t{M} * (t + 1) / nt);
-        if (i1 > i0) {
-            const float* A0 = trans_a ? A + i0 : A + int64_t{i0} * lda;
-            cblas_sgemm(CblasRowMajor, ta, tb, i1 - i0, N, K, alpha, A0, lda, B, ldb, beta,
-                        C + int64_t{i0} * ldc, ldc);
-        }
-    }
+#pragma omp parallel for schedule(static)
+    for (int b = 0; b < blocks; b++) block(b);
 }
 
 // gemm_naive: the definition, one dot product per element of C, accumulated in double.

@@ -10,6 +10,7 @@
 #include "glulab/platform/check.hpp"
 #include "act_scalar.hpp"
 
+#include <array>
 #include <cmath>
 
 namespace glulab {
@@ -94,8 +95,8 @@ void softmax_backward(float* dx, const float* dout, const float* out, int64_t N,
 //
 //     dlogits_j += dloss * (p_j - [j == t]) / N                       (N, V)
 //
-// The row losses are summed in double. With OpenMP the order of that sum depends on the number
-// of threads, which can change the last bit of the float loss, never more.
+// The row losses are summed in double, in 64 fixed chunks of rows added in order (as
+// optim.cpp → grad_norm does), so the loss is the same to the bit at any number of threads.
 float cross_entropy_forward(float* probs, const float* logits, const int* targets, int64_t N,
                             int V) {
     // Checked before the parallel loop: an exception must not leave an OpenMP region.
@@ -103,15 +104,22 @@ float cross_entropy_forward(float* probs, const float* logits, const int* target
         GLULAB_CHECK(targets[i] >= 0 && targets[i] < V,
                      "targets are token ids, so each must be below the vocabulary size",
                      "cross_entropy: target {} in row {} is outside [0, V={})", targets[i], i, V);
-    double total = 0.0;
-#pragma omp parallel for reduction(+ : total) if (N * V > min_parallel)
-    for (int64_t i = 0; i < N; i++) {
-        const float* xi = logits + i * V;
-        float* pi = probs + i * V;
-        const float mx = row_max(xi, V);
-        const float sum = softmax_row(pi, xi, V, mx);
-        total += std::log(static_cast<double>(sum)) + (mx - xi[targets[i]]);  // -log p_t
+    std::array<double, 64> partial{};
+    const int64_t chunks = static_cast<int64_t>(partial.size());
+#pragma omp parallel for if (N * V > min_parallel)
+    for (int64_t c = 0; c < chunks; c++) {
+        double sum = 0.0;
+        for (int64_t i = N * c / chunks; i < N * (c + 1) / chunks; i++) {
+            const float* xi = logits + i * V;
+            float* pi = probs + i * V;
+            const float mx = row_max(xi, V);
+            const float z = softmax_row(pi, xi, V, mx);
+            sum += std::log(static_cast<double>(z)) + (mx - xi[targets[i]]);  // -log p_t
+        }
+        partial[static_cast<size_t>(c)] = sum;
     }
+    double total = 0.0;
+    for (double p : partial) total += p;
     return N ? static_cast<float>(total / static_cast<double>(N)) : 0.0f;
 }
 

@@ -3,6 +3,8 @@
 // Lesson 14 · making it fast
 #include "glulab/platform/threads.hpp"
 
+#include "glulab/platform/check.hpp"
+
 #include <omp.h>
 
 #include <algorithm>
@@ -43,6 +45,8 @@ ThreadChoice measure_thread_choice(const std::function<void()>& work) {
 }
 
 int choose_threads(int requested, const std::function<void()>& work) {
+    GLULAB_CHECK(requested >= 0 && requested <= kMaxThreads, "0 means all cores",
+                 "--threads {} is outside [0, {}]", requested, kMaxThreads);
     if (requested > 0) return requested;
     const char* env = std::getenv("OMP_NUM_THREADS");
     if (env && *env) return omp_get_max_threads();

@@ -7,11 +7,15 @@
 #include "glulab/platform/files.hpp"
 #include "glulab/train/run_dir.hpp"
 #include "glulab/train/safetensors.hpp"
+#include "glulab/train/trainer.hpp"
+
+#include <fmt/format.h>  // fmt::join
 
 #include <algorithm>
 #include <charconv>
 #include <climits>
 #include <filesystem>
+#include <map>
 #include <set>
 
 namespace glulab {
@@ -60,6 +64,32 @@ SafetensorsMetadata model_metadata(const Transformer& model, const Vocab& vocab,
             {"vocab", vocab_to_json(vocab)},
             {"format", kModelFormat},
             {"step", std::to_string(step)}};
+}
+
+// The pair of a run directory also carries the run's config.json (metadata `run`), so that a
+// resume can tell the weights of this run from those of another run that once used the
+// directory: the same model, but another seed or learning rate, is another run.
+void add_run_config(SafetensorsMetadata& metadata, const std::string& dir) {
+    const std::string path = run_file(dir, run_files::config);
+    if (std::filesystem::exists(path)) metadata["run"] = read_text_file(path);
+}
+
+// A pair whose `run` is not the directory's config.json was saved by another run: refused,
+// naming the settings that differ. Files without `run` (written before it) are not checked.
+void check_same_run(const SafetensorsFile& file, const std::string& dir) {
+    const auto saved = file.metadata.find("run");
+    const std::string path = run_file(dir, run_files::config);
+    if (saved == file.metadata.end() || !std::filesystem::exists(path)) return;
+    const std::string now = train_config_to_json(train_config_from_json(read_text_file(path), path));
+    const std::string then = train_config_to_json(train_config_from_json(saved->second, file.path + ": run"));
+    if (now == then) return;
+    std::vector<std::string> differ;
+    const std::map<std::string, std::string> a = json_leaves(then), b = json_leaves(now);
+    for (const auto& [key, value] : b)
+        if (!a.count(key) || a.at(key) != value)
+            differ.push_back(fmt::format("{} {} there, {} in config.json", key, a.count(key) ? a.at(key) : "absent", value));
+    GLULAB_CHECK(false, "the directory mixes two runs; train it again with --force",
+                 "{} was saved by another run than {} describes: {}", file.path, path, fmt::join(differ, "; "));
 }
 
 std::vector<SafetensorsEntry> model_tensors(const Transformer& model) {
@@ -121,7 +151,7 @@ void save_model(const std::string& path, const Transformer& model, const Vocab& 
 static LoadedModel model_from_file(const SafetensorsFile& file) {
     check_format(file, kModelFormat);
     ModelConfig cfg = model_config_from_json(file.meta("config"), file.path);
-    Vocab vocab = vocab_from_json(file.meta("vocab"));
+    Vocab vocab = vocab_from_json(file.meta("vocab"), file.path);
     GLULAB_CHECK(vocab.size() == cfg.vocab_size, "the checkpoint is inconsistent",
                  "{}: vocab has {} characters but config.vocab_size is {}", file.path, vocab.size(),
                  cfg.vocab_size);
@@ -161,16 +191,34 @@ int load_optimizer(const std::string& path, ParamStore& params) {
 void save_checkpoint(const std::string& dir, const Transformer& model, const Vocab& vocab, int step) {
     const std::string model_path = run_file(dir, run_files::model);
     const std::string opt_path = run_file(dir, run_files::optimizer);
+    SafetensorsMetadata opt_meta = optimizer_metadata(step), model_meta = model_metadata(model, vocab, step);
+    add_run_config(opt_meta, dir);
+    add_run_config(model_meta, dir);
     const std::string opt_tmp =
-        write_file_temp(opt_path, safetensors_fill(opt_path, optimizer_tensors(model.params()), optimizer_metadata(step)));
+        write_file_temp(opt_path, safetensors_fill(opt_path, optimizer_tensors(model.params()), opt_meta));
     const std::string model_tmp =
-        write_file_temp(model_path, safetensors_fill(model_path, model_tensors(model), model_metadata(model, vocab, step)));
+        write_file_temp(model_path, safetensors_fill(model_path, model_tensors(model), model_meta));
     rename_into_place(opt_tmp, opt_path);
     rename_into_place(model_tmp, model_path);
     sync_directory(dir);
 }
 
-int load_checkpoint(const std::string& dir, Transformer& model, const Vocab& vocab) {
+namespace {
+
+// The first character one vocabulary has and the other lacks, for a message.
+std::string vocab_difference(const Vocab& saved, const Vocab& now) {
+    const std::vector<char32_t>& a = saved.code_points();
+    const std::vector<char32_t>& b = now.code_points();
+    for (char32_t cp : b)
+        if (!std::binary_search(a.begin(), a.end(), cp)) return describe_code_point(cp) + " is new";
+    for (char32_t cp : a)
+        if (!std::binary_search(b.begin(), b.end(), cp)) return describe_code_point(cp) + " is gone";
+    return "the same characters";
+}
+
+}  // namespace
+
+int load_checkpoint(const std::string& dir, Transformer& model, const Vocab& vocab, const std::string& data) {
     const std::string model_path = run_file(dir, run_files::model);
     const std::string opt_path = run_file(dir, run_files::optimizer);
     const SafetensorsFile opt = safetensors_read(opt_path);
@@ -196,14 +244,22 @@ int load_checkpoint(const std::string& dir, Transformer& model, const Vocab& voc
     GLULAB_CHECK(model_step == step, "the two files are not one checkpoint; train the run again (--force)",
                  "{} is from step {} but {} from step {}", model_path, model_step, opt_path, step);
 
-    // The saved model must be the configured one, tensor for tensor, before anything is copied.
+    // The saved model must be the configured one, tensor for tensor, and the pair this run's,
+    // before anything is copied.
+    // The vocabulary first: another alphabet also changes the config's vocab_size, and the
+    // cause is the text, not config.json.
+    const Vocab saved_vocab = vocab_from_json(file.meta("vocab"), model_path);
+    GLULAB_CHECK(saved_vocab.code_points() == vocab.code_points(),
+                 "resume with the text the run was trained on, unchanged",
+                 "{} has {} distinct characters, but {} was trained on a text of {} ({}): was the file changed?", data,
+                 vocab.size(), model_path, saved_vocab.size(), vocab_difference(saved_vocab, vocab));
     const ModelConfig saved = model_config_from_json(file.meta("config"), model_path);
     GLULAB_CHECK(model_config_to_json(saved) == model_config_to_json(model.config()),
                  "resume with the settings in config.json, or train again (--force)",
                  "{} holds the model {}, but config.json asks for {}", model_path,
                  model_config_to_json(saved), model_config_to_json(model.config()));
-    GLULAB_CHECK(vocab_from_json(file.meta("vocab")).code_points() == vocab.code_points(),
-                 "resume with the same --data", "{} has another vocabulary than the data", model_path);
+    check_same_run(opt, dir);
+    check_same_run(file, dir);
     check_tensors_match(file, model.params().entries(), {""});
     check_tensors_match(opt, model.params().entries(), {"m.", "v."});
     copy_weights(file, model.params());

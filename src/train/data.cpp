@@ -28,7 +28,9 @@ namespace glulab {
 //
 // A value below its row's range ("overlong": 0xC0 0xAF for '/') could hide characters from a
 // byte-level check, so it is an error, like the UTF-16 surrogates, which UTF-8 never encodes.
-std::vector<char32_t> decode_utf8(std::string_view text) {
+std::vector<char32_t> decode_utf8(std::string_view text, std::string_view where) {
+    // "data/x.txt: " before every message, when the caller names the text's source.
+    const std::string in = where.empty() ? std::string() : fmt::format("{}: ", where);
     std::vector<char32_t> out;
     out.reserve(text.size());
     const auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
@@ -46,25 +48,25 @@ std::vector<char32_t> decode_utf8(std::string_view text) {
         if ((b0 & 0xF0) == 0xE0) { len = 3; cp = b0 & 0x0F; min = 0x800; }
         if ((b0 & 0xF8) == 0xF0) { len = 4; cp = b0 & 0x07; min = 0x10000; }
         GLULAB_CHECK(len > 0, "is the file UTF-8 (not Latin-1 or UTF-16)?",
-                     "invalid UTF-8 at byte {}: 0x{:02X} {}", i, b0,
+                     "{}invalid UTF-8 at byte {}: 0x{:02X} {}", in, i, b0,
                      (b0 & 0xC0) == 0x80 ? "is a continuation byte where a character should start"
                                          : "cannot start a character");
         for (int k = 1; k < len; k++) {
             GLULAB_CHECK(i + static_cast<size_t>(k) < text.size(), "the file may be cut short",
-                         "invalid UTF-8 at byte {}: the {}-byte character starting at byte {} "
-                         "is cut off by the end of the text", text.size(), len, i);
+                         "{}invalid UTF-8 at byte {}: the {}-byte character starting at byte {} "
+                         "is cut off by the end of the text", in, text.size(), len, i);
             const unsigned char bk = byte(i + static_cast<size_t>(k));
             GLULAB_CHECK((bk & 0xC0) == 0x80, "is the file UTF-8 (not Latin-1 or UTF-16)?",
-                         "invalid UTF-8 at byte {}: 0x{:02X} is not a continuation byte of the "
-                         "{}-byte character starting at byte {}", i + static_cast<size_t>(k), bk,
+                         "{}invalid UTF-8 at byte {}: 0x{:02X} is not a continuation byte of the "
+                         "{}-byte character starting at byte {}", in, i + static_cast<size_t>(k), bk,
                          len, i);
             cp = (cp << 6) | (bk & 0x3F);
         }
         GLULAB_CHECK(cp >= min, "each character must use its shortest encoding",
-                     "invalid UTF-8 at byte {}: overlong encoding of U+{:04X}", i,
+                     "{}invalid UTF-8 at byte {}: overlong encoding of U+{:04X}", in, i,
                      static_cast<uint32_t>(cp));
         GLULAB_CHECK(cp <= 0x10FFFF && (cp < 0xD800 || cp > 0xDFFF), "",
-                     "invalid UTF-8 at byte {}: U+{:04X} is not a Unicode scalar value", i,
+                     "{}invalid UTF-8 at byte {}: U+{:04X} is not a Unicode scalar value", in, i,
                      static_cast<uint32_t>(cp));
         out.push_back(cp);
         i += static_cast<size_t>(len);
@@ -102,8 +104,16 @@ std::string describe_code_point(char32_t cp) {
 
 std::string read_text_file(const std::string& path) {
     std::error_code ec;
-    GLULAB_CHECK(!std::filesystem::is_directory(path, ec), "give a file, not a directory",
+    const auto status = std::filesystem::status(path, ec);
+    GLULAB_CHECK(!std::filesystem::is_directory(status), "give a file, not a directory",
                  "'{}' is a directory", path);
+    if (!ec && std::filesystem::exists(status)) {
+        GLULAB_CHECK(std::filesystem::is_regular_file(status), "give a text file",
+                     "'{}' is not a regular file (a device or a pipe has no end to read to)", path);
+        const uintmax_t bytes = std::filesystem::file_size(path, ec);
+        GLULAB_CHECK(!ec && bytes <= kMaxTextBytes, "give a smaller text",
+                     "'{}' is {} bytes: above glulab's limit of 1 GiB for a text", path, bytes);
+    }
     std::ifstream in(path, std::ios::binary);
     GLULAB_CHECK(in.good(), "check the path; `make data` fetches data/tinyshakespeare.txt",
                  "cannot open '{}'", path);
@@ -178,21 +188,10 @@ Dataset::Dataset(std::vector<int> ids, double train_fraction, double test_fracti
     n_test_ = static_cast<size_t>(test_fraction * static_cast<double>(ids_.size()));
 }
 
-// The largest training text glulab reads (tiny Shakespeare is 1.1 MB).
-constexpr uintmax_t kMaxCorpusBytes = uintmax_t{1} << 30;
-
 Corpus load_corpus(const std::string& path, double test_fraction) {
-    std::error_code ec;
-    const auto status = std::filesystem::status(path, ec);
-    if (!ec && std::filesystem::exists(status) && !std::filesystem::is_directory(status)) {
-        GLULAB_CHECK(std::filesystem::is_regular_file(status), "give a text file",
-                     "'{}' is not a regular file (a device or a pipe has no end to read to)", path);
-        const uintmax_t bytes = std::filesystem::file_size(path, ec);
-        GLULAB_CHECK(!ec && bytes <= kMaxCorpusBytes, "train on a smaller text",
-                     "'{}' is {} bytes: above glulab's limit of 1 GiB for a training text", path, bytes);
-    }
     const std::string text = read_text_file(path);
     GLULAB_CHECK(!text.empty(), "train on a text file with some text in it", "'{}' is empty", path);
+    decode_utf8(text, path);  // an error here names the file; the two decodes below cannot fail
     Vocab vocab = Vocab::from_text(text);
     std::vector<int> ids = vocab.encode(text);
     return Corpus{std::move(vocab), Dataset(std::move(ids), 0.9, test_fraction)};
@@ -204,7 +203,7 @@ BatchSampler::BatchSampler(std::span<const int> split, int B, int T, uint64_t se
     : split_(split), B_(B), T_(T), rng_(seed) {
     GLULAB_CHECK(B > 0 && T > 0, "batch size and context are positive",
                  "batch sampler: B = {}, T = {}", B, T);
-    GLULAB_CHECK(split.size() > static_cast<size_t>(T) + 1,
+    GLULAB_CHECK(split.size() >= static_cast<size_t>(T) + 1,
                  "use a shorter context or a longer text",
                  "batch sampler: a window needs T + 1 = {} ids, but the split has only {}", T + 1,
                  split.size());

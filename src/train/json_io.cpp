@@ -26,6 +26,28 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TrainSummary, steps_done, interrupted, diverg
 
 namespace {
 
+// JSON read from a file
+// ---------------------
+// Every JSON text glulab reads back (config.json, summary.json, a checkpoint's metadata) may
+// have been edited or crafted, so it is parsed with a bound on its nesting: glulab's own files
+// nest 3 levels, and a text nesting deeper than kMaxJsonDepth is refused while it is parsed,
+// before any recursive function (nlohmann's dump, in an error message) could overflow the
+// stack on it. Text that is not JSON comes back as a discarded value, for the caller to name.
+constexpr int kMaxJsonDepth = 16;
+
+json parse_untrusted(const std::string& text, const std::string& where) {
+    return json::parse(
+        text,
+        [&](int depth, json::parse_event_t event, json&) {
+            GLULAB_CHECK(depth < kMaxJsonDepth ||
+                             (event != json::parse_event_t::object_start && event != json::parse_event_t::array_start),
+                         "the file may have been edited by hand", "{}: JSON nested more than {} levels deep", where,
+                         kMaxJsonDepth);
+            return true;
+        },
+        /*allow_exceptions=*/false);
+}
+
 // The integer at `key` of the JSON object `j`, in [lo, hi], read without wrapping (nlohmann's
 // get<int>() would turn 4294967298 into 2). Throws glulab::Error naming `where` (the file) and
 // the key when it is missing, not an integer (a string, 4.5) or out of range. Every JSON file
@@ -61,7 +83,7 @@ std::string model_config_to_json(const ModelConfig& cfg) {
 }
 
 ModelConfig model_config_from_json(const std::string& text, const std::string& where) {
-    json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+    json j = parse_untrusted(text, where);
     GLULAB_CHECK(j.is_object(), "the checkpoint's `config` metadata must be a JSON object",
                  "{}: model config is not a JSON object: {}", where, text.substr(0, 80));
     using L = ModelLimits;
@@ -102,16 +124,27 @@ std::string vocab_to_json(const Vocab& vocab) {
     return chars.dump();
 }
 
-Vocab vocab_from_json(const std::string& text) {
-    json j = json::parse(text, nullptr, false);
+Vocab vocab_from_json(const std::string& text, const std::string& where) {
+    json j = parse_untrusted(text, where + ": vocab");
     GLULAB_CHECK(j.is_array(), "the checkpoint's `vocab` metadata is a JSON array of characters",
-                 "vocab metadata is not a JSON array");
+                 "{}: vocab metadata is not a JSON array", where);
     std::vector<char32_t> cps;
     for (const json& c : j) {
-        GLULAB_CHECK(c.is_string(), "", "vocab entry {} is not a string", c.dump());
-        std::vector<char32_t> one = decode_utf8(c.get<std::string>());
+        GLULAB_CHECK(c.is_string(), "", "{}: vocab entry {} is not a string", where, c.dump());
+        std::vector<char32_t> one;
+        try {
+            one = decode_utf8(c.get<std::string>());
+        } catch (const Error& e) {
+            GLULAB_CHECK(false, "the checkpoint is corrupt", "{}: vocab entry {}: {}", where, cps.size(), e.what());
+        }
         GLULAB_CHECK(one.size() == 1, "each vocab entry is one character",
-                     "vocab entry {} is not one character", c.dump());
+                     "{}: vocab entry {} is not one character", where, c.dump());
+        // Token id = index: a list in another order would give every id another character, a
+        // legal file that writes the wrong text. The writer stores them sorted; so must a reader find them.
+        GLULAB_CHECK(cps.empty() || one[0] > cps.back(), "the vocabulary lists its characters in code point order, each once",
+                     "{}: vocab entry {} ({}) does not come after entry {} ({})", where, cps.size(),
+                     describe_code_point(one[0]), cps.empty() ? 0 : cps.size() - 1,
+                     cps.empty() ? "" : describe_code_point(cps.back()));
         cps.push_back(one[0]);
     }
     return Vocab(std::move(cps));
@@ -159,7 +192,7 @@ void check_numbers(const json& shape, const json& j, const std::string& where) {
 }  // namespace
 
 TrainConfig train_config_from_json(const std::string& text, const std::string& where) {
-    json j = json::parse(text, nullptr, false);
+    json j = parse_untrusted(text, where);
     GLULAB_CHECK(j.is_object() && j.value("format", "") == "glulab-run-1",
                  "is this a directory written by `glulab train`?", "{} is not a glulab run config", where);
     check_numbers(json::parse(train_config_to_json(TrainConfig{})), j, where);
@@ -191,7 +224,7 @@ TrainConfig train_config_from_json(const std::string& text, const std::string& w
 std::string train_summary_to_json(const TrainSummary& summary) { return json(summary).dump(2) + "\n"; }
 
 TrainSummary train_summary_from_json(const std::string& text, const std::string& where) {
-    json j = json::parse(text, nullptr, false);
+    json j = parse_untrusted(text, where);
     GLULAB_CHECK(j.is_object(), "train the run again (--force)", "{} is not a JSON object", where);
     // What older versions wrote: "steps" for steps_done, no best_val_step, "diverged" only
     // when true, never "interrupted".

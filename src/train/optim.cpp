@@ -18,7 +18,11 @@ constexpr int64_t min_parallel = 1 << 15;
 }  // namespace
 
 void OptimConfig::validate() const {
-    GLULAB_CHECK(lr > 0.0f, "e.g. 1e-3", "optimizer: lr = {} must be positive", lr);
+    GLULAB_CHECK(lr > 0.0f && std::isfinite(lr), "e.g. 1e-3", "optimizer: lr = {} must be a positive number", lr);
+    // A float flag above 3.4e38 (--weight-decay 1e300) arrives as inf.
+    GLULAB_CHECK(std::isfinite(min_lr) && std::isfinite(weight_decay) && std::isfinite(clip) && std::isfinite(eps),
+                 "a float holds at most 3.4e38", "optimizer: --min-lr {}, --weight-decay {}, --clip {} and eps {} "
+                 "must be finite numbers", min_lr, weight_decay, clip, eps);
     GLULAB_CHECK(min_lr >= 0.0f && min_lr <= lr, "e.g. lr / 10",
                  "optimizer: min_lr = {} must lie in [0, lr = {}]", min_lr, lr);
     GLULAB_CHECK(steps > 0, "e.g. 2000", "optimizer: steps = {} must be positive", steps);

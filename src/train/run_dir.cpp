@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <climits>
 #include <cmath>
 #include <filesystem>
 #include <sstream>
@@ -26,6 +27,23 @@ bool holds_run(const std::string& dir) { return fs::exists(run_file(dir, run_fil
 bool holds_checkpoint(const std::string& dir) {
     return holds_run(dir) && fs::exists(run_file(dir, run_files::model)) &&
            fs::exists(run_file(dir, run_files::optimizer));
+}
+
+bool holds_only_leftovers(const std::string& dir) {
+    std::error_code ec;
+    for (const fs::directory_entry& e : fs::directory_iterator(dir, ec)) {
+        const fs::path name = e.path().filename();
+        if (name != "run.lock" && name.extension() != ".tmp") return false;
+    }
+    return !ec;
+}
+
+void remove_run_outputs(const std::string& dir) {
+    for (const char* name : {run_files::model, run_files::optimizer, run_files::metrics, run_files::gates,
+                             run_files::steps, run_files::stability, run_files::activations, run_files::summary}) {
+        fs::remove(run_file(dir, name) + ".tmp");
+        fs::remove(run_file(dir, name));
+    }
 }
 
 // config.json
@@ -61,9 +79,15 @@ std::vector<double> csv_numbers(const std::string& line, size_t expected, const 
         const char* first = line.data() + start;
         const char* last = line.data() + end;
         auto [ptr, ec] = std::from_chars(first, last, v);
-        GLULAB_CHECK(ec == std::errc() && ptr == last && first != last,
+        GLULAB_CHECK(ec == std::errc() && ptr == last && first != last && std::isfinite(v),
                      "the file may be cut off or edited by hand; rerun or delete the run",
-                     "{}:{}: '{}' is not a number", path, line_no, std::string(first, last));
+                     "{}:{}: '{}' is not a {}number", path, line_no, std::string(first, last),
+                     ec == std::errc() && ptr == last && first != last ? "finite " : "");
+        // The first field of every glulab CSV is a step: a whole number an int holds.
+        GLULAB_CHECK(!out.empty() || (v >= 0 && v <= INT_MAX && v == std::floor(v)),
+                     "the file may be cut off or edited by hand; rerun or delete the run",
+                     "{}:{}: step '{}' is not a whole number in [0, {}]", path, line_no, std::string(first, last),
+                     INT_MAX);
         out.push_back(v);
         start = end + 1;
     }

@@ -35,6 +35,14 @@ namespace {
 // A header longer than this is treated as corrupt rather than allocated (the JSON of a large
 // model is a few hundred kilobytes).
 constexpr uint64_t kMaxHeaderBytes = 100'000'000;
+// A header nests three levels: the header object, an entry, and its shape or data_offsets
+// list. Nothing deeper is ever legal, so nothing deeper is parsed: a file nesting lists
+// 300,000 deep would otherwise reach recursive code (nlohmann's dump, in an error message)
+// and overflow the stack.
+constexpr int kMaxHeaderDepth = 3;
+// The most metadata keys a header may hold (glulab writes at most five). Each costs a map node
+// of about 100 bytes for as few as 6 bytes of header, so this bounds their memory.
+constexpr size_t kMaxMetadataKeys = 1024;
 
 const char* kSupported = "glulab reads and writes F32 and I32 tensors";
 
@@ -198,17 +206,114 @@ SafetensorsTensor parse_entry(const std::string& path, const std::string& name,
     return t;
 }
 
-SafetensorsMetadata parse_metadata(const std::string& path, const nlohmann::json& meta) {
+// The strings are moved out of `meta`, not copied: a vocabulary of every code point is
+// megabytes long.
+SafetensorsMetadata parse_metadata(const std::string& path, nlohmann::json& meta) {
     const char* hint = "__metadata__ maps strings to strings; store JSON values as strings";
     GLULAB_CHECK(meta.is_object(), hint, "{}: __metadata__ is not a JSON object", path);
     SafetensorsMetadata out;
-    for (const auto& [key, value] : meta.items()) {
+    for (auto& [key, value] : meta.items()) {
         GLULAB_CHECK(value.is_string(), hint, "{}: metadata '{}' is {}, not a string", path, key,
                      value.dump());
-        out[key] = value.get<std::string>();
+        out[key] = std::move(value.get_ref<std::string&>());
     }
     return out;
 }
+
+// What a value is, for messages about values that are not even parsed (a list or an object
+// where a string or a number belongs).
+const char* json_kind(nlohmann::json::parse_event_t event) {
+    return event == nlohmann::json::parse_event_t::object_start ? "an object" : "a list";
+}
+
+// HeaderReader
+// ------------
+// The callback nlohmann's parser calls at every step of the header's JSON (`depth` 0 is the
+// header object, 1 its members, 2 an entry's members, 3 the values of a shape or data_offsets
+// list). Each top-level member is checked as soon as it is complete (parse_entry,
+// parse_metadata) and then dropped from the JSON (the callback returns false), so the parse
+// holds one entry at a time: memory stays within a few times the header's size, whatever the
+// header says. Anything a header never holds is refused the moment it starts: nesting deeper
+// than kMaxHeaderDepth, a list of more than 4 values, a key an entry does not have or has
+// twice, a metadata value that is not a string, a header that is not an object.
+struct HeaderReader {
+    const std::string& path;
+    uint64_t data_bytes;
+    SafetensorsFile& file;
+    std::vector<Range>& ranges;
+    std::string name;           // the member being read ("__metadata__" or a tensor's name)
+    std::string key;            // the key being read inside it
+    std::set<std::string> keys;  // the keys of the member so far
+    size_t list_values = 0;     // values so far in the list being read
+    bool metadata_seen = false;
+
+    bool operator()(int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+        using E = nlohmann::json::parse_event_t;
+        const bool starts = event == E::object_start || event == E::array_start;
+        const bool metadata = name == "__metadata__";
+        if (depth == 0) {
+            GLULAB_CHECK(event != E::array_start, "the header maps tensor names to entries",
+                         "{}: header is JSON but not an object", path);
+            return true;
+        }
+        GLULAB_CHECK(!starts || depth < kMaxHeaderDepth, "a header nests 3 levels: entries, each with two lists",
+                     "{}: {} '{}' holds {} nested deeper than a safetensors header can", path,
+                     metadata ? "metadata" : "tensor", name, json_kind(event));
+        if (depth == 1 && event == E::key) {
+            name = parsed.get<std::string>();
+            keys.clear();
+            GLULAB_CHECK(name != "__metadata__" || !metadata_seen, "a header has one metadata map",
+                         "{}: __metadata__ is listed twice", path);
+            return true;
+        }
+        if (depth == 1 && event == E::array_start) {  // an entry or the metadata as a list
+            GLULAB_CHECK(!metadata, "__metadata__ maps strings to strings", "{}: __metadata__ is not a JSON object",
+                         path);
+            GLULAB_CHECK(false, "each entry is {\"dtype\": ..., \"shape\": [...], \"data_offsets\": [b, e]}",
+                         "{}: entry '{}' is not a JSON object", path, name);
+        }
+        if (depth == 2 && event == E::key) {
+            key = parsed.get<std::string>();
+            list_values = 0;
+            GLULAB_CHECK(keys.insert(key).second, "each key appears once",
+                         "{}: {} '{}' lists '{}' twice", path, metadata ? "metadata" : "tensor", name, key);
+            if (metadata) {
+                GLULAB_CHECK(keys.size() <= kMaxMetadataKeys, "glulab writes five metadata keys",
+                             "{}: __metadata__ has more than {} keys", path, kMaxMetadataKeys);
+            } else {
+                GLULAB_CHECK(key == "dtype" || key == "shape" || key == "data_offsets",
+                             "each entry is {\"dtype\": ..., \"shape\": [...], \"data_offsets\": [b, e]}",
+                             "{}: tensor '{}' has an unknown key '{}'", path, name, key);
+            }
+            return true;
+        }
+        if (depth == 2 && starts) {  // a list or object as a metadata value, an entry's field
+            GLULAB_CHECK(!metadata, "__metadata__ maps strings to strings; store JSON values as strings",
+                         "{}: metadata '{}' is {}, not a string", path, key, json_kind(event));
+            GLULAB_CHECK(event == E::array_start && key != "dtype", kSupported,
+                         "{}: tensor '{}' has {} as its {}", path, name, json_kind(event), key);
+            return true;
+        }
+        if (depth == 3 && event == E::value) {
+            GLULAB_CHECK(++list_values <= 4, "glulab tensors have rank 1 to 4; data_offsets are [begin, end)",
+                         "{}: tensor '{}' has a {} of more than 4 values", path, name, key);
+            return true;
+        }
+        if (depth == 1 && (event == E::value || event == E::object_end)) {  // a member is complete
+            if (metadata) {
+                file.metadata = parse_metadata(path, parsed);
+                metadata_seen = true;
+            } else {
+                Range r;
+                file.tensors.push_back(parse_entry(path, name, parsed, data_bytes, &r));
+                r.index = file.tensors.size() - 1;
+                ranges.push_back(r);
+            }
+            return false;  // checked and kept elsewhere: drop it from the JSON
+        }
+        return true;
+    }
+};
 
 }  // namespace
 
@@ -236,34 +341,48 @@ SafetensorsFile safetensors_read(const std::string& path) {
     std::string text(header_bytes, '\0');
     in.read(text.data(), static_cast<std::streamsize>(header_bytes));
     GLULAB_CHECK(in.good(), "", "{}: could not read the {}-byte header", path, header_bytes);
+    SafetensorsFile file;
+    file.path = path;
+    std::vector<Range> ranges;
+    // Room for every entry at once (each has a "data_offsets" key; one spelled with escapes
+    // only costs a reallocation), so the list never holds its entries twice while it grows.
+    size_t entries = 0;
+    for (size_t at = text.find("\"data_offsets\""); at != std::string::npos; at = text.find("\"data_offsets\"", at + 1))
+        entries++;
+    file.tensors.reserve(entries);
+    ranges.reserve(entries);
     nlohmann::json header;
     try {
-        header = nlohmann::json::parse(text);
+        header = nlohmann::json::parse(text, HeaderReader{.path = path, .data_bytes = data_bytes, .file = file,
+                                                          .ranges = ranges, .name = {}, .key = {}, .keys = {}});
     } catch (const nlohmann::json::exception& e) {  // parse_error, out_of_range (1e400), ...
         GLULAB_CHECK(false, "the file is corrupt or not a safetensors file",
                      "{}: header is not valid JSON: {}", path, e.what());
     }
     GLULAB_CHECK(header.is_object(), "the header maps tensor names to entries",
                  "{}: header is JSON but not an object", path);
+    std::string().swap(text);  // the header is read: its text is no longer needed
 
-    SafetensorsFile file;
-    file.path = path;
-    std::vector<Range> ranges;
-    for (const auto& [name, entry] : header.items()) {
-        if (name == "__metadata__") {
-            file.metadata = parse_metadata(path, entry);
-            continue;
-        }
-        Range r;
-        file.tensors.push_back(parse_entry(path, name, entry, data_bytes, &r));
-        r.index = file.tensors.size() - 1;
-        ranges.push_back(r);
-    }
+    // Each name once: JSON allows a key twice (a parser keeps the last), a header does not.
+    std::vector<size_t> by_name(file.tensors.size());
+    for (size_t i = 0; i < by_name.size(); i++) by_name[i] = i;
+    std::sort(by_name.begin(), by_name.end(),
+              [&](size_t a, size_t b) { return file.tensors[a].name < file.tensors[b].name; });
+    for (size_t i = 1; i < by_name.size(); i++)
+        GLULAB_CHECK(file.tensors[by_name[i]].name != file.tensors[by_name[i - 1]].name,
+                     "each tensor needs its own name", "{}: tensor '{}' is listed twice", path,
+                     file.tensors[by_name[i]].name);
+    std::vector<size_t>().swap(by_name);
 
-    // Sorted by start, non-empty ranges must each begin at or after the end of the one before.
+    // Every byte of the data section belongs to exactly one tensor, as in the reference
+    // implementation: sorted by start, each non-empty range begins where the one before ended
+    // (a gap is bytes no tensor owns, an overlap bytes two tensors share), the first at 0 and
+    // the last at the end of the section (bytes after it mean the file is not what its header
+    // says: appended to, or two files run together).
     std::sort(ranges.begin(), ranges.end(), [](const Range& a, const Range& b) {
         return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
     });
+    uint64_t used = 0;  // the end of the last non-empty range so far
     const Range* last = nullptr;
     for (const Range& r : ranges) {
         if (r.begin == r.end) continue;  // empty tensors occupy no bytes
@@ -271,11 +390,12 @@ SafetensorsFile safetensors_read(const std::string& path) {
                      "{}: tensors '{}' [{}, {}] and '{}' [{}, {}] overlap", path,
                      file.tensors[last->index].name, last->begin, last->end,
                      file.tensors[r.index].name, r.begin, r.end);
+        GLULAB_CHECK(r.begin == used, "every byte of the data section belongs to one tensor",
+                     "{}: bytes [{}, {}) of the data section belong to no tensor (the next, '{}', starts at {})",
+                     path, used, r.begin, file.tensors[r.index].name, r.begin);
+        used = r.end;
         last = &r;
     }
-    // The data section holds the tensors and nothing else: bytes after the last one mean the
-    // file is not what its header says (appended to, or two files run together).
-    const uint64_t used = last ? last->end : 0;
     GLULAB_CHECK(used == data_bytes, "the file was changed after it was written",
                  "{}: {} bytes after the last tensor's data (the data section is {} bytes, the "
                  "tensors use {})", path, data_bytes - used, data_bytes, used);

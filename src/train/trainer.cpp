@@ -18,6 +18,7 @@
 #include <omp.h>
 
 #include <chrono>
+#include <climits>
 #include <cmath>
 #include <filesystem>
 #include <optional>
@@ -38,7 +39,24 @@ void TrainConfig::validate() const {
     GLULAB_CHECK(eval_every > 0, "try --eval-every 100", "--eval-every must be positive, got {}", eval_every);
     GLULAB_CHECK(eval_batches > 0, "try --eval-batches 20", "--eval-batches must be positive, got {}",
                  eval_batches);
-    GLULAB_CHECK(threads >= 0, "0 means all cores", "--threads must be >= 0, got {}", threads);
+    GLULAB_CHECK(threads >= 0 && threads <= kMaxThreads, "0 means all cores", "--threads {} is outside [0, {}]",
+                 threads, kMaxThreads);
+    // config.json stores the seed as a JSON integer, which resume reads back as a signed 64-bit
+    // number: a larger seed would train, then never resume.
+    GLULAB_CHECK(seed <= uint64_t{INT64_MAX}, "seeds run from 0 to 2^63 - 1",
+                 "--seed {} is above the largest seed, 2^63 - 1 = {}", seed, INT64_MAX);
+    // What a step and an evaluation allocate, checked before anything is allocated or any file
+    // written (doubles, so that no product of these sizes can wrap around).
+    const double eval_tokens = double(eval_batches) * batch * model.ctx;
+    GLULAB_CHECK(eval_tokens <= double(kMaxEvalTokens), "lower --eval-batches",
+                 "--eval-batches {} x --batch {} x --ctx {} = {:.0f} tokens per estimate are above glulab's "
+                 "limit of {}", eval_batches, batch, model.ctx, eval_tokens, kMaxEvalTokens);
+    const double scores = double(model.layers) * batch * model.heads * model.ctx * model.ctx;
+    const double logits = 2.0 * batch * model.ctx * model.vocab_size;  // logits and their probabilities
+    GLULAB_CHECK(scores + logits <= double(kMaxActivationFloats), "lower --batch or --ctx",
+                 "--batch {} x --ctx {}: a step would keep {:.1f} GB of attention probabilities (L x B x NH x T x T) "
+                 "and logits (B x T x V), above glulab's limit of {:.0f} GB", batch, model.ctx,
+                 (scores + logits) * 4 / 1e9, double(kMaxActivationFloats) * 4 / 1e9);
     GLULAB_CHECK(stop_after >= 0, "0 means never", "--stop-after must be >= 0, got {}", stop_after);
     GLULAB_CHECK(test_split >= 0 && test_split <= kMaxTestSplit, "e.g. --test-split 0.05",
                  "--test-split {} is outside [0, {}]: the test split is cut from the validation split's 10%",
@@ -49,6 +67,11 @@ void TrainConfig::validate() const {
 // train_config_to_json and train_config_from_json: json_io.cpp.
 
 namespace {
+
+// Thrown by evaluate when Ctrl-C or SIGTERM arrives in the middle of an evaluation, which at
+// thousands of batches can take minutes: train_run then stops at once, without this
+// evaluation's row or checkpoint, at its last checkpoint (a resume continues from there).
+struct EvaluationStopped {};
 
 // --threads applies to this run only: the caller's OpenMP thread count comes back afterwards.
 // 0 measures what is faster on the machine as it is now (platform/threads.hpp).
@@ -107,6 +130,7 @@ float evaluate(Transformer& model, Tape& tape, const EvalBatches& batches,
     const size_t first = static_cast<size_t>(rows.begin) * static_cast<size_t>(batches.T());
     double total = 0;
     for (int i = 0; i < batches.count(); i++) {
+        if (dist_size() == 1 && stop_requested()) throw EvaluationStopped{};  // ranks would disagree
         tape.reset();
         total += model.loss(tape, batches.inputs(i) + first, batches.targets(i) + first, rows.count,
                             batches.T()).data[0];
@@ -141,7 +165,7 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
     if (!resume && !force && fs::exists(dir)) {
         GLULAB_CHECK(!holds_run(out_dir), "pass --force to overwrite it, or --resume to continue it",
                      "{} already holds a run", out_dir);
-        GLULAB_CHECK(fs::is_directory(dir) && fs::is_empty(dir),
+        GLULAB_CHECK(fs::is_directory(dir) && holds_only_leftovers(out_dir),
                      "choose another --out, or pass --force to write the run into it anyway",
                      "{} is not empty and is not a glulab run", out_dir);
     }
@@ -150,9 +174,15 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
     Corpus corpus = load_corpus(cfg.data, cfg.test_split);
     cfg.model.vocab_size = corpus.vocab.size();
     cfg.model.validate();
+    cfg.validate();  // again, now that V is known (the logits' memory)
     const int B = cfg.batch, T = cfg.model.ctx;
     // Sizes are checked (the text must hold a window of T + 1 in each split) before any file is
     // written.
+    GLULAB_CHECK(corpus.data.train().size() > size_t(T) && corpus.data.val().size() > size_t(T),
+                 "give a longer text, or a shorter --ctx",
+                 "'{}' has {} characters: its train split ({}) and val split ({}) must each hold a window of "
+                 "T + 1 = {} (--ctx + 1)", cfg.data, corpus.data.ids().size(), corpus.data.train().size(),
+                 corpus.data.val().size(), T + 1);
     BatchSampler sampler(corpus.data.train(), B, T, cfg.seed);
     EvalBatches train_eval(corpus.data.train(), B, T, cfg.eval_batches, cfg.seed + 1);
     EvalBatches val_eval(corpus.data.val(), B, T, cfg.eval_batches, cfg.seed + 2);
@@ -174,19 +204,22 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
         // A run stopped before its first checkpoint (config.json, no pair yet) starts again
         // from step 0 with the same initial weights; half a pair is refused by load_checkpoint.
         if (fs::exists(run_file(out_dir, run_files::model)) || fs::exists(run_file(out_dir, run_files::optimizer)))
-            start = load_checkpoint(out_dir, model, corpus.vocab);  // checked; sharded: each rank reads its slice
+            start = load_checkpoint(out_dir, model, corpus.vocab, cfg.data);  // checked; sharded: each rank reads its slice
         if (start >= cfg.optim.steps && fs::exists(run_file(out_dir, run_files::summary)))
             return read_run_summary(out_dir);  // nothing to train or write
-        if (start >= cfg.optim.steps)  // finished, but stopped before its summary was written
-            return finish_run_summary(model, train_eval, val_eval, test_eval, dir, start);
+        if (start >= cfg.optim.steps) {  // finished, but stopped before its summary was written
+            try {
+                return finish_run_summary(model, train_eval, val_eval, test_eval, dir, start);
+            } catch (const EvaluationStopped&) {  // a Ctrl-C already pending (compare): next time
+                return TrainSummary{.steps_done = start, .interrupted = true};
+            }
+        }
         GLULAB_CHECK(cfg.stop_after == 0 || cfg.stop_after > start, "give a later step, or leave it out",
                      "--stop-after {}: the run is already at step {}", cfg.stop_after, start);
         for (int s = 0; s < start; s++) sampler.next();  // the batches the run already used
     } else if (writer) {
         fs::create_directories(dir);
-        for (const char* old : {run_files::metrics, run_files::gates, run_files::steps, run_files::stability,
-                                run_files::activations, run_files::summary})
-            fs::remove(run_file(out_dir, old));
+        remove_run_outputs(out_dir);  // the old pair goes before the new config arrives
         write_run_config(out_dir, cfg);
     }
     // On resume, the rows of the evaluations the checkpoint contains: a kill between an
@@ -200,11 +233,13 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
     sum.total_params = table.counts.total;
     sum.best_val_loss = 1e30f;
 
+    int saved_step = start;  // the step of the checkpoint on disk
     auto save_checkpoint = [&](int step) {
         if (callbacks.on_save) callbacks.on_save(step);  // its rows first, as metrics.csv's
         dp.gather_moments(params);  // sharded: rank 0 collects every rank's AdamW moments
         if (writer) glulab::save_checkpoint(out_dir, model, corpus.vocab, step);
         dp.release_moments(params);  // and gives the others' back
+        saved_step = step;
     };
 
     if (callbacks.on_start) callbacks.on_start(model);
@@ -246,8 +281,15 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
 
         const bool last = step + 1 == cfg.optim.steps;
         if ((step + 1) % cfg.eval_every == 0 || last) {
-            EvalReport r{step + 1, evaluate(model, tape, train_eval),
-                         evaluate(model, tape, val_eval, callbacks.on_val_forward), lr, norm, tok_s, elapsed};
+            EvalReport r;
+            try {
+                r = {step + 1, evaluate(model, tape, train_eval),
+                     evaluate(model, tape, val_eval, callbacks.on_val_forward), lr, norm, tok_s, elapsed};
+            } catch (const EvaluationStopped&) {
+                sum.interrupted = true;
+                sum.steps_done = saved_step;
+                break;
+            }
             if (!std::isfinite(r.train_loss) || !std::isfinite(r.val_loss)) {
                 sum.diverged = true;
                 break;

@@ -2,8 +2,10 @@
 
 The seeds are small checkpoints of the fuzz target's tiny model (V 5, T 4, L 1, C 8, NH 2, relu,
 H 32): a valid model.safetensors and optimizer.safetensors, the same files with one thing broken
-each (a wrong shape, a missing tensor, trailing bytes, a config beyond the limits), so that the
-fuzzer starts next to every check of the loader. Run it again only when the format changes:
+each (a wrong shape, a missing tensor, trailing bytes, a config beyond the limits), and headers
+the reader must refuse as they are parsed (lists nested deep, a name listed twice, bytes no
+tensor owns, a vocabulary out of order), so that the fuzzer starts next to every check of the
+loader. Run it again only when the format changes:
     /usr/bin/python3 tests/fuzz/make_corpus.py
 """
 import json
@@ -42,6 +44,13 @@ def write(name, tensors, meta):
     safetensors_io.write(os.path.join(OUT, name), tensors, meta)
 
 
+def raw(name, header, data=b""):
+    """A file of a hand-written header (text) and data section (bytes), as it stands."""
+    text = header.encode()
+    with open(os.path.join(OUT, name), "wb") as f:
+        f.write(len(text).to_bytes(8, "little") + text + data)
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     p = params()
@@ -65,6 +74,18 @@ def main():
     with open(os.path.join(OUT, "header-only.safetensors"), "wb") as f:
         text = b'{"__metadata__": {"format": "glulab-model-1"}, "x": 1e400}'
         f.write(len(text).to_bytes(8, "little") + text)
+    one = '"a": {"dtype": "F32", "shape": [2], "data_offsets": [%d, %d]}'
+    deep = "[" * 6000 + "]" * 6000
+    raw("deep-dtype.safetensors", '{"a": {"dtype": %s, "shape": [2], "data_offsets": [0, 8]}}' % deep, bytes(8))
+    raw("deep-metadata.safetensors", '{"__metadata__": {"k": %s}, %s}' % (deep, one % (0, 8)), bytes(8))
+    raw("duplicate-name.safetensors", "{%s, %s}" % (one % (0, 8), one % (8, 16)), bytes(16))
+    raw("duplicate-key.safetensors", '{"a": {"dtype": "F32", "dtype": "I32", "shape": [2], "data_offsets": [0, 8]}}',
+        bytes(8))
+    raw("hole.safetensors", '{%s, "b": {"dtype": "I32", "shape": [2], "data_offsets": [12, 20]}}' % (one % (0, 8)),
+        bytes(20))
+    raw("hole-first.safetensors", "{%s}" % (one % (4, 12)), bytes(12))
+    write("model-vocab-order.safetensors", p, dict(model_meta(), vocab=json.dumps([VOCAB[1], VOCAB[0]] + VOCAB[2:])))
+    write("model-vocab-deep.safetensors", p, dict(model_meta(), vocab="[" * 4000 + "]" * 4000))
 
 
 if __name__ == "__main__":

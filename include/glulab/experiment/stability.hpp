@@ -19,7 +19,8 @@
 //
 // with_stability_telemetry hooks this into a run (train_run's callbacks): steps.csv gets every
 // step's loss, rate and gradient norm (written whenever the run saves its state, so a resume
-// continues it exactly), stability.csv one row per evaluation and layer (run_dir.hpp).
+// continues it exactly; a step of a diverging run whose norm is not finite has no row),
+// stability.csv one row per evaluation and layer (run_dir.hpp).
 // with_run_telemetry adds it and the gate telemetry (gates.hpp): what `glulab train` and
 // `glulab compare` use. `glulab plot` draws both files.
 //

@@ -32,9 +32,13 @@ struct ThreadChoice {
 };
 ThreadChoice measure_thread_choice(const std::function<void()>& work);
 
-// The thread count for a run: `requested` when > 0 (--threads), the OMP_NUM_THREADS setting
-// when there is one, otherwise measure_thread_choice(work).threads. Leaves the OpenMP setting
-// as it found it.
+// The most threads --threads may ask for: OpenMP's runtime crashes at 100,000, and no machine
+// glulab runs on has more cores than this.
+inline constexpr int kMaxThreads = 256;
+
+// The thread count for a run: `requested` when > 0 (--threads, at most kMaxThreads, checked),
+// the OMP_NUM_THREADS setting when there is one, otherwise measure_thread_choice(work).threads.
+// Leaves the OpenMP setting as it found it.
 int choose_threads(int requested, const std::function<void()>& work);
 
 // The median of timings: the middle value once sorted (of an even count, the upper middle).

@@ -50,9 +50,11 @@ int load_optimizer(const std::string& path, ParamStore& params);  // returns the
 // The pair a run directory holds (model.safetensors, optimizer.safetensors) as one state:
 // save_checkpoint writes both as temporaries, then renames the optimizer's, then the model's.
 // load_checkpoint reads both, finishes a save a crash stopped between its renames, refuses a
-// pair of two steps, checks the model against `model`'s config and `vocab` tensor by tensor,
-// and only then copies weights and moments into `model`. Returns the step.
+// pair of two steps, checks `vocab` (the characters of the text file `data`, named in the
+// error), the model against `model`'s config tensor by tensor and the pair against the run's
+// config.json, and only then copies weights and moments into `model`. Returns the step.
 void save_checkpoint(const std::string& dir, const Transformer& model, const Vocab& vocab, int step);
-int load_checkpoint(const std::string& dir, Transformer& model, const Vocab& vocab);
+int load_checkpoint(const std::string& dir, Transformer& model, const Vocab& vocab,
+                    const std::string& data = "the training text");
 
 }  // namespace glulab

@@ -29,12 +29,16 @@ namespace glulab {
 // Decode strictly: a byte that cannot start a character, a truncated sequence, an overlong
 // encoding, a surrogate (U+D800..U+DFFF) or a value above U+10FFFF throws glulab::Error naming
 // the byte offset, e.g. "invalid UTF-8 at byte 1234: unexpected continuation byte 0x80".
-std::vector<char32_t> decode_utf8(std::string_view text);
+// `where` (a file or a flag: "data/x.txt", "--prompt") starts the message when given.
+std::vector<char32_t> decode_utf8(std::string_view text, std::string_view where = {});
 // Append the UTF-8 encoding of one code point (1 to 4 bytes).
 void append_utf8(std::string& out, char32_t cp);
 // "é (U+00E9)"; control characters show as their code only: "U+000A".
 std::string describe_code_point(char32_t cp);
-// The whole file as bytes; a missing or unreadable file throws, naming the path.
+// The whole file as bytes; a missing or unreadable file throws, naming the path, and so does
+// anything but a regular file (a FIFO would block, /dev/zero never ends) or a file above
+// kMaxTextBytes.
+inline constexpr uintmax_t kMaxTextBytes = uintmax_t{1} << 30;  // 1 GiB; tiny Shakespeare is 1.1 MB
 std::string read_text_file(const std::string& path);
 // Write `text` to `path` atomically (platform/files.hpp → write_file_atomic: a temporary file,
 // fsync, a rename), so a crash never leaves half a file; throws naming the path when it cannot.

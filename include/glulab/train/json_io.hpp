@@ -31,9 +31,10 @@ struct OptimConfig;   // optim.hpp
 struct TrainSummary;  // run_dir.hpp
 
 // The vocabulary as a JSON array of its characters in id order: ["\n", " ", "!", ...]
-// (model.safetensors' `vocab` metadata). Reading throws glulab::Error on anything else.
+// (model.safetensors' `vocab` metadata). Reading throws glulab::Error naming `where` (the
+// file) on anything else, a list out of code point order included.
 std::string vocab_to_json(const Vocab& vocab);
-Vocab vocab_from_json(const std::string& json);
+Vocab vocab_from_json(const std::string& json, const std::string& where);
 
 // Every field of OptimConfig under its own name: {"beta1":0.8999999761581421,...,"warmup":2}.
 // Floats go out as the doubles they are exactly, so a reader computes with the very values.

@@ -58,6 +58,15 @@ inline std::string run_file(const std::string& dir, const char* name) {  // e.g.
 // Whether `dir` holds a run (its config.json), and a checkpoint pair besides.
 bool holds_run(const std::string& dir);
 bool holds_checkpoint(const std::string& dir);
+// Whether `dir` holds nothing but what a run killed in its first moments leaves: its run.lock
+// and temporaries (*.tmp) of files it had not yet put in place. A new run may start there
+// without --force, as in an empty directory.
+bool holds_only_leftovers(const std::string& dir);
+// Removes what a run wrote besides config.json: the checkpoint pair first (with the temporaries
+// of a save a crash interrupted), then metrics.csv, gates.csv, the telemetry and summary.json. A new run
+// (--force) calls it before it writes its config.json, so that at no moment does the directory
+// pair the new config with the old run's weights.
+void remove_run_outputs(const std::string& dir);
 
 // config.json
 // -----------

@@ -51,6 +51,8 @@ struct TrainConfig {
     static constexpr int kMaxBatch = 4096;                 // B
     static constexpr int64_t kMaxTokensPerStep = 1 << 20;  // B * T
     static constexpr double kMaxTestSplit = 0.09;           // below the validation split's 0.1
+    static constexpr int64_t kMaxEvalTokens = 1 << 24;      // eval_batches * B * T
+    static constexpr int64_t kMaxActivationFloats = int64_t{1} << 31;  // a step's L B NH T^2 + 2 B T V
 };
 // config.json's text (both defined in json_io.cpp).
 std::string train_config_to_json(const TrainConfig& cfg);
