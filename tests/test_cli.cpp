@@ -149,15 +149,17 @@ TEST_CASE("cli: --help of the program and of every command exits 0 and lists the
         {"train", {"--ffn", "--data", "--layers", "--d-model", "--heads", "--ctx", "--batch", "--steps",
                    "--lr", "--seed", "--eval-every", "--threads", "--out", "--force", "--resume",
                    "--stop-after"}},
-        {"eval", {"--ckpt", "--text", "--json"}},
+        {"eval", {"--ckpt", "--text", "--json", "--quantize", "--quantize-only", "--smooth"}},
         {"sample", {"--ckpt", "--prompt", "--tokens", "--temperature", "--top-k", "--seed", "--no-cache",
-                    "--threads"}},
+                    "--threads", "--quantize"}},
         {"params", {"--ffn", "--vocab", "--layers", "--d-model", "--heads", "--ctx", "--d-ff"}},
         {"bench", {"--ffn", "--batch", "--steps", "--threads", "--json", "--profile", "--products"}},
         {"gradcheck", {}},
         {"info", {}},
         {"reference", {"--ffn", "--out", "--steps", "--seed"}},
-        {"compare", {"--ffn", "--seeds", "--out", "--force"}},
+        {"compare", {"--ffn", "--seeds", "--out", "--force", "--lr", "--warmup", "--min-lr-ratio", "--jobs",
+                     "--test-split"}},
+        {"quantize", {"--ckpt", "--out", "--force"}},
         {"plot", {"--out", "--ascii"}},
         {"graph", {"--ffn", "--layers", "--d-model", "--heads", "--ctx", "--batch", "--dot", "--backward"}},
     };
@@ -278,6 +280,18 @@ TEST_CASE("cli: eval --quantize prints the int8 loss and its change; bad schemes
     REQUIRE_MESSAGE(s1.code == 0, s1.describe());
     CHECK(s1.out == s2.out);
     check_usage_error(run_glulab(fmt::format("sample --ckpt {} --quantize fp8", quoted(t.ckpt))), {"'fp8'"});
+    // glulab quantize: an int8 file that eval loads; it never replaces a file unasked.
+    TempDir tmp("cli-quantize");
+    const fs::path out = tmp / "int8.safetensors";
+    const Run q = run_glulab(fmt::format("quantize --ckpt {} --out {}", quoted(t.ckpt), quoted(out)));
+    REQUIRE_MESSAGE(q.code == 0, q.describe());
+    CHECK(fs::file_size(out) < fs::file_size(t.ckpt) / 2);  // this tiny model's header weighs: not a third
+    const Run e = run_glulab(fmt::format("eval --ckpt {} --text {}", quoted(out), quoted(t.text)));
+    CHECK_MESSAGE(e.code == 0, e.describe());
+    check_usage_error(run_glulab(fmt::format("quantize --ckpt {} --out {}", quoted(t.ckpt), quoted(out))),
+                      {"exists"});
+    check_usage_error(run_glulab(fmt::format("quantize --ckpt {} --out {} --force", quoted(t.ckpt), quoted(t.ckpt))),
+                      {"is the checkpoint --ckpt reads"});
 }
 
 TEST_CASE("cli: compare --lr 0.001,0.003 is a sweep: 4 runs, a learning-rate column, and it resumes") {

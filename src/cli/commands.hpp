@@ -43,5 +43,6 @@ void add_reference_command(CLI::App& app);  // cmd_reference.cpp: numbers for th
 void add_compare_command(CLI::App& app);    // cmd_compare.cpp: every FFN kind x every seed, table, verdict, plots
 void add_plot_command(CLI::App& app);       // cmd_plot.cpp: loss and gate plots of existing runs
 void add_graph_command(CLI::App& app);      // cmd_graph.cpp: the tape of one forward pass, as text or DOT
+void add_quantize_command(CLI::App& app);   // cmd_quantize.cpp: a checkpoint with int8 weight matrices
 
 }  // namespace glulab

@@ -73,6 +73,7 @@ void add_commands(CLI::App& app) {
     glulab::add_compare_command(app);
     glulab::add_plot_command(app);
     glulab::add_graph_command(app);
+    glulab::add_quantize_command(app);
 }
 
 }  // namespace

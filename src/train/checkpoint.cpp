@@ -3,6 +3,9 @@
 // Lesson 12 · training
 #include "glulab/train/checkpoint.hpp"
 
+#include "glulab/nn/quantize.hpp"
+#include "glulab/ops/ops.hpp"
+
 #include "glulab/train/json_io.hpp"
 #include "glulab/platform/files.hpp"
 #include "glulab/train/run_dir.hpp"
@@ -12,6 +15,7 @@
 #include <fmt/format.h>  // fmt::join
 
 #include <algorithm>
+#include <cmath>
 #include <charconv>
 #include <climits>
 #include <filesystem>
@@ -57,6 +61,7 @@ int checkpoint_step(const SafetensorsFile& file) {
 }
 
 const char* kModelFormat = "glulab-model-1";
+const char* kModelInt8Format = "glulab-model-int8-1";
 const char* kOptimizerFormat = "glulab-adamw-1";
 
 SafetensorsMetadata model_metadata(const Transformer& model, const Vocab& vocab, int step) {
@@ -136,7 +141,90 @@ void copy_moments(const SafetensorsFile& file, ParamStore& ps) {
     }
 }
 
+// The int8 file's tensors: every parameter under its name, F32, but for the quantizable
+// matrices: I8 integers and a `.scale` per output channel.
+struct Int8Tensors {
+    std::vector<std::vector<int8_t>> q;
+    std::vector<std::vector<float>> scales;
+    std::vector<SafetensorsEntry> entries;
+};
+
+void int8_tensors(const Transformer& model, Int8Tensors& out) {
+    const std::vector<std::string> names = quantizable_matrices(model);
+    const ParamStore& ps = model.params();
+    out.q.reserve(names.size());
+    out.scales.reserve(names.size());
+    for (const ParamEntry& e : ps.entries()) {
+        const float* w = ps.data() + e.offset;
+        const bool matrix = std::find(names.begin(), names.end(), e.name.substr(0, e.name.rfind('.'))) != names.end() &&
+                            e.name.ends_with(".weight");
+        if (!matrix) {
+            out.entries.emplace_back(e.name, e.shape, w);
+            continue;
+        }
+        const int rows = e.shape[0], cols = e.shape[1];
+        std::vector<float>& s = out.scales.emplace_back(static_cast<size_t>(rows));
+        std::vector<int8_t>& q = out.q.emplace_back(static_cast<size_t>(rows) * cols);
+        quant_scales(s.data(), w, rows, cols, /*per_row=*/true);
+        for (int r = 0; r < rows; r++) {  // as ops.hpp → fake_quant_forward rounds, keeping the integer
+            const float inv = 1.0f / s[static_cast<size_t>(r)];
+            for (int c = 0; c < cols; c++)
+                q[static_cast<size_t>(r) * cols + c] = static_cast<int8_t>(
+                    std::clamp(std::nearbyint(w[static_cast<size_t>(r) * cols + c] * inv), -kInt8Max, kInt8Max));
+        }
+        out.entries.emplace_back(e.name, e.shape, q.data());
+        out.entries.emplace_back(e.name + ".scale", Shape{rows}, s.data());
+    }
+}
+
+// Every declared parameter from the int8 file: a quantizable matrix as I8 with its scales
+// (checked: finite, positive, integers in [-127, 127]), everything else as F32; no other tensor.
+void copy_weights_int8(const SafetensorsFile& file, Transformer& model) {
+    const std::vector<std::string> names = quantizable_matrices(model);
+    ParamStore& ps = model.params();
+    size_t expected = 0;
+    for (const ParamEntry& e : ps.entries()) {
+        float* w = ps.data() + e.offset;
+        const SafetensorsTensor& t = file.at(e.name);
+        expected++;
+        if (t.dtype != DType::I8) {
+            const std::vector<float>& values = file.f32(e.name, e.shape);
+            std::copy(values.begin(), values.end(), w);
+            continue;
+        }
+        const bool matrix = std::find(names.begin(), names.end(), e.name.substr(0, e.name.rfind('.'))) != names.end() &&
+                            e.name.ends_with(".weight");
+        GLULAB_CHECK(matrix, "only the weight matrices of Linear layers are int8",
+                     "{}: tensor '{}' is I8, but it is not a weight matrix", file.path, e.name);
+        const int rows = e.shape[0], cols = e.shape[1];
+        const std::vector<int8_t>& q = file.i8(e.name, e.shape);
+        const std::vector<float>& s = file.f32(e.name + ".scale", Shape{rows});
+        expected++;
+        for (int r = 0; r < rows; r++) {
+            GLULAB_CHECK(std::isfinite(s[static_cast<size_t>(r)]) && s[static_cast<size_t>(r)] > 0,
+                         "a scale is absmax / 127 of its row: finite and positive",
+                         "{}: '{}.scale'[{}] is {}", file.path, e.name, r, s[static_cast<size_t>(r)]);
+            for (int c = 0; c < cols; c++) {
+                const int8_t v = q[static_cast<size_t>(r) * cols + c];
+                GLULAB_CHECK(v >= -127, "symmetric int8 uses -127 .. 127",
+                             "{}: '{}'[{}, {}] is -128", file.path, e.name, r, c);
+                w[static_cast<size_t>(r) * cols + c] = static_cast<float>(v) * s[static_cast<size_t>(r)];
+            }
+        }
+    }
+    GLULAB_CHECK(file.tensors.size() == expected, "was it saved by a model with another config?",
+                 "{}: {} tensors, the model needs {}", file.path, file.tensors.size(), expected);
+}
+
 }  // namespace
+
+void save_model_int8(const std::string& path, const Transformer& model, const Vocab& vocab, int step) {
+    Int8Tensors t;
+    int8_tensors(model, t);
+    SafetensorsMetadata metadata = model_metadata(model, vocab, step);
+    metadata["format"] = kModelInt8Format;
+    safetensors_write(path, t.entries, metadata);
+}
 
 void save_model(const std::string& path, const Transformer& model, const Vocab& vocab, int step) {
     safetensors_write(path, model_tensors(model), model_metadata(model, vocab, step));
@@ -149,15 +237,21 @@ void save_model(const std::string& path, const Transformer& model, const Vocab& 
 // declares (Transformer::declared_params, which allocates nothing). Only a file that passes
 // all of that gets a model built and filled.
 static LoadedModel model_from_file(const SafetensorsFile& file) {
-    check_format(file, kModelFormat);
+    const bool int8 = file.meta("format") == kModelInt8Format;
+    if (!int8) check_format(file, kModelFormat);
     ModelConfig cfg = model_config_from_json(file.meta("config"), file.path);
     Vocab vocab = vocab_from_json(file.meta("vocab"), file.path);
     GLULAB_CHECK(vocab.size() == cfg.vocab_size, "the checkpoint is inconsistent",
                  "{}: vocab has {} characters but config.vocab_size is {}", file.path, vocab.size(),
                  cfg.vocab_size);
-    check_tensors_match(file, Transformer::declared_params(cfg), {""});
-    auto model = std::make_unique<Transformer>(cfg);
-    copy_weights(file, model->params());
+    if (!int8) {
+        check_tensors_match(file, Transformer::declared_params(cfg), {""});
+        auto model = std::make_unique<Transformer>(cfg);
+        copy_weights(file, model->params());
+        return {std::move(model), std::move(vocab)};
+    }
+    auto model = std::make_unique<Transformer>(cfg);  // sizes are bounded by now; filled below
+    copy_weights_int8(file, *model);
     return {std::move(model), std::move(vocab)};
 }
 

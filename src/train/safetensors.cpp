@@ -2,7 +2,7 @@
 //
 // Contains: safetensors_write (atomic, through platform/files.hpp → write_file_atomic) and
 // safetensors_read (validate the whole header before touching the data, then copy each tensor
-// into owned vectors). Leaves out: memory mapping, dtypes other than F32 / I32.
+// into owned vectors). Leaves out: memory mapping, dtypes other than F32 / I32 / I8.
 //
 // The reader treats every file as untrusted input: each length, offset and shape is checked
 // against the file's real size before it is used, so a truncated or malicious file produces a
@@ -44,23 +44,26 @@ constexpr int kMaxHeaderDepth = 3;
 // of about 100 bytes for as few as 6 bytes of header, so this bounds their memory.
 constexpr size_t kMaxMetadataKeys = 1024;
 
-const char* kSupported = "glulab reads and writes F32 and I32 tensors";
+const char* kSupported = "glulab reads and writes F32, I32 and I8 tensors";
 
 bool parse_dtype(const std::string& s, DType* out) {
     if (s == "F32") { *out = DType::F32; return true; }
     if (s == "I32") { *out = DType::I32; return true; }
+    if (s == "I8") { *out = DType::I8; return true; }
     return false;
 }
 
 }  // namespace
 
-const char* dtype_name(DType dtype) { return dtype == DType::F32 ? "F32" : "I32"; }
-size_t dtype_size(DType) { return 4; }  // both F32 and I32 are four bytes
+const char* dtype_name(DType dtype) { return dtype == DType::F32 ? "F32" : dtype == DType::I32 ? "I32" : "I8"; }
+size_t dtype_size(DType dtype) { return dtype == DType::I8 ? 1 : 4; }
 
 SafetensorsEntry::SafetensorsEntry(std::string name_, Shape shape_, const float* data_)
     : name(std::move(name_)), shape(shape_), dtype(DType::F32), data(data_) {}
 SafetensorsEntry::SafetensorsEntry(std::string name_, Shape shape_, const int32_t* data_)
     : name(std::move(name_)), shape(shape_), dtype(DType::I32), data(data_) {}
+SafetensorsEntry::SafetensorsEntry(std::string name_, Shape shape_, const int8_t* data_)
+    : name(std::move(name_)), shape(shape_), dtype(DType::I8), data(data_) {}
 
 // Writing
 // -------
@@ -409,9 +412,12 @@ SafetensorsFile safetensors_read(const std::string& path) {
         if (t.dtype == DType::F32) {
             t.f32.resize(static_cast<size_t>(t.numel()));
             dst = reinterpret_cast<char*>(t.f32.data());
-        } else {
+        } else if (t.dtype == DType::I32) {
             t.i32.resize(static_cast<size_t>(t.numel()));
             dst = reinterpret_cast<char*>(t.i32.data());
+        } else {
+            t.i8.resize(static_cast<size_t>(t.numel()));
+            dst = reinterpret_cast<char*>(t.i8.data());
         }
         in.seekg(static_cast<std::streamoff>(data_start + r.begin));
         in.read(dst, static_cast<std::streamsize>(r.end - r.begin));
@@ -454,6 +460,15 @@ const std::vector<int32_t>& SafetensorsFile::i32(const std::string& name, Shape 
                  "{}: tensor '{}' is {} {}, expected I32 {}", path, name, dtype_name(t.dtype),
                  t.shape, shape);
     return t.i32;
+}
+
+const std::vector<int8_t>& SafetensorsFile::i8(const std::string& name, Shape shape) const {
+    const SafetensorsTensor& t = at(name);
+    GLULAB_CHECK(t.dtype == DType::I8 && t.shape == shape,
+                 "was the file written for another model configuration?",
+                 "{}: tensor '{}' is {} {}, expected I8 {}", path, name, dtype_name(t.dtype),
+                 t.shape, shape);
+    return t.i8;
 }
 
 const std::string& SafetensorsFile::meta(const std::string& key) const {

@@ -4,8 +4,8 @@ The seeds are small checkpoints of the fuzz target's tiny model (V 5, T 4, L 1, 
 H 32): a valid model.safetensors and optimizer.safetensors, the same files with one thing broken
 each (a wrong shape, a missing tensor, trailing bytes, a config beyond the limits), and headers
 the reader must refuse as they are parsed (lists nested deep, a name listed twice, bytes no
-tensor owns, a vocabulary out of order), so that the fuzzer starts next to every check of the
-loader. Run it again only when the format changes:
+tensor owns, a vocabulary out of order), and an int8 checkpoint (I8 weights with F32 scales)
+with a sound and a zero scale, so that the fuzzer starts next to every check of the loader. Run it again only when the format changes:
     /usr/bin/python3 tests/fuzz/make_corpus.py
 """
 import json
@@ -40,6 +40,19 @@ def model_meta(config=CONFIG, step="3"):
             "step": step}
 
 
+def int8(p):
+    """The int8 checkpoint of p (glulab quantize): each Linear weight as I8 with a scale per row."""
+    out = {}
+    for k, w in p.items():
+        if k.endswith(".weight") and w.ndim == 2 and not k.startswith(("wte", "wpe")):
+            s = np.abs(w).max(axis=1) / 127
+            out[k] = np.clip(np.rint(w * (1 / s)[:, None]), -127, 127).astype(np.int8)
+            out[k + ".scale"] = s.astype(np.float32)
+        else:
+            out[k] = w
+    return out
+
+
 def write(name, tensors, meta):
     safetensors_io.write(os.path.join(OUT, name), tensors, meta)
 
@@ -55,6 +68,10 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     p = params()
     write("model.safetensors", p, model_meta())
+    q = int8(p)
+    write("model-int8.safetensors", q, dict(model_meta(), format="glulab-model-int8-1"))
+    q_zero = dict(q, **{"lm_head.weight.scale": np.zeros(V, np.float32)})
+    write("model-int8-zero-scale.safetensors", q_zero, dict(model_meta(), format="glulab-model-int8-1"))
     moments = {}
     for k, v in p.items():
         moments["m." + k] = v * 0.1

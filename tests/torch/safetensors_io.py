@@ -19,7 +19,7 @@ import struct
 
 import numpy as np
 
-DTYPES = {"F32": np.dtype("<f4"), "I32": np.dtype("<i4")}
+DTYPES = {"F32": np.dtype("<f4"), "I32": np.dtype("<i4"), "I8": np.dtype("i1")}
 
 
 def read(path):
@@ -58,7 +58,7 @@ def read(path):
 
 
 def write(path, tensors, metadata=None):
-    """Writes `tensors` (dict name -> array-like, float32 or int32) in their order, with
+    """Writes `tensors` (dict name -> array-like, float32, int32 or int8) in their order, with
     `metadata` (dict str -> str), to path + ".tmp" and then renames it to `path`."""
     header, chunks, offset = {}, [], 0
     if metadata:
@@ -67,6 +67,8 @@ def write(path, tensors, metadata=None):
         a = np.asarray(value)
         if a.dtype.kind == "f":
             a, dtype = a.astype("<f4"), "F32"
+        elif a.dtype == np.int8:  # an int8 checkpoint's weights (docs/checkpoint-format.md)
+            a, dtype = a.astype("i1"), "I8"
         elif a.dtype.kind in "iub":
             a, dtype = a.astype("<i4"), "I32"
         else:

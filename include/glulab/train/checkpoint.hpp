@@ -37,6 +37,14 @@ ModelConfig model_config_from_json(const std::string& json, const std::string& w
 // `step`: the training step the weights belong to (metadata `step`; 0 for an untrained model).
 void save_model(const std::string& path, const Transformer& model, const Vocab& vocab, int step = 0);
 
+// An int8 checkpoint (`glulab quantize`): the same file but for the weight matrices of every
+// Linear (nn/quantize.hpp → quantizable_matrices), each stored as I8 integers q (out, in) with
+// F32 scales `<name>.scale` (out), one per output channel, so that weight = q * scale row by
+// row (symmetric, absmax: ops.hpp → quant_scales). Format "glulab-model-int8-1". load_model
+// reads both kinds, dequantizing at load; it refuses an I8 tensor that is not such a matrix,
+// a scale that is missing, not finite or not positive, and an integer outside [-127, 127].
+void save_model_int8(const std::string& path, const Transformer& model, const Vocab& vocab, int step = 0);
+
 struct LoadedModel {
     std::unique_ptr<Transformer> model;
     Vocab vocab;

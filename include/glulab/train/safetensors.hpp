@@ -33,10 +33,11 @@
 
 namespace glulab {
 
-// The element types glulab reads and writes: "F32" (float) and "I32" (int32_t).
-enum class DType { F32, I32 };
-const char* dtype_name(DType dtype);  // "F32", "I32"
-size_t dtype_size(DType dtype);       // bytes per element: 4, 4
+// The element types glulab reads and writes: "F32" (float), "I32" (int32_t) and "I8" (int8_t,
+// the weights of an int8 checkpoint, checkpoint.hpp → save_model_int8).
+enum class DType { F32, I32, I8 };
+const char* dtype_name(DType dtype);  // "F32", "I32", "I8"
+size_t dtype_size(DType dtype);       // bytes per element: 4, 4, 1
 
 // SafetensorsEntry
 // ----------------
@@ -50,6 +51,7 @@ struct SafetensorsEntry {
 
     SafetensorsEntry(std::string name, Shape shape, const float* data);
     SafetensorsEntry(std::string name, Shape shape, const int32_t* data);
+    SafetensorsEntry(std::string name, Shape shape, const int8_t* data);
 };
 
 using SafetensorsMetadata = std::map<std::string, std::string>;
@@ -70,13 +72,14 @@ std::function<bool(std::FILE*)> safetensors_fill(const std::string& path,
 // SafetensorsTensor
 // -----------------
 // One tensor read from a file, its values copied into owned storage: `f32` when dtype is F32,
-// `i32` when it is I32 (the other vector stays empty).
+// `i32` when it is I32, `i8` when it is I8 (the others stay empty).
 struct SafetensorsTensor {
     std::string name;
     DType dtype = DType::F32;
     Shape shape;
     std::vector<float> f32;    // numel() values when dtype == F32
     std::vector<int32_t> i32;  // numel() values when dtype == I32
+    std::vector<int8_t> i8;    // numel() values when dtype == I8
 
     int64_t numel() const { return shape.numel(); }
 };
@@ -96,8 +99,9 @@ struct SafetensorsFile {
     // The values of an F32 tensor `name` of exactly `shape`; throws if it is missing, not F32
     // or has another shape. The usual way a checkpoint loader fetches a parameter.
     const std::vector<float>& f32(const std::string& name, Shape shape) const;
-    // The same for an I32 tensor.
+    // The same for an I32 tensor, and for an I8 one.
     const std::vector<int32_t>& i32(const std::string& name, Shape shape) const;
+    const std::vector<int8_t>& i8(const std::string& name, Shape shape) const;
     // The value of metadata key `key`; throws if it is missing.
     const std::string& meta(const std::string& key) const;
 };
