@@ -22,7 +22,6 @@ namespace {
 
 struct TrainArgs {
     TrainConfig cfg;
-    std::string ffn = "swiglu";
     std::string out;
     std::string resume;
     bool force = false;
@@ -51,12 +50,6 @@ void print_optimizer_memory(const Transformer& model) {
                ps.moment_floats() * sizeof(float) / 1e6, ps.moment_floats() / 2, ps.size());
 }
 
-// given_config_flags without --stop-after, which (like --threads) belongs to this invocation.
-std::vector<std::string> given_run_flags(const Command& cmd) {
-    std::vector<std::string> given = given_config_flags(cmd);
-    std::erase(given, "--stop-after");
-    return given;
-}
 
 // Decoupled weight decay scales the weights by 1 - lr * weight_decay every step: at 1 or more
 // that flips or zeroes them, and the cure is a smaller decay, not a smaller learning rate.
@@ -74,19 +67,14 @@ void run(TrainArgs& a, const Command& cmd) {
         GLULAB_CHECK(a.out.empty() || std::filesystem::path(a.out) == std::filesystem::path(a.resume),
                      "a resumed run stays in its directory; leave --out out",
                      "--resume {} continues the run in {}, so --out {} would be ignored", a.resume, a.resume, a.out);
-        const std::vector<std::string> given = given_run_flags(cmd);
+        const std::vector<std::string> given = given_config_flags(cmd);
         GLULAB_CHECK(given.empty(),
-                     "a resumed run keeps its config.json; only --threads and --stop-after may change",
+                     "a resumed run keeps its config.json; only --threads, --stop-after and --shard-optimizer may change",
                      "--resume cannot be combined with {}", fmt::join(given, ", "));
-        TrainConfig saved = load_train_config(a.resume);
-        saved.threads = a.cfg.threads;
-        saved.stop_after = a.cfg.stop_after;
-        saved.shard_optimizer = a.cfg.shard_optimizer;
-        a.cfg = saved;
+        a.cfg = resume_config(a.resume, a.cfg);  // train_run reads the same
     } else {
-        a.cfg.model.ffn = parse_ffn_kind(a.ffn);
         apply_train_defaults(cmd, a.cfg);
-        if (dir.empty()) dir = fmt::format("runs/{}-{}", a.ffn, a.cfg.seed);
+        if (dir.empty()) dir = fmt::format("runs/{}-{}", ffn_kind_name(a.cfg.model.ffn), a.cfg.seed);
     }
     // Check everything that can be checked before the data is read and the model is built.
     a.cfg.validate();
@@ -127,7 +115,10 @@ void run(TrainArgs& a, const Command& cmd) {
 void add_train_command(CLI::App& app) {
     auto args = std::make_shared<TrainArgs>();
     Command* cmd = add_command(app, "train", "Train a character-level transformer into a run directory");
-    cmd->add_option("--ffn", args->ffn, "feed-forward kind: " + ffn_kind_names())->capture_default_str();
+    // Parsed as the flag is read, as --norm is (flags.cpp): a wrong name fails before anything else.
+    cmd->add_option_function("--ffn", [&cfg = args->cfg](const std::string& name) { cfg.model.ffn = parse_ffn_kind(name); },
+                             "feed-forward kind: " + ffn_kind_names())
+        ->default_str(std::string(ffn_kind_name(args->cfg.model.ffn)));
     add_train_flags(*cmd, args->cfg);
     cmd->add_option("--out", args->out, "run directory (default runs/<ffn>-<seed>)");
     cmd->add_flag("--force", args->force, "overwrite an existing run directory");

@@ -7,6 +7,8 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
+
 namespace glulab {
 
 void add_model_flags(Command& cmd, ModelConfig& m) {
@@ -67,8 +69,7 @@ void apply_train_defaults(const Command& cmd, TrainConfig& c) {
 std::vector<std::string> given_config_flags(const Command& cmd) {
     std::vector<std::string> given;
     for (const std::string& name : cmd.given_options())
-        if (name != "--threads" && name != "--resume" && name != "--help" && name != "--out" && name != "--force" &&
-            name != "--shard-optimizer")
+        if (name != "--help" && std::find(kInvocationFlags.begin(), kInvocationFlags.end(), name) == kInvocationFlags.end())
             given.push_back(name);
     return given;
 }

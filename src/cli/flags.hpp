@@ -7,6 +7,7 @@
 
 #include "glulab/train/trainer.hpp"
 
+#include <array>
 #include <string>
 #include <vector>
 
@@ -28,8 +29,13 @@ void add_train_flags(Command& cmd, TrainConfig& cfg, SweepFlags* sweep = nullptr
 // What add_train_flags leaves to the run when a flag is not given: the warmup follows --steps
 // (optim.hpp → default_warmup). Call it once the command line is parsed.
 void apply_train_defaults(const Command& cmd, TrainConfig& cfg);
-// The names of the train flags given explicitly on this command line, e.g. {"--layers",
-// "--lr"} (for --resume, which takes them from the run's config.json instead).
+// The flags that belong to one invocation, not to the run (config.json keeps none of them): a
+// resume may give these, and only these (trainer.hpp → resume_config takes their settings).
+inline constexpr std::array<const char*, 6> kInvocationFlags = {"--threads", "--stop-after", "--shard-optimizer",
+                                                                "--resume", "--out", "--force"};
+// The names of the flags given explicitly on this command line that are not invocation flags
+// (nor --help), e.g. {"--layers", "--lr"}: what a resume, which takes them from the run's
+// config.json, refuses.
 std::vector<std::string> given_config_flags(const Command& cmd);
 
 }  // namespace glulab

@@ -66,6 +66,14 @@ void TrainConfig::validate() const {
 
 // train_config_to_json and train_config_from_json: json_io.cpp.
 
+TrainConfig resume_config(const std::string& dir, const TrainConfig& invocation) {
+    TrainConfig cfg = load_train_config(dir);
+    cfg.threads = invocation.threads;
+    cfg.stop_after = invocation.stop_after;
+    cfg.shard_optimizer = invocation.shard_optimizer;
+    return cfg;
+}
+
 namespace {
 
 // Thrown by evaluate when Ctrl-C or SIGTERM arrives in the middle of an evaluation, which at
@@ -153,12 +161,7 @@ float evaluate(Transformer& model, Tape& tape, const EvalBatches& batches,
 TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bool resume,
                        bool force, const TrainCallbacks& callbacks) {
     const fs::path dir(out_dir);
-    TrainConfig cfg = resume ? load_train_config(out_dir) : cfg_in;
-    if (resume) {  // what belongs to this invocation, not to the run
-        cfg.threads = cfg_in.threads;
-        cfg.stop_after = cfg_in.stop_after;
-        cfg.shard_optimizer = cfg_in.shard_optimizer;
-    }
+    TrainConfig cfg = resume ? resume_config(out_dir, cfg_in) : cfg_in;
     cfg.validate();
     const BatchRows rows = batch_rows(cfg.batch);  // under mpirun: this rank's rows of a batch
     const bool writer = dist_rank() == 0;          // only rank 0 writes the run directory

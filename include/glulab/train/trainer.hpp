@@ -54,6 +54,10 @@ struct TrainConfig {
     static constexpr int64_t kMaxEvalTokens = 1 << 24;      // eval_batches * B * T
     static constexpr int64_t kMaxActivationFloats = int64_t{1} << 31;  // a step's L B NH T^2 + 2 B T V
 };
+// The config a resume of `dir` runs with: its config.json, with the settings that belong to one
+// invocation taken from `invocation`: threads, stop_after and shard_optimizer (config.json
+// keeps none of them; the command line's flags for them are cli/flags.hpp → kInvocationFlags).
+TrainConfig resume_config(const std::string& dir, const TrainConfig& invocation);
 // config.json's text (both defined in json_io.cpp).
 std::string train_config_to_json(const TrainConfig& cfg);
 // Refuses an integer that wraps, a negative size or a string where a number belongs, naming
