@@ -27,6 +27,8 @@
 #include "test_util.hpp"
 
 using namespace glulab;
+using glulab_test::metrics_without_timing;
+using glulab_test::OmpThreadsGuard;
 using glulab_test::read_file;
 using glulab_test::TempDir;
 using glulab_test::write_file;
@@ -34,10 +36,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct OmpThreadsGuard {
-    int before = omp_get_max_threads();
-    ~OmpThreadsGuard() { omp_set_num_threads(before); }
-};
 
 std::vector<float> random_floats(size_t n, uint64_t seed) {
     Rng rng(seed);
@@ -61,30 +59,8 @@ size_t first_difference(const std::string& a, const std::string& b) {
     return a.size() / 4;
 }
 
-// The same small text as the trainer's tests.
-std::string grammar_text() {
-    const char* subjects[] = {"the cat", "a dog", "my sister", "the baker"};
-    const char* verbs[] = {"sees", "likes", "finds"};
-    const char* objects[] = {"the moon", "a red ball", "some bread"};
-    Rng rng(11);
-    std::string text;
-    for (int i = 0; i < 400; i++)
-        text += fmt::format("{} {} {}.{}", subjects[rng.below(4)], verbs[rng.below(3)], objects[rng.below(3)],
-                            i % 4 == 3 ? "\n" : " ");
-    return text;
-}
+std::string grammar_text() { return glulab_test::grammar_text(11, 400); }
 
-// metrics.csv without its wall-clock columns (tokens_per_s, elapsed_s).
-std::string metrics_without_timing(const fs::path& path) {
-    std::istringstream in(read_file(path));
-    std::string text, line;
-    while (std::getline(in, line)) {
-        size_t cut = 0;
-        for (int commas = 0; commas < 5 && cut != std::string::npos; commas++) cut = line.find(',', cut + 1);
-        text += line.substr(0, cut) + "\n";
-    }
-    return text;
-}
 
 }  // namespace
 

@@ -43,17 +43,14 @@ using glulab_test::DirSnapshot;
 using glulab_test::json_at;
 using glulab_test::json_type;
 using glulab_test::json_with;
+using glulab_test::metrics_without_timing;
+using glulab_test::OmpThreadsGuard;
 using glulab_test::read_file;
 using glulab_test::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
 
-// train_run sets the OpenMP thread count of the process; give the other tests theirs back.
-struct OmpThreadsGuard {
-    int before = omp_get_max_threads();
-    ~OmpThreadsGuard() { omp_set_num_threads(before); }
-};
 
 std::string grammar_text() { return glulab_test::grammar_text(11); }
 
@@ -97,14 +94,6 @@ std::vector<std::vector<std::string>> metrics_rows(const fs::path& dir) {
     return rows;
 }
 
-// metrics.csv without the wall-clock columns tokens_per_s and elapsed_s, as text (so that a
-// failed comparison shows both tables).
-std::string metrics_without_timing(const fs::path& dir) {
-    std::string text;
-    for (const std::vector<std::string>& row : metrics_rows(dir))
-        text += fmt::format("{}\n", fmt::join(row.begin(), row.begin() + 5, ","));
-    return text;
-}
 
 // The step column of metrics.csv.
 std::vector<int> metric_steps(const fs::path& dir) {

@@ -6,6 +6,7 @@
 #include "glulab/platform/rng.hpp"
 
 #include <fmt/core.h>
+#include <omp.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -30,16 +31,35 @@ inline void write_file(const std::filesystem::path& path, const std::string& byt
 }
 
 // A few thousand characters of a small grammar (lower-case letters, space, '.', newline), the
-// same for the same seed.
-inline std::string grammar_text(uint64_t seed) {
+// same for the same seed and length.
+inline std::string grammar_text(uint64_t seed, int sentences = 150) {
     const char* subjects[] = {"the cat", "a dog", "my sister", "the baker"};
     const char* verbs[] = {"sees", "likes", "finds"};
     const char* objects[] = {"the moon", "a red ball", "some bread"};
     glulab::Rng rng(seed);
     std::string text;
-    for (int i = 0; i < 150; i++)
+    for (int i = 0; i < sentences; i++)
         text += fmt::format("{} {} {}.{}", subjects[rng.below(4)], verbs[rng.below(3)], objects[rng.below(3)],
                             i % 4 == 3 ? "\n" : " ");
+    return text;
+}
+
+// train_run sets the OpenMP thread count of the process; give the other tests theirs back.
+struct OmpThreadsGuard {
+    int before = omp_get_max_threads();
+    ~OmpThreadsGuard() { omp_set_num_threads(before); }
+};
+
+// A metrics.csv (`path`, or the one in the run directory `path`) without its wall-clock columns
+// tokens_per_s and elapsed_s, as text (so that a failed comparison shows both tables).
+inline std::string metrics_without_timing(const std::filesystem::path& path) {
+    std::ifstream in(std::filesystem::is_directory(path) ? path / "metrics.csv" : path);
+    std::string text, line;
+    while (std::getline(in, line)) {
+        size_t cut = 0;
+        for (int commas = 0; commas < 5 && cut != std::string::npos; commas++) cut = line.find(',', cut + 1);
+        text += line.substr(0, cut) + "\n";
+    }
     return text;
 }
 

@@ -42,17 +42,15 @@ std::vector<float> int8(const std::vector<float>& x, int rows, int cols, bool pe
     return out;
 }
 
-// The training text of section 5: lesson 13's lines.
+// The training text of section 5: sentences of a small grammar, the same every run.
 std::string lesson_text() {
-    const char* lines[] = {
-        "the gate opens when the watchman nods, and the cart rolls in with bread and salt.\n",
-        "the gate stays shut when the night is loud, and the cart waits by the old stone wall.\n",
-        "a unit that is closed passes nothing; a unit that is open passes what the other side sends.\n",
-        "the watchman counts the carts at dawn and writes the number on the wall in chalk.\n",
-    };
+    const char* who[] = {"the miller", "a weaver", "the old smith", "my cousin"};
+    const char* does[] = {"grinds", "weaves", "mends", "sells"};
+    const char* what[] = {"the grain", "a red cloth", "two iron nails", "the morning bread"};
     std::string text;
-    for (int round = 0; round < 6; round++)
-        for (const char* line : lines) text += line;
+    for (int i = 0; i < 160; i++)
+        text += fmt::format("{} {} {}.{}", who[(i * 7) % 4], does[(i * 3 + i / 4) % 4], what[(i * 5 + i / 3) % 4],
+                            i % 4 == 3 ? "\n" : " ");
     return text;
 }
 
