@@ -5,11 +5,9 @@
 //
 // Why not `#pragma omp parallel for if (big)`: when the `if` is false, libgomp still builds a
 // team of one thread for the region, and for one thread it does not keep the team for the
-// next region: every call pays a heap allocation, a free and the region's bookkeeping. A
-// sampler's new position is one row per op, 24 small regions per character at the default
-// model; callgrind counted their overhead at 3.5% of the cached sampler's instructions
-// (docs/performance.md → "The cached path, instruction by instruction"). Here the small case
-// is a plain loop with no region at all.
+// next region: every call pays a heap allocation, a free and the region's bookkeeping, which a
+// sampler pays for every op of every new character (docs/performance.md → "Measurements behind
+// the kernels' choices"). Here the small case is a plain loop with no region at all.
 //
 // Lesson 14 · making it fast
 #pragma once

@@ -43,6 +43,19 @@ struct Node {
     float farg = 0.0f;                        // a float attribute: scale factor, eps, ...
 };
 
+// TapeObserver
+// ------------
+// A hook for tools that watch the tape without being part of it: the tape calls `recorded`
+// after appending a node, `reset` from reset(), and `backward_begin` / `backward_end` around
+// each node's backward step (zeroing included). With no observer installed it calls nothing.
+struct TapeObserver {
+    virtual ~TapeObserver() = default;
+    virtual void recorded(const Node& node) = 0;
+    virtual void reset() = 0;
+    virtual void backward_begin(const Node& node) = 0;
+    virtual void backward_end(const Node& node) = 0;
+};
+
 class Tape {
 public:
     Tape();
@@ -74,39 +87,30 @@ public:
     // The graph in Graphviz DOT: `dot -Tpng` draws it.
     std::string dot() const;
 
-    // Profiling (glulab bench --profile): time spent per op name, summed over steps. An op's
-    // forward time is the time since the previous node was recorded (or since reset()), so
-    // work done between ops counts towards the next op; backward times are exact.
-    struct OpTime {
-        const char* op;
-        double forward_s = 0, backward_s = 0;
-        long calls = 0;
-    };
-    void set_profiling(bool on);
-    const std::vector<OpTime>& profile() const { return profile_; }
+    // Install an observer (null: none, the default); the caller keeps it alive. The bench's
+    // per-op timing is one (op_profile.hpp).
+    void observe(TapeObserver* observer) { observer_ = observer; }
 
 private:
     friend class NoGrad;
-    OpTime& op_time(const char* op);  // tape_inspect.cpp
-    static double now_s();             // steady clock, seconds
-    // The gradient buffers new_tensor made this step, the last recorded node that reads each
-    // as an input's grad (-1: none), and whether it has been zeroed. backward() zeroes a buffer
-    // just before that node's backward.
+    // Late zeroing (tape_zeroing.cpp): the gradient buffers new_tensor made this step, the
+    // last recorded node that reads each as an input's grad (-1: none), and whether it has
+    // been zeroed.
     struct GradBuffer {
         float* grad;
         size_t n;
         int last_consumer = -1;
         bool zeroed = false;
     };
+    void note_consumer(Node& node, int index);  // record(): node `index` reads these buffers
+    void zero_unread();                         // backward(): the buffers no node reads
+    void zero_before(const Node& node);         // backward_node(): those node adds into first
     void zero_once(GradBuffer& b);
-    void note_consumer(Node& node, int index);
     Arena arena_;
     std::vector<Node> nodes_;
     std::vector<GradBuffer> grad_buffers_;
     bool recording_ = true;
-    bool profiling_ = false;
-    double last_mark_ = 0;  // seconds, for forward times
-    std::vector<OpTime> profile_;
+    TapeObserver* observer_ = nullptr;
 };
 
 // NoGrad: records nothing while in scope.
