@@ -73,6 +73,24 @@ TEST_CASE("config: validation names the field and how to fix it") {
     CHECK_THROWS_AS(Transformer(ModelConfig{.vocab_size = 65, .heads = 3}), Error);
 }
 
+TEST_CASE("config: the parameter limit counts every declared parameter, layernorm's biases too") {
+    for (FfnKind kind : all_ffn_kinds())
+        for (NormKind norm : {NormKind::rmsnorm, NormKind::layernorm}) {
+            const ModelConfig cfg{.vocab_size = 65, .layers = 2, .ffn = kind, .norm = norm};
+            CAPTURE(ffn_kind_name(kind));
+            CAPTURE(norm_kind_name(norm));
+            int64_t declared = 0;
+            for (const ParamEntry& e : Transformer::declared_params(cfg)) declared += e.shape.numel();
+            CHECK(cfg.param_count() == declared);
+        }
+    // At the limit: without layernorm's 2L + 1 biases this model fits, with them it does not.
+    ModelConfig big{.vocab_size = 998903, .ctx = 1024, .layers = 8, .d_model = 1024, .heads = 8,
+                    .ffn = FfnKind::relu};
+    CHECK_NOTHROW(big.validate());
+    big.norm = NormKind::layernorm;
+    CHECK_THROWS_WITH_AS(big.validate(), doctest::Contains("above glulab's limit of 2147483648"), Error);
+}
+
 TEST_CASE("parameters: counts of the default config, relu vs swiglu FFNs nearly equal") {
     const int V = 65;
     Transformer relu(ModelConfig{.vocab_size = V, .ffn = FfnKind::relu});

@@ -1,7 +1,7 @@
 // rmsnorm.cpp — RMSNorm, forward and backward.
 //
-// Contains: rms_norm_forward, rms_norm_backward. Leaves out: LayerNorm (lesson 08 derives it
-// for contrast; the model does not use it).
+// Contains: rms_norm_forward, rms_norm_backward. Leaves out: LayerNorm (layernorm.cpp), the
+// model's other norm (`--norm layernorm`), which lesson 08 derives for contrast.
 //
 // Lesson 08 · RMSNorm
 #include "glulab/ops/ops.hpp"

@@ -112,6 +112,8 @@ struct ModelConfig {
     // Throws glulab::Error naming the first field out of range (sizes positive, C divisible by
     // NH, 0 <= dropout < 1, ...). The Transformer calls it; the CLI calls it before any work.
     void validate() const;
+    // Every parameter of the model these sizes build (the weights of the parameter table).
+    int64_t param_count() const;
 
     // H, the FFN's hidden width: d_ff when set, else
     //     non-gated:  4 C                                               (C = 128: 512)
