@@ -346,6 +346,10 @@ std::vector<GradcheckSpec> gradcheck_specs() {
                          .inputs = {{.shape = {3, 10}, .std = 2.0f}},
                          .f = [act = v.act](Tape& t, X x) { return glu(t, x[0], act); },
                          .options = {.kink_at_zero = v.act == Act::relu}});
+    // A parameter in the gate: Swish-beta, act(beta * gate) * up, beta (1) learned
+    specs.push_back({.name = "glu_silu_beta",
+                     .inputs = {{.shape = {3, 10}, .std = 2.0f}, {.shape = {1}, .mean = 1.2f, .std = 0.2f}},
+                     .f = [](Tape& t, X x) { return glu(t, x[0], Act::silu, x[1]); }});
 
     // Normalisation, softmax and the loss
     specs.push_back({.name = "rms_norm",

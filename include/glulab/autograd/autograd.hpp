@@ -31,7 +31,8 @@ Tensor relu(Tape& tape, Tensor x);
 Tensor gelu(Tape& tape, Tensor x);
 Tensor sigmoid(Tape& tape, Tensor x);
 Tensor silu(Tape& tape, Tensor x);
-Tensor glu(Tape& tape, Tensor up_gate, Act act);  // rows [up | gate] (..., 2H) -> act(gate) * up (..., H)
+// rows [up | gate] (..., 2H) -> act(gate) * up (..., H); with beta (1): act(beta * gate) * up.
+Tensor glu(Tape& tape, Tensor up_gate, Act act, Tensor beta = {});
 Tensor rms_norm(Tape& tape, Tensor x, Tensor g, float eps = 1e-5f);
 Tensor layer_norm(Tape& tape, Tensor x, Tensor g, Tensor b, float eps = 1e-5f);  // g, b (C)
 Tensor softmax(Tape& tape, Tensor x);                       // over the last axis

@@ -79,11 +79,13 @@ void gelu_tanh_backward(float* dx, const float* dout, const float* x, int64_t n)
 // out (N, H) = act(gate) * up: sigmoid = GLU, identity = Bilinear, relu = ReGLU,
 // gelu = GEGLU, silu = SwiGLU (Shazeer 2020). gate and up (and dgate, dup) are N rows of H
 // values `ld` floats apart: ld = 2H for the two halves of one (N, 2H) product, ld = H for two
-// separate (N, H) arrays (N = 1, H = ld = n for any flat array).
+// separate (N, H) arrays (N = 1, H = ld = n for any flat array). With beta (1), a learned scale
+// of the gate: out = act(beta * gate) * up, and backward adds dbeta (1) too (null: not wanted).
 void glu_forward(float* out, const float* gate, const float* up, int64_t N, int H, int64_t ld,
-                 Act act);
+                 Act act, const float* beta = nullptr);
 void glu_backward(float* dgate, float* dup, const float* dout, const float* gate, const float* up,
-                  int64_t N, int H, int64_t ld, Act act);
+                  int64_t N, int H, int64_t ld, Act act, float* dbeta = nullptr,
+                  const float* beta = nullptr);
 
 // RMSNorm (src/ops/rmsnorm.cpp)
 // -----------------------------
