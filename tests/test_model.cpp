@@ -28,11 +28,11 @@ ModelConfig with_dropout(ModelConfig cfg, float p) {
 }  // namespace
 
 TEST_CASE("ffn kinds: names round-trip, one parser, unknown names list the valid ones") {
-    // Every kind once, in the enum's order, from the first to the last: the count is the table's.
+    // Every kind once, in the enum's order: the count is the table's (ffn.cpp), written nowhere else.
     const std::span<const FfnKind> kinds = all_ffn_kinds();
+    CHECK(kinds.size() >= 2);
     for (size_t i = 0; i < kinds.size(); i++) CHECK(static_cast<size_t>(kinds[i]) == i);
-    CHECK(kinds.front() == FfnKind::relu);
-    CHECK(kinds.back() == FfnKind::swiglu);
+    CHECK(std::find(kinds.begin(), kinds.end(), FfnKind::swiglu) != kinds.end());
     for (FfnKind k : all_ffn_kinds()) CHECK(parse_ffn_kind(ffn_kind_name(k)) == k);
     CHECK(parse_ffn_kind("swiglu") == FfnKind::swiglu);
     CHECK(is_gated(FfnKind::bilinear));
