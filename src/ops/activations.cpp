@@ -17,13 +17,9 @@
 #include "glulab/ops/ops.hpp"
 
 #include "act_scalar.hpp"
+#include "parallel_rows.hpp"
 
 namespace glulab {
-
-namespace {
-// Below this many elements, starting the threads costs more than the loop.
-constexpr int64_t min_parallel = 1 << 15;
-}  // namespace
 
 const char* act_name(Act act) {
     const size_t i = static_cast<size_t>(act);
@@ -34,20 +30,14 @@ const char* act_name(Act act) {
 //     forward:   out_i  = f(x_i)               backward:  dx_i += dout_i * f'(x_i)
 template <Act A>
 void map_forward(float* out, const float* x, int64_t n) {
-    if (n <= min_parallel) {  // no OpenMP region for a small array (parallel_rows.hpp: why)
-#pragma omp simd
-        for (int64_t i = 0; i < n; i++) out[i] = act_value<A>(x[i]);
-        return;
-    }
-#pragma omp parallel for simd
-    for (int64_t i = 0; i < n; i++) out[i] = act_value<A>(x[i]);
+    parallel_elements(n, n > min_parallel, [=](int64_t i) { out[i] = act_value<A>(x[i]); });
 }
 
 template <Act A>
 void map_backward(float* dx, const float* dout, const float* x, int64_t n) {
     if (!dx) return;
-#pragma omp parallel for simd if (n > min_parallel)
-    for (int64_t i = 0; i < n; i++) dx[i] += dout[i] * act_derivative<A>(x[i]);
+    parallel_elements(n, n > min_parallel,
+                      [=](int64_t i) { dx[i] += dout[i] * act_derivative<A>(x[i]); });
 }
 
 // silu, gelu_tanh

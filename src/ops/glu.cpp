@@ -15,11 +15,6 @@
 
 namespace glulab {
 
-namespace {
-// Below this many elements, starting the threads costs more than the loop.
-constexpr int64_t min_parallel = 1 << 15;
-}  // namespace
-
 // glu
 // ---
 // A GLU feed-forward layer projects its input x (N, C) twice, to the hidden width H:
@@ -93,8 +88,7 @@ void glu_forward_loop(float* out, const float* gate, const float* up, int64_t N,
 template <Act A, bool Scaled>
 void glu_backward_loop(float* dgate, float* dup, const float* dout, const float* gate,
                        const float* up, int64_t N, int H, int64_t ld, float beta) {
-#pragma omp parallel for if (N * H > min_parallel)
-    for (int64_t r = 0; r < N; r++) {
+    parallel_rows(N, N * H > min_parallel, [=](int64_t r) {
         const float* d = dout + r * H;
         const float* g = gate + r * ld;
         const float* u = up + r * ld;
@@ -122,7 +116,7 @@ void glu_backward_loop(float* dgate, float* dup, const float* dout, const float*
 #pragma omp simd
             for (int i = 0; i < H; i++) du[i] += d[i] * act_value<A>(gate_input<Scaled>(g[i], beta));
         }
-    }
+    });
 }
 
 template <Act A>
