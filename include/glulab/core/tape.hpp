@@ -8,10 +8,12 @@
 // graph: `backward(loss)` seeds dloss = 1 and runs one loop from the last node to the first.
 // Backward kernels add (+=) into the gradients of their inputs, so a tensor used twice
 // receives both contributions. An op output's gradient buffer is zeroed by the tape just
-// before the first backward that adds into it (its last consumer's), not when it is made.
+// before the first backward that adds into it (its last consumer's), not when it is made
+// (tape_zeroing.cpp).
 //
 // `NoGrad` switches recording off (evaluation, sampling): ops then allocate no gradient
-// buffers and append no nodes.
+// buffers and append no nodes. Tools that watch the tape work (the bench's per-op timing,
+// op_profile.hpp) are observers installed from outside; the tape itself measures nothing.
 //
 // Lesson 03 · the tape
 #pragma once
