@@ -18,6 +18,7 @@
 // Lesson 12 · training
 #include <doctest/doctest.h>
 
+#include "glulab/nn/model.hpp"
 #include "glulab/platform/check.hpp"
 #include "glulab/platform/rng.hpp"
 #include "glulab/train/safetensors.hpp"
@@ -404,7 +405,7 @@ TEST_CASE("cli: params --ffn all prints one row per kind with its d_ff (C = 128:
         int d_ff = 0;
         if (cols >> kind >> gated >> d_ff) rows[kind] = {gated, d_ff};
     }
-    CHECK(rows.size() == 8);
+    CHECK(rows.size() == glulab::all_ffn_kinds().size());
     using Row = std::pair<std::string, int>;
     for (const char* kind : {"relu", "gelu", "swish"}) CHECK(rows[kind] == Row{"no", 512});
     for (const char* kind : {"glu", "bilinear", "reglu", "geglu", "swiglu"}) CHECK(rows[kind] == Row{"yes", 344});

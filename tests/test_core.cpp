@@ -3,6 +3,7 @@
 
 #include "glulab/platform/alloc_counter.hpp"
 #include "glulab/autograd/autograd.hpp"
+#include "glulab/core/op_profile.hpp"
 #include "glulab/core/params.hpp"
 
 using namespace glulab;
@@ -97,4 +98,52 @@ TEST_CASE("tape: gradient buffers read as zero in backward on a reused arena") {
         CHECK(unused.grad[i] == 0.0f);
         CHECK(a.grad[i] == doctest::Approx(6.0f * a.data[i]));
     }
+}
+
+TEST_CASE("tape: an observer sees every node recorded and every backward step, in order") {
+    ParamStore ps;
+    ps.add("a", Shape{3}, false);
+    ps.allocate();
+    Tensor a = ps.add("a", Shape{3}, false);
+    ps.finish_binding();
+    for (int i = 0; i < 3; i++) a.data[i] = 1.0f + static_cast<float>(i);
+    struct Log : TapeObserver {
+        std::string seen;
+        void recorded(const Node& n) override { seen += fmt::format("+{} ", n.op); }
+        void reset() override { seen += "reset "; }
+        void backward_begin(const Node& n) override { seen += fmt::format("[{} ", n.op); }
+        void backward_end(const Node& n) override { seen += fmt::format("{}] ", n.op); }
+    } log;
+    Tape tape;
+    tape.observe(&log);
+    tape.reset();
+    tape.backward(sum(tape, mul(tape, a, a)));
+    CHECK(log.seen == "reset +mul +sum [sum sum] [mul mul] ");
+    tape.observe(nullptr);  // removed: the tape calls nothing, and the gradients are the same
+    tape.reset();
+    ps.zero_grad();
+    tape.backward(sum(tape, mul(tape, a, a)));
+    CHECK(log.seen == "reset +mul +sum [sum sum] [mul mul] ");
+    for (int i = 0; i < 3; i++) CHECK(a.grad[i] == 2.0f * a.data[i]);
+}
+
+TEST_CASE("op profile: one row per op name, calls counted per forward, times not negative") {
+    ParamStore ps;
+    ps.add("a", Shape{8}, false);
+    ps.allocate();
+    Tensor a = ps.add("a", Shape{8}, false);
+    ps.finish_binding();
+    Tape tape;
+    OpProfile profile;
+    tape.observe(&profile);
+    for (int step = 0; step < 3; step++) {
+        tape.reset();
+        tape.backward(sum(tape, mul(tape, scale(tape, a, 2.0f), scale(tape, a, 3.0f))));
+    }
+    REQUIRE(profile.ops().size() == 3);
+    const OpTime& scale_row = profile.ops()[0];
+    CHECK(std::string(scale_row.op) == "scale");
+    CHECK(scale_row.calls == 6);  // two a step
+    CHECK(profile.ops()[1].calls == 3);
+    for (const OpTime& o : profile.ops()) CHECK((o.forward_s >= 0 && o.backward_s >= 0));
 }

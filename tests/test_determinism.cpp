@@ -107,18 +107,18 @@ TEST_CASE("threads: every kernel gives the same bits at 1, 2, 3 and 4 threads") 
              for (const std::vector<float>* v : {&dx, &dw}) out.insert(out.end(), v->begin(), v->end());
              return out;
          }},
-        {"gelu_forward, silu_forward, sigmoid_forward", [&] {
+        {"activation_forward: gelu, silu, sigmoid", [&] {
              std::vector<float> out(size_t(3 * n));
-             gelu_forward(out.data(), h.data(), n);
-             silu_forward(out.data() + n, h.data(), n);
-             sigmoid_forward(out.data() + 2 * n, h.data(), n);
+             activation_forward(out.data(), h.data(), n, Act::gelu);
+             activation_forward(out.data() + n, h.data(), n, Act::silu);
+             activation_forward(out.data() + 2 * n, h.data(), n, Act::sigmoid);
              return out;
          }},
-        {"gelu_backward, silu_backward, gelu_tanh_backward", [&] {
+        {"activation_backward: gelu, silu, gelu_tanh", [&] {
              std::vector<float> dx(size_t(3 * n), 0.5f);
-             gelu_backward(dx.data(), dh.data(), h.data(), n);
-             silu_backward(dx.data() + n, dh.data(), h.data(), n);
-             gelu_tanh_backward(dx.data() + 2 * n, dh.data(), h.data(), n);
+             activation_backward(dx.data(), dh.data(), h.data(), n, Act::gelu);
+             activation_backward(dx.data() + n, dh.data(), h.data(), n, Act::silu);
+             activation_backward(dx.data() + 2 * n, dh.data(), h.data(), n, Act::gelu_tanh);
              return dx;
          }},
         {"add, mul, scale, dropout: forward and backward", [&] {

@@ -45,7 +45,7 @@ TEST_CASE("gradcheck: gradcheck_all runs the registry in order; format_result pr
     std::vector<std::string> expected = {
         "add", "add_bias", "mul", "scale", "sum", "mean", "matmul", "matmul_trans_b", "linear",
         "linear_no_bias", "relu", "gelu", "gelu_tanh", "sigmoid", "silu", "glu_sigmoid",
-        "glu_identity", "glu_relu", "glu_gelu", "glu_silu", "rms_norm", "layer_norm", "softmax",
+        "glu_identity", "glu_relu", "glu_gelu", "glu_silu", "glu_silu_beta", "rms_norm", "layer_norm", "softmax",
         "cross_entropy", "embedding", "attention", "dropout", "mlp2", "attention_block",
         "swiglu_ffn", "layernorm_ffn"};
     std::vector<std::string> names;

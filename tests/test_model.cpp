@@ -28,7 +28,11 @@ ModelConfig with_dropout(ModelConfig cfg, float p) {
 }  // namespace
 
 TEST_CASE("ffn kinds: names round-trip, one parser, unknown names list the valid ones") {
-    CHECK(all_ffn_kinds().size() == 8);
+    // Every kind once, in the enum's order: the count is the table's (ffn.cpp), written nowhere else.
+    const std::span<const FfnKind> kinds = all_ffn_kinds();
+    CHECK(kinds.size() >= 2);
+    for (size_t i = 0; i < kinds.size(); i++) CHECK(static_cast<size_t>(kinds[i]) == i);
+    CHECK(std::find(kinds.begin(), kinds.end(), FfnKind::swiglu) != kinds.end());
     for (FfnKind k : all_ffn_kinds()) CHECK(parse_ffn_kind(ffn_kind_name(k)) == k);
     CHECK(parse_ffn_kind("swiglu") == FfnKind::swiglu);
     CHECK(is_gated(FfnKind::bilinear));
@@ -71,6 +75,24 @@ TEST_CASE("config: validation names the field and how to fix it") {
     CHECK_THROWS_WITH_AS((ModelConfig{.vocab_size = 65, .d_ff = -3}.validate()),
                          doctest::Contains("d_ff (H) = -3"), Error);
     CHECK_THROWS_AS(Transformer(ModelConfig{.vocab_size = 65, .heads = 3}), Error);
+}
+
+TEST_CASE("config: the parameter limit counts every declared parameter, layernorm's biases too") {
+    for (FfnKind kind : all_ffn_kinds())
+        for (NormKind norm : {NormKind::rmsnorm, NormKind::layernorm}) {
+            const ModelConfig cfg{.vocab_size = 65, .layers = 2, .ffn = kind, .norm = norm};
+            CAPTURE(ffn_kind_name(kind));
+            CAPTURE(norm_kind_name(norm));
+            int64_t declared = 0;
+            for (const ParamEntry& e : Transformer::declared_params(cfg)) declared += e.shape.numel();
+            CHECK(cfg.param_count() == declared);
+        }
+    // At the limit: without layernorm's 2L + 1 biases this model fits, with them it does not.
+    ModelConfig big{.vocab_size = 998903, .ctx = 1024, .layers = 8, .d_model = 1024, .heads = 8,
+                    .ffn = FfnKind::relu};
+    CHECK_NOTHROW(big.validate());
+    big.norm = NormKind::layernorm;
+    CHECK_THROWS_WITH_AS(big.validate(), doctest::Contains("above glulab's limit of 2147483648"), Error);
 }
 
 TEST_CASE("parameters: counts of the default config, relu vs swiglu FFNs nearly equal") {

@@ -511,7 +511,7 @@ TEST_CASE("activations at hand-computed points") {
 TEST_CASE("sigmoid stays finite and in [0, 1] for huge |x|") {
     const std::vector<float> x = {-1e4f, -100.0f, -80.0f, 80.0f, 1e4f};
     std::vector<float> y(x.size());
-    sigmoid_forward(y.data(), x.data(), int64_t(x.size()));
+    activation_forward(y.data(), x.data(), int64_t(x.size()), Act::sigmoid);
     CHECK(y[0] == 0.0f);
     CHECK(y[2] > 0.0f);  // e^-80 = 1.8e-35 survives: no 1 - (a number that rounds to 1)
     CHECK(y[2] == doctest::Approx(1.8048513878454153e-35));
@@ -542,6 +542,53 @@ TEST_CASE("glu is act(gate) * up, with the product rule backward") {
     // Bilinear (identity) is a plain product.
     glu_forward(&out, &gate, &up, 1, 1, 1, Act::identity);
     CHECK(out == 3.0f);
+}
+
+TEST_CASE("glu with a learned beta: act(beta * gate) * up; beta = 1 is the plain kernel, bit for bit") {
+    // Two elements, silu, beta = 1.5: out_i = silu(1.5 g_i) u_i; dbeta = sum dout u silu'(1.5 g) g.
+    const float gate[2] = {1.0f, -0.5f}, up[2] = {3.0f, 2.0f}, dout[2] = {2.0f, 1.0f}, beta = 1.5f;
+    auto silu = [](double z) { return z / (1.0 + std::exp(-z)); };
+    auto dsilu = [](double z) {
+        const double s = 1.0 / (1.0 + std::exp(-z));
+        return s * (1.0 + z * (1.0 - s));
+    };
+    float out[2], dgate[2] = {0, 0}, dup[2] = {0, 0}, dbeta = 0.5f;  // backward adds to dbeta
+    glu_forward(out, gate, up, 1, 2, 2, Act::silu, &beta);
+    glu_backward(dgate, dup, dout, gate, up, 1, 2, 2, Act::silu, &dbeta, &beta);
+    double want_dbeta = 0.5;
+    for (int i = 0; i < 2; i++) {
+        const double z = beta * gate[i];
+        CHECK(out[i] == doctest::Approx(silu(z) * up[i]).epsilon(1e-6));
+        CHECK(dgate[i] == doctest::Approx(dout[i] * up[i] * dsilu(z) * beta).epsilon(1e-6));
+        CHECK(dup[i] == doctest::Approx(dout[i] * silu(z)).epsilon(1e-6));
+        want_dbeta += dout[i] * up[i] * dsilu(z) * gate[i];
+    }
+    CHECK(dbeta == doctest::Approx(want_dbeta).epsilon(1e-6));
+
+    // beta = 1 against no beta, on rows large enough to run on the threads.
+    const int64_t N = 300;
+    const int H = 131;
+    Rng rng(7);
+    std::vector<float> g(static_cast<size_t>(N * H)), u(g.size()), d(g.size());
+    for (size_t i = 0; i < g.size(); i++) {
+        g[i] = static_cast<float>(4.0 * rng.uniform() - 2.0);
+        u[i] = static_cast<float>(4.0 * rng.uniform() - 2.0);
+        d[i] = static_cast<float>(4.0 * rng.uniform() - 2.0);
+    }
+    const float one = 1.0f;
+    for (Act act : {Act::sigmoid, Act::identity, Act::relu, Act::gelu, Act::silu}) {
+        CAPTURE(act_name(act));
+        std::vector<float> o1(g.size()), o2(g.size()), dg1(g.size(), 0.0f), dg2(g.size(), 0.0f),
+            du1(g.size(), 0.0f), du2(g.size(), 0.0f);
+        glu_forward(o1.data(), g.data(), u.data(), N, H, H, act);
+        glu_forward(o2.data(), g.data(), u.data(), N, H, H, act, &one);
+        CHECK(o1 == o2);
+        glu_backward(dg1.data(), du1.data(), d.data(), g.data(), u.data(), N, H, H, act);
+        float db = 0.0f;
+        glu_backward(dg2.data(), du2.data(), d.data(), g.data(), u.data(), N, H, H, act, &db, &one);
+        CHECK(dg1 == dg2);
+        CHECK(du1 == du2);
+    }
 }
 
 TEST_CASE("glu reads gate and up as the halves of (N, 2H) rows [up | gate], ld = 2H") {

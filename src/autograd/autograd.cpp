@@ -169,22 +169,29 @@ Tensor silu(Tape& tape, Tensor x) { return activation(tape, x, Act::silu); }
 
 // up_gate (..., 2H) is one product's output, each row [up (H) | gate (H)]; out is (..., H).
 // The kernel reads the two halves in place (row stride 2H), and the backward writes their
-// gradients into the same halves of up_gate's gradient.
-Tensor glu(Tape& tape, Tensor up_gate, Act act) {
+// gradients into the same halves of up_gate's gradient. With beta (1), a learned scale of the
+// gate (act(beta * gate) * up), it is the node's second input and receives its gradient too.
+Tensor glu(Tape& tape, Tensor up_gate, Act act, Tensor beta) {
     GLULAB_CHECK(up_gate.cols() % 2 == 0 && up_gate.cols() > 0, "pass the (..., 2H) rows [up | gate]",
                  "glu: the last axis of {} must be even", up_gate.shape);
+    GLULAB_CHECK(!beta.data || beta.numel() == 1, "beta is one number, shape (1)",
+                 "glu: beta has shape {}", beta.shape);
     const int H = up_gate.cols() / 2;
     Shape shape = up_gate.shape;
     shape.dims[static_cast<size_t>(shape.rank - 1)] = H;
-    auto [out, rec] = make_output(tape, shape, {up_gate});
-    glu_forward(out.data, up_gate.data + H, up_gate.data, out.rows(), H, 2 * H, act);
+    auto [out, rec] = beta.data ? make_output(tape, shape, {up_gate, beta})
+                                : make_output(tape, shape, {up_gate});
+    glu_forward(out.data, up_gate.data + H, up_gate.data, out.rows(), H, 2 * H, act, beta.data);
     if (rec) {
-        Node n = node_of("glu", [](const Node& n) {
+        auto backward = [](const Node& n) {
             const int H = n.out.cols();
             float* d = n.in[0].grad;
+            const Tensor& beta = n.in[1];  // empty without beta
             glu_backward(d ? d + H : nullptr, d, n.out.grad, n.in[0].data + H, n.in[0].data,
-                         n.out.rows(), H, 2 * H, static_cast<Act>(n.iarg[0]));
-        }, out, {up_gate});
+                         n.out.rows(), H, 2 * H, static_cast<Act>(n.iarg[0]), beta.grad, beta.data);
+        };
+        Node n = beta.data ? node_of("glu", backward, out, {up_gate, beta})
+                           : node_of("glu", backward, out, {up_gate});
         n.iarg[0] = static_cast<int>(act);
         tape.record(n);
     }

@@ -25,6 +25,7 @@
 #include "glulab/ops/speed.hpp"
 #include "glulab/platform/threads.hpp"
 #include "glulab/platform/dist.hpp"
+#include "glulab/core/op_profile.hpp"
 #include "glulab/core/tape.hpp"
 
 #include <fmt/core.h>
@@ -53,8 +54,8 @@ struct BenchArgs {
 };
 
 // The --profile table: per op, forward and backward milliseconds per step, largest first.
-void print_profile(const Tape& tape, int steps) {
-    std::vector<Tape::OpTime> ops = tape.profile();
+void print_profile(const OpProfile& profile, int steps) {
+    std::vector<OpTime> ops = profile.ops();
     std::sort(ops.begin(), ops.end(), [](const auto& a, const auto& b) {
         return a.forward_s + a.backward_s > b.forward_s + b.backward_s;
     });
@@ -267,6 +268,7 @@ void add_bench_command(CLI::App& app) {
             tgt[i] = static_cast<int>(rng.below(static_cast<uint64_t>(V)));
         }
         Tape tape;
+        OpProfile profile;  // --profile: installed on the tape after the warm-up
         ParamStore& ps = model.params();
         const BatchRows rows = batch_rows(B);
         const size_t first = static_cast<size_t>(rows.begin) * static_cast<size_t>(T);
@@ -275,7 +277,7 @@ void add_bench_command(CLI::App& app) {
         double comm_before = 0;  // allreduce seconds of the warm-up steps
         std::vector<double> ms;
         for (int s = 0; s < a->warmup + a->steps; s++) {
-            if (s == a->warmup && a->profile) tape.set_profiling(true);
+            if (s == a->warmup && a->profile) tape.observe(&profile);
             if (s == a->warmup) comm_before = dp.comm_seconds();
             auto t0 = std::chrono::steady_clock::now();
             tape.reset();
@@ -351,7 +353,7 @@ void add_bench_command(CLI::App& app) {
         if (dist_size() > 1)
             fmt::print("  {} ranks x {} rows: allreduce {:.1f}% of the step, {:.2f} MB per step per rank\n",
                        dist_size(), rows.count, 100 * comm_share, comm_bytes / 1e6);
-        if (a->profile) print_profile(tape, a->steps);
+        if (a->profile) print_profile(profile, a->steps);
     });
 }
 

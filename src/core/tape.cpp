@@ -1,18 +1,14 @@
-// tape.cpp — recording and replaying ops (see tape.hpp); listing, DOT and per-op profiling are
-// tape_inspect.cpp.
+// tape.cpp — recording and replaying ops (see tape.hpp). The late zeroing of gradient buffers is
+// tape_zeroing.cpp; listing and DOT are tape_inspect.cpp; per-op timing, an observer, is
+// op_profile.cpp.
 //
 // Lesson 03 · the tape
 #include "glulab/core/tape.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <limits>
 
 namespace glulab {
-
-double Tape::now_s() {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
 
 Tape::Tape() {
     nodes_.reserve(256);
@@ -31,7 +27,7 @@ Tensor Tape::new_tensor(Shape shape, bool grad) {
     Tensor t;
     t.shape = shape;
     t.data = arena_.alloc(n);
-    t.grad = grad ? arena_.alloc(n) : nullptr;  // zeroed in backward(), see note_consumer
+    t.grad = grad ? arena_.alloc(n) : nullptr;  // zeroed late: tape_zeroing.cpp
     if (grad) grad_buffers_.push_back({t.grad, n});
 #ifdef GLULAB_DEBUG
     // NaN until backward() zeroes it: a kernel that reads a gradient before then shows it.
@@ -46,59 +42,17 @@ void Tape::record(const Node& node) {
     if (!recording_) return;
     nodes_.push_back(node);
     note_consumer(nodes_.back(), static_cast<int>(nodes_.size()) - 1);
-    if (profiling_) {
-        const double t = now_s();
-        OpTime& p = op_time(node.op);
-        p.forward_s += t - last_mark_;
-        p.calls++;
-        last_mark_ = t;
-    }
+    if (observer_) observer_->recorded(node);
 }
 
-// Zeroing gradient buffers late
-// -----------------------------
-// Backward kernels add into their inputs' gradients, so each buffer must be zero before the
-// first of them runs. Backward runs the nodes last to first, so that first one is the last
-// node recorded that reads the tensor. Zeroing the buffer there, rather than in new_tensor,
-// writes the zeros just before they are used, while they are in cache: new_tensor zeroing
-// wrote about 40 MB a step at the default model during the forward, which the first `+=` of
-// each buffer then read back from memory. Each buffer is zeroed once a step, so a second
-// backward() without reset() adds to the first, as before. A parameter's gradient is not in
-// grad_buffers_ (ParamStore::zero_grad zeroes those) and is left alone.
-void Tape::note_consumer(Node& node, int index) {
-    for (int j = 0; j < node.n_in; j++) {
-        const Tensor& in = node.in[static_cast<size_t>(j)];
-        const float* g = in.grad;
-        if (!g) continue;
-        for (size_t b = grad_buffers_.size(); b-- > 0;) {  // newest first
-            GradBuffer& buf = grad_buffers_[b];
-            if (g < buf.grad || g >= buf.grad + buf.n) continue;
-            GLULAB_CHECK(g == buf.grad && static_cast<size_t>(in.numel()) == buf.n,
-                         "pass the whole output of an op as an input",
-                         "{}: input {} is a part of another op's output, which the tape cannot "
-                         "zero on its own", node.op, j);
-            if (buf.zeroed) break;  // already added into by a backward: the new node adds too
-            if (buf.last_consumer >= 0)  // a later reader: it, not the earlier one, zeroes
-                for (int& z : nodes_[static_cast<size_t>(buf.last_consumer)].zero_first)
-                    if (z == static_cast<int>(b)) z = -1;
-            buf.last_consumer = index;
-            node.zero_first[static_cast<size_t>(j)] = static_cast<int>(b);
-            break;
-        }
-    }
-}
-
-void Tape::zero_once(GradBuffer& b) {
-    if (b.zeroed) return;
-    std::fill_n(b.grad, b.n, 0.0f);
-    b.zeroed = true;
-}
-
+// One step of the loop: zero the gradient buffers this node is the first to add into, then run
+// its backward.
 void Tape::backward_node(size_t k) {
     const Node& node = nodes_[k];
-    for (int b : node.zero_first)
-        if (b >= 0) zero_once(grad_buffers_[static_cast<size_t>(b)]);
+    if (observer_) observer_->backward_begin(node);
+    zero_before(node);
     node.backward(node);
+    if (observer_) observer_->backward_end(node);
 }
 
 // backward
@@ -112,21 +66,16 @@ void Tape::backward(Tensor loss) {
     GLULAB_CHECK(loss.requires_grad(), "was it computed inside NoGrad, or from no parameter?",
                  "the loss has no gradient buffer, so nothing was recorded");
     loss.check_live();
-    for (GradBuffer& b : grad_buffers_)  // read by no node: the loss, or an unused output
-        if (b.last_consumer < 0) zero_once(b);
+    zero_unread();  // the loss's buffer, and outputs no node reads
     loss.grad[0] = 1.0f;
-    for (size_t k = nodes_.size(); k-- > 0;) {
-        const double t0 = profiling_ ? now_s() : 0.0;
-        backward_node(k);
-        if (profiling_) op_time(nodes_[k].op).backward_s += now_s() - t0;
-    }
+    for (size_t k = nodes_.size(); k-- > 0;) backward_node(k);
 }
 
 void Tape::reset() {
     nodes_.clear();  // keeps its capacity: no allocation next step
     grad_buffers_.clear();
     arena_.reset();
-    if (profiling_) last_mark_ = now_s();
+    if (observer_) observer_->reset();
 }
 
 }  // namespace glulab

@@ -1,25 +1,10 @@
-// tape_inspect.cpp — looking at a tape: its listing, its graph in DOT, and per-op profiling
-// (see tape.hpp). The recording and the reverse loop are tape.cpp.
+// tape_inspect.cpp — looking at a tape: its listing and its graph in DOT (see tape.hpp). The
+// recording and the reverse loop are tape.cpp; per-op timing is op_profile.cpp.
 //
 // Lesson 03 · the tape
 #include "glulab/core/tape.hpp"
 
-#include <cstring>
-
 namespace glulab {
-
-void Tape::set_profiling(bool on) {
-    profiling_ = on;
-    profile_.reserve(64);
-    last_mark_ = now_s();
-}
-
-Tape::OpTime& Tape::op_time(const char* op) {
-    for (OpTime& p : profile_)
-        if (p.op == op || std::strcmp(p.op, op) == 0) return p;
-    profile_.push_back(OpTime{op});
-    return profile_.back();
-}
 
 std::string Tape::listing() const {
     std::string s;

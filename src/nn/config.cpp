@@ -1,6 +1,6 @@
 // config.cpp — ModelConfig: validation and the FFN hidden-width rule.
 //
-// Contains: ModelConfig::validate, ModelConfig::ffn_hidden.
+// Contains: ModelConfig::validate, ModelConfig::param_count, ModelConfig::ffn_hidden.
 //
 // Lesson 11 · the transformer block and the model
 #include "glulab/nn/model.hpp"
@@ -38,12 +38,23 @@ void ModelConfig::validate() const {
                  "each weight matrix must hold fewer than 2^31 values",
                  "model config: V = {}, C = {}, H = {} make a weight matrix too large", vocab_size,
                  C, H);
-    // Every parameter: wte, wpe, lm_head, L blocks (two gains, qkv, proj, up, down, gate).
-    const int64_t matrices = is_gated(ffn) ? 3 : 2;
-    const int64_t block = 2 * C + 4 * C * C + matrices * H * C;
-    const int64_t total = 2 * int64_t{vocab_size} * C + int64_t{ctx} * C + layers * block + C;
+    const int64_t total = param_count();
     GLULAB_CHECK(total <= L::params, "make the model smaller (--layers, --d-model, --ctx)",
                  "model config: {} parameters are above glulab's limit of {}", total, L::params);
+}
+
+// param_count
+// -----------
+// Every parameter, counted from the sizes alone (validate() needs it before any memory is
+// taken): wte, wpe, lm_head, the final norm, and L blocks of two norms, qkv, proj, up, down
+// (and gate). A norm is a gain (C), and a bias (C) for layernorm. tests/test_model.cpp holds it
+// to the sum of the declared parameters (Transformer::declared_params) for every kind and norm.
+int64_t ModelConfig::param_count() const {
+    const int64_t C = d_model, H = ffn_hidden();
+    const int64_t one_norm = norm == NormKind::layernorm ? 2 * C : C;
+    const int64_t matrices = is_gated(ffn) ? 3 : 2;
+    const int64_t block = 2 * one_norm + 4 * C * C + matrices * H * C;
+    return 2 * int64_t{vocab_size} * C + int64_t{ctx} * C + layers * block + one_norm;
 }
 
 // ffn_hidden

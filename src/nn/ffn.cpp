@@ -1,4 +1,4 @@
-// ffn.cpp — the feed-forward layer in its eight variants, and FfnKind's one parser.
+// ffn.cpp — the feed-forward layer in every variant of FfnKind, and FfnKind's one parser.
 //
 // Contains: the FfnKind table (name, gated, activation) and the functions that read it
 // (parse_ffn_kind, ffn_kind_name, all_ffn_kinds, ffn_kind_names, is_gated, ffn_activation),
@@ -14,14 +14,15 @@ namespace glulab {
 
 namespace {
 
-// The one table every FfnKind function reads, in the order of the enum.
+// The one table every FfnKind function reads, in the order of the enum. Its length is the
+// number of kinds: nothing else writes it down.
 struct FfnKindInfo {
     FfnKind kind;
     std::string_view name;
     bool gated;
     Act act;
 };
-constexpr std::array<FfnKindInfo, 8> ffn_kinds{{
+constexpr auto ffn_kinds = std::to_array<FfnKindInfo>({
     {FfnKind::relu, "relu", false, Act::relu},
     {FfnKind::gelu, "gelu", false, Act::gelu},
     {FfnKind::swish, "swish", false, Act::silu},
@@ -30,7 +31,7 @@ constexpr std::array<FfnKindInfo, 8> ffn_kinds{{
     {FfnKind::reglu, "reglu", true, Act::relu},
     {FfnKind::geglu, "geglu", true, Act::gelu},
     {FfnKind::swiglu, "swiglu", true, Act::silu},
-}};
+});
 // info(kind) indexes the table by the enum's value, so the rows must follow the enum.
 constexpr bool in_enum_order() {
     for (size_t i = 0; i < ffn_kinds.size(); i++)
@@ -39,8 +40,8 @@ constexpr bool in_enum_order() {
 }
 static_assert(in_enum_order(), "ffn_kinds must list the kinds in the order of enum FfnKind");
 
-constexpr std::array<FfnKind, 8> kinds_in_order = [] {
-    std::array<FfnKind, 8> kinds{};
+constexpr std::array<FfnKind, ffn_kinds.size()> kinds_in_order = [] {
+    std::array<FfnKind, ffn_kinds.size()> kinds{};
     for (size_t i = 0; i < kinds.size(); i++) kinds[i] = ffn_kinds[i].kind;
     return kinds;
 }();

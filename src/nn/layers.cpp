@@ -43,10 +43,16 @@ Tensor Embedding::operator()(Tape& tape, const int* ids, Shape ids_shape) const 
 // NormKind
 // --------
 namespace {
-constexpr std::array<std::pair<NormKind, std::string_view>, 2> norm_kinds{{
+constexpr auto norm_kinds = std::to_array<std::pair<NormKind, std::string_view>>({
     {NormKind::rmsnorm, "rmsnorm"},
     {NormKind::layernorm, "layernorm"},
-}};
+});
+constexpr bool norms_in_enum_order() {  // norm_kind_name indexes the table by the enum
+    for (size_t i = 0; i < norm_kinds.size(); i++)
+        if (static_cast<size_t>(norm_kinds[i].first) != i) return false;
+    return true;
+}
+static_assert(norms_in_enum_order(), "norm_kinds must list the kinds in the order of enum NormKind");
 }  // namespace
 
 NormKind parse_norm_kind(std::string_view name) {

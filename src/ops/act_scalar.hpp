@@ -2,7 +2,8 @@
 //
 // Private to src/ops: activations.cpp loops these over arrays, glu.cpp applies them to the gate.
 // Writing each formula once, here, keeps the two files from drifting apart. Contains the scalar
-// functions and the two dispatchers `act_value` / `act_derivative`; leaves out the array loops.
+// functions, the activation table they are listed in, and what reads it: act_value,
+// act_derivative and dispatch_act; leaves out the array loops.
 //
 // Lesson 06 · activations
 #pragma once
@@ -10,16 +11,18 @@
 #include "glulab/ops/ops.hpp"
 
 #include <cmath>
+#include <iterator>
 #include <type_traits>
+#include <utility>
 
 // Vector math
 // -----------
 // glibc ships SIMD versions of expf, erff and tanhf (libmvec: 16 floats per AVX-512 call).
 // Declaring them `omp declare simd` lets the compiler call those from the `omp simd` loops of
 // activations.cpp, glu.cpp and softmax.cpp's softmax_row instead of one scalar call per
-// element; with -fno-math-errno (Makefile) that makes SwiGLU's exp about 10x cheaper. Results
-// stay within a few ulp of the scalar functions (gradcheck and the PyTorch cross-check run on
-// this build).
+// element, with -fno-math-errno (Makefile); docs/performance.md → "Measurements behind the
+// kernels' choices" gives what it saves. Results stay within a few ulp of the scalar functions
+// (gradcheck and the PyTorch cross-check run on this build).
 extern "C" {
 #pragma omp declare simd notinbranch
 float expf(float) noexcept;
@@ -91,9 +94,55 @@ inline float gelu_tanh_derivative(float x) {
     return 0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * du;
 }
 
-// act_value, act_derivative
-// -------------------------
-// The function and its derivative chosen at run time; identity is x and 1.
+// identity
+// --------
+//     identity(x) = x            identity'(x) = 1          (the Bilinear GLU variant's "act")
+inline float identity_value(float x) { return x; }
+inline float identity_derivative(float) { return 1.0f; }
+
+// The activation table
+// --------------------
+// One row per activation, in the order of `enum class Act` (ops.hpp; the static_assert below
+// keeps it so): its name and its two scalar functions. Everything else follows from it:
+// act_name prints the name, act_value<A> / act_derivative<A> read the functions, and
+// dispatch_act walks the rows. Adding an activation is a name in the enum, its two functions
+// above and one row here (docs/extending.md).
+struct ActRow {
+    Act act;
+    const char* name;             // "silu": the op's name on the tape, in listings and tests
+    float (*value)(float);        // f(x)
+    float (*derivative)(float);   // f'(x)
+};
+inline constexpr ActRow act_table[] = {
+    {Act::identity, "identity", identity_value, identity_derivative},
+    {Act::relu, "relu", relu_value, relu_derivative},
+    {Act::gelu, "gelu", gelu_value, gelu_derivative},
+    {Act::gelu_tanh, "gelu_tanh", gelu_tanh_value, gelu_tanh_derivative},
+    {Act::sigmoid, "sigmoid", sigmoid_value, sigmoid_derivative},
+    {Act::silu, "silu", silu_value, silu_derivative},
+};
+inline constexpr size_t act_count = std::size(act_table);
+
+constexpr bool act_table_in_enum_order() {
+    for (size_t i = 0; i < act_count; i++)
+        if (act_table[i].act != static_cast<Act>(i)) return false;
+    return true;
+}
+static_assert(act_table_in_enum_order(), "act_table must list the Acts in the enum's order");
+
+// f(x) and f'(x) of activation A, known at compile time: a row's function pointer is a constant
+// here, so the call is direct and inlined into the loop that makes it.
+template <Act A>
+inline float act_value(float x) {
+    constexpr auto f = act_table[static_cast<size_t>(A)].value;
+    return f(x);
+}
+template <Act A>
+inline float act_derivative(float x) {
+    constexpr auto f = act_table[static_cast<size_t>(A)].derivative;
+    return f(x);
+}
+
 // Compile-time dispatch
 // ---------------------
 // `dispatch_act(act, f)` calls f with a tag whose `value` is `act` as a constant, so a loop
@@ -101,39 +150,20 @@ inline float gelu_tanh_derivative(float x) {
 // vectorised), instead of switching on `act` for every element:
 //
 //     dispatch_act(act, [=](auto tag) { loop<tag.value>(out, x, n); });
+//
+// It tries each row of act_table in turn (a fold over the rows' indices): the one whose `act`
+// matches calls f. A new row is dispatched with no edit here.
 template <Act A>
 using ActTag = std::integral_constant<Act, A>;
 
+template <class F, size_t... I>
+void dispatch_act_rows(Act act, F& f, std::index_sequence<I...>) {
+    (void)((act == act_table[I].act ? (f(ActTag<act_table[I].act>{}), true) : false) || ...);
+}
+
 template <class F>
 void dispatch_act(Act act, F&& f) {
-    switch (act) {
-        case Act::identity: return f(ActTag<Act::identity>{});
-        case Act::relu: return f(ActTag<Act::relu>{});
-        case Act::gelu: return f(ActTag<Act::gelu>{});
-        case Act::gelu_tanh: return f(ActTag<Act::gelu_tanh>{});
-        case Act::sigmoid: return f(ActTag<Act::sigmoid>{});
-        case Act::silu: return f(ActTag<Act::silu>{});
-    }
-}
-
-template <Act A>
-inline float act_value(float x) {
-    if constexpr (A == Act::identity) return x;
-    if constexpr (A == Act::relu) return relu_value(x);
-    if constexpr (A == Act::gelu) return gelu_value(x);
-    if constexpr (A == Act::gelu_tanh) return gelu_tanh_value(x);
-    if constexpr (A == Act::sigmoid) return sigmoid_value(x);
-    if constexpr (A == Act::silu) return silu_value(x);
-}
-
-template <Act A>
-inline float act_derivative(float x) {
-    if constexpr (A == Act::identity) return 1.0f;
-    if constexpr (A == Act::relu) return relu_derivative(x);
-    if constexpr (A == Act::gelu) return gelu_derivative(x);
-    if constexpr (A == Act::gelu_tanh) return gelu_tanh_derivative(x);
-    if constexpr (A == Act::sigmoid) return sigmoid_derivative(x);
-    if constexpr (A == Act::silu) return silu_derivative(x);
+    dispatch_act_rows(act, f, std::make_index_sequence<act_count>{});
 }
 
 // act_value_and_derivative
@@ -157,31 +187,6 @@ inline ActPair act_value_and_derivative(float x) {
     } else {
         return {act_value<A>(x), act_derivative<A>(x)};
     }
-}
-
-// The same with `act` known only at run time (one switch per call: for single values).
-inline float act_value(float x, Act act) {
-    switch (act) {
-        case Act::identity: return x;
-        case Act::relu: return relu_value(x);
-        case Act::gelu: return gelu_value(x);
-        case Act::gelu_tanh: return gelu_tanh_value(x);
-        case Act::sigmoid: return sigmoid_value(x);
-        case Act::silu: return silu_value(x);
-    }
-    return x;
-}
-
-inline float act_derivative(float x, Act act) {
-    switch (act) {
-        case Act::identity: return 1.0f;
-        case Act::relu: return relu_derivative(x);
-        case Act::gelu: return gelu_derivative(x);
-        case Act::gelu_tanh: return gelu_tanh_derivative(x);
-        case Act::sigmoid: return sigmoid_derivative(x);
-        case Act::silu: return silu_derivative(x);
-    }
-    return 1.0f;
 }
 
 }  // namespace glulab

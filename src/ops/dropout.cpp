@@ -9,13 +9,11 @@
 
 #include "glulab/platform/check.hpp"
 #include "glulab/platform/rng.hpp"
+#include "parallel_rows.hpp"
 
 namespace glulab {
 
 namespace {
-// Below this many elements, starting the threads costs more than the loop.
-constexpr int64_t min_parallel = 1 << 15;
-
 // The i-th number of the splitmix64 sequence that starts at `seed` (rng.hpp), computed directly:
 // after i steps splitmix64's state is seed + i * 0x9E3779B97F4A7C15, so an Rng started there
 // returns number i next. A generator shared by the threads would hand out numbers in whatever
@@ -47,19 +45,17 @@ void dropout_forward(float* out, float* mask, const float* x, int64_t n, float p
                      int64_t first) {
     GLULAB_CHECK(p >= 0.0f && p < 1.0f, "dropout takes 0 <= p < 1", "dropout: p = {}", p);
     const float keep_scale = 1.0f / (1.0f - p);
-#pragma omp parallel for if (n > min_parallel)
-    for (int64_t i = 0; i < n; i++) {
+    parallel_rows(n, n > min_parallel, [=](int64_t i) {  // a "row" of one element
         const uint64_t r = random_at(seed, static_cast<uint64_t>(first + i));
         const float u = static_cast<float>(r >> 40) * (1.0f / 16777216.0f);  // 2^24
         mask[i] = u >= p ? keep_scale : 0.0f;
         out[i] = x[i] * mask[i];
-    }
+    });
 }
 
 void dropout_backward(float* dx, const float* dout, const float* mask, int64_t n) {
     if (!dx) return;
-#pragma omp parallel for if (n > min_parallel)
-    for (int64_t i = 0; i < n; i++) dx[i] += dout[i] * mask[i];
+    parallel_elements(n, n > min_parallel, [=](int64_t i) { dx[i] += dout[i] * mask[i]; });
 }
 
 }  // namespace glulab

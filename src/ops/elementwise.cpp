@@ -7,48 +7,35 @@
 // Lesson 03 · the tape
 #include "glulab/ops/ops.hpp"
 
+#include "parallel_rows.hpp"
+
 namespace glulab {
 
 // Every loop is `simd`: at -O2 GCC vectorises only loops it can prove safe cheaply, and an
 // output that might overlap an input (out, a and b are plain pointers) keeps these scalar,
 // 8 times the instructions on AVX2. `simd` promises what holds here: each element is computed
-// alone, from the same index of the inputs, so the results are the same to the bit.
-namespace {
-// Below this many elements, starting the threads costs more than the loop.
-constexpr int64_t min_parallel = 1 << 16;
-}  // namespace
+// alone, from the same index of the inputs, so the results are the same to the bit. Every
+// loop is parallel_elements (parallel_rows.hpp): threads only above min_parallel elements.
 
 // add
 // ---
 //     out = a + b              (n)
 //     da += dout, db += dout   (n)
 void add_forward(float* out, const float* a, const float* b, int64_t n) {
-    if (n <= min_parallel) {  // no OpenMP region for a small array (parallel_rows.hpp: why)
-#pragma omp simd
-        for (int64_t i = 0; i < n; i++) out[i] = a[i] + b[i];
-        return;
-    }
-#pragma omp parallel for simd
-    for (int64_t i = 0; i < n; i++) out[i] = a[i] + b[i];
+    parallel_elements(n, n > min_parallel, [=](int64_t i) { out[i] = a[i] + b[i]; });
 }
 
 void add_backward(float* da, float* db, const float* dout, int64_t n) {
+    const bool parallel = n > min_parallel;
     if (da && db) {  // the usual case (the residual stream): one parallel region, one pass
-#pragma omp parallel for simd if (n > min_parallel)
-        for (int64_t i = 0; i < n; i++) {
+        parallel_elements(n, parallel, [=](int64_t i) {
             da[i] += dout[i];
             db[i] += dout[i];
-        }
+        });
         return;
     }
-    if (da) {
-#pragma omp parallel for simd if (n > min_parallel)
-        for (int64_t i = 0; i < n; i++) da[i] += dout[i];
-    }
-    if (db) {
-#pragma omp parallel for simd if (n > min_parallel)
-        for (int64_t i = 0; i < n; i++) db[i] += dout[i];
-    }
+    if (da) parallel_elements(n, parallel, [=](int64_t i) { da[i] += dout[i]; });
+    if (db) parallel_elements(n, parallel, [=](int64_t i) { db[i] += dout[i]; });
 }
 
 // add_bias
@@ -58,10 +45,10 @@ void add_backward(float* da, float* db, const float* dout, int64_t n) {
 //     dbias += sum over rows of dout         (C)
 // bias was used N times, so its gradient is the sum of the N row gradients.
 void add_bias_forward(float* out, const float* x, const float* bias, int64_t N, int C) {
-#pragma omp parallel for if (N * C > min_parallel)
-    for (int64_t i = 0; i < N; i++)
+    parallel_rows(N, N * C > min_parallel, [=](int64_t i) {
 #pragma omp simd
         for (int c = 0; c < C; c++) out[i * C + c] = x[i * C + c] + bias[c];
+    });
 }
 
 void add_bias_backward(float* dx, float* dbias, const float* dout, int64_t N, int C) {
@@ -79,34 +66,26 @@ void add_bias_backward(float* dx, float* dbias, const float* dout, int64_t N, in
 //     out = a * b                              (n), elementwise
 //     da += dout * b, db += dout * a           (n)
 void mul_forward(float* out, const float* a, const float* b, int64_t n) {
-#pragma omp parallel for simd if (n > min_parallel)
-    for (int64_t i = 0; i < n; i++) out[i] = a[i] * b[i];
+    parallel_elements(n, n > min_parallel, [=](int64_t i) { out[i] = a[i] * b[i]; });
 }
 
 void mul_backward(float* da, float* db, const float* dout, const float* a, const float* b,
                   int64_t n) {
-    if (da) {
-#pragma omp parallel for simd if (n > min_parallel)
-        for (int64_t i = 0; i < n; i++) da[i] += dout[i] * b[i];
-    }
-    if (db) {
-#pragma omp parallel for simd if (n > min_parallel)
-        for (int64_t i = 0; i < n; i++) db[i] += dout[i] * a[i];
-    }
+    const bool parallel = n > min_parallel;
+    if (da) parallel_elements(n, parallel, [=](int64_t i) { da[i] += dout[i] * b[i]; });
+    if (db) parallel_elements(n, parallel, [=](int64_t i) { db[i] += dout[i] * a[i]; });
 }
 
 // scale
 // -----
 //     out = s x,  dx += s dout                 (n), s a constant
 void scale_forward(float* out, const float* x, float s, int64_t n) {
-#pragma omp parallel for simd if (n > min_parallel)
-    for (int64_t i = 0; i < n; i++) out[i] = s * x[i];
+    parallel_elements(n, n > min_parallel, [=](int64_t i) { out[i] = s * x[i]; });
 }
 
 void scale_backward(float* dx, const float* dout, float s, int64_t n) {
     if (!dx) return;
-#pragma omp parallel for simd if (n > min_parallel)
-    for (int64_t i = 0; i < n; i++) dx[i] += s * dout[i];
+    parallel_elements(n, n > min_parallel, [=](int64_t i) { dx[i] += s * dout[i]; });
 }
 
 // sum, mean
@@ -124,8 +103,7 @@ void sum_forward(float* out, const float* x, int64_t n) {
 void sum_backward(float* dx, const float* dout, int64_t n) {
     if (!dx) return;
     const float d = dout[0];
-#pragma omp parallel for simd if (n > min_parallel)
-    for (int64_t i = 0; i < n; i++) dx[i] += d;
+    parallel_elements(n, n > min_parallel, [=](int64_t i) { dx[i] += d; });
 }
 
 void mean_forward(float* out, const float* x, int64_t n) {
@@ -137,8 +115,7 @@ void mean_forward(float* out, const float* x, int64_t n) {
 void mean_backward(float* dx, const float* dout, int64_t n) {
     if (!dx || n == 0) return;
     const float d = dout[0] / static_cast<float>(n);
-#pragma omp parallel for simd if (n > min_parallel)
-    for (int64_t i = 0; i < n; i++) dx[i] += d;
+    parallel_elements(n, n > min_parallel, [=](int64_t i) { dx[i] += d; });
 }
 
 }  // namespace glulab

@@ -14,8 +14,6 @@
 namespace glulab {
 
 namespace {
-// Below this many elements, starting the threads costs more than the loop.
-constexpr int64_t min_parallel = 1 << 15;
 // Backward gives each thread this many channels (a few cache lines of every row).
 constexpr int channel_block = 64;
 }  // namespace
@@ -47,8 +45,9 @@ void embedding_forward(float* out, const int* ids, const float* weight, int64_t 
 
 void embedding_backward(float* dweight, const float* dout, const int* ids, int64_t N, int C) {
     if (!dweight) return;
-#pragma omp parallel for if (N * C > min_parallel)
-    for (int c0 = 0; c0 < C; c0 += channel_block) {
+    const int64_t blocks = (C + channel_block - 1) / channel_block;
+    parallel_rows(blocks, N * C > min_parallel, [=](int64_t b) {  // one block of channels
+        const int c0 = static_cast<int>(b) * channel_block;
         const int c1 = std::min(C, c0 + channel_block);
         for (int64_t i = 0; i < N; i++) {
             const float* di = dout + i * C;
@@ -56,7 +55,7 @@ void embedding_backward(float* dweight, const float* dout, const int* ids, int64
 #pragma omp simd  // dw and di never overlap: one is the table's gradient, one the output's
             for (int c = c0; c < c1; c++) dw[c] += di[c];
         }
-    }
+    });
 }
 
 }  // namespace glulab

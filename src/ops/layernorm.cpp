@@ -44,7 +44,7 @@ namespace glulab {
 void layer_norm_forward(float* out, float* mean, float* rstd, const float* x, const float* g,
                         const float* b, int64_t N, int C, float eps) {
     const float inv_c = 1.0f / static_cast<float>(C);
-    parallel_rows(N, N * C > 16384, [=](int64_t i) {
+    parallel_rows(N, N * C > min_parallel, [=](int64_t i) {
         const float* xi = x + i * C;
         float* oi = out + i * C;
         float sum = 0.0f;
@@ -64,7 +64,7 @@ void layer_norm_backward(float* dx, float* dg, float* db, const float* dout, con
                          const float* g, const float* mean, const float* rstd, int64_t N, int C) {
     const float inv_c = 1.0f / static_cast<float>(C);
     // One parallel region, rows for dx and then columns for dg and db, as in rms_norm_backward.
-#pragma omp parallel if (N * C > 16384)
+#pragma omp parallel if (N * C > min_parallel)
     {
         if (dx) {
 #pragma omp for nowait

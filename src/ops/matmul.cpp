@@ -1,8 +1,9 @@
 // matmul.cpp — matrix products: gemm on OpenBLAS, its naive reference, and the matmul op.
 //
 // Contains: gemm (cblas_sgemm, rows of C split over OpenMP threads when that pays, cblas_sgemv
-// for a single row), gemm_trace (a record of gemm's calls for `glulab bench --products`), gemm_naive
-// (the triple loop that tests hold gemm to), matmul_forward and matmul_backward. Leaves out:
+// for a single row; a hook that sees each call, set_gemm_hook: `glulab bench --products` traces
+// the calls with it, src/ops/gemm_trace.cpp), gemm_naive (the triple loop that tests hold gemm
+// to), matmul_forward and matmul_backward. Leaves out:
 // batched products (attention.cpp loops over heads itself) and writing a fast gemm by hand
 // (lesson 04 shows why blocking for the cache matters, then leaves it to OpenBLAS).
 //
@@ -41,34 +42,27 @@ namespace glulab {
 // inside a parallel region (attention calls gemm from one thread per head) the same blocks run
 // one after the other on the calling thread.
 //
-// Why rows: each block packs all of op(B) again, yet at the step's shapes the two halves
-// together cost 1.03 to 1.05 times the whole call on one thread (thread CPU time), so the split
-// itself loses little. Splitting the columns instead (each thread packs all of op(A)) cost 1.06
-// to 1.28 times the rows split. OpenBLAS's own threads, asked for around each call, slowed the
-// OpenMP regions that followed (their idle workers spin on the same cores) and were not
-// measured on a quiet machine, so they are not used. What keeps the products from the peak is
-// the kernel at these sizes on each core (docs/performance.md → "The products, shape by shape").
+// Why rows, and not columns or OpenBLAS's own threads, and where the threshold below comes
+// from: docs/performance.md → "Measurements behind the kernels' choices". What keeps the
+// products from the peak is the kernel at these sizes on each core (docs/performance.md →
+// "The products, shape by shape").
 namespace {
-// M*N*K below this is one call. Measured on two cores: at 2^18 (64^3) starting the threads
-// costs more than they save, at 2^19 it breaks even, at 2^20 the split is 1.5x faster.
+// M*N*K below this runs on one thread: starting the threads costs more than they save.
 constexpr int64_t gemm_split_min = int64_t{1} << 19;
 // At most 12 blocks (1, 2, 3, 4 and 6 threads share them evenly) of at least 16 rows (shorter
 // blocks would mostly repack op(B)).
 constexpr int gemm_max_blocks = 12;
 constexpr int gemm_min_block_rows = 16;
 
-std::vector<GemmCall>* trace = nullptr;  // gemm_trace: null unless `glulab bench --products` is on
+GemmHook hook = nullptr;  // null unless a tool watches the calls (gemm_trace.hpp)
 }  // namespace
 
-void gemm_trace(std::vector<GemmCall>* calls) { trace = calls; }
+void set_gemm_hook(GemmHook h) { hook = h; }
 
 void gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda,
           const float* B, int ldb, float beta, float* C, int ldc) {
     if (M == 0 || N == 0) return;
-    if (trace) {
-#pragma omp critical(gemm_trace)
-        trace->push_back({trans_a, trans_b, M, N, K, alpha, lda, ldb, beta, ldc, omp_get_level() > 0});
-    }
+    if (hook) hook({trans_a, trans_b, M, N, K, alpha, lda, ldb, beta, ldc, false});
     const CBLAS_TRANSPOSE ta = trans_a ? CblasTrans : CblasNoTrans;
     const CBLAS_TRANSPOSE tb = trans_b ? CblasTrans : CblasNoTrans;
     if (M == 1 && !trans_a) {

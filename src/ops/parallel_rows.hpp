@@ -1,15 +1,15 @@
-// parallel_rows.hpp — a loop over rows that starts OpenMP threads only when they pay.
+// parallel_rows.hpp — loops that start OpenMP threads only when they pay.
 //
-// Private to src/ops. Contains parallel_rows; leaves out any choice of the threshold, which
-// each kernel makes for its own loop.
+// Private to src/ops. Contains min_parallel, the one threshold the kernels compare their work
+// with, and the two loops every kernel's parallel loop is written with: parallel_rows (one call
+// per row) and parallel_elements (one call per element, vectorised). Leaves out loops with a
+// reduction across iterations (cross_entropy's loss) and the norms' one region for two loops.
 //
 // Why not `#pragma omp parallel for if (big)`: when the `if` is false, libgomp still builds a
 // team of one thread for the region, and for one thread it does not keep the team for the
-// next region: every call pays a heap allocation, a free and the region's bookkeeping. A
-// sampler's new position is one row per op, 24 small regions per character at the default
-// model; callgrind counted their overhead at 3.5% of the cached sampler's instructions
-// (docs/performance.md → "The cached path, instruction by instruction"). Here the small case
-// is a plain loop with no region at all.
+// next region: every call pays a heap allocation, a free and the region's bookkeeping, which a
+// sampler pays for every op of every new character (docs/performance.md → "Measurements behind
+// the kernels' choices"). Here the small case is a plain loop with no region at all.
 //
 // Lesson 14 · making it fast
 #pragma once
@@ -17,6 +17,11 @@
 #include <cstdint>
 
 namespace glulab {
+
+// Below this many elements of work (N * C for a loop over N rows of C), starting the threads
+// costs more than the loop saves: the loop runs on the calling thread. A rough cutoff, the
+// same for every kernel; results never depend on it (each row or element is computed alone).
+inline constexpr int64_t min_parallel = int64_t{1} << 15;
 
 // row(i) for every i in [0, N): split over the OpenMP threads when `parallel`, else a plain
 // loop on the calling thread. Pass the row as a lambda that captures by value ([=]): reading
@@ -29,6 +34,20 @@ inline void parallel_rows(int64_t N, bool parallel, const Row& row) {
     }
 #pragma omp parallel for
     for (int64_t i = 0; i < N; i++) row(i);
+}
+
+// element(i) for every i in [0, n), as an `omp simd` loop: split over the threads when
+// `parallel`, else on the calling thread. For elementwise kernels, whose element is one line
+// (out[i] = a[i] + b[i]); capture by value, as above.
+template <class Element>
+inline void parallel_elements(int64_t n, bool parallel, const Element& element) {
+    if (!parallel) {
+#pragma omp simd
+        for (int64_t i = 0; i < n; i++) element(i);
+        return;
+    }
+#pragma omp parallel for simd
+    for (int64_t i = 0; i < n; i++) element(i);
 }
 
 }  // namespace glulab

@@ -1,7 +1,7 @@
 // rmsnorm.cpp — RMSNorm, forward and backward.
 //
-// Contains: rms_norm_forward, rms_norm_backward. Leaves out: LayerNorm (lesson 08 derives it
-// for contrast; the model does not use it).
+// Contains: rms_norm_forward, rms_norm_backward. Leaves out: LayerNorm (layernorm.cpp), the
+// model's other norm (`--norm layernorm`), which lesson 08 derives for contrast.
 //
 // Lesson 08 · RMSNorm
 #include "glulab/ops/ops.hpp"
@@ -31,7 +31,7 @@ namespace glulab {
 // element in backward and saves C times the memory.
 void rms_norm_forward(float* out, float* rstd, const float* x, const float* g, int64_t N, int C,
                       float eps) {
-    parallel_rows(N, N * C > 16384, [=](int64_t i) {
+    parallel_rows(N, N * C > min_parallel, [=](int64_t i) {
         const float* xi = x + i * C;
         float* oi = out + i * C;
         float ss = 0.0f;
@@ -49,7 +49,7 @@ void rms_norm_backward(float* dx, float* dg, const float* dout, const float* x, 
     // One parallel region for both gradients: the threads split the rows for dx, then the
     // columns for dg (norm_column_block at a time), so neither races, and each dg_c still adds
     // its rows in order 0..N-1, the same sum as on one thread.
-#pragma omp parallel if (N * C > 16384)
+#pragma omp parallel if (N * C > min_parallel)
     {
         if (dx) {
 #pragma omp for nowait

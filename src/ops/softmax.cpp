@@ -9,16 +9,12 @@
 
 #include "glulab/platform/check.hpp"
 #include "act_scalar.hpp"
+#include "parallel_rows.hpp"
 
 #include <array>
 #include <cmath>
 
 namespace glulab {
-
-namespace {
-// Below this many elements, starting the threads costs more than the loop.
-constexpr int64_t min_parallel = 1 << 15;
-}  // namespace
 
 // softmax_row
 // -----------
@@ -64,21 +60,20 @@ float softmax_row(float* out, const float* x, int C, float mx) {
 //
 // Only the output is needed, not x: the glue saves nothing extra.
 void softmax_forward(float* out, const float* x, int64_t N, int C) {
-#pragma omp parallel for if (N * C > min_parallel)
-    for (int64_t i = 0; i < N; i++) softmax_row(out + i * C, x + i * C, C, row_max(x + i * C, C));
+    parallel_rows(N, N * C > min_parallel,
+                  [=](int64_t i) { softmax_row(out + i * C, x + i * C, C, row_max(x + i * C, C)); });
 }
 
 void softmax_backward(float* dx, const float* dout, const float* out, int64_t N, int C) {
     if (!dx) return;
-#pragma omp parallel for if (N * C > min_parallel)
-    for (int64_t i = 0; i < N; i++) {
+    parallel_rows(N, N * C > min_parallel, [=](int64_t i) {
         const float* oi = out + i * C;
         const float* di = dout + i * C;
         float dot = 0.0f;
         for (int j = 0; j < C; j++) dot += di[j] * oi[j];
         float* dxi = dx + i * C;
         for (int j = 0; j < C; j++) dxi[j] += oi[j] * (di[j] - dot);
-    }
+    });
 }
 
 // cross_entropy
@@ -127,13 +122,12 @@ void cross_entropy_backward(float* dlogits, float dloss, const float* probs, con
                             int64_t N, int V) {
     if (!dlogits || N == 0) return;
     const float s = dloss / static_cast<float>(N);
-#pragma omp parallel for if (N * V > min_parallel)
-    for (int64_t i = 0; i < N; i++) {
+    parallel_rows(N, N * V > min_parallel, [=](int64_t i) {
         const float* pi = probs + i * V;
         float* di = dlogits + i * V;
         for (int j = 0; j < V; j++) di[j] += s * pi[j];
         di[targets[i]] -= s;
-    }
+    });
 }
 
 }  // namespace glulab

@@ -31,7 +31,8 @@ Tensor relu(Tape& tape, Tensor x);
 Tensor gelu(Tape& tape, Tensor x);
 Tensor sigmoid(Tape& tape, Tensor x);
 Tensor silu(Tape& tape, Tensor x);
-Tensor glu(Tape& tape, Tensor up_gate, Act act);  // rows [up | gate] (..., 2H) -> act(gate) * up (..., H)
+// rows [up | gate] (..., 2H) -> act(gate) * up (..., H); with beta (1): act(beta * gate) * up.
+Tensor glu(Tape& tape, Tensor up_gate, Act act, Tensor beta = {});
 Tensor rms_norm(Tape& tape, Tensor x, Tensor g, float eps = 1e-5f);
 // x (..., C) quantized to int8 and back (symmetric, absmax scale of the whole tensor, or of each
 // row when per_row); the gradient passes straight through (ops.hpp → fake_quant_forward).

@@ -8,10 +8,12 @@
 // graph: `backward(loss)` seeds dloss = 1 and runs one loop from the last node to the first.
 // Backward kernels add (+=) into the gradients of their inputs, so a tensor used twice
 // receives both contributions. An op output's gradient buffer is zeroed by the tape just
-// before the first backward that adds into it (its last consumer's), not when it is made.
+// before the first backward that adds into it (its last consumer's), not when it is made
+// (tape_zeroing.cpp).
 //
 // `NoGrad` switches recording off (evaluation, sampling): ops then allocate no gradient
-// buffers and append no nodes.
+// buffers and append no nodes. Tools that watch the tape work (the bench's per-op timing,
+// op_profile.hpp) are observers installed from outside; the tape itself measures nothing.
 //
 // Lesson 03 · the tape
 #pragma once
@@ -41,6 +43,19 @@ struct Node {
     const int* ids = nullptr;                 // token ids (embedding, cross_entropy)
     std::array<int, 4> iarg{};                // integer attributes: heads, activation kind, ...
     float farg = 0.0f;                        // a float attribute: scale factor, eps, ...
+};
+
+// TapeObserver
+// ------------
+// A hook for tools that watch the tape without being part of it: the tape calls `recorded`
+// after appending a node, `reset` from reset(), and `backward_begin` / `backward_end` around
+// each node's backward step (zeroing included). With no observer installed it calls nothing.
+struct TapeObserver {
+    virtual ~TapeObserver() = default;
+    virtual void recorded(const Node& node) = 0;
+    virtual void reset() = 0;
+    virtual void backward_begin(const Node& node) = 0;
+    virtual void backward_end(const Node& node) = 0;
 };
 
 class Tape {
@@ -74,39 +89,30 @@ public:
     // The graph in Graphviz DOT: `dot -Tpng` draws it.
     std::string dot() const;
 
-    // Profiling (glulab bench --profile): time spent per op name, summed over steps. An op's
-    // forward time is the time since the previous node was recorded (or since reset()), so
-    // work done between ops counts towards the next op; backward times are exact.
-    struct OpTime {
-        const char* op;
-        double forward_s = 0, backward_s = 0;
-        long calls = 0;
-    };
-    void set_profiling(bool on);
-    const std::vector<OpTime>& profile() const { return profile_; }
+    // Install an observer (null: none, the default); the caller keeps it alive. The bench's
+    // per-op timing is one (op_profile.hpp).
+    void observe(TapeObserver* observer) { observer_ = observer; }
 
 private:
     friend class NoGrad;
-    OpTime& op_time(const char* op);  // tape_inspect.cpp
-    static double now_s();             // steady clock, seconds
-    // The gradient buffers new_tensor made this step, the last recorded node that reads each
-    // as an input's grad (-1: none), and whether it has been zeroed. backward() zeroes a buffer
-    // just before that node's backward.
+    // Late zeroing (tape_zeroing.cpp): the gradient buffers new_tensor made this step, the
+    // last recorded node that reads each as an input's grad (-1: none), and whether it has
+    // been zeroed.
     struct GradBuffer {
         float* grad;
         size_t n;
         int last_consumer = -1;
         bool zeroed = false;
     };
+    void note_consumer(Node& node, int index);  // record(): node `index` reads these buffers
+    void zero_unread();                         // backward(): the buffers no node reads
+    void zero_before(const Node& node);         // backward_node(): those node adds into first
     void zero_once(GradBuffer& b);
-    void note_consumer(Node& node, int index);
     Arena arena_;
     std::vector<Node> nodes_;
     std::vector<GradBuffer> grad_buffers_;
     bool recording_ = true;
-    bool profiling_ = false;
-    double last_mark_ = 0;  // seconds, for forward times
-    std::vector<OpTime> profile_;
+    TapeObserver* observer_ = nullptr;
 };
 
 // NoGrad: records nothing while in scope.

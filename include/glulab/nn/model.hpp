@@ -7,7 +7,7 @@
 //     x = wte[idx] + wpe[t]                               (B, T, C)
 //     for each of the L blocks (pre-norm, residual):
 //         x = x + attn(norm(x))                           causal, NH heads, fused qkv
-//         x = x + ffn(norm(x))                            one of the eight FfnKinds
+//         x = x + ffn(norm(x))                            one of the FfnKinds
 //     logits = lm_head(norm(x))                           (B, T, V)
 //     norm = rms_norm (the default) or layer_norm       one NormKind for the whole model
 //     loss = mean cross-entropy over the B*T positions    (1)
@@ -56,10 +56,10 @@ namespace glulab {
 // rejects one.
 enum class FfnKind { relu, gelu, swish, glu, bilinear, reglu, geglu, swiglu };
 
-// "swiglu" -> FfnKind::swiglu; an unknown name throws glulab::Error listing all eight.
+// "swiglu" -> FfnKind::swiglu; an unknown name throws glulab::Error listing them all.
 FfnKind parse_ffn_kind(std::string_view name);
 std::string_view ffn_kind_name(FfnKind kind);  // FfnKind::swiglu -> "swiglu"
-std::span<const FfnKind> all_ffn_kinds();      // the eight kinds, in the order above
+std::span<const FfnKind> all_ffn_kinds();      // every kind, in the order above
 std::string ffn_kind_names();                  // "relu, gelu, swish, ..., swiglu"
 bool is_gated(FfnKind kind);                   // the GLU family: has a `gate` projection
 Act ffn_activation(FfnKind kind);              // act in the formulas above
@@ -112,6 +112,8 @@ struct ModelConfig {
     // Throws glulab::Error naming the first field out of range (sizes positive, C divisible by
     // NH, 0 <= dropout < 1, ...). The Transformer calls it; the CLI calls it before any work.
     void validate() const;
+    // Every parameter of the model these sizes build (the weights of the parameter table).
+    int64_t param_count() const;
 
     // H, the FFN's hidden width: d_ff when set, else
     //     non-gated:  4 C                                               (C = 128: 512)

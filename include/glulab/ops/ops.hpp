@@ -8,7 +8,7 @@
 //
 //   src/ops/matmul.cpp       gemm, gemm_naive, matmul_forward/backward        Lesson 04
 //   src/ops/elementwise.cpp  add, add_bias, mul, scale, sum, mean              Lesson 03
-//   src/ops/activations.cpp  relu, gelu, gelu_tanh, sigmoid, silu               Lesson 06
+//   src/ops/activations.cpp  activation_forward/backward (every Act), silu       Lesson 06
 //   src/ops/glu.cpp          glu_forward/backward (the whole GLU family)        Lesson 07
 //   src/ops/rmsnorm.cpp      rms_norm_forward/backward                          Lesson 08
 //   src/ops/layernorm.cpp    layer_norm_forward/backward                        Lesson 08
@@ -61,34 +61,32 @@ void mean_backward(float* dx, const float* dout, int64_t n);
 
 // Activations (src/ops/activations.cpp)
 // -------------------------------------
-// The activation functions glulab knows. `identity` exists for the Bilinear GLU variant.
+// The activation functions glulab knows, in the order of src/ops/act_scalar.hpp → act_table,
+// which holds each one's name and formulas. `identity` exists for the Bilinear GLU variant.
 enum class Act { identity, relu, gelu, gelu_tanh, sigmoid, silu };
 const char* act_name(Act act);  // "relu", "gelu", ... (a string literal)
 
-void relu_forward(float* out, const float* x, int64_t n);
-void relu_backward(float* dx, const float* dout, const float* x, int64_t n);
-void gelu_forward(float* out, const float* x, int64_t n);       // exact: x * Phi(x), erf form
-void gelu_backward(float* dx, const float* dout, const float* x, int64_t n);
-void gelu_tanh_forward(float* out, const float* x, int64_t n);  // the tanh approximation
-void gelu_tanh_backward(float* dx, const float* dout, const float* x, int64_t n);
-void sigmoid_forward(float* out, const float* x, int64_t n);
-void sigmoid_backward(float* dx, const float* dout, const float* x, int64_t n);
-void silu_forward(float* out, const float* x, int64_t n);       // x * sigmoid(x), a.k.a. swish
-void silu_backward(float* dx, const float* dout, const float* x, int64_t n);
-// Dispatch on `act` to one of the pairs above (identity copies / adds).
+// out (n) = act(x (n)); dx (n) += dout (n) * act'(x). Every activation (identity copies / adds);
+// gelu is the exact x * Phi(x), gelu_tanh its tanh approximation, silu x * sigmoid(x) (swish).
 void activation_forward(float* out, const float* x, int64_t n, Act act);
 void activation_backward(float* dx, const float* dout, const float* x, int64_t n, Act act);
+// The same for silu by name: the pair lesson 06 builds; gelu_tanh_backward, its exercise's.
+void silu_forward(float* out, const float* x, int64_t n);
+void silu_backward(float* dx, const float* dout, const float* x, int64_t n);
+void gelu_tanh_backward(float* dx, const float* dout, const float* x, int64_t n);
 
 // The GLU family (src/ops/glu.cpp)
 // --------------------------------
 // out (N, H) = act(gate) * up: sigmoid = GLU, identity = Bilinear, relu = ReGLU,
 // gelu = GEGLU, silu = SwiGLU (Shazeer 2020). gate and up (and dgate, dup) are N rows of H
 // values `ld` floats apart: ld = 2H for the two halves of one (N, 2H) product, ld = H for two
-// separate (N, H) arrays (N = 1, H = ld = n for any flat array).
+// separate (N, H) arrays (N = 1, H = ld = n for any flat array). With beta (1), a learned scale
+// of the gate: out = act(beta * gate) * up, and backward adds dbeta (1) too (null: not wanted).
 void glu_forward(float* out, const float* gate, const float* up, int64_t N, int H, int64_t ld,
-                 Act act);
+                 Act act, const float* beta = nullptr);
 void glu_backward(float* dgate, float* dup, const float* dout, const float* gate, const float* up,
-                  int64_t N, int H, int64_t ld, Act act);
+                  int64_t N, int H, int64_t ld, Act act, float* dbeta = nullptr,
+                  const float* beta = nullptr);
 
 // Symmetric int8 fake quantization (src/ops/quantize.cpp)
 // --------------------------------------------------------
