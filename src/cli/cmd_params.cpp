@@ -29,7 +29,7 @@ void print_all_kinds(ModelConfig m) {
         fmt::print("{:<10} {:>5} {:>6} {:>12} {:>12} {:>15} {:>15}\n", ffn_kind_name(kind), is_gated(kind) ? "yes" : "no",
                    model.d_ff(), c.ffn, c.total, with_commas(2 * cost.ffn_macs), with_commas(2 * cost.total_macs));
     }
-    fmt::print("FLOPs/tok: 2 x the multiply-adds of one token's forward pass (model.hpp → token_cost)\n");
+    fmt::print("FLOPs/tok: 2 x the multiply-adds of one token's forward pass (param_table.hpp → token_cost)\n");
 }
 }  // namespace
 
@@ -47,7 +47,7 @@ void add_params_command(CLI::App& app) {
         Transformer model(a->model);
         const TokenCost cost = token_cost(a->model, model.d_ff());
         fmt::print("{}", format_param_table(model.param_table()));
-        fmt::print("forward FLOPs per token: {} (FFN {}), 2 x the multiply-adds (model.hpp → token_cost)\n",
+        fmt::print("forward FLOPs per token: {} (FFN {}), 2 x the multiply-adds (param_table.hpp → token_cost)\n",
                    with_commas(2 * cost.total_macs), with_commas(2 * cost.ffn_macs));
     });
 }

@@ -1,7 +1,7 @@
 // layernorm.cpp — LayerNorm, forward and backward.
 //
 // Contains: layer_norm_forward, layer_norm_backward. Leaves out: RMSNorm (rmsnorm.cpp), the
-// default norm of the model; LayerNorm is the other one (`--norm layernorm`, model.hpp → Norm).
+// default norm of the model; LayerNorm is the other one (`--norm layernorm`, layers.hpp → Norm).
 //
 // Lesson 08 · RMSNorm
 #include "glulab/ops/ops.hpp"

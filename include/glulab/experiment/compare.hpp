@@ -19,7 +19,7 @@
 //
 // Width of the hidden layer (MatchBy):
 //   params  (default) d_ff 0 for every kind: plain kinds get 4C, gated ones about 2/3 of that,
-//           so every FFN has about the same number of weights (model.hpp → ffn_hidden)
+//           so every FFN has about the same number of weights (config.hpp → ffn_hidden)
 //   dff     every kind gets the plain 4C, so a gated FFN has 1.5x the weights
 //   an explicit d_ff in the base config (--d-ff) is used for every kind and overrides both.
 //
