@@ -444,31 +444,22 @@ const SafetensorsTensor& SafetensorsFile::at(const std::string& name) const {
     return *t;
 }
 
+const SafetensorsTensor& SafetensorsFile::typed(const std::string& name, Shape shape, DType dtype) const {
+    const SafetensorsTensor& t = at(name);
+    GLULAB_CHECK(t.dtype == dtype && t.shape == shape, "was the file written for another model configuration?",
+                 "{}: tensor '{}' is {} {}, expected {} {}", path, name, dtype_name(t.dtype), t.shape,
+                 dtype_name(dtype), shape);
+    return t;
+}
+
 const std::vector<float>& SafetensorsFile::f32(const std::string& name, Shape shape) const {
-    const SafetensorsTensor& t = at(name);
-    GLULAB_CHECK(t.dtype == DType::F32 && t.shape == shape,
-                 "was the file written for another model configuration?",
-                 "{}: tensor '{}' is {} {}, expected F32 {}", path, name, dtype_name(t.dtype),
-                 t.shape, shape);
-    return t.f32;
+    return typed(name, shape, DType::F32).f32;
 }
-
 const std::vector<int32_t>& SafetensorsFile::i32(const std::string& name, Shape shape) const {
-    const SafetensorsTensor& t = at(name);
-    GLULAB_CHECK(t.dtype == DType::I32 && t.shape == shape,
-                 "was the file written for another model configuration?",
-                 "{}: tensor '{}' is {} {}, expected I32 {}", path, name, dtype_name(t.dtype),
-                 t.shape, shape);
-    return t.i32;
+    return typed(name, shape, DType::I32).i32;
 }
-
 const std::vector<int8_t>& SafetensorsFile::i8(const std::string& name, Shape shape) const {
-    const SafetensorsTensor& t = at(name);
-    GLULAB_CHECK(t.dtype == DType::I8 && t.shape == shape,
-                 "was the file written for another model configuration?",
-                 "{}: tensor '{}' is {} {}, expected I8 {}", path, name, dtype_name(t.dtype),
-                 t.shape, shape);
-    return t.i8;
+    return typed(name, shape, DType::I8).i8;
 }
 
 const std::string& SafetensorsFile::meta(const std::string& key) const {

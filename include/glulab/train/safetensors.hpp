@@ -102,6 +102,9 @@ struct SafetensorsFile {
     // The same for an I32 tensor, and for an I8 one.
     const std::vector<int32_t>& i32(const std::string& name, Shape shape) const;
     const std::vector<int8_t>& i8(const std::string& name, Shape shape) const;
+    // The tensor `name`, which must have `dtype` and `shape` (throws otherwise): what the three
+    // above share.
+    const SafetensorsTensor& typed(const std::string& name, Shape shape, DType dtype) const;
     // The value of metadata key `key`; throws if it is missing.
     const std::string& meta(const std::string& key) const;
 };
