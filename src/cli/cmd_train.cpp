@@ -71,21 +71,25 @@ void run(TrainArgs& a, const Command& cmd) {
         GLULAB_CHECK(given.empty(),
                      "a resumed run keeps its config.json; only --threads, --stop-after and --shard-optimizer may change",
                      "--resume cannot be combined with {}", fmt::join(given, ", "));
-        a.cfg = resume_config(a.resume, a.cfg);  // train_run reads the same
     } else {
         apply_train_defaults(cmd, a.cfg);
         if (dir.empty()) dir = fmt::format("runs/{}-{}", ffn_kind_name(a.cfg.model.ffn), a.cfg.seed);
+        // Check everything the flags alone decide before the data is read and the model is built.
+        a.cfg.validate();
+        ModelConfig probe = a.cfg.model;
+        probe.vocab_size = probe.vocab_size > 0 ? probe.vocab_size : 1;
+        probe.validate();
+        batch_rows(a.cfg.batch);  // under mpirun: B must split evenly over the ranks
     }
-    // Check everything that can be checked before the data is read and the model is built.
-    a.cfg.validate();
-    ModelConfig probe = a.cfg.model;
-    probe.vocab_size = probe.vocab_size > 0 ? probe.vocab_size : 1;
-    probe.validate();
-    batch_rows(a.cfg.batch);  // under mpirun: B must split evenly over the ranks
 
-    print_start(a.cfg, dir);
     ProgressDisplay progress;
     TrainCallbacks cb;
+    // The run's config once train_run knows it: on --resume the one it reads from config.json
+    // (train_run reads the file once; this command never does).
+    cb.on_config = [&a, &dir](const TrainConfig& c) {
+        a.cfg = c;
+        print_start(c, dir);
+    };
     cb.on_start = [&a](const Transformer& model) {
         fmt::print("{}", format_param_table(model.param_table()));
         if (dist_size() > 1 || a.cfg.shard_optimizer) print_optimizer_memory(model);

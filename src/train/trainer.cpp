@@ -163,6 +163,7 @@ TrainSummary train_run(const TrainConfig& cfg_in, const std::string& out_dir, bo
     const fs::path dir(out_dir);
     TrainConfig cfg = resume ? resume_config(out_dir, cfg_in) : cfg_in;
     cfg.validate();
+    if (callbacks.on_config) callbacks.on_config(cfg);
     const BatchRows rows = batch_rows(cfg.batch);  // under mpirun: this rank's rows of a batch
     const bool writer = dist_rank() == 0;          // only rank 0 writes the run directory
     if (!resume && !force && fs::exists(dir)) {

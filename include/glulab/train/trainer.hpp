@@ -80,6 +80,9 @@ struct EvalReport {
     double tokens_per_s = 0, elapsed_s = 0;
 };
 struct TrainCallbacks {
+    // The run's config, once known and valid (on resume, config.json's with this invocation's
+    // settings: resume_config), before the data is read.
+    std::function<void(const TrainConfig&)> on_config;
     std::function<void(const Transformer&)> on_start;  // the model is built, before step 1
     std::function<void(const StepReport&)> on_step;  // after every step
     // After every evaluation and its metrics.csv row, before its checkpoint: a kill between the
