@@ -73,28 +73,39 @@ int bounded_int(const json& j, const char* key, int64_t lo, int64_t hi, const st
 // The model config (checkpoint.hpp)
 // ----------------------------------
 
+namespace {
+// ModelConfig's integer fields with their bounds: the one list that writing and reading both
+// walk. d_ff is written resolved (the H the model really has), so a reader needs no rounding rule.
+struct ModelIntField {
+    const char* key;
+    int ModelConfig::*field;
+    int lo, hi;
+};
+constexpr ModelIntField kModelInts[] = {
+    {"vocab_size", &ModelConfig::vocab_size, 1, ModelLimits::vocab_size},
+    {"ctx", &ModelConfig::ctx, 1, ModelLimits::ctx},
+    {"layers", &ModelConfig::layers, 1, ModelLimits::layers},
+    {"d_model", &ModelConfig::d_model, 1, ModelLimits::d_model},
+    {"heads", &ModelConfig::heads, 1, ModelLimits::heads},
+    {"d_ff", &ModelConfig::d_ff, 0, ModelLimits::d_ff},
+    {"multiple_of", &ModelConfig::multiple_of, 1, ModelLimits::multiple_of},
+};
+}  // namespace
+
 std::string model_config_to_json(const ModelConfig& cfg) {
-    json j = {{"vocab_size", cfg.vocab_size},   {"ctx", cfg.ctx},
-              {"layers", cfg.layers},           {"d_model", cfg.d_model},
-              {"heads", cfg.heads},             {"ffn", std::string(ffn_kind_name(cfg.ffn))},
-              {"d_ff", cfg.ffn_hidden()},       {"multiple_of", cfg.multiple_of},
-              {"dropout", cfg.dropout},         {"norm", std::string(norm_kind_name(cfg.norm))}};
+    json j = {{"ffn", std::string(ffn_kind_name(cfg.ffn))},
+              {"dropout", cfg.dropout},
+              {"norm", std::string(norm_kind_name(cfg.norm))}};
+    for (const ModelIntField& f : kModelInts) j[f.key] = cfg.*f.field;
+    j["d_ff"] = cfg.ffn_hidden();
     return j.dump();
 }
-
 ModelConfig model_config_from_json(const std::string& text, const std::string& where) {
     json j = parse_untrusted(text, where);
     GLULAB_CHECK(j.is_object(), "the checkpoint's `config` metadata must be a JSON object",
                  "{}: model config is not a JSON object: {}", where, text.substr(0, 80));
-    using L = ModelLimits;
     ModelConfig cfg;
-    cfg.vocab_size = bounded_int(j, "vocab_size", 1, L::vocab_size, where);
-    cfg.ctx = bounded_int(j, "ctx", 1, L::ctx, where);
-    cfg.layers = bounded_int(j, "layers", 1, L::layers, where);
-    cfg.d_model = bounded_int(j, "d_model", 1, L::d_model, where);
-    cfg.heads = bounded_int(j, "heads", 1, L::heads, where);
-    cfg.d_ff = bounded_int(j, "d_ff", 0, L::d_ff, where);
-    cfg.multiple_of = bounded_int(j, "multiple_of", 1, L::multiple_of, where);
+    for (const ModelIntField& f : kModelInts) cfg.*f.field = bounded_int(j, f.key, f.lo, f.hi, where);
     GLULAB_CHECK(j.contains("ffn") && j["ffn"].is_string(), "see docs/checkpoint-format.md",
                  "{}: model config 'ffn' is missing or not a string", where);
     cfg.ffn = parse_ffn_kind(j["ffn"].get<std::string>());
@@ -155,15 +166,20 @@ Vocab vocab_from_json(const std::string& text, const std::string& where) {
 
 std::string optim_config_to_json(const OptimConfig& optim) { return json(optim).dump(); }
 
+namespace {
+// TrainConfig's integer fields (their bounds are checked by check_numbers, then validate()):
+// the one list that writing and reading both walk.
+constexpr std::pair<const char*, int TrainConfig::*> kTrainInts[] = {
+    {"batch", &TrainConfig::batch}, {"eval_every", &TrainConfig::eval_every}, {"eval_batches", &TrainConfig::eval_batches}};
+}  // namespace
+
 std::string train_config_to_json(const TrainConfig& c) {
     json j = {{"format", "glulab-run-1"},
               {"data", c.data},
               {"model", json::parse(model_config_to_json(c.model))},
               {"optim", c.optim},
-              {"batch", c.batch},
-              {"eval_every", c.eval_every},
-              {"eval_batches", c.eval_batches},
               {"seed", c.seed}};
+    for (const auto& [key, field] : kTrainInts) j[key] = c.*field;
     if (c.test_split > 0) j["test_split"] = c.test_split;  // absent: none (as every older run)
     return j.dump(2) + "\n";
 }
@@ -201,9 +217,7 @@ TrainConfig train_config_from_json(const std::string& text, const std::string& w
         c.data = j.at("data").get<std::string>();
         c.model = model_config_from_json(j.at("model").dump(), where);
         c.optim = j.at("optim").get<OptimConfig>();
-        c.batch = j.at("batch");
-        c.eval_every = j.at("eval_every");
-        c.eval_batches = j.at("eval_batches");
+        for (const auto& [key, field] : kTrainInts) c.*field = j.at(key);
         c.seed = j.at("seed");
         if (j.contains("test_split")) {
             GLULAB_CHECK(j["test_split"].is_number(), "the file may have been edited by hand",
