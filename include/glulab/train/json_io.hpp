@@ -9,8 +9,9 @@
 // The one other file that parses JSON is safetensors.cpp: a file's header is the format's own.
 //
 // OptimConfig and TrainSummary are serialised from one field list each (NLOHMANN_DEFINE_TYPE_*
-// in json_io.cpp); ModelConfig and TrainConfig are written and read field by field there,
-// because reading checks each integer's range (without wrapping) and names the file and the key.
+// in json_io.cpp); ModelConfig's and TrainConfig's integers from one list each too (kModelInts
+// with their bounds, kTrainInts), which writing and reading both walk, because reading checks
+// each integer's range (without wrapping) and names the file and the key.
 //
 // Lesson 12 · training
 #pragma once
