@@ -149,6 +149,13 @@ struct Int8Tensors {
     std::vector<SafetensorsEntry> entries;
 };
 
+// Whether parameter `name` is the weight of one of the quantizable matrices `names`
+// (nn/quantize.hpp → quantizable_matrices): what the int8 file stores as I8.
+bool is_int8_matrix(const std::vector<std::string>& names, const std::string& name) {
+    return name.ends_with(".weight") &&
+           std::find(names.begin(), names.end(), name.substr(0, name.rfind('.'))) != names.end();
+}
+
 void int8_tensors(const Transformer& model, Int8Tensors& out) {
     const std::vector<std::string> names = quantizable_matrices(model);
     const ParamStore& ps = model.params();
@@ -156,8 +163,7 @@ void int8_tensors(const Transformer& model, Int8Tensors& out) {
     out.scales.reserve(names.size());
     for (const ParamEntry& e : ps.entries()) {
         const float* w = ps.data() + e.offset;
-        const bool matrix = std::find(names.begin(), names.end(), e.name.substr(0, e.name.rfind('.'))) != names.end() &&
-                            e.name.ends_with(".weight");
+        const bool matrix = is_int8_matrix(names, e.name);
         if (!matrix) {
             out.entries.emplace_back(e.name, e.shape, w);
             continue;
@@ -192,8 +198,7 @@ void copy_weights_int8(const SafetensorsFile& file, Transformer& model) {
             std::copy(values.begin(), values.end(), w);
             continue;
         }
-        const bool matrix = std::find(names.begin(), names.end(), e.name.substr(0, e.name.rfind('.'))) != names.end() &&
-                            e.name.ends_with(".weight");
+        const bool matrix = is_int8_matrix(names, e.name);
         GLULAB_CHECK(matrix, "only the weight matrices of Linear layers are int8",
                      "{}: tensor '{}' is I8, but it is not a weight matrix", file.path, e.name);
         const int rows = e.shape[0], cols = e.shape[1];
