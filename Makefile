@@ -141,29 +141,37 @@ demo:
 	@echo "  make results                             # all 8 FFN kinds x 3 seeds -> docs/results.md"
 	@echo "  lessons/01-chain-rule/README.md          # the course, from the chain rule up"
 
+# Where the results targets keep their runs: RUNS=DIR puts them elsewhere (e.g. on a disk that
+# outlives the work tree).
+RUNS ?= runs
 # The full comparison behind docs/results.md: every FFN kind, three seeds, the default model.
-# Finished runs in runs/results are read back, so an interrupted `make results` continues.
+# Finished runs in $(RUNS)/results are read back, so an interrupted `make results` continues.
 results: deps deps-plot data $(BUILD)/glulab
-	$(BUILD)/glulab compare --ffn all --seeds 3 --steps 2000 --out runs/results --report docs/results.md
+	$(BUILD)/glulab compare --ffn all --seeds 3 --steps 2000 --out $(RUNS)/results --report docs/results.md
 # The norm section of docs/results.md: relu, gelu, swiglu under LayerNorm, next to the page's
 # RMSNorm numbers (9 runs, about 45 minutes on 2 quiet cores).
 results-norm: deps deps-plot data $(BUILD)/glulab
 	$(BUILD)/glulab compare --ffn relu,gelu,swiglu --seeds 3 --steps 2000 --norm layernorm \
-	    --out runs/layernorm --report docs/results.md
+	    --out $(RUNS)/layernorm --report docs/results.md
 
 # The learning-rate experiments behind docs/results.md's "Is it the FFN or the learning rate?"
 # (docs/experiments.md says what each answers and how long it takes on 2 cores). Each is a
 # `glulab compare` grid with a 5% test split, run niced; stopped, the same command continues it.
-# RUNS=DIR puts the runs elsewhere (e.g. on a disk that outlives the work tree).
-RUNS ?= runs
 SWEEP_LRS := 0.0003,0.001,0.003,0.01
 SWEEP := $(BUILD)/glulab compare --steps 2000 --test-split 0.05
 # Every kind at four peak rates: relu, gelu, swiglu with 3 seeds, the other five with 1.
 results-lr: deps deps-plot data $(BUILD)/glulab
 	nice $(SWEEP) --ffn relu,gelu,swiglu --seeds 3 --lr $(SWEEP_LRS) --out $(RUNS)/results-lr
 	nice $(SWEEP) --ffn swish,glu,bilinear,reglu,geglu --seeds 1 --lr $(SWEEP_LRS) --out $(RUNS)/results-lr-more
-# Warmup 0 against the default 100 at the two highest rates, relu, gelu, swiglu, 2 seeds.
+# Warmup 0 against the default 100 at the two highest rates, relu, gelu, swiglu, 2 seeds. A
+# warmup-100 cell has the settings of results-lr's cell at that rate and seed, and training is
+# deterministic, so a finished one is copied from there (compare checks the settings on reading
+# it back) rather than trained twice.
 results-warmup: deps deps-plot data $(BUILD)/glulab
+	mkdir -p $(RUNS)/results-warmup
+	for k in relu gelu swiglu; do for lr in 0.003 0.01; do for s in 1337 1338; do \
+	  from=$(RUNS)/results-lr/$$k-lr$$lr-s$$s; to=$(RUNS)/results-warmup/$$k-lr$$lr-w100-s$$s; \
+	  if [ -f $$from/summary.json ] && [ ! -e $$to ]; then cp -r $$from $$to; fi; done; done; done
 	nice $(SWEEP) --ffn relu,gelu,swiglu --seeds 2 --lr 0.003,0.01 --warmup 0,100 --out $(RUNS)/results-warmup
 # relu, gelu, swiglu for 10,000 steps, 3 seeds, each at the rate results-lr chose for it.
 results-long: deps deps-plot data $(BUILD)/glulab
