@@ -12,7 +12,7 @@ include mk/config.mk
 include mk/deps.mk
 .DEFAULT_GOAL := all
 
-.PHONY: results-lr results-warmup results-long results-dff layers loc
+.PHONY: results-lr results-warmup results-long results-dff results-quant layers loc
 .PHONY: all deps deps-torch deps-plot deps-figures figures deps-site deps-mpi test-distributed bench-distributed sanitize fuzz crash-test site site-check demo results results-norm crosscheck bench test data clean help lessons exercise solutions docs-check
 all: $(BUILD)/glulab
 
@@ -48,6 +48,7 @@ help:
 	@echo "make results-warmup warmup 0 against 100 at the two highest rates (24 runs)"
 	@echo "make results-long   relu, gelu, swiglu for 10,000 steps at their chosen rates (9 runs)"
 	@echo "make results-dff    the gated kinds at H = 4C (15 runs)"
+	@echo "make results-quant  every run of results and results-norm under int8 (after them)"
 	@echo "make clean      remove build/"
 
 # make test runs everything; make test LESSON=NN runs lesson NN's tests only.
@@ -153,6 +154,13 @@ results: deps deps-plot data $(BUILD)/glulab
 results-norm: deps deps-plot data $(BUILD)/glulab
 	$(BUILD)/glulab compare --ffn relu,gelu,swiglu --seeds 3 --steps 2000 --norm layernorm \
 	    --out $(RUNS)/layernorm --report docs/results.md
+
+# docs/results.md's "Under int8": every run of results and results-norm under each int8 scheme
+# (glulab quant-study writes each run's quant.csv; runs that hold one are skipped), seed 1337's
+# runs also one matrix at a time; about 20 minutes on 2 cores.
+results-quant: $(BUILD)/glulab
+	@test -d $(RUNS)/results || { echo "run 'make results' (and 'make results-norm') first"; exit 2; }
+	nice $(BUILD)/glulab quant-study $(RUNS)/results $(wildcard $(RUNS)/layernorm) --windows 256 --per-matrix-seed 1337
 
 # The learning-rate experiments behind docs/results.md's "Is it the FFN or the learning rate?"
 # (docs/experiments.md says what each answers and how long it takes on 2 cores). Each is a

@@ -74,6 +74,7 @@ void add_commands(CLI::App& app) {
     glulab::add_plot_command(app);
     glulab::add_graph_command(app);
     glulab::add_quantize_command(app);
+    glulab::add_quant_study_command(app);
 }
 
 }  // namespace

@@ -52,21 +52,7 @@ RunData load_run(const std::string& dir) {
 
 std::vector<RunData> load_runs(const std::vector<std::string>& dirs) {
     std::vector<RunData> runs;
-    for (const std::string& dir : dirs) {
-        GLULAB_CHECK(fs::is_directory(dir), "give run directories (with metrics.csv) or compare directories",
-                     "{} does not exist or is not a directory", dir);
-        if (fs::exists(run_file(dir, run_files::metrics))) {
-            runs.push_back(load_run(dir));
-            continue;
-        }
-        std::vector<fs::path> subdirs;
-        for (const fs::directory_entry& e : fs::directory_iterator(dir))
-            if (e.is_directory() && fs::exists(run_file(e.path().string(), run_files::metrics))) subdirs.push_back(e.path());
-        GLULAB_CHECK(!subdirs.empty(), "a run directory holds metrics.csv; a compare directory holds runs",
-                     "{} holds no metrics.csv and no run directories", dir);
-        std::sort(subdirs.begin(), subdirs.end());
-        for (const fs::path& p : subdirs) runs.push_back(load_run(p.string()));
-    }
+    for (const std::string& dir : list_run_dirs(dirs)) runs.push_back(load_run(dir));
     return runs;
 }
 

@@ -98,9 +98,11 @@ std::vector<std::string> quantize_model(Transformer& model, const QuantScheme& s
 
 // smooth_ffn_hidden
 // -----------------
+bool ffn_smoothable(FfnKind kind) { return is_gated(kind) || kind == FfnKind::relu; }
+
 int smooth_ffn_hidden(Transformer& model, const std::vector<int>& ids, int windows) {
     const FfnKind kind = model.config().ffn;
-    if (!is_gated(kind) && kind != FfnKind::relu) return 0;  // not homogeneous: not exact
+    if (!ffn_smoothable(kind)) return 0;  // not homogeneous: not exact
     const int T = model.config().ctx, L = model.config().layers, H = model.d_ff();
     const int64_t available = ids.empty() ? 0 : static_cast<int64_t>(ids.size() - 1) / T;
     const int n = static_cast<int>(std::min<int64_t>(windows, available));

@@ -29,6 +29,26 @@ bool holds_checkpoint(const std::string& dir) {
            fs::exists(run_file(dir, run_files::optimizer));
 }
 
+std::vector<std::string> list_run_dirs(const std::vector<std::string>& dirs, const char* marker) {
+    std::vector<std::string> runs;
+    for (const std::string& dir : dirs) {
+        GLULAB_CHECK(fs::is_directory(dir), "give run directories or compare directories",
+                     "{} does not exist or is not a directory", dir);
+        if (fs::exists(run_file(dir, marker))) {
+            runs.push_back(dir);
+            continue;
+        }
+        std::vector<std::string> subdirs;
+        for (const fs::directory_entry& e : fs::directory_iterator(dir))
+            if (e.is_directory() && fs::exists(run_file(e.path().string(), marker))) subdirs.push_back(e.path().string());
+        GLULAB_CHECK(!subdirs.empty(), "give a run directory, or a directory of runs such as glulab compare writes",
+                     "{} holds no {} and no run directories", dir, marker);
+        std::sort(subdirs.begin(), subdirs.end());
+        runs.insert(runs.end(), subdirs.begin(), subdirs.end());
+    }
+    return runs;
+}
+
 bool holds_only_leftovers(const std::string& dir) {
     std::error_code ec;
     for (const fs::directory_entry& e : fs::directory_iterator(dir, ec)) {

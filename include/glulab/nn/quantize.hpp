@@ -51,5 +51,7 @@ std::vector<std::string> quantize_model(Transformer& model, const QuantScheme& s
 // weight, per scheme). `ids` are the calibration text's ids; the first `windows` windows of
 // T + 1 go through the model. Returns the layers smoothed.
 int smooth_ffn_hidden(Transformer& model, const std::vector<int>& ids, int windows);
+// Whether smooth_ffn_hidden changes a model of this kind: relu and the gated kinds.
+bool ffn_smoothable(FfnKind kind);
 
 }  // namespace glulab

@@ -50,6 +50,7 @@ inline constexpr const char* activations = "activations.csv";
 inline constexpr const char* summary = "summary.json";
 inline constexpr const char* model = "model.safetensors";
 inline constexpr const char* optimizer = "optimizer.safetensors";
+inline constexpr const char* quant = "quant.csv";  // experiment/quant_study.hpp
 }  // namespace run_files
 inline std::string run_file(const std::string& dir, const char* name) {  // e.g. "runs/a/metrics.csv"
     return (std::filesystem::path(dir) / name).string();
@@ -58,6 +59,10 @@ inline std::string run_file(const std::string& dir, const char* name) {  // e.g.
 // Whether `dir` holds a run (its config.json), and a checkpoint pair besides.
 bool holds_run(const std::string& dir);
 bool holds_checkpoint(const std::string& dir);
+// The runs that `dirs` name: each entry is a run directory (holds `marker`, e.g. metrics.csv)
+// or a directory of runs such as `glulab compare` writes (its subdirectories that hold it, in
+// name order). Throws naming an entry that does not exist or holds no run.
+std::vector<std::string> list_run_dirs(const std::vector<std::string>& dirs, const char* marker = run_files::metrics);
 // Whether `dir` holds nothing but what a run killed in its first moments leaves: its run.lock
 // and temporaries (*.tmp) of files it had not yet put in place. A new run may start there
 // without --force, as in an empty directory.
