@@ -12,7 +12,7 @@ include mk/config.mk
 include mk/deps.mk
 .DEFAULT_GOAL := all
 
-.PHONY: results-lr results-warmup results-long results-dff results-quant layers loc
+.PHONY: results-lr results-warmup results-long results-dff results-quant results-page layers loc
 .PHONY: all deps deps-torch deps-plot deps-figures figures deps-site deps-mpi test-distributed bench-distributed sanitize fuzz crash-test site site-check demo results results-norm crosscheck bench test data clean help lessons exercise solutions docs-check
 all: $(BUILD)/glulab
 
@@ -49,6 +49,7 @@ help:
 	@echo "make results-long   relu, gelu, swiglu for 10,000 steps at their chosen rates (9 runs)"
 	@echo "make results-dff    the gated kinds at H = 4C (15 runs)"
 	@echo "make results-quant  every run of results and results-norm under int8 (after them)"
+	@echo "make results-page   the page's sections from the finished grids above (RUNS=DIR)"
 	@echo "make clean      remove build/"
 
 # make test runs everything; make test LESSON=NN runs lesson NN's tests only.
@@ -161,6 +162,11 @@ results-norm: deps deps-plot data $(BUILD)/glulab
 results-quant: $(BUILD)/glulab
 	@test -d $(RUNS)/results || { echo "run 'make results' (and 'make results-norm') first"; exit 2; }
 	nice $(BUILD)/glulab quant-study $(RUNS)/results $(wildcard $(RUNS)/layernorm) --windows 256 --per-matrix-seed 1337
+
+# The page's laboratory sections (sweep, warmup, H = 4C, long runs, int8) from whichever of the
+# grids above have finished under RUNS; a grid not there leaves its section as it is.
+results-page: $(BUILD)/glulab
+	$(BUILD)/glulab report --runs $(RUNS) --page docs/results.md
 
 # The learning-rate experiments behind docs/results.md's "Is it the FFN or the learning rate?"
 # (docs/experiments.md says what each answers and how long it takes on 2 cores). Each is a

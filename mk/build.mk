@@ -21,7 +21,7 @@ $(TEMPLATES_HPP): $(TEMPLATES)
 	     printf 'inline constexpr std::string_view %s = R"glulab_template(' "$$(basename $$f .md | tr - _)"; \
 	     cat $$f; echo ')glulab_template";'; done; \
 	   echo '}  // namespace glulab::templates'; } > $@.tmp && mv $@.tmp $@
-$(PLAIN)/src/experiment/report.o $(PLAIN)/src/experiment/norm_report.o: $(TEMPLATES_HPP)
+$(PLAIN)/src/experiment/report.o $(PLAIN)/src/experiment/norm_report.o $(PLAIN)/src/experiment/lab_report.o: $(TEMPLATES_HPP)
 
 $(BUILD)/test_obj/%.o: tests/%.cpp | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)

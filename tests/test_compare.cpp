@@ -10,6 +10,8 @@
 
 #include "glulab/platform/check.hpp"
 #include "glulab/experiment/compare.hpp"
+#include "glulab/experiment/lab_report.hpp"
+#include "glulab/experiment/quant_study.hpp"
 #include "glulab/experiment/plot.hpp"
 #include "glulab/experiment/report.hpp"
 #include "glulab/experiment/sweep.hpp"
@@ -633,4 +635,83 @@ TEST_CASE("compare: --seeds is bounded, so the plan is never a huge allocation")
     CHECK_THROWS_WITH_AS(cfg.validate(), doctest::Contains("--seeds 2000000000 is above"), Error);
     CHECK_THROWS_AS(run_compare(cfg), Error);
     CHECK_FALSE(fs::exists(cfg.out));
+}
+
+TEST_CASE("lab report: the sweep section from a finished grid, written into a page once, kept when unfinished") {
+    TempDir t("lab-sweep");
+    CompareConfig cfg = tiny_compare(t);
+    cfg.lrs = {1e-3f, 3e-3f};
+    cfg.base.test_split = 0.05;
+    cfg.out = t.path("runs/results-lr");
+    run_compare(cfg);
+    const LabGrid grid = read_lab_grid({cfg.out, t.path("runs/results-lr-more")});  // the second is missing
+    REQUIRE(grid.runs.size() == 8);
+    // In kind order (relu before swiglu), then rate and seed.
+    CHECK(grid.runs.front().kind == FfnKind::relu);
+    CHECK(grid.runs.back().kind == FfnKind::swiglu);
+    const std::string md = lr_section(grid, LabFigures{.dir = "", .prefix = "", .draw = false});
+    CHECK(md.starts_with("## Is it the FFN or the learning rate?\n"));
+    CHECK(contains(md, "Verdict, on the test loss"));
+    CHECK(contains(md, "| relu | 0.001 | 5 | 64 | 7 | 30 |"));  // a per-seed row: kind, lr, warmup, H, seed, steps
+    int seed_rows = 0;
+    for (const std::string& line : lines_of(md)) seed_rows += line.starts_with("| relu | 0.") || line.starts_with("| swiglu | 0.");
+    CHECK(seed_rows == 8);
+
+    // The page: the section goes in once, and a second report replaces it.
+    const std::string page = t.path("results.md");
+    write_file(page, "# Results\n\nThe comparison.\n\n## Discussion\n\nWords.\n");
+    write_lab_sections(page, t.path("runs"));
+    write_lab_sections(page, t.path("runs"));
+    const std::string once = read_file(page);
+    CHECK(contains(once, "## Discussion\n\nWords.\n"));
+    CHECK(once.find("## Is it the FFN") == once.rfind("## Is it the FFN"));
+    CHECK(kept_lab_sections(page).starts_with("\n## Is it the FFN or the learning rate?\n"));
+    // A run without summary.json (unfinished) leaves the section as the page has it.
+    fs::remove(fs::path(cfg.out) / "relu-lr0.003-s8" / "summary.json");
+    write_file(page, "# Results\n");
+    write_lab_sections(page, t.path("runs"));
+    CHECK(read_file(page) == "# Results\n");
+    CHECK_THROWS_WITH_AS(write_lab_sections(t.path("none.md"), t.path("runs")), doctest::Contains("none.md"), Error);
+}
+
+TEST_CASE("quant study: float, every scheme, the smoothed one and each matrix; quant.csv read back; the int8 section") {
+    TempDir t("lab-quant");
+    CompareConfig cfg = tiny_compare(t);
+    cfg.kinds = {FfnKind::gelu, FfnKind::swiglu};
+    cfg.seeds = 1;
+    cfg.out = t.path("runs/results");
+    run_compare(cfg);
+    const std::string gelu = t.path("runs/results/gelu-s7"), swiglu = t.path("runs/results/swiglu-s7");
+    const std::vector<QuantLoss> rows = study_run_quantization(swiglu, {.windows = 4, .per_matrix = true});
+    // float, 4 schemes, smoothed w8a8 (swiglu is homogeneous in its up projection), then 7 matrices:
+    // attn.qkv, attn.proj, ffn.gate, ffn.up, ffn.down of the one block and lm_head.
+    REQUIRE(rows.size() >= 6);
+    CHECK(rows[0].what == "float");
+    CHECK(rows[0].change == 0);
+    CHECK(rows[3].name == "w8a8");
+    CHECK(rows[5].what == "smooth");
+    for (const QuantLoss& r : rows) CHECK(r.change == doctest::Approx(r.loss - rows[0].loss));
+    const auto matrices = std::count_if(rows.begin(), rows.end(), [](const QuantLoss& r) { return r.what == "matrix"; });
+    CHECK(matrices >= 6);
+    // gelu is not homogeneous: no smoothed row.
+    const std::vector<QuantLoss> plain = study_run_quantization(gelu, {.windows = 4});
+    CHECK(plain.size() == 5);
+
+    write_file(run_file(swiglu, run_files::quant), quant_csv(rows));
+    write_file(run_file(gelu, run_files::quant), quant_csv(plain));
+    const std::vector<QuantLoss> back = read_quant_csv(run_file(swiglu, run_files::quant));
+    REQUIRE(back.size() == rows.size());
+    for (size_t i = 0; i < rows.size(); i++) {
+        CHECK(back[i].name == rows[i].name);
+        CHECK(back[i].loss == doctest::Approx(rows[i].loss).epsilon(1e-6));
+    }
+    const std::string md = quant_section(read_lab_grid({cfg.out}), LabFigures{.dir = "", .prefix = "", .draw = false});
+    CHECK(md.starts_with("## Under int8\n"));
+    CHECK(contains(md, "| gelu | rmsnorm | 1 |"));
+    CHECK(contains(md, "| swiglu | rmsnorm | 1 |"));
+    CHECK(contains(md, "| swiglu | rmsnorm | 7 |"));  // its per-seed row
+
+    write_file(t.path("bad.csv"), "what,name,loss,change\nscheme,w8,not-a-number,0\n");
+    CHECK_THROWS_WITH_AS(read_quant_csv(t.path("bad.csv")), doctest::Contains("bad.csv:2"), Error);
+    CHECK_THROWS_WITH_AS(study_run_quantization(swiglu, {.windows = 0}), doctest::Contains("window"), Error);
 }

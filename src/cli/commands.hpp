@@ -45,5 +45,6 @@ void add_plot_command(CLI::App& app);       // cmd_plot.cpp: loss and gate plots
 void add_graph_command(CLI::App& app);      // cmd_graph.cpp: the tape of one forward pass, as text or DOT
 void add_quantize_command(CLI::App& app);   // cmd_quantize.cpp: a checkpoint with int8 weight matrices
 void add_quant_study_command(CLI::App& app);  // cmd_quant_study.cpp: every run's loss under each int8 scheme
+void add_report_command(CLI::App& app);     // cmd_report.cpp: the results page's lab sections from finished grids
 
 }  // namespace glulab

@@ -75,6 +75,7 @@ void add_commands(CLI::App& app) {
     glulab::add_graph_command(app);
     glulab::add_quantize_command(app);
     glulab::add_quant_study_command(app);
+    glulab::add_report_command(app);
 }
 
 }  // namespace

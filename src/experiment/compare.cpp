@@ -217,6 +217,19 @@ void losses_from_metrics(RunResult& r) {
 
 }  // namespace
 
+void read_run_outputs(RunResult& r) {
+    r.metrics = read_metrics_csv(run_file(r.dir, run_files::metrics));
+    r.activations = read_run_activations(r.dir);
+    losses_from_metrics(r);
+}
+
+RunResult read_back_run(const std::string& dir) {
+    const TrainConfig c = load_train_config(dir);
+    RunResult r{.kind = c.model.ffn, .seed = c.seed, .at = {.lr = c.optim.lr, .warmup = c.optim.warmup}, .dir = dir,
+                .action = RunAction::reuse, .summary = read_run_summary(dir)};
+    read_run_outputs(r);
+    return r;
+}
 
 std::string format_compare_setup(const CompareConfig& cfg) {
     std::vector<std::string> names;
@@ -362,11 +375,7 @@ CompareResult run_compare(const CompareConfig& cfg, const CompareCallbacks& call
     if (ranks > 1 && gather_runs(plan, result)) return result;
     if (result.interrupted) return result;
 
-    for (RunResult& r : result.runs) {
-        r.metrics = read_metrics_csv(run_file(r.dir, run_files::metrics));
-        r.activations = read_run_activations(r.dir);
-        losses_from_metrics(r);
-    }
+    for (RunResult& r : result.runs) read_run_outputs(r);
     result.kinds = summarize_kinds(result.runs);
     const fs::path out(cfg.out);
     std::string report = format_compare_table(result.kinds) + "\n";

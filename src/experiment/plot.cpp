@@ -402,8 +402,11 @@ PlotReport write_plots(const std::vector<RunData>& runs, const std::string& out_
     }
     const fs::path dir(out_dir);
     auto draw = [&](const std::vector<Chart>& panels, const std::string& name) {
-        draw_gnuplot(panels, (dir / name).string(), gnuplot);
-        for (const char* ext : {".png", ".svg"}) report.files.push_back((dir / (name + ext)).string());
+        if (!options.only.empty() && std::find(options.only.begin(), options.only.end(), name) == options.only.end())
+            return;
+        const std::string base = options.prefix + name;
+        draw_gnuplot(panels, (dir / base).string(), gnuplot);
+        for (const char* ext : {".png", ".svg"}) report.files.push_back((dir / (base + ext)).string());
     };
     if (!loss_chart(groups, true).series.empty()) {  // every run may have diverged at once
         draw({loss_chart(groups, true)}, "loss_val");

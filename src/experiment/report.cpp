@@ -9,6 +9,7 @@
 
 #include "glulab/platform/blas.hpp"
 #include "glulab/experiment/plot.hpp"
+#include "glulab/experiment/lab_report.hpp"
 
 #include <omp.h>
 
@@ -222,6 +223,7 @@ std::vector<std::string> write_results_page(const std::string& page, const Compa
         fmt::arg("figure_loss_train", figure("loss_train", "training loss against step, one line per kind")),
         fmt::arg("final_rows", final_rows), fmt::arg("seed_table", seed_table), fmt::arg("verdict", verdict(result.kinds)),
         fmt::arg("norm_section", kept_norm_section(page)),  // `make results-norm` wrote it; not redone here
+        fmt::arg("lab_sections", kept_lab_sections(page)),  // `make results-page` wrote them (lab_report.hpp)
         fmt::arg("figure_gates", figure("gates", "fraction of gate values near zero against step, per layer")),
         fmt::arg("figure_gates_hist", figure("gates_hist", "final histogram of gate values, per layer")),
         fmt::arg("gate_rows", gate_rows), fmt::arg("shazeer_rows", shazeer_rows), fmt::arg("spearman", spearman_line),

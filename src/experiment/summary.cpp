@@ -114,6 +114,18 @@ std::string summary_csv(const std::vector<KindSummary>& kinds) {
     return csv;
 }
 
+HiddenTails hidden_tails(const std::vector<ActivationRow>& rows) {
+    HiddenTails t;
+    const int last = rows.empty() ? 0 : rows.back().step;
+    for (const ActivationRow& a : rows)
+        if (a.step == last && a.site == static_cast<int>(ActSite::hidden)) {
+            t.known = true;
+            t.kurtosis = std::max(t.kurtosis, a.kurtosis);
+            t.max_over_median = std::max(t.max_over_median, a.max_over_median);
+        }
+    return t;
+}
+
 std::string runs_csv(const std::vector<RunResult>& runs) {
     std::string csv = "kind,lr,warmup,seed,steps_done,diverged,final_train,final_val,best_val,test,"
                       "hidden_kurtosis,hidden_max_over_median\n";
@@ -122,15 +134,8 @@ std::string runs_csv(const std::vector<RunResult>& runs) {
         const std::string losses =
             s.diverged ? ",,," : fmt::format("{:.6f},{:.6f},{:.6f},{}", s.final_train_loss, s.final_val_loss,
                                              s.best_val_loss, s.test_loss > 0 ? fmt::format("{:.6f}", s.test_loss) : "");
-        // The hidden vector's rows of the last evaluation: the largest over the layers.
-        double kurtosis = 0, ratio = 0;
-        const int last = r.activations.empty() ? 0 : r.activations.back().step;
-        for (const ActivationRow& a : r.activations)
-            if (a.step == last && a.site == static_cast<int>(ActSite::hidden)) {
-                kurtosis = std::max(kurtosis, a.kurtosis);
-                ratio = std::max(ratio, a.max_over_median);
-            }
-        const std::string tails = r.activations.empty() ? "," : fmt::format("{:.4g},{:.4g}", kurtosis, ratio);
+        const HiddenTails h = hidden_tails(r.activations);
+        const std::string tails = h.known ? fmt::format("{:.4g},{:.4g}", h.kurtosis, h.max_over_median) : ",";
         csv += fmt::format("{},{:g},{},{},{},{},{},{}\n", ffn_kind_name(r.kind), r.at.lr, r.at.warmup, r.seed,
                            s.steps_done, s.diverged ? 1 : 0, losses, tails);
     }

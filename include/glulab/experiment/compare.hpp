@@ -194,6 +194,12 @@ struct CompareResult {
 // OUT/summary.csv and OUT/report.txt.
 CompareResult run_compare(const CompareConfig& cfg, const CompareCallbacks& callbacks = {});
 
+// A finished run read back from its directory, as run_compare reads the runs of its grid:
+// config.json gives the kind, seed and sweep point, summary.json and metrics.csv the losses,
+// activations.csv the tails (read_run_outputs: the last two, for a RunResult already placed).
+RunResult read_back_run(const std::string& dir);
+void read_run_outputs(RunResult& r);
+
 // Summaries and the verdict
 // -------------------------
 // One summary per kind and sweep point, in the order they first appear in `runs`.
@@ -207,6 +213,13 @@ std::string summary_csv(const std::vector<KindSummary>& kinds);
 // its FFN's hidden vector at the last evaluation: the largest kurtosis and max / median over the
 // layers (experiment/activations.hpp; empty for a run without activations.csv).
 std::string runs_csv(const std::vector<RunResult>& runs);
+// The FFN hidden vector's tails at a run's last evaluation: the largest excess kurtosis and
+// max |x| / median |x| over its layers (known = false for a run without activations.csv).
+struct HiddenTails {
+    double kurtosis = 0, max_over_median = 0;
+    bool known = false;
+};
+HiddenTails hidden_tails(const std::vector<ActivationRow>& rows);
 // The table: kind, d_ff, FFN and total parameters, final train and val loss as mean ± std,
 // best val loss, ms/step, tokens/s.
 std::string format_compare_table(const std::vector<KindSummary>& kinds);

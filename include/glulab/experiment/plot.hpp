@@ -117,6 +117,8 @@ struct PlotOptions {
     bool use_gnuplot = true;  // false: ASCII charts even when gnuplot is installed
     int ascii_width = 72;     // plot area of the ASCII charts, in characters
     int ascii_height = 16;
+    std::vector<std::string> only{};  // draw just these pictures, e.g. {"lr_sweep"}; empty: all
+    std::string prefix{};             // put before each picture's name, e.g. "warmup_" -> warmup_stability.png
 };
 struct PlotReport {
     bool drawn = false;              // gnuplot drew the pictures
