@@ -37,4 +37,13 @@ double closed_fraction(glulab::Act act, double sigma) {
     return -1.0;
 }
 
+// Exercise 7: the mean over the rates of min(loss, loss_init), a NaN (diverged) counting as
+// loss_init, minus the best loss. Check it by hand first on the page's relu row.
+double lr_sensitivity(std::span<const double> loss_at_rate, double loss_init) {
+    // TODO: your code here.
+    (void)loss_at_rate;
+    (void)loss_init;
+    return -1.0;
+}
+
 }  // namespace lesson13

@@ -44,4 +44,11 @@ PairedComparison compare_paired(std::span<const double> a, std::span<const doubl
 // (for silu and gelu that is not only near 0), then integrate the normal density over it.
 double closed_fraction(glulab::Act act, double sigma);
 
+// Exercise 7: the learning-rate sensitivity of one kind (Wortsman et al. 2023), from the mean
+// final validation loss at each rate of a sweep (the results page's table):
+//     sensitivity = (1/R) sum_r min(loss_r, loss_init) - min_r loss_r
+// A diverged rate is given as NaN and counts as loss_init, the loss of the untrained model
+// (ln V). The minimum is over the rates that did not diverge; every rate diverged: 0.
+double lr_sensitivity(std::span<const double> loss_at_rate, double loss_init);
+
 }  // namespace lesson13

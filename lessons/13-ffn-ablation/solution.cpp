@@ -78,4 +78,19 @@ double closed_fraction(glulab::Act act, double sigma) {
     return total;
 }
 
+double lr_sensitivity(std::span<const double> loss_at_rate, double loss_init) {
+    double sum = 0, best = loss_init;
+    bool any = false;
+    for (double loss : loss_at_rate) {
+        const double capped = std::isnan(loss) ? loss_init : std::min(loss, loss_init);
+        sum += capped;
+        if (!std::isnan(loss)) {
+            best = any ? std::min(best, loss) : loss;
+            any = true;
+        }
+    }
+    if (!any || loss_at_rate.empty()) return 0;
+    return sum / static_cast<double>(loss_at_rate.size()) - best;
+}
+
 }  // namespace lesson13

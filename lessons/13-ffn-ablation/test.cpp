@@ -113,3 +113,39 @@ TEST_SUITE("lesson13") {
             }
     }
 }
+
+// Exercise 7: the learning-rate sensitivity, against the page's numbers and the library's sweep.
+#include "glulab/experiment/sweep.hpp"
+
+TEST_SUITE("lesson13") {
+    TEST_CASE("lr_sensitivity: the results page's relu and gelu rows") {
+        // Mean final validation loss at lr 3e-4, 1e-3, 3e-3, 1e-2 (docs/results.md, the sweep).
+        const V relu = {1.8850, 1.7086, 1.6822, 1.7278}, gelu = {2.0117, 1.7987, 1.6842, 1.7066};
+        const double init = std::log(65.0);
+        CHECK(lr_sensitivity(relu, init) == doctest::Approx(0.0687).epsilon(1e-3));
+        CHECK(lr_sensitivity(gelu, init) == doctest::Approx(0.1161).epsilon(1e-3));
+    }
+
+    TEST_CASE("lr_sensitivity: a diverged rate counts as the untrained loss; the library agrees") {
+        const double init = 4.0, nan = std::nan("");
+        const V losses = {2.0, 1.9, nan, 5.0};  // the last is worse than init: capped at it
+        // (2.0 + 1.9 + 4.0 + 4.0) / 4 - 1.9
+        CHECK(lr_sensitivity(losses, init) == doctest::Approx(1.075));
+        std::vector<glulab::KindSummary> groups;
+        const float rates[] = {1e-4f, 3e-4f, 1e-3f, 3e-3f};
+        for (size_t i = 0; i < losses.size(); i++) {
+            glulab::KindSummary k{.kind = glulab::FfnKind::relu, .at = {.lr = rates[i], .warmup = 100}};
+            if (std::isnan(losses[i])) k.diverged = 1;
+            else {
+                const double one[] = {losses[i]};
+                k.final_val = glulab::stat_of(one);
+                k.seeds = 1;
+            }
+            groups.push_back(k);
+        }
+        CHECK(glulab::choose_learning_rates(groups, init).front().sensitivity ==
+              doctest::Approx(lr_sensitivity(losses, init)));
+        const V all_diverged = {nan, nan};
+        CHECK(lr_sensitivity(all_diverged, init) == 0.0);
+    }
+}
