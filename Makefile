@@ -12,7 +12,7 @@ include mk/config.mk
 include mk/deps.mk
 .DEFAULT_GOAL := all
 
-.PHONY: results-lr results-warmup results-long results-dff results-quant results-page layers loc
+.PHONY: bench-grid results-lr results-warmup results-long results-dff results-quant results-page layers loc
 .PHONY: all deps deps-torch deps-plot deps-figures figures deps-site deps-mpi test-distributed bench-distributed sanitize fuzz crash-test site site-check demo results results-norm crosscheck bench test data clean help lessons exercise solutions docs-check
 all: $(BUILD)/glulab
 
@@ -37,6 +37,7 @@ help:
 	@echo "make PCH=0      build without the precompiled headers (docs/build.md)"
 	@echo "make test-distributed   data-parallel training against one process (as root)"
 	@echo "make bench-distributed  1 rank x 2 threads against 2 ranks x 1 thread"
+	@echo "make bench-grid     a grid of six runs: one at a time, two side by side, mpirun"
 	@echo "make crosscheck every FFN kind against the PyTorch reference (tests/torch/)"
 	@echo "make bench     glulab's and PyTorch's training speed, same config, as a ratio"
 	@echo "make results   the full FFN comparison (8 kinds x 3 seeds) and docs/results.md"
@@ -127,6 +128,12 @@ crosscheck: $(BUILD)/glulab deps-torch
 	sh tests/torch/run_crosscheck.sh
 bench: $(BUILD)/glulab deps-torch
 	BENCH=$(or $(BENCH),default) sh tests/torch/run_bench.sh
+
+# How a grid uses the two cores: two runs side by side against one on two threads, and mpirun
+# (tests/bench_grid.sh; about 15 minutes; take it on a quiet machine).
+bench-grid: $(BUILD)/glulab data
+	@if command -v mpirun > /dev/null; then $(MAKE) --no-print-directory MPI=1 build/mpi/glulab; fi
+	bash tests/bench_grid.sh
 
 # The quick start: a short comparison of relu, gelu and swiglu (one seed, 800 steps: about two
 # minutes on 2 cores), its tables and plots, and a sample from the best model. Run again, it
