@@ -131,6 +131,33 @@ TEST_CASE("allocations: the cached sampler's characters and restarts allocate no
     CHECK(glulab::heap_allocations() - before == 0);
 }
 
+// The same for three texts in one pass (kv_cache.hpp → forward_cached of several texts).
+TEST_CASE("allocations: the cached sampler of several texts allocates nothing per character") {
+    const Corpus corpus = tiny_corpus();
+    const int V = corpus.vocab.size(), T = 16, B = 3;
+    Transformer model(ModelConfig{.vocab_size = V, .ctx = T, .layers = 2, .d_model = 32, .heads = 2});
+    model.init(3);
+    std::vector<KvCache> caches(B, KvCache(model.config()));
+    std::vector<Tensor> logits(B);
+    const std::vector<int> ids(static_cast<size_t>(T), 1);
+    std::vector<const int*> next(B, ids.data());
+    Tape tape;
+    NoGrad off(tape);
+    auto restart_and_fill = [&] {
+        for (KvCache& c : caches) c.clear();
+        tape.reset();
+        forward_cached(model, tape, next, T / 2, caches, logits);  // the prefills
+        for (int t = T / 2; t < T; t++) {                          // one position per character
+            tape.reset();
+            forward_cached(model, tape, next, 1, caches, logits);
+        }
+    };
+    restart_and_fill();  // the first pass grows the arena
+    const long before = glulab::heap_allocations();
+    for (int r = 0; r < 3; r++) restart_and_fill();
+    CHECK(glulab::heap_allocations() - before == 0);
+}
+
 TEST_CASE("training: a tiny model overfits a tiny text in 100 steps") {
     Run run(ModelConfig{.ctx = 16, .layers = 2, .d_model = 32, .heads = 2,
                         .ffn = FfnKind::swiglu},

@@ -152,7 +152,7 @@ TEST_CASE("cli: --help of the program and of every command exits 0 and lists the
                    "--stop-after"}},
         {"eval", {"--ckpt", "--text", "--json", "--quantize", "--quantize-only", "--smooth"}},
         {"sample", {"--ckpt", "--prompt", "--tokens", "--temperature", "--top-k", "--seed", "--no-cache",
-                    "--threads", "--quantize"}},
+                    "--threads", "--quantize", "--num-samples"}},
         {"params", {"--ffn", "--vocab", "--layers", "--d-model", "--heads", "--ctx", "--d-ff"}},
         {"bench", {"--ffn", "--batch", "--steps", "--threads", "--json", "--profile", "--products"}},
         {"gradcheck", {}},
@@ -447,6 +447,24 @@ TEST_CASE("cli: sample with the same seed gives the same text") {
         CHECK(d.out == a.out);
     }
     check_usage_error(run_glulab(args + " --threads -1"), {"--threads"});
+}
+
+TEST_CASE("cli: sample --num-samples 3 prints the texts of --seed 5, 6 and 7, each under a header") {
+    const Trained& t = trained();
+    const std::string args = fmt::format("sample --ckpt {} --tokens 30 --prompt 'the ' --temperature 0.9", quoted(t.ckpt));
+    const Run together = run_glulab(args + " --seed 5 --num-samples 3");
+    INFO(together.describe());
+    REQUIRE(together.code == 0);
+    std::string want;
+    for (int seed : {5, 6, 7}) {
+        const Run alone = run_glulab(fmt::format("{} --seed {}", args, seed));
+        REQUIRE(alone.code == 0);
+        want += fmt::format("--- sample {} of 3, seed {} ---\n", seed - 4, seed) + alone.out;  // alone: prompt, text, newline
+    }
+    CHECK(together.out == want);
+    CHECK(run_glulab(args + " --seed 5 --num-samples 1").out == run_glulab(args + " --seed 5").out);  // no header
+    check_usage_error(run_glulab(args + " --num-samples 0"), {"--num-samples"});
+    check_usage_error(run_glulab(args + " --num-samples x"), {"--num-samples"});
 }
 
 TEST_CASE("cli: eval shows its progress as plain lines when stdout is not a terminal") {

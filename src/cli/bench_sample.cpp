@@ -1,5 +1,6 @@
 // bench_sample.cpp — `glulab bench --sample`: how many characters per second the sampler makes,
-// with the key-value cache, without it, and the way sampling worked before the cache.
+// with the key-value cache, without it, the way sampling worked before the cache, and several
+// texts in one pass.
 //
 // Three ways to generate the same number of characters from the same model and seed, timed in
 // one process, one after the other, in rounds (the median of each is printed), so that their
@@ -11,6 +12,12 @@
 //   (b) --no-cache   generate() without it: the whole context (the same restart rule) per character
 //   (c) full window  what sampling did before the cache: for every character, one forward over
 //                    the last min(T, length) ids; implemented here only, as the baseline
+//
+// and (d), timed right after (a) in each round: generate_texts of N texts (--num-samples, 8 by
+// default) in one pass, each as long as (a)'s text, its first text (a)'s own. d/a is the gain
+// per character of drawing N texts at once, printed as the median of the rounds' ratios with
+// their smallest and largest (kv_cache.cpp → "Several texts in one pass" says why it is small
+// for the default model).
 //
 // The model has random weights (the cost of a forward does not depend on their values) and a
 // vocabulary of V characters. Printing is left out: generate() is timed without its callback.
@@ -119,14 +126,15 @@ void bench_sampling(const ModelConfig& cfg, const SampleBenchOptions& o) {
     const Vocab vocab = bench_vocab(V);
     const int newline = vocab.encode("\n").front();  // where generate() starts without a prompt
     SampleOptions opt{.tokens = o.tokens, .seed = o.seed};
-    // The three paths run at the count `glulab sample` would choose for the cached sampler.
+    // The paths run at the count `glulab sample` would choose for the cached sampler.
     omp_set_num_threads(choose_sample_threads(o.threads, model, vocab, "", opt));
-    std::vector<double> cached, uncached, window;  // chars/s of each round
-    std::vector<double> cpu_cached, cpu_uncached, cpu_window;  // chars per CPU second
+    std::vector<double> cached, uncached, window, texts;  // chars/s of each round
+    std::vector<double> cpu_cached, cpu_uncached, cpu_window, cpu_texts;  // chars per CPU second
+    std::vector<double> texts_ratio;  // d/a of each round
     const int T = cfg.ctx, restarts = count_restarts(o.tokens, T);
     const int keep[3] = {std::max(T / 4, 1), std::max(T / 2, 1), std::max(3 * T / 4, 1)};
     std::vector<double> prefills[3];  // seconds of one prefill of keep[i] ids, each round
-    bool same_text = true;
+    bool same_text = true, first_text = true;  // a == b; (d)'s first text == a
     for (int r = 0; r < o.rounds; r++) {
         auto t0 = std::chrono::steady_clock::now();
         std::clock_t c0 = std::clock();
@@ -134,6 +142,13 @@ void bench_sampling(const ModelConfig& cfg, const SampleBenchOptions& o) {
         const std::string a = generate(model, vocab, "", opt);
         cached.push_back(o.tokens / seconds_since(t0));
         cpu_cached.push_back(o.tokens / cpu_seconds_since(c0));
+        t0 = std::chrono::steady_clock::now();
+        c0 = std::clock();
+        const std::vector<std::string> d = generate_texts(model, vocab, "", opt, o.samples);
+        texts.push_back(double(o.samples) * o.tokens / seconds_since(t0));
+        cpu_texts.push_back(double(o.samples) * o.tokens / cpu_seconds_since(c0));
+        texts_ratio.push_back(texts.back() / cached.back());
+        first_text = first_text && d.front() == a;
         for (int i = 0; i < 3; i++) prefills[i].push_back(prefill_seconds(model, keep[i]));
         t0 = std::chrono::steady_clock::now();
         c0 = std::clock();
@@ -150,6 +165,8 @@ void bench_sampling(const ModelConfig& cfg, const SampleBenchOptions& o) {
     }
     const double ca = median(cached), cb = median(uncached), cc = median(window);
     const double pa = median(cpu_cached), pb = median(cpu_uncached), pc = median(cpu_window);
+    const double cd = median(texts), pd = median(cpu_texts), da = median(texts_ratio);
+    const auto [da_min, da_max] = std::minmax_element(texts_ratio.begin(), texts_ratio.end());
     // The restarts: their share of (a), and (a) under the other rules, from one decode time.
     double prefill[3];
     for (int i = 0; i < 3; i++) prefill[i] = median(prefills[i]);
@@ -175,6 +192,10 @@ void bench_sampling(const ModelConfig& cfg, const SampleBenchOptions& o) {
                             {"prefill_share", prefill_share},
                             {"keep_quarter_chars_per_s", policy[0]},
                             {"keep_three_quarters_chars_per_s", policy[2]},
+                            {"samples", o.samples},     {"samples_chars_per_s", cd},
+                            {"samples_chars_per_cpu_s", pd}, {"samples_over_cached", da},
+                            {"samples_over_cached_min", *da_min}, {"samples_over_cached_max", *da_max},
+                            {"samples_first_text_same", first_text},
                             {"blas_core", blas.core}});
         fmt::print("{}\n", j);
         return;
@@ -182,14 +203,18 @@ void bench_sampling(const ModelConfig& cfg, const SampleBenchOptions& o) {
     fmt::print("glulab bench --sample  ffn {}  L {}  C {}  NH {}  T {}  V {}  threads {}{}  OpenBLAS {}\n",
                ffn_kind_name(cfg.ffn), cfg.layers, cfg.d_model, cfg.heads, cfg.ctx, V, threads,
                o.threads > 0 ? "" : " (as glulab sample chose it)", blas.core);
-    fmt::print("  median of {} rounds of {} characters each, the three paths in turn\n", o.rounds, o.tokens);
+    fmt::print("  median of {} rounds of {} characters each (per text), the paths in turn\n", o.rounds, o.tokens);
     fmt::print("  (a) cached       {:>9.0f} chars/s   key-value cache, one new position per character\n", ca);
     fmt::print("  (b) --no-cache   {:>9.0f} chars/s   the whole context per character, same restarts\n", cb);
     fmt::print("  (c) full window  {:>9.0f} chars/s   a forward over the last T ids per character (before the cache)\n", cc);
+    fmt::print("  {:<17}{:>9.0f} chars/s   --num-samples {}: the texts in one pass, cached\n",
+               fmt::format("(d) {} texts", o.samples), cd, o.samples);
     fmt::print("  a/c {:.1f}x   a/b {:.1f}x   same text cached and --no-cache: {}\n", ca / cc, ca / cb,
                same_text ? "yes" : "NO");
-    fmt::print("  per CPU second (all threads): (a) {:.0f}  (b) {:.0f}  (c) {:.0f} chars   a/c {:.1f}x   a/b {:.1f}x\n", pa,
-               pb, pc, pa / pc, pa / pb);
+    fmt::print("  d/a {:.2f}x (median of the rounds' ratios; {:.2f} to {:.2f})   (d)'s first text is (a)'s: {}\n", da,
+               *da_min, *da_max, first_text ? "yes" : "NO");
+    fmt::print("  per CPU second (all threads): (a) {:.0f}  (b) {:.0f}  (c) {:.0f}  (d) {:.0f} chars   a/c {:.1f}x   a/b {:.1f}x"
+               "   d/a {:.2f}x\n", pa, pb, pc, pd, pa / pc, pa / pb, pd / pa);
     fmt::print("  restarts: (a) made {} prefills of T/2 = {} ids, {:.3f} ms each: {:.0f}% of its time\n", restarts,
                keep[1], prefill[1] * 1e3, 100 * prefill_share);
     fmt::print("  (a) if a restart kept K ids:  K {} {:.0f} chars/s   K {} {:.0f} (the rule)   K {} {:.0f}\n", keep[0],

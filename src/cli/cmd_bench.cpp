@@ -207,11 +207,13 @@ void add_bench_command(CLI::App& app) {
     cmd->add_flag("--products", a->products,
                   "also time the step's matrix products alone at their real shapes: the share of the peak the step could reach");
     cmd->add_flag("--sample", a->sample,
-                  "time sampling instead: chars/s cached, --no-cache and the full-window recompute per character");
+                  "time sampling instead: chars/s cached, --no-cache, the full-window recompute per character and N texts in one pass");
     cmd->add_option("--tokens", a->sampling.tokens, "with --sample: characters per path and round")
         ->check(positive())->capture_default_str();
-    cmd->add_option("--rounds", a->sampling.rounds, "with --sample: rounds of the three paths (median)")
+    cmd->add_option("--rounds", a->sampling.rounds, "with --sample: rounds of the four paths (median)")
         ->check(positive())->capture_default_str();
+    cmd->add_option("--num-samples", a->sampling.samples, "with --sample: texts drawn in one pass by path (d)")
+        ->check(in_range(1, 1024))->capture_default_str();
     a->cfg.model.vocab_size = 65;
     cmd->callback([a] {
         a->cfg.model.ffn = parse_ffn_kind(a->ffn);

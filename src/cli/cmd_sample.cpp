@@ -1,4 +1,4 @@
-// cmd_sample.cpp — `glulab sample`: stream text from a checkpoint.
+// cmd_sample.cpp — `glulab sample`: stream text from a checkpoint, or several texts in one pass.
 //
 // Lesson 12 · training
 #include "commands.hpp"
@@ -15,6 +15,8 @@
 #include <cstdio>
 #include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include <unistd.h>
 
@@ -26,6 +28,7 @@ struct SampleArgs {
     std::string quantize;  // --quantize: sample from the model with int8 weights (and inputs), simulated
     std::string prompt;
     SampleOptions opt;
+    int samples = 1;  // --num-samples: texts drawn in one pass, text i with seed + i
     int threads = 0;  // 0: measured (platform/threads.hpp), as train and bench do
 };
 }  // namespace
@@ -44,6 +47,11 @@ void add_sample_command(CLI::App& app) {
     cmd->add_option("--top-k", a->opt.top_k, "sample among the k likeliest characters (0: all)")
         ->check(non_negative())->capture_default_str();
     cmd->add_option("--seed", a->opt.seed, "same seed, same text")->check(non_negative())->capture_default_str();
+    // Each text keeps its own key-value cache (L T 2C floats: 256 KiB in the default model).
+    cmd->add_option("--num-samples", a->samples,
+                    "texts generated in one pass, printed one after another; text i (from 0) uses seed + i: "
+                    "exactly the text of --seed <seed + i> alone")
+        ->check(in_range(1, 1024))->capture_default_str();
     cmd->add_flag("--no-cache{false}", a->opt.cache,
                   "recompute the whole context for every character (no key-value cache; same text, slower)");
     // A second thread helps the cached sampler little (one row per character) and hurts it
@@ -58,6 +66,13 @@ void add_sample_command(CLI::App& app) {
         LoadedModel m = load_model(a->ckpt);
         if (scheme) quantize_model(*m.model, *scheme);  // nn/quantize.hpp
         omp_set_num_threads(choose_sample_threads(a->threads, *m.model, m.vocab, a->prompt, a->opt));
+        if (a->samples > 1) {  // the texts grow together: each is printed when all are done
+            const std::vector<std::string> texts = generate_texts(*m.model, m.vocab, a->prompt, a->opt, a->samples);
+            for (int i = 0; i < a->samples; i++)
+                fmt::print("--- sample {} of {}, seed {} ---\n{}{}\n", i + 1, a->samples,
+                           sample_seed(a->opt.seed, i), a->prompt, texts[static_cast<size_t>(i)]);
+            return;
+        }
         fmt::print("{}", a->prompt);
         // On a terminal every character shows as it comes; into a pipe or a file, stdio's
         // buffer collects them (a write per character would cost more than the character).

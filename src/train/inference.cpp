@@ -104,42 +104,69 @@ size_t sample_context_start(size_t start, size_t size, int T) {
 
 std::string generate(Transformer& model, const Vocab& vocab, const std::string& prompt,
                      const SampleOptions& opt, const std::function<void(const std::string&)>& on_text) {
+    std::function<void(int, const std::string&)> each;
+    if (on_text) each = [&on_text](int, const std::string& ch) { on_text(ch); };
+    return generate_texts(model, vocab, prompt, opt, 1, each).front();
+}
+
+// Several texts: each has its own ids, TokenSampler (seeded by sample_seed) and cache, and the
+// cached forward takes them all in one pass (kv_cache.cpp → "Several texts in one pass"). They
+// all have the same length at every step (the prompt, then one character each), so they
+// restart together and one `start` serves them all. --no-cache runs their forwards in turn.
+std::vector<std::string> generate_texts(Transformer& model, const Vocab& vocab, const std::string& prompt,
+                                        const SampleOptions& opt, int count,
+                                        const std::function<void(int, const std::string&)>& on_text) {
     GLULAB_CHECK(opt.temperature > 0 && std::isfinite(opt.temperature), "try --temperature 0.8",
                  "temperature must be a finite number > 0, got {}", opt.temperature);
     GLULAB_CHECK(opt.top_k >= 0, "0 keeps every character", "top-k must be >= 0, got {}", opt.top_k);
     GLULAB_CHECK(opt.tokens >= 0, "", "the number of tokens must be >= 0, got {}", opt.tokens);
-    std::vector<int> ids = vocab.encode(prompt);
-    if (ids.empty()) {
+    GLULAB_CHECK(count >= 1, "e.g. --num-samples 8", "the number of samples must be >= 1, got {}", count);
+    std::vector<int> prompt_ids = vocab.encode(prompt);
+    if (prompt_ids.empty()) {
         int newline = -1;
         for (int i = 0; i < vocab.size(); i++)
             if (vocab.code_point(i) == U'\n') newline = i;
-        ids.push_back(newline >= 0 ? newline : 0);
+        prompt_ids.push_back(newline >= 0 ? newline : 0);
     }
     const int T = model.config().ctx, V = vocab.size();
-    TokenSampler sampler(V, opt);
+    const size_t B = static_cast<size_t>(count);
+    std::vector<std::vector<int>> ids(B, prompt_ids);  // text b's ids, the prompt's first
+    std::vector<TokenSampler> samplers;
+    for (int b = 0; b < count; b++) {
+        SampleOptions own = opt;
+        own.seed = sample_seed(opt.seed, b);
+        samplers.emplace_back(V, own);
+    }
     Tape tape;
     NoGrad off(tape);
-    KvCache cache(model.config());
-    size_t start = 0, cached_from = 0;  // the context is ids[start ..); the cache holds ids[cached_from ..)
-    std::string generated;
+    std::vector<KvCache> caches(opt.cache ? B : 0, KvCache(model.config()));
+    std::vector<const int*> new_ids(B);  // where each text's uncached ids start
+    std::vector<Tensor> logits(B);       // (1, rows, V): the last row predicts the next id (cached: rows = 1)
+    size_t start = 0, cached_from = 0;   // the context is ids[b][start ..); the caches hold ids[b][cached_from ..)
+    std::vector<std::string> generated(B);
     for (int n = 0; n < opt.tokens; n++) {
-        start = sample_context_start(start, ids.size(), T);
-        const int len = static_cast<int>(ids.size() - start);
+        start = sample_context_start(start, ids[0].size(), T);
+        const int len = static_cast<int>(ids[0].size() - start);
         tape.reset();
-        Tensor logits;  // (1, rows, V): its last row predicts the next id (cached: rows = 1)
         if (opt.cache) {
-            if (cached_from != start) cache.clear(), cached_from = start;
-            const int have = cache.length;
-            logits = forward_cached(model, tape, ids.data() + start + have, len - have, cache);
+            if (cached_from != start) {
+                for (KvCache& cache : caches) cache.clear();
+                cached_from = start;
+            }
+            const int have = caches[0].length;
+            for (size_t b = 0; b < B; b++) new_ids[b] = ids[b].data() + start + have;
+            forward_cached(model, tape, new_ids, len - have, caches, logits);
         } else {
-            logits = model.forward(tape, ids.data() + start, 1, len);
+            for (size_t b = 0; b < B; b++) logits[b] = model.forward(tape, ids[b].data() + start, 1, len);
         }
-        const int next = sampler.next(logits.data + static_cast<int64_t>(logits.rows() - 1) * V, n);
-        ids.push_back(next);
-        std::string ch;
-        append_utf8(ch, vocab.code_point(next));
-        generated += ch;
-        if (on_text) on_text(ch);
+        for (size_t b = 0; b < B; b++) {
+            const int next = samplers[b].next(logits[b].data + static_cast<int64_t>(logits[b].rows() - 1) * V, n);
+            ids[b].push_back(next);
+            std::string ch;
+            append_utf8(ch, vocab.code_point(next));
+            generated[b] += ch;
+            if (on_text) on_text(static_cast<int>(b), ch);
+        }
     }
     return generated;
 }

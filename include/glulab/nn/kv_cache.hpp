@@ -15,12 +15,17 @@
 // The cache holds at most T positions, because the model has learned positions (wpe) only for
 // 0 .. T-1. What a sampler does when the text grows past T is its choice (inference.cpp).
 //
+// Several texts at once (glulab sample --num-samples N): one cache per text, and forward_cached
+// takes them all in one pass, layer by layer, so each layer's weights are read from memory once
+// for all N texts and from the processor's cache for the others (kv_cache.cpp).
+//
 // Lesson 12 · training
 #pragma once
 
 #include "glulab/nn/model.hpp"
 
 #include <cstddef>
+#include <span>
 #include <vector>
 
 namespace glulab {
@@ -42,5 +47,11 @@ struct KvCache {
 // and returns the logits of the last of them (1, 1, V), the same numbers as the last row of
 // model.forward(all length + n tokens). Inside NoGrad only.
 Tensor forward_cached(Transformer& model, Tape& tape, const int* ids, int n, KvCache& cache);
+// The same for B texts in one pass: ids[b] (n) are the next n tokens of text b, whose keys and
+// values are in caches[b]; logits[b] receives its (1, 1, V). Text b meets the same calls on the
+// same shapes as it would alone, so its logits are bit for bit forward_cached's on it alone
+// (the one-text overload above is this with B = 1).
+void forward_cached(Transformer& model, Tape& tape, std::span<const int* const> ids, int n,
+                    std::span<KvCache> caches, std::span<Tensor> logits);
 
 }  // namespace glulab

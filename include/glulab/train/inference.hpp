@@ -63,6 +63,16 @@ size_t sample_context_start(size_t start, size_t size, int T);
 std::string generate(Transformer& model, const Vocab& vocab, const std::string& prompt,
                      const SampleOptions& options,
                      const std::function<void(const std::string&)>& on_text = {});
+// `count` continuations of `prompt` in one pass (glulab sample --num-samples): text i draws
+// with the seed sample_seed(options.seed, i), and is exactly the text generate() makes alone
+// with that seed (kv_cache.hpp → forward_cached of several texts). on_text(i, character) hears
+// each new character of text i. generate() is this with count = 1.
+std::vector<std::string> generate_texts(Transformer& model, const Vocab& vocab, const std::string& prompt,
+                                        const SampleOptions& options, int count,
+                                        const std::function<void(int, const std::string&)>& on_text = {});
+// The seed of text i of generate_texts: seed + i (modulo 2^64), so `--seed S --num-samples N`
+// prints the texts of --seed S, S + 1, ..., S + N - 1.
+inline uint64_t sample_seed(uint64_t seed, int i) { return seed + static_cast<uint64_t>(i); }
 
 // The thread count for sampling with `options`: `requested` when > 0, OMP_NUM_THREADS when
 // set, otherwise measured (platform/threads.hpp → choose_threads). With the cache the probe is
