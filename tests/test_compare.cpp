@@ -66,18 +66,10 @@ std::string small_text() {
 // relu and swiglu, two seeds each, into dir/cmp, on one thread (for runs this small, faster
 // than two on a busy machine; train_run puts the caller's thread count back).
 CompareConfig tiny_compare(const TempDir& t) {
-    const std::string data = t.path("text.txt");
-    if (!fs::exists(data)) write_file(data, small_text());
     CompareConfig cfg;
-    cfg.base.data = data;
-    cfg.base.model = ModelConfig{.ctx = 8, .layers = 1, .d_model = 16, .heads = 2};
-    cfg.base.optim.steps = 30;
-    cfg.base.optim.warmup = 5;
-    cfg.base.batch = 4;
-    cfg.base.eval_every = 10;
-    cfg.base.eval_batches = 2;
+    cfg.base = glulab_test::tiny_train_config(t.dir, small_text());
+    cfg.base.optim = OptimConfig{.warmup = 5, .steps = 30};  // OptimConfig's rates
     cfg.base.seed = 7;
-    cfg.base.threads = 1;
     cfg.kinds = {FfnKind::relu, FfnKind::swiglu};
     cfg.seeds = 2;
     cfg.out = t.path("cmp");
@@ -258,12 +250,7 @@ TEST_CASE("compare: a run's config.json with an integer that wraps is refused, n
     run_compare(cfg);
     const std::string path = t.path("cmp/relu-s7/config.json");
     write_file(path, json_with(read_file(path), "model.ctx", "4294967304"));  // 8 once wrapped: the settings would look the same
-    std::string message;
-    try {
-        run_compare(cfg);
-    } catch (const Error& e) {
-        message = e.what();
-    }
+    const std::string message = glulab_test::error_message([&] { run_compare(cfg); });
     CHECK(contains(message, path));
     CHECK(contains(message, "'ctx'"));
 }

@@ -8,6 +8,20 @@
 
 using namespace glulab;
 
+namespace {
+
+// The view of "a" (n floats, no weight decay) in a store `ps` that holds nothing else, through
+// both passes: declared, allocated, declared again and bound (params.hpp).
+Tensor lone_param(ParamStore& ps, int n) {
+    ps.add("a", Shape{n}, false);
+    ps.allocate();
+    Tensor a = ps.add("a", Shape{n}, false);
+    ps.finish_binding();
+    return a;
+}
+
+}  // namespace
+
 TEST_CASE("shape prints as a tuple and counts its elements") {
     Shape s{4, 64, 128};
     CHECK(s.str() == "(4, 64, 128)");
@@ -76,10 +90,7 @@ TEST_CASE("param store rejects a second pass that differs from the first") {
 // one read by two ops, and an output that nothing reads.
 TEST_CASE("tape: gradient buffers read as zero in backward on a reused arena") {
     ParamStore ps;
-    ps.add("a", Shape{4}, false);
-    ps.allocate();
-    Tensor a = ps.add("a", Shape{4}, false);
-    ps.finish_binding();
+    Tensor a = lone_param(ps, 4);
     for (int i = 0; i < 4; i++) a.data[i] = 0.5f + static_cast<float>(i);
     Tape tape;
     {  // step 1: every gradient buffer of the arena ends up non-zero
@@ -102,10 +113,7 @@ TEST_CASE("tape: gradient buffers read as zero in backward on a reused arena") {
 
 TEST_CASE("tape: an observer sees every node recorded and every backward step, in order") {
     ParamStore ps;
-    ps.add("a", Shape{3}, false);
-    ps.allocate();
-    Tensor a = ps.add("a", Shape{3}, false);
-    ps.finish_binding();
+    Tensor a = lone_param(ps, 3);
     for (int i = 0; i < 3; i++) a.data[i] = 1.0f + static_cast<float>(i);
     struct Log : TapeObserver {
         std::string seen;
@@ -129,10 +137,7 @@ TEST_CASE("tape: an observer sees every node recorded and every backward step, i
 
 TEST_CASE("op profile: one row per op name, calls counted per forward, times not negative") {
     ParamStore ps;
-    ps.add("a", Shape{8}, false);
-    ps.allocate();
-    Tensor a = ps.add("a", Shape{8}, false);
-    ps.finish_binding();
+    Tensor a = lone_param(ps, 8);
     Tape tape;
     OpProfile profile;
     tape.observe(&profile);

@@ -14,7 +14,6 @@
 
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 
 #include "test_util.hpp"
 
@@ -32,18 +31,12 @@ std::vector<StepRow> steps_of(const std::vector<double>& losses) {
     return rows;
 }
 
+// The tiny run of test_util.hpp with two blocks and 30 steps: three evaluations of two layers.
 TrainConfig tiny(const TempDir& tmp) {
-    const fs::path text = tmp.dir / "text.txt";
-    if (!fs::exists(text)) std::ofstream(text) << glulab_test::grammar_text(17);
-    TrainConfig cfg;
-    cfg.data = text.string();
-    cfg.model = ModelConfig{.ctx = 8, .layers = 2, .d_model = 16, .heads = 2, .ffn = FfnKind::swiglu};
-    cfg.optim = OptimConfig{.lr = 1e-2f, .min_lr = 1e-3f, .warmup = 5, .steps = 30};
-    cfg.batch = 4;
-    cfg.eval_every = 10;
-    cfg.eval_batches = 2;
+    TrainConfig cfg = glulab_test::tiny_train_config(tmp.dir, glulab_test::grammar_text(17));
+    cfg.model.layers = 2;
+    cfg.optim.steps = 30;
     cfg.seed = 5;
-    cfg.threads = 1;
     return cfg;
 }
 

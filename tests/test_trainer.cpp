@@ -31,7 +31,6 @@
 #include <csignal>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
@@ -54,19 +53,10 @@ namespace {
 
 std::string grammar_text() { return glulab_test::grammar_text(11); }
 
-// The text in `tmp` and a tiny run over it: 40 steps, an evaluation every 10.
+// The text in `tmp` and a tiny run over it (test_util.hpp): 40 steps, an evaluation every 10.
 TrainConfig tiny_run(const TempDir& tmp, FfnKind ffn = FfnKind::swiglu) {
-    const fs::path text = tmp.dir / "text.txt";
-    if (!fs::exists(text)) std::ofstream(text) << grammar_text();
-    TrainConfig cfg;
-    cfg.data = text.string();
-    cfg.model = ModelConfig{.ctx = 8, .layers = 1, .d_model = 16, .heads = 2, .ffn = ffn};
-    cfg.optim = OptimConfig{.lr = 1e-2f, .min_lr = 1e-3f, .warmup = 5, .steps = 40};
-    cfg.batch = 4;
-    cfg.eval_every = 10;
-    cfg.eval_batches = 2;
-    cfg.seed = 42;
-    cfg.threads = 1;
+    TrainConfig cfg = glulab_test::tiny_train_config(tmp.dir, grammar_text());
+    cfg.model.ffn = ffn;
     return cfg;
 }
 
@@ -569,12 +559,8 @@ TEST_CASE("train_run: --resume refuses a config.json integer that wraps, a negat
         CAPTURE(bad.value);
         glulab_test::write_file(path, json_with(good, bad.at, bad.value));
         const DirSnapshot before(dir);
-        std::string message;
-        try {
-            train_run(resume_options(), dir.string(), true, false);
-        } catch (const Error& e) {
-            message = e.what();
-        }
+        const std::string message =
+            glulab_test::error_message([&] { train_run(resume_options(), dir.string(), true, false); });
         CHECK(glulab_test::contains(message, path));
         CHECK(glulab_test::contains(message, "'" + bad.at.substr(bad.at.rfind('.') + 1) + "'"));
         CHECK(DirSnapshot(dir) == before);

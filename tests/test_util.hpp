@@ -3,6 +3,7 @@
 
 #include "glulab/platform/check.hpp"
 #include "glulab/train/data.hpp"
+#include "glulab/train/trainer.hpp"
 #include "glulab/platform/rng.hpp"
 
 #include <fmt/core.h>
@@ -42,6 +43,25 @@ inline std::string grammar_text(uint64_t seed, int sentences = 150) {
         text += fmt::format("{} {} {}.{}", subjects[rng.below(4)], verbs[rng.below(3)], objects[rng.below(3)],
                             i % 4 == 3 ? "\n" : " ");
     return text;
+}
+
+// A run small enough for a unit test, over `text` (written to tmp/text.txt, once): T = 8, one
+// swiglu block of C = 16 with 2 heads, 40 steps of AdamW (lr 1e-2 down to 1e-3, 5 of warmup),
+// B = 4, an evaluation of 2 batches every 10 steps, seed 42, one thread. A test changes the
+// fields it is about.
+inline glulab::TrainConfig tiny_train_config(const std::filesystem::path& tmp, const std::string& text) {
+    const std::filesystem::path file = tmp / "text.txt";
+    if (!std::filesystem::exists(file)) write_file(file, text);
+    glulab::TrainConfig cfg;
+    cfg.data = file.string();
+    cfg.model = glulab::ModelConfig{.ctx = 8, .layers = 1, .d_model = 16, .heads = 2, .ffn = glulab::FfnKind::swiglu};
+    cfg.optim = glulab::OptimConfig{.lr = 1e-2f, .min_lr = 1e-3f, .warmup = 5, .steps = 40};
+    cfg.batch = 4;
+    cfg.eval_every = 10;
+    cfg.eval_batches = 2;
+    cfg.seed = 42;
+    cfg.threads = 1;
+    return cfg;
 }
 
 // train_run sets the OpenMP thread count of the process; give the other tests theirs back.

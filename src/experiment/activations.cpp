@@ -4,6 +4,7 @@
 #include "glulab/experiment/activations.hpp"
 
 #include "glulab/platform/dist.hpp"
+#include "telemetry.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -122,35 +123,24 @@ std::vector<ActivationRow> ActivationStats::rows(int step) const {
 
 namespace {
 struct ActivationTelemetry {
-    std::string dir;
     ActivationStats stats;
-    bool started = false;              // the rows of the sessions before this one are read back
-    std::vector<ActivationRow> rows;   // every evaluation's
+    RunFileRows<ActivationRow> rows;  // activations.csv
 };
 }  // namespace
 
 TrainCallbacks with_activation_telemetry(const std::string& dir, TrainCallbacks cb) {
     auto t = std::make_shared<ActivationTelemetry>();
-    t->dir = dir;
-    cb.on_start = [t, next = cb.on_start](const Transformer& model) {
-        t->stats = ActivationStats(model.config().layers);
-        if (next) next(model);
-    };
-    cb.on_val_forward = [t, next = cb.on_val_forward](const Transformer& model) {
-        t->stats.observe(model);
-        if (next) next(model);
-    };
-    cb.on_eval = [t, next = cb.on_eval](const EvalReport& r) {
-        t->stats.combine_over_ranks();  // under mpirun each rank saw its rows
-        if (!t->started)  // a resumed run: keep the rows of the evaluations before this one
-            t->rows = rows_up_to(read_run_activations(t->dir), r.step - 1);
-        t->started = true;
-        const std::vector<ActivationRow> now = t->stats.rows(r.step);
-        t->rows.insert(t->rows.end(), now.begin(), now.end());
-        if (dist_rank() == 0) write_activations(t->dir, t->rows);  // only rank 0 writes the run directory
-        t->stats.reset();
-        if (next) next(r);
-    };
+    t->rows = {.dir = dir, .read = read_run_activations, .write = write_activations};
+    cb.on_start = chained([t](const Transformer& model) { t->stats = ActivationStats(model.config().layers); },
+                          cb.on_start);
+    cb.on_val_forward = chained([t](const Transformer& model) { t->stats.observe(model); }, cb.on_val_forward);
+    cb.on_eval = chained(
+        [t](const EvalReport& r) {
+            t->stats.combine_over_ranks();  // under mpirun each rank saw its rows
+            t->rows.add(r.step, t->stats.rows(r.step));
+            t->stats.reset();
+        },
+        cb.on_eval);
     return cb;
 }
 

@@ -5,6 +5,7 @@
 
 #include "glulab/ops/ops.hpp"
 #include "glulab/platform/dist.hpp"
+#include "telemetry.hpp"
 
 #include <cmath>
 #include <memory>
@@ -68,42 +69,36 @@ std::vector<GateRow> GateStats::rows(int step) const {
 
 namespace {
 
-// gates.csv of one run, kept in memory and written after every evaluation.
 struct GateTelemetry {
-    std::string dir;
     GateStats stats;
-    bool gated = false;
-    bool started = false;       // this session has read back the rows of the sessions before
-    std::vector<GateRow> rows;  // every evaluation's, in order
+    bool gated = false;         // plain kinds have no gates, and no gates.csv
+    RunFileRows<GateRow> rows;  // gates.csv
 };
 
 }  // namespace
 
 TrainCallbacks with_gate_telemetry(const std::string& dir, TrainCallbacks cb) {
     auto t = std::make_shared<GateTelemetry>();
-    t->dir = dir;
-    cb.on_start = [t, next = cb.on_start](const Transformer& model) {
-        t->gated = is_gated(model.config().ffn);
-        t->stats = GateStats(t->gated ? model.config().layers : 0);
-        if (next) next(model);
-    };
-    cb.on_val_forward = [t, next = cb.on_val_forward](const Transformer& model) {
-        if (t->gated) t->stats.observe(model);
-        if (next) next(model);
-    };
-    cb.on_eval = [t, next = cb.on_eval](const EvalReport& r) {
-        if (t->gated) t->stats.sum_over_ranks();  // under mpirun each rank saw its rows
-        if (t->gated && dist_rank() == 0) {         // only rank 0 writes the run directory
-            if (!t->started)  // a resumed run: keep the rows of the evaluations before this one
-                t->rows = rows_up_to(read_run_gates(t->dir), r.step - 1);
-            t->started = true;
-            const std::vector<GateRow> now = t->stats.rows(r.step);
-            t->rows.insert(t->rows.end(), now.begin(), now.end());
-            write_gates(t->dir, t->rows);
-        }
-        if (t->gated) t->stats.reset();
-        if (next) next(r);
-    };
+    t->rows = {.dir = dir, .read = read_run_gates, .write = write_gates};
+    cb.on_start = chained(
+        [t](const Transformer& model) {
+            t->gated = is_gated(model.config().ffn);
+            t->stats = GateStats(t->gated ? model.config().layers : 0);
+        },
+        cb.on_start);
+    cb.on_val_forward = chained(
+        [t](const Transformer& model) {
+            if (t->gated) t->stats.observe(model);
+        },
+        cb.on_val_forward);
+    cb.on_eval = chained(
+        [t](const EvalReport& r) {
+            if (!t->gated) return;
+            t->stats.sum_over_ranks();  // under mpirun each rank saw its rows
+            t->rows.add(r.step, t->stats.rows(r.step));
+            t->stats.reset();
+        },
+        cb.on_eval);
     return cb;
 }
 

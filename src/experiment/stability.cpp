@@ -8,6 +8,7 @@
 #include "glulab/experiment/gates.hpp"
 #include "glulab/ops/ops.hpp"
 #include "glulab/platform/dist.hpp"
+#include "telemetry.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -115,56 +116,49 @@ namespace {
 
 // steps.csv and stability.csv of one run, kept in memory.
 struct StabilityTelemetry {
-    std::string dir;
     StabilityStats stats;
     int warmup = 0;
-    bool started = false;              // the rows of the sessions before this one are read back
-    std::vector<StepRow> steps;        // every step's, in order
-    std::vector<StabilityRow> rows;    // every evaluation's
+    std::vector<StepRow> steps;      // every step's, in order (steps.csv, written at each save)
+    RunFileRows<StabilityRow> rows;  // stability.csv
 };
 
 }  // namespace
 
 TrainCallbacks with_stability_telemetry(const std::string& dir, TrainCallbacks cb) {
     auto t = std::make_shared<StabilityTelemetry>();
-    t->dir = dir;
-    cb.on_start = [t, next = cb.on_start](const Transformer& model) {
-        t->stats = StabilityStats(model.config().layers);
-        if (next) next(model);
-    };
+    t->rows = {.dir = dir, .read = read_run_stability, .write = write_stability};
+    cb.on_start = chained([t](const Transformer& model) { t->stats = StabilityStats(model.config().layers); },
+                          cb.on_start);
     // On the first step of this session (a fresh run, or a resume from step r.step - 1): the
     // run's warmup, and the rows up to the checkpoint this session starts from. config.json
     // exists by now on every rank: rank 0 wrote it before the first step's collectives.
-    cb.on_step = [t, next = cb.on_step](const StepReport& r) {
-        if (!t->started) {
-            t->warmup = load_train_config(t->dir).optim.warmup;
-            t->steps = rows_up_to(read_run_steps(t->dir), r.step - 1);
-            t->rows = rows_up_to(read_run_stability(t->dir), r.step - 1);
-            t->started = true;
-        }
-        // A step whose gradient norm is not finite is the start of a divergence (the next loss
-        // will not be finite either): it has no row, as files hold finite numbers only.
-        if (std::isfinite(r.loss) && std::isfinite(r.grad_norm))
-            t->steps.push_back(as_written(StepRow{r.step, r.loss, r.lr, r.grad_norm}));
-        if (next) next(r);
-    };
-    cb.on_val_forward = [t, next = cb.on_val_forward](const Transformer& model) {
-        t->stats.observe(model);
-        if (next) next(model);
-    };
-    cb.on_eval = [t, next = cb.on_eval](const EvalReport& r) {
-        t->stats.combine_over_ranks();  // under mpirun each rank saw its rows
-        const int spikes = static_cast<int>(loss_spike_steps(t->steps, t->warmup).size());
-        const std::vector<StabilityRow> now = t->stats.rows(r.step, spikes);
-        t->rows.insert(t->rows.end(), now.begin(), now.end());
-        if (dist_rank() == 0) write_stability(t->dir, t->rows);  // only rank 0 writes the run directory
-        t->stats.reset();
-        if (next) next(r);
-    };
-    cb.on_save = [t, next = cb.on_save](int step) {
-        if (t->started && dist_rank() == 0) write_steps(t->dir, rows_up_to(t->steps, step));
-        if (next) next(step);
-    };
+    cb.on_step = chained(
+        [t](const StepReport& r) {
+            if (!t->rows.started) {
+                t->warmup = load_train_config(t->rows.dir).optim.warmup;
+                t->steps = rows_up_to(read_run_steps(t->rows.dir), r.step - 1);
+                t->rows.start(r.step);
+            }
+            // A step whose gradient norm is not finite is the start of a divergence (the next
+            // loss will not be finite either): it has no row, as files hold finite numbers only.
+            if (std::isfinite(r.loss) && std::isfinite(r.grad_norm))
+                t->steps.push_back(as_written(StepRow{r.step, r.loss, r.lr, r.grad_norm}));
+        },
+        cb.on_step);
+    cb.on_val_forward = chained([t](const Transformer& model) { t->stats.observe(model); }, cb.on_val_forward);
+    cb.on_eval = chained(
+        [t](const EvalReport& r) {
+            t->stats.combine_over_ranks();  // under mpirun each rank saw its rows
+            const int spikes = static_cast<int>(loss_spike_steps(t->steps, t->warmup).size());
+            t->rows.add(r.step, t->stats.rows(r.step, spikes));
+            t->stats.reset();
+        },
+        cb.on_eval);
+    cb.on_save = chained(
+        [t](int step) {
+            if (t->rows.started && dist_rank() == 0) write_steps(t->rows.dir, rows_up_to(t->steps, step));
+        },
+        cb.on_save);
     return cb;
 }
 

@@ -81,8 +81,8 @@ TrainConfig load_train_config(const std::string& dir) {
 
 // CSV files
 // ---------
-// Both CSVs are numbers only, under a header of their own: read_csv checks the header, then
-// hands every data line to `row` as its numbers.
+// Every CSV is numbers only, under a header of its own: read_csv checks the header, then
+// hands every data line to `row` as its numbers; RunCsv is one file's writer and readers.
 
 namespace {
 
@@ -116,6 +116,11 @@ std::vector<double> csv_numbers(const std::string& line, size_t expected, const 
     return out;
 }
 
+// The fields of a line under `header`.
+size_t column_count(const std::string& header) {
+    return static_cast<size_t>(std::count(header.begin(), header.end(), ',')) + 1;
+}
+
 // Calls `row(numbers)` for every data line of the CSV at `path`, whose first line must be
 // `header`.
 template <class RowFn>
@@ -127,48 +132,63 @@ void read_csv(const std::string& path, const std::string& header, RowFn row) {
     std::getline(in, line);
     GLULAB_CHECK(line == header, "is this a file written by glulab?",
                  "{}:1: expected the header '{}', found '{}'", path, header, line.substr(0, 80));
-    const size_t fields = static_cast<size_t>(std::count(header.begin(), header.end(), ',')) + 1;
+    const size_t fields = column_count(header);
     for (int line_no = 2; std::getline(in, line); line_no++)
         if (!line.empty()) row(csv_numbers(line, fields, path, line_no));
 }
 
-std::string metrics_line(const MetricRow& r) {
-    return fmt::format("{},{:.6f},{:.6f},{:.6g},{:.6g},{:.1f},{:.2f}\n", r.step, r.train_loss, r.val_loss, r.lr,
-                       r.grad_norm, r.tokens_per_s, r.elapsed_s);
-}
+// One CSV of a run directory: its name, its header, a row as its line (with the newline) and
+// a row from the numbers of its line. Each file below is one of these; the functions of
+// run_dir.hpp call it.
+template <class Row>
+struct RunCsv {
+    const char* name;  // e.g. run_files::metrics
+    std::string columns;
+    std::string (*line)(const Row& r);
+    Row (*row)(const std::vector<double>& numbers);
 
-MetricRow metric_row(const std::vector<double>& v) {
-    return {.step = static_cast<int>(v[0]), .train_loss = v[1], .val_loss = v[2], .lr = v[3],
-            .grad_norm = v[4], .tokens_per_s = v[5], .elapsed_s = v[6]};
-}
+    void write(const std::string& dir, const std::vector<Row>& rows) const {
+        std::string csv = columns + "\n";
+        for (const Row& r : rows) csv += line(r);
+        write_text_file(run_file(dir, name), csv);
+    }
+    std::vector<Row> read(const std::string& path) const {
+        std::vector<Row> rows;
+        read_csv(path, columns, [&](const std::vector<double>& v) { rows.push_back(row(v)); });
+        return rows;
+    }
+    std::vector<Row> read_run(const std::string& dir) const {  // none without the file
+        const std::string path = run_file(dir, name);
+        return fs::exists(path) ? read(path) : std::vector<Row>{};
+    }
+    Row as_written(const Row& r) const {
+        std::string text = line(r);
+        text.pop_back();  // the newline
+        return row(csv_numbers(text, column_count(columns), name, 0));
+    }
+};
 
 }  // namespace
 
 // metrics.csv
 // -----------
 
-MetricRow as_written(const MetricRow& row) {
-    std::string line = metrics_line(row);
-    line.pop_back();  // the newline
-    return metric_row(csv_numbers(line, 7, run_files::metrics, 0));
+namespace {
+std::string metrics_line(const MetricRow& r) {
+    return fmt::format("{},{:.6f},{:.6f},{:.6g},{:.6g},{:.1f},{:.2f}\n", r.step, r.train_loss, r.val_loss, r.lr,
+                       r.grad_norm, r.tokens_per_s, r.elapsed_s);
 }
+MetricRow metric_row(const std::vector<double>& v) {
+    return {.step = static_cast<int>(v[0]), .train_loss = v[1], .val_loss = v[2], .lr = v[3],
+            .grad_norm = v[4], .tokens_per_s = v[5], .elapsed_s = v[6]};
+}
+const RunCsv<MetricRow> metrics_csv{run_files::metrics, kMetricsColumns, metrics_line, metric_row};
+}  // namespace
 
-void write_metrics(const std::string& dir, const std::vector<MetricRow>& rows) {
-    std::string csv = std::string(kMetricsColumns) + "\n";
-    for (const MetricRow& r : rows) csv += metrics_line(r);
-    write_text_file(run_file(dir, run_files::metrics), csv);
-}
-
-std::vector<MetricRow> read_metrics_csv(const std::string& path) {
-    std::vector<MetricRow> rows;
-    read_csv(path, kMetricsColumns, [&](const std::vector<double>& v) { rows.push_back(metric_row(v)); });
-    return rows;
-}
-
-std::vector<MetricRow> read_run_metrics(const std::string& dir) {
-    const std::string path = run_file(dir, run_files::metrics);
-    return fs::exists(path) ? read_metrics_csv(path) : std::vector<MetricRow>{};
-}
+MetricRow as_written(const MetricRow& row) { return metrics_csv.as_written(row); }
+void write_metrics(const std::string& dir, const std::vector<MetricRow>& rows) { metrics_csv.write(dir, rows); }
+std::vector<MetricRow> read_metrics_csv(const std::string& path) { return metrics_csv.read(path); }
+std::vector<MetricRow> read_run_metrics(const std::string& dir) { return metrics_csv.read_run(dir); }
 
 // gates.csv
 // ---------
@@ -179,30 +199,23 @@ std::string gates_columns() {
     return h;
 }
 
-void write_gates(const std::string& dir, const std::vector<GateRow>& rows) {
-    std::string csv = gates_columns() + "\n";
-    for (const GateRow& r : rows) {
-        csv += fmt::format("{},{},{:.5f},{:.5f}", r.step, r.layer, r.near_zero, r.mean);
-        for (double b : r.bins) csv += fmt::format(",{:.5f}", b);
-        csv += "\n";
-    }
-    write_text_file(run_file(dir, run_files::gates), csv);
+namespace {
+std::string gates_line(const GateRow& r) {
+    std::string line = fmt::format("{},{},{:.5f},{:.5f}", r.step, r.layer, r.near_zero, r.mean);
+    for (double b : r.bins) line += fmt::format(",{:.5f}", b);
+    return line + "\n";
 }
+GateRow gate_row(const std::vector<double>& v) {
+    GateRow r{.step = static_cast<int>(v[0]), .layer = static_cast<int>(v[1]), .near_zero = v[2], .mean = v[3]};
+    std::copy(v.begin() + 4, v.end(), r.bins.begin());
+    return r;
+}
+const RunCsv<GateRow> gates_csv{run_files::gates, gates_columns(), gates_line, gate_row};
+}  // namespace
 
-std::vector<GateRow> read_gates_csv(const std::string& path) {
-    std::vector<GateRow> rows;
-    read_csv(path, gates_columns(), [&](const std::vector<double>& v) {
-        GateRow r{.step = static_cast<int>(v[0]), .layer = static_cast<int>(v[1]), .near_zero = v[2], .mean = v[3]};
-        std::copy(v.begin() + 4, v.end(), r.bins.begin());
-        rows.push_back(r);
-    });
-    return rows;
-}
-
-std::vector<GateRow> read_run_gates(const std::string& dir) {
-    const std::string path = run_file(dir, run_files::gates);
-    return fs::exists(path) ? read_gates_csv(path) : std::vector<GateRow>{};
-}
+void write_gates(const std::string& dir, const std::vector<GateRow>& rows) { gates_csv.write(dir, rows); }
+std::vector<GateRow> read_gates_csv(const std::string& path) { return gates_csv.read(path); }
+std::vector<GateRow> read_run_gates(const std::string& dir) { return gates_csv.read_run(dir); }
 
 // steps.csv
 // ---------
@@ -214,82 +227,54 @@ std::string steps_line(const StepRow& r) {
 StepRow step_row(const std::vector<double>& v) {
     return {.step = static_cast<int>(v[0]), .loss = v[1], .lr = v[2], .grad_norm = v[3]};
 }
+const RunCsv<StepRow> steps_csv{run_files::steps, kStepsColumns, steps_line, step_row};
 }  // namespace
 
-StepRow as_written(const StepRow& row) {
-    std::string line = steps_line(row);
-    line.pop_back();  // the newline
-    return step_row(csv_numbers(line, 4, run_files::steps, 0));
-}
-
-void write_steps(const std::string& dir, const std::vector<StepRow>& rows) {
-    std::string csv = std::string(kStepsColumns) + "\n";
-    for (const StepRow& r : rows) csv += steps_line(r);
-    write_text_file(run_file(dir, run_files::steps), csv);
-}
-
-std::vector<StepRow> read_steps_csv(const std::string& path) {
-    std::vector<StepRow> rows;
-    read_csv(path, kStepsColumns, [&](const std::vector<double>& v) { rows.push_back(step_row(v)); });
-    return rows;
-}
-
-std::vector<StepRow> read_run_steps(const std::string& dir) {
-    const std::string path = run_file(dir, run_files::steps);
-    return fs::exists(path) ? read_steps_csv(path) : std::vector<StepRow>{};
-}
+StepRow as_written(const StepRow& row) { return steps_csv.as_written(row); }
+void write_steps(const std::string& dir, const std::vector<StepRow>& rows) { steps_csv.write(dir, rows); }
+std::vector<StepRow> read_steps_csv(const std::string& path) { return steps_csv.read(path); }
+std::vector<StepRow> read_run_steps(const std::string& dir) { return steps_csv.read_run(dir); }
 
 // stability.csv
 // -------------
 
-void write_stability(const std::string& dir, const std::vector<StabilityRow>& rows) {
-    std::string csv = std::string(kStabilityColumns) + "\n";
-    for (const StabilityRow& r : rows)
-        csv += fmt::format("{},{},{:.5f},{:.5f},{:.5f},{:.5f},{}\n", r.step, r.layer, r.attn_logit_max, r.logit_max,
-                           r.log_z_mean, r.log_z_max, r.loss_spikes);
-    write_text_file(run_file(dir, run_files::stability), csv);
+namespace {
+std::string stability_line(const StabilityRow& r) {
+    return fmt::format("{},{},{:.5f},{:.5f},{:.5f},{:.5f},{}\n", r.step, r.layer, r.attn_logit_max, r.logit_max,
+                       r.log_z_mean, r.log_z_max, r.loss_spikes);
 }
+StabilityRow stability_row(const std::vector<double>& v) {
+    return {.step = static_cast<int>(v[0]), .layer = static_cast<int>(v[1]), .attn_logit_max = v[2],
+            .logit_max = v[3], .log_z_mean = v[4], .log_z_max = v[5], .loss_spikes = static_cast<int>(v[6])};
+}
+const RunCsv<StabilityRow> stability_csv{run_files::stability, kStabilityColumns, stability_line, stability_row};
+}  // namespace
 
-std::vector<StabilityRow> read_stability_csv(const std::string& path) {
-    std::vector<StabilityRow> rows;
-    read_csv(path, kStabilityColumns, [&](const std::vector<double>& v) {
-        rows.push_back({.step = static_cast<int>(v[0]), .layer = static_cast<int>(v[1]), .attn_logit_max = v[2],
-                        .logit_max = v[3], .log_z_mean = v[4], .log_z_max = v[5],
-                        .loss_spikes = static_cast<int>(v[6])});
-    });
-    return rows;
-}
-
-std::vector<StabilityRow> read_run_stability(const std::string& dir) {
-    const std::string path = run_file(dir, run_files::stability);
-    return fs::exists(path) ? read_stability_csv(path) : std::vector<StabilityRow>{};
-}
+void write_stability(const std::string& dir, const std::vector<StabilityRow>& rows) { stability_csv.write(dir, rows); }
+std::vector<StabilityRow> read_stability_csv(const std::string& path) { return stability_csv.read(path); }
+std::vector<StabilityRow> read_run_stability(const std::string& dir) { return stability_csv.read_run(dir); }
 
 // activations.csv
 // ---------------
 
+namespace {
+std::string activations_line(const ActivationRow& r) {
+    return fmt::format("{},{},{},{:.5g},{:.5g},{:.5g},{}\n", r.step, r.layer, r.site, r.kurtosis, r.max_over_median,
+                       r.max_abs, r.max_channel);
+}
+ActivationRow activation_row(const std::vector<double>& v) {
+    return {.step = static_cast<int>(v[0]), .layer = static_cast<int>(v[1]), .site = static_cast<int>(v[2]),
+            .kurtosis = v[3], .max_over_median = v[4], .max_abs = v[5], .max_channel = static_cast<int>(v[6])};
+}
+const RunCsv<ActivationRow> activations_csv{run_files::activations, kActivationsColumns, activations_line,
+                                            activation_row};
+}  // namespace
+
 void write_activations(const std::string& dir, const std::vector<ActivationRow>& rows) {
-    std::string csv = std::string(kActivationsColumns) + "\n";
-    for (const ActivationRow& r : rows)
-        csv += fmt::format("{},{},{},{:.5g},{:.5g},{:.5g},{}\n", r.step, r.layer, r.site, r.kurtosis,
-                           r.max_over_median, r.max_abs, r.max_channel);
-    write_text_file(run_file(dir, run_files::activations), csv);
+    activations_csv.write(dir, rows);
 }
-
-std::vector<ActivationRow> read_activations_csv(const std::string& path) {
-    std::vector<ActivationRow> rows;
-    read_csv(path, kActivationsColumns, [&](const std::vector<double>& v) {
-        rows.push_back({.step = static_cast<int>(v[0]), .layer = static_cast<int>(v[1]), .site = static_cast<int>(v[2]),
-                        .kurtosis = v[3], .max_over_median = v[4], .max_abs = v[5],
-                        .max_channel = static_cast<int>(v[6])});
-    });
-    return rows;
-}
-
-std::vector<ActivationRow> read_run_activations(const std::string& dir) {
-    const std::string path = run_file(dir, run_files::activations);
-    return fs::exists(path) ? read_activations_csv(path) : std::vector<ActivationRow>{};
-}
+std::vector<ActivationRow> read_activations_csv(const std::string& path) { return activations_csv.read(path); }
+std::vector<ActivationRow> read_run_activations(const std::string& dir) { return activations_csv.read_run(dir); }
 
 // summary.json
 // ------------
