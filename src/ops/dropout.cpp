@@ -9,7 +9,7 @@
 
 #include "glulab/platform/check.hpp"
 #include "glulab/platform/rng.hpp"
-#include "parallel_rows.hpp"
+#include "glulab/platform/parallel_rows.hpp"
 
 namespace glulab {
 

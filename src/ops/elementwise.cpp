@@ -7,7 +7,7 @@
 // Lesson 03 · the tape
 #include "glulab/ops/ops.hpp"
 
-#include "parallel_rows.hpp"
+#include "glulab/platform/parallel_rows.hpp"
 
 namespace glulab {
 

@@ -7,7 +7,7 @@
 #include "glulab/ops/ops.hpp"
 
 #include "glulab/platform/check.hpp"
-#include "parallel_rows.hpp"
+#include "glulab/platform/parallel_rows.hpp"
 
 #include <algorithm>
 

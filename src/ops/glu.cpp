@@ -11,7 +11,7 @@
 #include "glulab/ops/ops.hpp"
 
 #include "act_scalar.hpp"
-#include "parallel_rows.hpp"
+#include "glulab/platform/parallel_rows.hpp"
 
 namespace glulab {
 

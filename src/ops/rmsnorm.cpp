@@ -6,7 +6,7 @@
 // Lesson 08 · RMSNorm
 #include "glulab/ops/ops.hpp"
 
-#include "parallel_rows.hpp"
+#include "glulab/platform/parallel_rows.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -9,7 +9,7 @@
 
 #include "glulab/platform/check.hpp"
 #include "act_scalar.hpp"
-#include "parallel_rows.hpp"
+#include "glulab/platform/parallel_rows.hpp"
 
 #include <array>
 #include <cmath>
@@ -101,8 +101,8 @@ float cross_entropy_forward(float* probs, const float* logits, const int* target
                      "cross_entropy: target {} in row {} is outside [0, V={})", targets[i], i, V);
     std::array<double, 64> partial{};
     const int64_t chunks = static_cast<int64_t>(partial.size());
-#pragma omp parallel for if (N * V > min_parallel)
-    for (int64_t c = 0; c < chunks; c++) {
+    double* sums = partial.data();
+    parallel_rows(chunks, N * V > min_parallel, [=](int64_t c) {
         double sum = 0.0;
         for (int64_t i = N * c / chunks; i < N * (c + 1) / chunks; i++) {
             const float* xi = logits + i * V;
@@ -111,8 +111,8 @@ float cross_entropy_forward(float* probs, const float* logits, const int* target
             const float z = softmax_row(pi, xi, V, mx);
             sum += std::log(static_cast<double>(z)) + (mx - xi[targets[i]]);  // -log p_t
         }
-        partial[static_cast<size_t>(c)] = sum;
-    }
+        sums[c] = sum;
+    });
     double total = 0.0;
     for (double p : partial) total += p;
     return N ? static_cast<float>(total / static_cast<double>(N)) : 0.0f;

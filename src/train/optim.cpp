@@ -6,16 +6,13 @@
 // Lesson 12 · training
 #include "glulab/train/optim.hpp"
 
+#include "glulab/platform/parallel_rows.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
 
 namespace glulab {
-
-namespace {
-// Below this many values, starting the threads costs more than the loop.
-constexpr int64_t min_parallel = 1 << 15;
-}  // namespace
 
 void OptimConfig::validate() const {
     GLULAB_CHECK(lr > 0.0f && std::isfinite(lr), "e.g. 1e-3", "optimizer: lr = {} must be a positive number", lr);
@@ -70,14 +67,14 @@ float learning_rate(const OptimConfig& cfg, int step) {
 // add their chunk sums and get the same chunks.
 void grad_norm_chunks(const float* g, size_t n, size_t begin, size_t end, GradNormChunks& partial) {
     const size_t chunks = partial.size();
-#pragma omp parallel for if (static_cast<int64_t>(end - begin) > min_parallel)
-    for (size_t c = 0; c < chunks; c++) {
+    double* sums = partial.data();
+    parallel_rows(static_cast<int64_t>(chunks), static_cast<int64_t>(end - begin) > min_parallel, [=](int64_t c) {
         double s = 0.0;
         const size_t lo = std::max(begin, n * c / chunks), hi = std::min(end, n * (c + 1) / chunks);
 #pragma omp simd reduction(+ : s)  // lanes of partial sums: a fixed order, whatever the threads
         for (size_t i = lo; i < hi; i++) s += static_cast<double>(g[i]) * g[i];
-        partial[c] = s;
-    }
+        sums[c] = s;
+    });
 }
 
 float grad_norm(const ParamStore& ps) {
@@ -102,8 +99,7 @@ float clip_grad_norm(ParamStore& ps, float clip) {
         const float s = clip / norm;
         const int64_t n = static_cast<int64_t>(ps.size());
         float* g = ps.grad();
-#pragma omp parallel for simd if (n > min_parallel)
-        for (int64_t i = 0; i < n; i++) g[i] *= s;
+        parallel_elements(n, n > min_parallel, [=](int64_t i) { g[i] *= s; });
     }
     return norm;
 }
@@ -131,15 +127,14 @@ void adamw_update(float* param, float* m, float* v, const float* grad, int64_t n
     const float step_size = lr / bc1;  // lr * mhat = (lr / bc1) * m
     // simd: each value is updated alone, so vector lanes give the same bits as the scalar loop,
     // which GCC at -O2 keeps (the four arrays might overlap, as far as it can tell).
-#pragma omp parallel for simd if (n > min_parallel)
-    for (int64_t i = 0; i < n; i++) {
+    parallel_elements(n, n > min_parallel, [=](int64_t i) {
         const float g = grad[i];
         param[i] -= decay * param[i];
         m[i] = b1 * m[i] + (1.0f - b1) * g;
         v[i] = b2 * v[i] + (1.0f - b2) * g * g;
         // sqrt(vhat) = sqrt(v) / sqrt(bc2)
         param[i] -= step_size * m[i] / (std::sqrt(v[i]) / bc2_sqrt + eps);
-    }
+    });
 }
 
 // adamw_step

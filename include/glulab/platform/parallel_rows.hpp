@@ -1,9 +1,11 @@
 // parallel_rows.hpp — loops that start OpenMP threads only when they pay.
 //
-// Private to src/ops. Contains min_parallel, the one threshold the kernels compare their work
-// with, and the two loops every kernel's parallel loop is written with: parallel_rows (one call
-// per row) and parallel_elements (one call per element, vectorised). Leaves out loops with a
-// reduction across iterations (cross_entropy's loss) and the norms' one region for two loops.
+// Contains min_parallel, the one threshold the kernels and the optimizer compare their work
+// with, and the two loops every such parallel loop is written with: parallel_rows (one call
+// per row) and parallel_elements (one call per element, vectorised). A sum over many values is
+// written as a fixed number of chunks, each chunk a "row" whose sum goes to its own slot, the
+// slots then added in order (cross_entropy's loss, grad_norm): the same bits at any thread count.
+// Leaves out the norms' one region for two loops.
 //
 // Why not `#pragma omp parallel for if (big)`: when the `if` is false, libgomp still builds a
 // team of one thread for the region, and for one thread it does not keep the team for the
