@@ -122,6 +122,7 @@ std::string figure(const std::vector<RunData>& runs, const LabFigures& figs, con
     fs::create_directories(figs.dir);
     const PlotReport p = write_plots(runs, figs.dir, PlotOptions{.only = {picture}, .prefix = name + "_"});
     if (!p.drawn) return fmt::format("*({}: gnuplot was not available when this page was made)*\n", alt);
+    fs::remove(fs::path(figs.dir) / (name + "_" + picture + ".gp"));  // the page keeps the pictures, not the script
     return fmt::format("![{}]({}{}_{}.svg)\n", alt, figs.prefix, name, picture);
 }
 
@@ -204,6 +205,24 @@ std::string lr_section(const LabGrid& g, const LabFigures& figs) {
     for (const LrChoice& c : by_sens) sens.push_back(fmt::format("{} {:.3f}", ffn_kind_name(c.kind), c.sensitivity));
     int diverged = 0;
     for (const RunResult& r : g.runs) diverged += r.summary.diverged;
+    // The verdict among the kinds with seeds to judge by, and where the choice on validation
+    // missed the rate that was best on test (a noisy choice, not a flattering one).
+    std::vector<KindSummary> seeded;
+    for (const KindSummary& k : at_chosen)
+        if (k.seeds >= 2) seeded.push_back(k);
+    std::vector<std::string> edge;  // chosen at the grid's lowest or highest rate: the best may lie beyond
+    for (const LrChoice& c : choices)
+        if (c.best.seeds > 0 && (c.best.at.lr == rates.front() || c.best.at.lr == rates.back()))
+            edge.push_back(fmt::format("{} ({:g})", ffn_kind_name(c.kind), c.best.at.lr));
+    std::vector<std::string> missed;
+    for (const LrChoice& c : choices) {
+        const KindSummary* best_test = nullptr;
+        for (const KindSummary& k : groups)
+            if (k.kind == c.kind && k.test.n && (!best_test || k.test.mean < best_test->test.mean)) best_test = &k;
+        if (best_test && c.best.test.n && c.best.test.mean - best_test->test.mean > 0.01)
+            missed.push_back(fmt::format("{} (chosen {:g}: {:.4f}; at {:g}: {:.4f})", ffn_kind_name(c.kind), c.best.at.lr,
+                                         c.best.test.mean, best_test->at.lr, best_test->test.mean));
+    }
 
     const float top = rates.back();
     const LabGrid high = filter(g, [&](const RunResult& r, const RunData&) {
@@ -221,6 +240,9 @@ std::string lr_section(const LabGrid& g, const LabFigures& figs) {
         fmt::arg("chosen_order", order_of(at_chosen, &KindSummary::test)), fmt::arg("moved", moved),
         fmt::arg("ranked", chosen_order.size()), fmt::arg("rate_changed", rate_changed),
         fmt::arg("sensitivity", join(sens, ", ")), fmt::arg("diverged", diverged), fmt::arg("stability_table", stab),
+        fmt::arg("seeded_verdict", seeded.size() >= 2 ? verdict(seeded, &KindSummary::test, "test loss at the chosen rates, the kinds with several seeds") : std::string("(fewer than two kinds with several seeds)")),
+        fmt::arg("edge", edge.empty() ? std::string("none") : join(edge, ", ")),
+        fmt::arg("missed", missed.empty() ? std::string("none (by more than 0.01 nats)") : join(missed, "; ")),
         fmt::arg("top", fmt::format("{:g}", top)),
         fmt::arg("stability_figure", figure(high.data, figs, "stability", "lr_high", "stability telemetry at the highest rate")),
         fmt::arg("seed_table", seed_table(g, true)));
