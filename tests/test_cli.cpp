@@ -509,6 +509,18 @@ TEST_CASE("cli: bench --products times the step's gemm calls alone, and they mak
     CHECK(std::stod(json_at(r.out, "products_gflops")) > 0);
 }
 
+TEST_CASE("cli: bench --scaling times 1 thread and every core in turn, and its speed-up is their ratio") {
+    const Run r = run_glulab("bench --layers 1 --d-model 32 --heads 2 --ctx 16 --batch 2 --steps 2 --warmup 0 "
+                             "--scaling --rounds 1 --json");
+    INFO(r.describe());
+    REQUIRE(r.code == 0);
+    REQUIRE(json_type(r.out) == "object");
+    const double one = std::stod(json_at(r.out, "ms_per_step_1")), all = std::stod(json_at(r.out, "ms_per_step_all"));
+    CHECK(one > 0);
+    CHECK(all > 0);
+    CHECK(std::stod(json_at(r.out, "speedup")) == doctest::Approx(one / all));  // one round: its own ratio
+}
+
 TEST_CASE("cli: bench --products prints one line per gemm shape, and the lines hold every call") {
     const Run r = run_glulab("bench --layers 2 --d-model 32 --heads 2 --ctx 40 --batch 3 --steps 2 "
                              "--warmup 1 --threads 2 --products");

@@ -51,6 +51,7 @@ struct BenchArgs {
     bool profile = false;
     bool products = false;       // --products: time the step's matrix products alone
     bool sample = false;         // --sample: time the sampler instead (bench_sample.hpp)
+    bool scaling = false;        // --scaling: the step at 1 thread and at every core, in turn
     SampleBenchOptions sampling;
 };
 
@@ -87,8 +88,9 @@ double step_flops(const ModelConfig& m, int B, int V) {
 }
 
 // The step benchmark: warm-up steps, then timed ones, the sgemm peak measured now, and the
-// optional --products ceiling, --profile table and allreduce share.
-void bench_steps(BenchArgs& a) {
+// optional --products ceiling, --profile table and allreduce share. Returns the median ms per
+// step; with print = false it only times the steps (--scaling's rounds).
+double bench_steps(BenchArgs& a, bool print = true) {
     const TrainConfig& c = a.cfg;
     omp_set_num_threads(choose_threads(c.threads, step_probe));  // --threads 0: measured now
     const int threads = omp_get_max_threads();
@@ -128,6 +130,7 @@ void bench_steps(BenchArgs& a) {
     const size_t comm_bytes = dp.comm_bytes_per_update();
     std::sort(ms.begin(), ms.end());
     const double median = ms[ms.size() / 2];
+    if (!print) return median;
     const double tokens_per_s = B * T / (median / 1e3);
     const double flops = step_flops(c.model, B, V);
     const double gflops = flops / (median / 1e3) / 1e9;
@@ -164,7 +167,7 @@ void bench_steps(BenchArgs& a) {
             j.emplace_back("products_gflops", products_gflops);
         }
         fmt::print("{}\n", json_object(j));
-        return;
+        return median;
     }
     fmt::print("glulab bench  ffn {}  L {}  C {}  NH {}  T {}  B {}  threads {}  OpenBLAS {}\n", a.ffn,
                c.model.layers, c.model.d_model, c.model.heads, T, B, threads, blas.core);
@@ -188,6 +191,35 @@ void bench_steps(BenchArgs& a) {
         fmt::print("  {} ranks x {} rows: allreduce {:.1f}% of the step, {:.2f} MB per step per rank\n",
                    dist_size(), rows.count, 100 * comm_share, comm_bytes / 1e6);
     if (a.profile) print_profile(profile, a.steps);
+    return median;
+}
+
+// --scaling: what the second core buys one step. The same steps at 1 thread and at every core,
+// taking turns `rounds` times so that a burst of other work falls on both; the medians, their
+// spread and the median of the rounds' ratios.
+void bench_scaling(BenchArgs& a) {
+    const int cores = omp_get_num_procs();
+    std::vector<double> one, all, ratio;
+    for (int r = 0; r < a.sampling.rounds; r++) {
+        BenchArgs b = a;
+        b.cfg.threads = 1;
+        one.push_back(bench_steps(b, false));
+        b.cfg.threads = cores;
+        all.push_back(bench_steps(b, false));
+        ratio.push_back(one.back() / all.back());
+    }
+    const auto s1 = std::ranges::minmax(one), sn = std::ranges::minmax(all), sr = std::ranges::minmax(ratio);
+    auto med = [](const std::vector<double>& v) { return median(v); };
+    if (a.json) {
+        fmt::print("{}\n", json_object({{"rounds", a.sampling.rounds}, {"cores", cores}, {"ms_per_step_1", med(one)},
+                                         {"ms_per_step_all", med(all)}, {"speedup", med(ratio)}}));
+        return;
+    }
+    fmt::print("glulab bench --scaling  ffn {}  L {}  C {}  T {}  B {}: {} rounds, 1 thread and {} threads in turn\n",
+               a.ffn, a.cfg.model.layers, a.cfg.model.d_model, a.cfg.model.ctx, a.cfg.batch, a.sampling.rounds, cores);
+    fmt::print("  1 thread   {:8.2f} ms/step median  ({:.2f} to {:.2f})\n", med(one), s1.min, s1.max);
+    fmt::print("  {} threads  {:8.2f} ms/step median  ({:.2f} to {:.2f})\n", cores, med(all), sn.min, sn.max);
+    fmt::print("  speed-up {:.2f}x (median of the rounds' ratios; {:.2f} to {:.2f})\n", med(ratio), sr.min, sr.max);
 }
 
 }  // namespace
@@ -210,7 +242,9 @@ void add_bench_command(CLI::App& app) {
                   "time sampling instead: chars/s cached, --no-cache, the full-window recompute per character and N texts in one pass");
     cmd->add_option("--tokens", a->sampling.tokens, "with --sample: characters per path and round")
         ->check(positive())->capture_default_str();
-    cmd->add_option("--rounds", a->sampling.rounds, "with --sample: rounds of the four paths (median)")
+    cmd->add_flag("--scaling", a->scaling,
+                  "time the step at 1 thread and at every core in turn (--rounds times) and print the speed-up");
+    cmd->add_option("--rounds", a->sampling.rounds, "with --sample or --scaling: rounds (median)")
         ->check(positive())->capture_default_str();
     cmd->add_option("--num-samples", a->sampling.samples, "with --sample: texts drawn in one pass by path (d)")
         ->check(in_range(1, 1024))->capture_default_str();
@@ -222,6 +256,10 @@ void add_bench_command(CLI::App& app) {
             a->sampling.json = a->json;
             a->sampling.threads = a->cfg.threads;
             bench_sampling(a->cfg.model, a->sampling);
+            return;
+        }
+        if (a->scaling) {
+            bench_scaling(*a);
             return;
         }
         bench_steps(*a);
