@@ -74,6 +74,9 @@ std::string today() {
     return buf;
 }
 
+// A loss change as "+0.0012"; one that rounds to zero as "+0.0000", not "-0.0000".
+std::string signed4(double v) { return fmt::format("{:+.4f}", std::abs(v) < 5e-5 ? 0.0 : v); }
+
 std::string loss_or_dash(double v, bool known) { return known ? fmt::format("{:.4f}", v) : "–"; }
 
 // The per-seed table: one row per run, every number the section's statistics use.
@@ -415,7 +418,7 @@ std::string quant_section(const LabGrid& g, const LabFigures& figs) {
         it->ratio.push_back(h.max_over_median);
         seeds += fmt::format("| {} | {} | {} | {:.4f} |", ffn_kind_name(it->kind), norm_kind_name(norm), g.runs[i].seed, float_loss);
         for (const char* s : {"w8", "w8-channel", "w8a8", "w8a8-token", "smooth"})
-            seeds += c.contains(s) ? fmt::format(" {:+.4f} |", c[s]) : std::string(" – |");
+            seeds += c.contains(s) ? " " + signed4(c[s]) + " |" : std::string(" – |");
         seeds += fmt::format(" {:.1f} | {:.1f} |\n", h.kurtosis, h.max_over_median);
     }
     GLULAB_CHECK(studied > 0, "run `make results-quant` first", "no run under the int8 grids holds quant.csv");
@@ -426,7 +429,7 @@ std::string quant_section(const LabGrid& g, const LabFigures& figs) {
         t += fmt::format("| {} | {} | {} |", ffn_kind_name(r.kind), norm_kind_name(r.norm), r.kurtosis.size());
         for (const char* s : {"w8", "w8-channel", "w8a8", "w8a8-token", "smooth"}) {
             const auto c = r.change.find(s);
-            t += c == r.change.end() ? std::string(" – |") : fmt::format(" {:+.4f} |", mean_of(c->second));
+            t += c == r.change.end() ? std::string(" – |") : " " + signed4(mean_of(c->second)) + " |";
         }
         t += fmt::format(" {:.1f} | {:.1f} | {} |\n", mean_of(r.kurtosis), mean_of(r.ratio), join(r.worst, "; "));
         for (const auto& [name, v] : r.change)
