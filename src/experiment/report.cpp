@@ -3,6 +3,7 @@
 //
 // Lesson 13 · the FFN ablation
 #include "glulab/experiment/report.hpp"
+#include "glulab/nn/param_table.hpp"
 #include "glulab/platform/format.hpp"
 #include "glulab/platform/files.hpp"
 #include "glulab/templates.hpp"  // generated from docs/templates/*.md (Makefile)
@@ -127,9 +128,14 @@ std::vector<std::string> write_results_page(const std::string& page, const Compa
     for (const KindSummary& k : result.kinds) kind_list += fmt::format("{}{}", kind_list.empty() ? "" : ",", ffn_kind_name(k.kind));
 
     std::string parameter_rows;
-    for (const KindSummary& k : result.kinds)
-        parameter_rows += fmt::format("| {} | {} | {} | {} | {} |\n", ffn_kind_name(k.kind), is_gated(k.kind) ? "yes" : "no",
-                                      k.d_ff, with_commas(k.ffn_params), with_commas(k.total_params));
+    for (const KindSummary& k : result.kinds) {
+        ModelConfig m = cfg.base.model;
+        m.ffn = k.kind;
+        const TokenCost cost = token_cost(m, k.d_ff);  // multiply-adds of one token's forward
+        parameter_rows += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", ffn_kind_name(k.kind),
+                                      is_gated(k.kind) ? "yes" : "no", k.d_ff, with_commas(k.ffn_params),
+                                      with_commas(k.total_params), with_commas(cost.ffn_macs), with_commas(cost.total_macs));
+    }
 
     std::vector<const KindSummary*> sorted;
     for (const KindSummary& k : result.kinds) sorted.push_back(&k);
