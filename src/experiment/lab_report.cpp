@@ -5,6 +5,7 @@
 #include "glulab/experiment/lab_report.hpp"
 
 #include "glulab/experiment/quant_study.hpp"
+#include "glulab/experiment/report.hpp"
 #include "glulab/experiment/sweep.hpp"
 #include "glulab/nn/param_table.hpp"
 #include "glulab/platform/format.hpp"
@@ -66,13 +67,6 @@ double run_attn_logit_max(const RunData& run) {
 int run_loss_spikes(const RunData& run) { return run.stability.empty() ? 0 : run.stability.back().loss_spikes; }
 
 namespace {
-
-std::string today() {
-    std::time_t t = std::time(nullptr);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d", std::gmtime(&t));
-    return buf;
-}
 
 // A loss change as "+0.0012"; one that rounds to zero as "+0.0000", not "-0.0000".
 std::string signed4(double v) { return fmt::format("{:+.4f}", std::abs(v) < 5e-5 ? 0.0 : v); }
@@ -234,7 +228,7 @@ std::string lr_section(const LabGrid& g, const LabFigures& figs) {
     std::vector<std::string> rate_names;
     for (float lr : rates) rate_names.push_back(fmt::format("{:g}", lr));
     return fmt::format(
-        fmt::runtime(templates::lab_lr), fmt::arg("today", today()), fmt::arg("runs", g.runs.size()),
+        fmt::runtime(templates::lab_lr), fmt::arg("today", today_utc()), fmt::arg("runs", g.runs.size()),
         fmt::arg("kinds", groups.size() / rates.size()), fmt::arg("rates", join(rate_names, ", ")),
         fmt::arg("steps", g.runs.front().summary.steps_done), fmt::arg("test_split", fmt::format("{:g}%", 100 * g.data.front().config.test_split)),
         fmt::arg("sweep_table", format_sweep_table(groups, choices)),
@@ -281,7 +275,7 @@ std::string warmup_section(const LabGrid& g, const LabFigures& figs) {
     float top = 0;
     for (const RunResult& r : g.runs) top = std::max(top, r.at.lr);
     const LabGrid high = filter(g, [&](const RunResult& r, const RunData&) { return r.at.lr == top; });
-    return fmt::format(fmt::runtime(templates::lab_warmup), fmt::arg("today", today()), fmt::arg("runs", g.runs.size()),
+    return fmt::format(fmt::runtime(templates::lab_warmup), fmt::arg("today", today_utc()), fmt::arg("runs", g.runs.size()),
                        fmt::arg("table", t), fmt::arg("effects", join(effects, "; ")), fmt::arg("div0", div0),
                        fmt::arg("div_w", div_w), fmt::arg("top", fmt::format("{:g}", top)),
                        fmt::arg("figure", figure(high.data, figs, "stability", "warmup", "stability telemetry, warmup 0 against 100")),
@@ -325,7 +319,7 @@ std::string dff_section(const LabGrid& dff, const LabGrid& matched, const LabFig
     std::vector<RunData> pictured = dff.data;
     for (const RunData& d : filter(same_rate, [](const RunResult& r, const RunData&) { return !is_gated(r.kind); }).data)
         pictured.push_back(d);
-    return fmt::format(fmt::runtime(templates::lab_dff), fmt::arg("today", today()), fmt::arg("runs", dff.runs.size()),
+    return fmt::format(fmt::runtime(templates::lab_dff), fmt::arg("today", today_utc()), fmt::arg("runs", dff.runs.size()),
                        fmt::arg("lr", fmt::format("{:g}", lr)), fmt::arg("table", t), fmt::arg("gains", join(gains, ", ")),
                        fmt::arg("order", order_of(all, &KindSummary::test)),
                        fmt::arg("verdict", verdict(all, &KindSummary::test, "test loss; gated kinds at H = 4C")),
@@ -366,7 +360,7 @@ std::string long_section(const LabGrid& g, const LabFigures& figs) {
             at.push_back(fmt::format("{:+.4f} at {}", val_at(order[i], s).mean - val_at(order[0], s).mean, s));
         leads.push_back(fmt::format("over {}: {}", ffn_kind_name(order[i]), join(at, ", ")));
     }
-    return fmt::format(fmt::runtime(templates::lab_long), fmt::arg("today", today()), fmt::arg("runs", g.runs.size()),
+    return fmt::format(fmt::runtime(templates::lab_long), fmt::arg("today", today_utc()), fmt::arg("runs", g.runs.size()),
                        fmt::arg("steps", last), fmt::arg("table", t),
                        fmt::arg("best", order.empty() ? "" : ffn_kind_name(order[0])), fmt::arg("leads", join(leads, "; ")),
                        fmt::arg("verdict", verdict(kinds, &KindSummary::test, "test loss after the long runs")),
@@ -455,7 +449,7 @@ std::string quant_section(const LabGrid& g, const LabFigures& figs) {
         "float32 on the same windows (RMSNorm runs).", worst_change, worst_where, worst_float - best_float);
     const LabGrid rms = filter(g, [](const RunResult&, const RunData& d) { return d.config.model.norm == NormKind::rmsnorm; });
     return fmt::format(
-        fmt::runtime(templates::lab_quant), fmt::arg("today", today()), fmt::arg("runs", studied), fmt::arg("table", t),
+        fmt::runtime(templates::lab_quant), fmt::arg("today", today_utc()), fmt::arg("runs", studied), fmt::arg("table", t),
         fmt::arg("gated_w8a8", mean_of(gated_w8a8)), fmt::arg("plain_w8a8", mean_of(plain_w8a8)),
         fmt::arg("gated_token", mean_of(gated_token)), fmt::arg("plain_token", mean_of(plain_token)),
         fmt::arg("gated_kurt", mean_of(gated_kurt)), fmt::arg("plain_kurt", mean_of(plain_kurt)),
@@ -471,14 +465,6 @@ struct LabSectionSpec {
     const char* heading;  // the template's first line
     std::function<std::string(const std::string& root, const LabFigures&)> make;  // "" when not ready
 };
-
-// The page's section under `heading` [begin, end): to the next "## " heading or the end.
-std::pair<size_t, size_t> section_span(const std::string& md, const std::string& heading) {
-    const size_t begin = md.find(heading + "\n");
-    if (begin == std::string::npos) return {std::string::npos, std::string::npos};
-    const size_t next = md.find("\n## ", begin + heading.size());
-    return {begin, next == std::string::npos ? md.size() : next + 1};
-}
 
 std::string heading_of(std::string_view tmpl) {
     const std::string s(tmpl);
@@ -551,14 +537,14 @@ std::vector<std::string> write_lab_sections(const std::string& page, const std::
             continue;
         }
         if (!section.ends_with("\n")) section += "\n";
-        const auto [begin, end] = section_span(md, heading);
+        const auto [begin, end] = page_section(md, heading);
         if (begin != std::string::npos) {
             md.replace(begin, end - begin, section + (end < md.size() ? "\n" : ""));
         } else {
             // After the lab sections that come before it, else at the end.
             size_t at = md.size();
             for (size_t j = i + 1; j < specs.size(); j++) {
-                const size_t next = section_span(md, heading_of(lab_templates()[j])).first;
+                const size_t next = page_section(md, heading_of(lab_templates()[j])).first;
                 if (next != std::string::npos) {
                     at = next;
                     break;
@@ -579,7 +565,7 @@ std::string kept_lab_sections(const std::string& page) {
     const std::string md = read_text_file(page);
     std::string kept;
     for (std::string_view t : lab_templates()) {
-        const auto [begin, end] = section_span(md, heading_of(t));
+        const auto [begin, end] = page_section(md, heading_of(t));
         if (begin == std::string::npos) continue;
         std::string s = md.substr(begin, end - begin);
         if (!s.ends_with("\n\n")) s += "\n";

@@ -29,13 +29,8 @@ namespace {
 
 constexpr std::string_view kHeading = "## Under LayerNorm\n";
 
-// The page's section [begin, end): from its heading to the next "## " heading or the end.
-std::pair<size_t, size_t> section_of(const std::string& md) {
-    const size_t begin = md.find(kHeading);
-    if (begin == std::string::npos) return {std::string::npos, std::string::npos};
-    const size_t next = md.find("\n## ", begin + kHeading.size());
-    return {begin, next == std::string::npos ? md.size() : next + 1};
-}
+// The section's heading line, without its newline.
+std::string_view heading() { return kHeading.substr(0, kHeading.size() - 1); }
 
 // The whole number written just before `phrase` in the page ("2000 steps of AdamW" -> 2000),
 // 0 when the phrase or the number is missing.
@@ -99,9 +94,6 @@ std::string norm_section(const CompareConfig& cfg, const std::vector<KindSummary
     std::string kinds;
     for (const KindSummary* k : ln) kinds += fmt::format("{}{}", kinds.empty() ? "" : ",", ffn_kind_name(k->kind));
     const TrainConfig& b = cfg.base;
-    std::time_t t = std::time(nullptr);
-    char day[32];
-    std::strftime(day, sizeof day, "%Y-%m-%d", std::gmtime(&t));
 
     std::string not_comparable;
     if (page_steps > 0 && page_steps != b.optim.steps)
@@ -143,7 +135,7 @@ std::string norm_section(const CompareConfig& cfg, const std::vector<KindSummary
     const double n = static_cast<double>(ln.size());
 
     const std::string md = fmt::format(
-        fmt::runtime(templates::results_norm), fmt::arg("today", day), fmt::arg("kinds", kinds),
+        fmt::runtime(templates::results_norm), fmt::arg("today", today_utc()), fmt::arg("kinds", kinds),
         fmt::arg("seeds", cfg.seeds), fmt::arg("steps", b.optim.steps),
         fmt::arg("extra_params", with_commas((2 * b.model.layers + 1) * b.model.d_model)),
         fmt::arg("first_seed", b.seed), fmt::arg("last_seed", b.seed + static_cast<uint64_t>(cfg.seeds) - 1),
@@ -162,7 +154,7 @@ std::string norm_section(const CompareConfig& cfg, const std::vector<KindSummary
 std::string kept_norm_section(const std::string& page) {
     if (!std::filesystem::exists(page)) return "";
     const std::string md = read_text_file(page);
-    const auto [begin, end] = section_of(md);
+    const auto [begin, end] = page_section(md, heading());
     if (begin == std::string::npos) return "";
     std::string s = md.substr(begin, end - begin);
     if (!s.ends_with("\n\n")) s += "\n";
@@ -178,7 +170,7 @@ std::vector<std::string> write_norm_section(const std::string& page, const Compa
     // The steps of the page's RMSNorm runs: "B=16, 2000 steps of AdamW".
     const int page_steps = number_before(md, " steps of AdamW");
     std::string section = norm_section(cfg, result.kinds, rmsnorm_rows(md, page), page_steps);
-    const auto [begin, end] = section_of(md);
+    const auto [begin, end] = page_section(md, heading());
     if (begin != std::string::npos) {
         md.replace(begin, end - begin, section + (end < md.size() ? "\n" : ""));
     } else {

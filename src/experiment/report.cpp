@@ -47,12 +47,6 @@ std::string cpu_model() {
     return "unknown CPU";
 }
 
-std::string today() {
-    std::time_t t = std::time(nullptr);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d", std::gmtime(&t));
-    return buf;
-}
 
 // Ranks 1..n of the values, smallest first.
 std::vector<double> ranks(const std::vector<double>& v) {
@@ -96,6 +90,21 @@ std::vector<double> final_near_zero(const CompareResult& result, FfnKind kind) {
 std::string pm(const Stat& s) { return fmt::format("{:.4f} ± {:.4f}", s.mean, s.std); }
 
 }  // namespace
+
+std::string today_utc() {
+    std::time_t t = std::time(nullptr);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d", std::gmtime(&t));
+    return buf;
+}
+
+std::pair<size_t, size_t> page_section(const std::string& md, std::string_view heading) {
+    const std::string line = std::string(heading) + "\n";
+    const size_t begin = md.find(line);
+    if (begin == std::string::npos) return {std::string::npos, std::string::npos};
+    const size_t next = md.find("\n## ", begin + line.size());
+    return {begin, next == std::string::npos ? md.size() : next + 1};
+}
 
 std::vector<std::string> write_results_page(const std::string& page, const CompareConfig& cfg,
                                             const CompareResult& result) {
@@ -213,7 +222,7 @@ std::vector<std::string> write_results_page(const std::string& page, const Compa
     const double chars = double(b.optim.steps) * b.batch * b.model.ctx;
 
     const std::string md = fmt::format(
-        fmt::runtime(templates::results), fmt::arg("today", today()), fmt::arg("kinds", kind_list),
+        fmt::runtime(templates::results), fmt::arg("today", today_utc()), fmt::arg("kinds", kind_list),
         fmt::arg("seeds", cfg.seeds), fmt::arg("steps", b.optim.steps), fmt::arg("page", page),
         fmt::arg("first_seed", b.seed), fmt::arg("last_seed", b.seed + static_cast<uint64_t>(cfg.seeds) - 1),
         fmt::arg("layers", b.model.layers), fmt::arg("d_model", b.model.d_model), fmt::arg("heads", b.model.heads),

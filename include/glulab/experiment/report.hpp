@@ -11,8 +11,17 @@
 #include "glulab/experiment/compare.hpp"
 
 #include <string>
+#include <string_view>
+#include <utility>
 
 namespace glulab {
+
+// The page's section under `heading` (e.g. "## Under LayerNorm"): [begin, end) from its heading
+// line to the next "## " heading or the end of the page; {npos, npos} when the page has none.
+// The norm section and the lab sections (lab_report.hpp) are put in and kept by it.
+std::pair<size_t, size_t> page_section(const std::string& md, std::string_view heading);
+// Today's date in UTC, e.g. "2026-12-07": the date every generated section gives.
+std::string today_utc();
 
 // Writes `page` (Markdown) and its pictures into `<page's folder>/results/`.
 // Returns the files written.
